@@ -1,0 +1,34 @@
+import { fileURLToPath } from 'node:url';
+import { defineConfig } from 'vitest/config';
+
+const src = (pkg: string) => fileURLToPath(new URL(`./packages/${pkg}/src/index.ts`, import.meta.url));
+
+// Tests run against the sources, not the built dist, so `pnpm test:unit` needs no build.
+const alias = {
+  '@seg/core': src('core'),
+  '@seg/msrc': src('msrc'),
+  '@seg/deeplab': src('deeplab'),
+};
+
+const project = (name: string, dir: string) => ({
+  resolve: { alias },
+  test: {
+    name,
+    root: fileURLToPath(new URL(`./${dir}`, import.meta.url)),
+    include: ['src/**/*.test.ts', 'test/**/*.test.ts'],
+    testTimeout: 120_000,
+    hookTimeout: 120_000,
+  },
+});
+
+export default defineConfig({
+  test: {
+    // One fork per file: tfjs backends are process-global state.
+    pool: 'forks',
+    projects: [
+      project('core', 'packages/core'),
+      project('msrc', 'packages/msrc'),
+      project('deeplab', 'packages/deeplab'),
+    ],
+  },
+});
