@@ -1,8 +1,16 @@
 /**
  * @seg/core: TensorFlow.js building blocks for semantic segmentation.
  *
+ * Importing this module registers the dilation-aware convolution gradients and
+ * the kernels the wasm backend lacks (see {@link registerSegKernels}), and the
+ * library's layer classes for model (de)serialisation.
+ *
  * @packageDocumentation
  */
+export * from './kernels/index.js';
+export * from './layers/index.js';
+export * from './backbones/index.js';
+export * from './data/index.js';
 export {
   encodeSafetensors,
   MAX_SAFETENSORS_HEADER_BYTES,

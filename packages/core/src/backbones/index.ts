@@ -1,0 +1,1 @@
+// Public exports of src/backbones; each module adds its own line.

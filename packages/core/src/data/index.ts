@@ -1,0 +1,1 @@
+// Public exports of src/data; each module adds its own line.

@@ -1,0 +1,1 @@
+// Public exports of src/kernels; each module adds its own line.

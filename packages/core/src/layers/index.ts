@@ -1,0 +1,1 @@
+// Public exports of src/layers; each module adds its own line.
