@@ -1,6 +1,8 @@
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import '@tensorflow/tfjs-backend-wasm';
+// tfjs-core alone registers no gradients; tfjs-layers (a peer of every @seg package) does.
+import '@tensorflow/tfjs-layers';
 import { beforeAll, describe } from 'vitest';
 
 /** The backends every tfjs test runs on: tfjs-node cannot be installed in CI. */

@@ -1,0 +1,2 @@
+export { sparseCrossEntropyLoss, sparseSoftmaxCrossEntropy } from './cross-entropy.js';
+export type { CrossEntropyOptions } from './cross-entropy.js';

@@ -1,0 +1,2 @@
+export { ConfusionMatrix } from './confusion-matrix.js';
+export type { ConfusionMatrixOptions, SegmentationScores } from './confusion-matrix.js';
