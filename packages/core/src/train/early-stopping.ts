@@ -1,0 +1,85 @@
+/** Options of {@link EarlyStopping}. */
+export interface EarlyStoppingArgs {
+  /** Name of the validation score to watch, e.g. `'meanIoU'` or `'loss'`. Required. */
+  monitor: string;
+  /** Whether larger (`'max'`, e.g. mIoU) or smaller (`'min'`, e.g. loss) is better. Default `'max'`. */
+  mode?: 'max' | 'min';
+  /** Evaluations without improvement before training stops. Default 5. */
+  patience?: number;
+  /** Smallest change that counts as an improvement. Default 0. */
+  minDelta?: number;
+  /** Put the best weights back into the model when training ends. Default true. */
+  restoreBestWeights?: boolean;
+}
+
+/** What {@link EarlyStopping.update} concluded from a score. */
+export type EarlyStoppingVerdict = 'improved' | 'waiting' | 'stop';
+
+/** The resumable state of {@link EarlyStopping}, stored in checkpoints. */
+export interface EarlyStoppingState {
+  best: number | null;
+  bestStep: number | null;
+  wait: number;
+}
+
+/**
+ * Stops training when a validation score has not improved for `patience`
+ * evaluations, as Keras' `EarlyStopping` callback; the trainer keeps the best
+ * weights and restores them.
+ */
+export class EarlyStopping {
+  readonly monitor: string;
+  readonly mode: 'max' | 'min';
+  readonly patience: number;
+  readonly minDelta: number;
+  readonly restoreBestWeights: boolean;
+  private st: EarlyStoppingState = { best: null, bestStep: null, wait: 0 };
+
+  constructor(args: EarlyStoppingArgs) {
+    this.monitor = args.monitor;
+    this.mode = args.mode ?? 'max';
+    this.patience = args.patience ?? 5;
+    this.minDelta = args.minDelta ?? 0;
+    this.restoreBestWeights = args.restoreBestWeights ?? true;
+    if (!Number.isInteger(this.patience) || this.patience < 0) {
+      throw new Error(`EarlyStopping: patience must be a non-negative integer, got ${args.patience}`);
+    }
+    if (this.mode !== 'max' && this.mode !== 'min') {
+      throw new Error(`EarlyStopping: mode must be 'max' or 'min', got ${JSON.stringify(args.mode)}`);
+    }
+  }
+
+  /** Best score so far and the step it was reached at. */
+  get best(): { score: number | null; step: number | null } {
+    return { score: this.st.best, step: this.st.bestStep };
+  }
+
+  /** Records the score of the evaluation at `step`. */
+  update(scores: Readonly<Record<string, number>>, step: number): EarlyStoppingVerdict {
+    const score = scores[this.monitor];
+    if (typeof score !== 'number' || Number.isNaN(score)) {
+      throw new Error(
+        `EarlyStopping: monitored score "${this.monitor}" is ${score}; the evaluation returned ${Object.keys(scores).join(', ') || 'nothing'}`,
+      );
+    }
+    const better =
+      this.st.best === null ||
+      (this.mode === 'max' ? score > this.st.best + this.minDelta : score < this.st.best - this.minDelta);
+    if (better) {
+      this.st = { best: score, bestStep: step, wait: 0 };
+      return 'improved';
+    }
+    this.st.wait += 1;
+    return this.st.wait >= this.patience ? 'stop' : 'waiting';
+  }
+
+  /** The state to checkpoint. */
+  getState(): EarlyStoppingState {
+    return { ...this.st };
+  }
+
+  /** Restores a checkpointed state. */
+  setState(state: EarlyStoppingState): void {
+    this.st = { ...state };
+  }
+}

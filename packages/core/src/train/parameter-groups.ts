@@ -1,0 +1,84 @@
+import * as tf from '@tensorflow/tfjs-core';
+import type { LayersModel } from '@tensorflow/tfjs-layers';
+
+/**
+ * How one set of a model's trainable weights is optimised, as PyTorch's
+ * optimizer parameter groups: the reference DeepLabV3+ run trains the ResNet
+ * trunk, the ASPP and the decoder with separate Adam optimizers, learning
+ * rates and weight decay, and can freeze the trunk.
+ */
+export interface ParameterGroupConfig {
+  /** Name used in logs and checkpoints. Required, unique. */
+  name: string;
+  /**
+   * Which trainable weights belong to the group, tested against each weight's
+   * name (e.g. `resnet101/layer3.5.conv2/kernel`): a name prefix, a regular
+   * expression or a predicate. A weight goes to the first group that matches.
+   * Default: every weight no earlier group claimed.
+   */
+  match?: string | RegExp | ((weightName: string) => boolean);
+  /** The optimizer. Default: `tf.train.adam(learningRate)`. */
+  optimizer?: tf.Optimizer;
+  /** Learning rate of the default Adam optimizer. Default 1e-3 (ignored when `optimizer` is given). */
+  learningRate?: number;
+  /**
+   * L2 penalty added to the gradient (`grad + weightDecay * weight`), which is
+   * what `weight_decay` means in `torch.optim.Adam`. Default 0.
+   */
+  weightDecay?: number;
+  /** Compute no gradient for these weights (the reference run's trunk without `--trainTrunk`). Default false. */
+  frozen?: boolean;
+}
+
+/** A resolved parameter group: its config with defaults and the variables it owns. */
+export interface ParameterGroup {
+  name: string;
+  optimizer: tf.Optimizer;
+  weightDecay: number;
+  frozen: boolean;
+  /** The group's variables, in the model's weight order (optimizer state is kept in this order). */
+  variables: tf.Variable[];
+}
+
+function matcher(match: ParameterGroupConfig['match']): (name: string) => boolean {
+  if (match === undefined) return () => true;
+  if (typeof match === 'string') return (name) => name.startsWith(match);
+  if (match instanceof RegExp) return (name) => match.test(name);
+  return match;
+}
+
+/**
+ * Splits a model's trainable weights into groups.
+ *
+ * @throws If group names repeat, or a trainable weight matches no group (add a
+ *   last group without `match` to catch the rest).
+ */
+export function resolveParameterGroups(model: LayersModel, configs: readonly ParameterGroupConfig[]): ParameterGroup[] {
+  if (configs.length === 0) throw new Error('resolveParameterGroups: give at least one parameter group');
+  const seen = new Set<string>();
+  const groups: ParameterGroup[] = configs.map((c) => {
+    if (seen.has(c.name)) throw new Error(`resolveParameterGroups: group name "${c.name}" is used twice`);
+    seen.add(c.name);
+    if (c.weightDecay !== undefined && !(c.weightDecay >= 0)) {
+      throw new Error(`resolveParameterGroups: group "${c.name}" weightDecay must be >= 0, got ${c.weightDecay}`);
+    }
+    return {
+      name: c.name,
+      optimizer: c.optimizer ?? tf.train.adam(c.learningRate ?? 1e-3),
+      weightDecay: c.weightDecay ?? 0,
+      frozen: c.frozen ?? false,
+      variables: [],
+    };
+  });
+  const tests = configs.map((c) => matcher(c.match));
+  for (const w of model.trainableWeights) {
+    const i = tests.findIndex((t) => t(w.name));
+    if (i < 0) {
+      throw new Error(
+        `resolveParameterGroups: trainable weight "${w.name}" matches none of the groups ${configs.map((c) => `"${c.name}"`).join(', ')}; add a last group without \`match\``,
+      );
+    }
+    groups[i].variables.push(w.read() as tf.Variable);
+  }
+  return groups;
+}
