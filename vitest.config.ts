@@ -29,6 +29,8 @@ export default defineConfig({
       project('core', 'packages/core'),
       project('msrc', 'packages/msrc'),
       project('deeplab', 'packages/deeplab'),
+      project('train-msrc', 'examples/train-msrc'),
+      project('segment-image', 'examples/segment-image'),
     ],
   },
 });

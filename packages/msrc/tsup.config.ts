@@ -4,7 +4,8 @@ export default defineConfig({
   entry: ["src/index.ts", "src/cli.ts"],
   format: ['esm', 'cjs'],
   // The package tsconfig is a composite project for `tsc -b`; tsup's d.ts build wants a plain one.
-  dts: { compilerOptions: { composite: false, incremental: false } },
+  // Resolve @seg/core through node_modules (its built .d.ts), not the source path the typecheck uses.
+  dts: { compilerOptions: { composite: false, incremental: false, paths: {} } },
   sourcemap: true,
   clean: true,
   target: 'node20',

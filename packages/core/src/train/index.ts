@@ -1,7 +1,7 @@
 export { EarlyStopping } from './early-stopping.js';
 export type { EarlyStoppingArgs, EarlyStoppingState, EarlyStoppingVerdict } from './early-stopping.js';
 export { resolveParameterGroups } from './parameter-groups.js';
-export type { ParameterGroup, ParameterGroupConfig } from './parameter-groups.js';
+export type { ParameterGroup, ParameterGroupConfig, WeightOwner } from './parameter-groups.js';
 export {
   CHECKPOINT_FILES,
   CHECKPOINT_FORMAT,

@@ -1,5 +1,10 @@
 import * as tf from '@tensorflow/tfjs-core';
-import type { LayersModel } from '@tensorflow/tfjs-layers';
+import type { LayerVariable, LayersModel } from '@tensorflow/tfjs-layers';
+
+/** Anything that owns weights: a layer or a nested model, e.g. `model.getLayer('resnet101')`. */
+export interface WeightOwner {
+  readonly trainableWeights: LayerVariable[];
+}
 
 /**
  * How one set of a model's trainable weights is optimised, as PyTorch's
@@ -11,12 +16,13 @@ export interface ParameterGroupConfig {
   /** Name used in logs and checkpoints. Required, unique. */
   name: string;
   /**
-   * Which trainable weights belong to the group, tested against each weight's
-   * name (e.g. `resnet101/layer3.5.conv2/kernel`): a name prefix, a regular
-   * expression or a predicate. A weight goes to the first group that matches.
-   * Default: every weight no earlier group claimed.
+   * Which trainable weights belong to the group: those of a layer or nested
+   * model (`model.getLayer('aspp')`), or those whose name (e.g.
+   * `layer3.5.conv2/kernel`) starts with a string, matches a regular
+   * expression or satisfies a predicate. A weight goes to the first group
+   * that matches. Default: every weight no earlier group claimed.
    */
-  match?: string | RegExp | ((weightName: string) => boolean);
+  match?: string | RegExp | ((weightName: string) => boolean) | WeightOwner;
   /** The optimizer. Default: `tf.train.adam(learningRate)`. */
   optimizer?: tf.Optimizer;
   /** Learning rate of the default Adam optimizer. Default 1e-3 (ignored when `optimizer` is given). */
@@ -40,11 +46,13 @@ export interface ParameterGroup {
   variables: tf.Variable[];
 }
 
-function matcher(match: ParameterGroupConfig['match']): (name: string) => boolean {
+function matcher(match: ParameterGroupConfig['match']): (w: LayerVariable) => boolean {
   if (match === undefined) return () => true;
-  if (typeof match === 'string') return (name) => name.startsWith(match);
-  if (match instanceof RegExp) return (name) => match.test(name);
-  return match;
+  if (typeof match === 'string') return (w) => w.name.startsWith(match);
+  if (match instanceof RegExp) return (w) => match.test(w.name);
+  if (typeof match === 'function') return (w) => match(w.name);
+  const owned = new Set(match.trainableWeights);
+  return (w) => owned.has(w);
 }
 
 /**
@@ -72,7 +80,7 @@ export function resolveParameterGroups(model: LayersModel, configs: readonly Par
   });
   const tests = configs.map((c) => matcher(c.match));
   for (const w of model.trainableWeights) {
-    const i = tests.findIndex((t) => t(w.name));
+    const i = tests.findIndex((t) => t(w));
     if (i < 0) {
       throw new Error(
         `resolveParameterGroups: trainable weight "${w.name}" matches none of the groups ${configs.map((c) => `"${c.name}"`).join(', ')}; add a last group without \`match\``,

@@ -67,7 +67,7 @@ describeEachBackend('Trainer', () => {
       groups: [{ name: 'w', optimizer: tf.train.sgd(0.1), weightDecay: 0.5 }],
     });
     const b = { images: tf.ones([1, 2, 2, 1]) as tf.Tensor4D, labels: tf.zeros([1, 2, 2], 'int32') as tf.Tensor3D };
-    const loss = await trainer.trainStep(b);
+    const { loss } = await trainer.trainStep(b);
     tf.dispose([b.images, b.labels]);
     expect(loss).toBeCloseTo(2, 6);
     // w1 = w0 - lr * (grad + wd * w0) = 2 - 0.1 * (1 + 0.5 * 2) = 1.8
@@ -81,7 +81,7 @@ describeEachBackend('Trainer', () => {
       model,
       loss: ce,
       groups: [
-        { name: 'trunk', match: 'trunk/', frozen: true },
+        { name: 'trunk', match: model.getLayer('trunk'), frozen: true },
         { name: 'head', learningRate: 0.01 },
       ],
     });
@@ -93,8 +93,24 @@ describeEachBackend('Trainer', () => {
     expect(after[2]).not.toEqual(before[2]);
   });
 
+  it('reports training metrics computed on the same logits', async () => {
+    // A model whose logits equal its input: accuracy on the argmax labels is exactly 1.
+    const input = tfl.input({ shape: [5, 5, 3] });
+    const conv = tfl.layers.conv2d({ filters: 3, kernelSize: 1, useBias: false, name: 'id' });
+    const model = tfl.model({ inputs: input, outputs: conv.apply(input) as tfl.SymbolicTensor });
+    model.setWeights([tf.reshape(tf.eye(3), [1, 1, 3, 3])]);
+    const accuracy = (labels: tf.Tensor, logits: tf.Tensor) =>
+      tf.mean(tf.cast(tf.equal(tf.argMax(logits, -1), tf.cast(labels, 'int32')), 'float32')) as tf.Scalar;
+    const trainer = new Trainer({ model, loss: ce, metrics: { accuracy }, groups: [{ name: 'id', optimizer: tf.train.sgd(0) }] });
+    const b = batch(1);
+    const logs = await trainer.trainStep(b);
+    tf.dispose([b.images, b.labels]);
+    expect(logs.metrics).toEqual({ accuracy: 1 });
+    expect(logs.step).toBe(1);
+  });
+
   it('keeps the tensor count flat across steps', async () => {
-    const trainer = new Trainer({ model: tinyModel(3), loss: ce });
+    const trainer = new Trainer({ model: tinyModel(3), loss: ce, metrics: { mean: (_l, x) => tf.mean(x) as tf.Scalar } });
     const b = batch(0);
     await trainer.trainStep(b); // creates Adam's moment variables
     const before = tf.memory().numTensors;

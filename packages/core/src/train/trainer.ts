@@ -21,12 +21,21 @@ export interface TrainerArgs {
   loss: SegmentationLoss;
   /** Parameter groups. Default: one group, Adam with learning rate 1e-3, over every trainable weight. */
   groups?: ParameterGroupConfig[];
+  /**
+   * Scores computed on each training batch's logits along with the loss
+   * (e.g. pixel accuracy, which the reference run logged). Default none.
+   */
+  metrics?: Record<string, (labels: tf.Tensor, logits: tf.Tensor) => tf.Scalar>;
 }
 
 /** What one training step reports. */
 export interface StepLogs {
+  /** The step counter after this step. */
   step: number;
+  /** The loss before the step. */
   loss: number;
+  /** The training metrics of this batch, by name. */
+  metrics: Record<string, number>;
 }
 
 /** Hooks called by {@link Trainer.fit}; every one may be async. */
@@ -85,6 +94,7 @@ export class Trainer {
   readonly model: LayersModel;
   readonly loss: SegmentationLoss;
   readonly groups: ParameterGroup[];
+  readonly metrics: Record<string, (labels: tf.Tensor, logits: tf.Tensor) => tf.Scalar>;
   /** Optimizer steps taken so far (restored by {@link Trainer.restore}). */
   step = 0;
   private bestWeights: tf.Tensor[] | null = null;
@@ -92,18 +102,24 @@ export class Trainer {
   constructor(args: TrainerArgs) {
     this.model = args.model;
     this.loss = args.loss;
+    this.metrics = args.metrics ?? {};
     this.groups = resolveParameterGroups(args.model, args.groups ?? [{ name: 'all' }]);
     if (this.groups.every((g) => g.frozen || g.variables.length === 0)) {
       throw new Error('Trainer: every parameter group is frozen or empty; nothing would train');
     }
   }
 
-  /** Runs one optimizer step on a batch (which the caller still owns) and returns the loss before the step. */
-  async trainStep(batch: TrainBatch): Promise<number> {
+  /** Runs one optimizer step on a batch (which the caller still owns) and reports the loss and metrics before the step. */
+  async trainStep(batch: TrainBatch): Promise<StepLogs> {
     const active = this.groups.filter((g) => !g.frozen && g.variables.length > 0);
     const vars = active.flatMap((g) => g.variables);
+    const scores: Record<string, tf.Scalar> = {};
     const { value, grads } = tf.variableGrads(() => {
       const logits = this.model.apply(batch.images, { training: true }) as tf.Tensor;
+      for (const [name, fn] of Object.entries(this.metrics)) {
+        // Kept out of the tape's tidy; they feed no gradient.
+        scores[name] = tf.keep(tf.tidy(() => fn(batch.labels, logits)));
+      }
       return this.loss(batch.labels, logits);
     }, vars);
     try {
@@ -117,10 +133,11 @@ export class Trainer {
         }
       });
       this.step += 1;
-      return (await value.data())[0];
+      const metrics: Record<string, number> = {};
+      for (const [name, t] of Object.entries(scores)) metrics[name] = (await t.data())[0];
+      return { step: this.step, loss: (await value.data())[0], metrics };
     } finally {
-      value.dispose();
-      tf.dispose(grads);
+      tf.dispose([value, ...Object.values(grads), ...Object.values(scores)]);
     }
   }
 
@@ -146,13 +163,13 @@ export class Trainer {
     };
     if (this.step < args.steps) {
       for await (const batch of args.batches) {
-        let loss: number;
+        let logs: StepLogs;
         try {
-          loss = await this.trainStep(batch);
+          logs = await this.trainStep(batch);
         } finally {
           tf.dispose([batch.images, batch.labels]);
         }
-        await cb.onStepEnd?.({ step: this.step, loss });
+        await cb.onStepEnd?.(logs);
         const done = this.step >= args.steps;
         if (evaluateEvery > 0 && this.step % evaluateEvery === 0 && !done) await evaluate();
         if (checkpointEvery > 0 && this.step % checkpointEvery === 0 && !done && !stoppedEarly) await checkpoint();

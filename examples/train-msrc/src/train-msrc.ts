@@ -1,0 +1,230 @@
+import { mkdir, rename, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import {
+  EarlyStopping,
+  type EvaluationResult,
+  evaluateSegmentation,
+  type JsonValue,
+  type SegmentationDataset,
+  SeededRng,
+  segmentationBatches,
+  selectBackend,
+  sparseSoftmaxCrossEntropy,
+  Trainer,
+} from '@seg/core';
+import { deeplabV3Plus, loadTrunkWeights, saveModel, segment } from '@seg/deeplab';
+import { MSRC_CLASSES, MSRC_VOID, openMsrc } from '@seg/msrc';
+import * as tf from '@tensorflow/tfjs-core';
+import { referenceAugmentation } from './augment.js';
+import { rgba, writeLabelsPng, writePng } from './images.js';
+import { type TrainMsrcOptions, validateOptions } from './options.js';
+
+/** Scores of one evaluation, as written to `metrics.json`. */
+export interface SplitScores {
+  pixelAccuracy: number;
+  meanAccuracy: number;
+  meanIoU: number;
+  /** The same scores with void pixels left out, as the MSRC literature reports them. */
+  voidExcluded: { pixelAccuracy: number; meanAccuracy: number; meanIoU: number };
+  perClassIoU: Record<string, number>;
+  loss?: number;
+}
+
+/** What {@link trainMsrc} ends with. */
+export interface TrainMsrcResult {
+  steps: number;
+  stoppedEarly: boolean;
+  best: { pixelAccuracy: number | null; step: number | null };
+  test: SplitScores;
+  outDir: string;
+}
+
+const NUM_CLASSES = MSRC_CLASSES.length;
+
+/** Void is trained as the 22nd class, as in the reference run; the loss ignores nothing. */
+const loss = (labels: tf.Tensor, logits: tf.Tensor) => sparseSoftmaxCrossEntropy(labels, logits);
+const pixelAccuracy = (labels: tf.Tensor, logits: tf.Tensor) =>
+  tf.mean(tf.cast(tf.equal(tf.argMax(logits, -1), tf.cast(labels, 'int32')), 'float32')) as tf.Scalar;
+
+function summarize(r: EvaluationResult): SplitScores {
+  const noVoid = r.excluded!;
+  return {
+    pixelAccuracy: r.pixelAccuracy,
+    meanAccuracy: r.meanAccuracy,
+    meanIoU: r.meanIoU,
+    voidExcluded: { pixelAccuracy: noVoid.pixelAccuracy, meanAccuracy: noVoid.meanAccuracy, meanIoU: noVoid.meanIoU },
+    perClassIoU: Object.fromEntries(
+      MSRC_CLASSES.filter((c) => !Number.isNaN(noVoid.perClassIoU[c.id])).map((c) => [c.name, noVoid.perClassIoU[c.id]]),
+    ),
+    ...(r.loss !== undefined ? { loss: r.loss } : {}),
+  };
+}
+
+function subset(dataset: SegmentationDataset, indices: readonly number[]): SegmentationDataset {
+  return { size: indices.length, get: (i) => dataset.get(indices[i]) };
+}
+
+/** Full-size, one image per batch (MSRC images differ in size), in order. */
+function evalBatches(dataset: SegmentationDataset, seed: number) {
+  return segmentationBatches(dataset, { batchSize: 1, shuffle: false, seed, normalize: 'imagenet', prefetch: 2 }).epoch(0);
+}
+
+async function writeJsonAtomic(path: string, value: unknown): Promise<void> {
+  const tmp = `${path}.tmp-${process.pid}`;
+  await writeFile(tmp, `${JSON.stringify(value, null, 2)}\n`);
+  await rename(tmp, path);
+}
+
+/**
+ * Trains DeepLabV3+ on MSRC-v2 the way the reference PyTorch run did:
+ * separate Adam optimizers for trunk (frozen unless `trainTrunk`), ASPP and
+ * decoder (with weight decay), logging train loss/accuracy and the accuracy
+ * on `valImages` random validation images every `logFreq` iterations, saving
+ * the model whenever that accuracy improves, and resuming from
+ * `<out>/checkpoint` with `loadCheckpoint`. Ends with early stopping or after
+ * `iterations`, restores the best weights and scores the test split.
+ */
+export async function trainMsrc(options: TrainMsrcOptions, log: (line: string) => void = console.log): Promise<TrainMsrcResult> {
+  validateOptions(options);
+  if (options.multiGPU) {
+    throw new Error(
+      '--multiGPU: data-parallel training over several GPUs is not available in this port yet. ' +
+        'Run without it: with @tensorflow/tfjs-node-gpu installed, training uses the first visible GPU (pick it with CUDA_VISIBLE_DEVICES).',
+    );
+  }
+  const backend = await selectBackend(options.backend ? [options.backend] : undefined);
+  log(`backend: ${backend.name}${backend.skipped.length ? ` (passed over: ${backend.skipped.map((s) => s.split(':')[0]).join(', ')})` : ''}`);
+
+  const data = await openMsrc(options.data, { splitDir: options.splitDir });
+  const [train, validation, test] = (['train', 'validation', 'test'] as const).map((s) => data.split(s));
+  log(`MSRC at ${data.root}: ${train.size} train, ${validation.size} validation, ${test.size} test images`);
+
+  const model = deeplabV3Plus({
+    backbone: options.backbone,
+    outputStride: options.outputStride,
+    numClasses: NUM_CLASSES,
+    backboneOptions: options.backboneOptions,
+    ...(options.decoderChannels ? { decoderChannels: options.decoderChannels } : {}),
+  });
+  if (options.trunkWeights) {
+    const report = await loadTrunkWeights(model, options.trunkWeights);
+    log(`trunk weights: ${report.loaded.length} tensors loaded from ${options.trunkWeights} (${report.ignored.length} ignored)`);
+  } else {
+    log('trunk weights: none given, the trunk starts from random weights (pass --trunkWeights for ImageNet weights)');
+  }
+
+  const trainer = new Trainer({
+    model,
+    loss,
+    metrics: { pixelAccuracy },
+    groups: [
+      {
+        name: 'trunk',
+        match: model.getLayer(options.backbone),
+        frozen: !options.trainTrunk,
+        optimizer: tf.train.adam(options.learningRateTrunk),
+      },
+      { name: 'aspp', match: model.getLayer('aspp'), weightDecay: options.weightDecay, optimizer: tf.train.adam(options.learningRateAspp) },
+      { name: 'decoder', weightDecay: options.weightDecay, optimizer: tf.train.adam(options.learningRateDecoder) },
+    ],
+  });
+
+  const out = options.out;
+  const checkpointDir = join(out, 'checkpoint');
+  await mkdir(join(out, 'images'), { recursive: true });
+  const earlyStopping = new EarlyStopping({ monitor: 'pixelAccuracy', mode: 'max', patience: options.patience });
+
+  let position = { epoch: 0, batch: 0 };
+  if (options.loadCheckpoint) {
+    const extra = await trainer.restore(checkpointDir, earlyStopping);
+    if (extra === null) throw new Error(`--loadCheckpoint: no checkpoint in ${checkpointDir}; run once without --loadCheckpoint first`);
+    position = extra.position as typeof position;
+    log(`resumed from ${checkpointDir} at iteration ${trainer.step} (epoch ${position.epoch}, batch ${position.batch})`);
+  }
+
+  const stream = segmentationBatches(train, {
+    batchSize: options.batchSize,
+    transform: referenceAugmentation(options.cropSize),
+    seed: options.seed,
+    normalize: 'imagenet',
+    dropRemainder: train.size >= options.batchSize,
+  });
+  async function* batches() {
+    for await (const b of stream.repeat(position.epoch, position.batch)) {
+      const next = b.batch + 1;
+      position = next >= stream.batchesPerEpoch ? { epoch: b.epoch + 1, batch: 0 } : { epoch: b.epoch, batch: next };
+      yield { images: b.images, labels: b.labels };
+    }
+  }
+
+  let window = { loss: 0, acc: 0, n: 0 };
+  const validate = async (): Promise<Record<string, number>> => {
+    const rng = SeededRng.derive(options.seed, 3, trainer.step);
+    const picks = rng.permutation(validation.size).slice(0, Math.min(options.valImages, validation.size));
+    const shown = picks[rng.int(picks.length)];
+    const sample = await validation.get(shown);
+    const r = await evaluateSegmentation(model, evalBatches(subset(validation, picks), options.seed), {
+      numClasses: NUM_CLASSES,
+      loss,
+    });
+    const { width, height } = sample.image;
+    const { labels: pred } = await segment(model, { data: sample.image.data, width, height, channels: 3 });
+    await writePng(join(out, 'images', `${trainer.step}_img.png`), rgba(sample.image), width, height);
+    await writeLabelsPng(join(out, 'images', `${trainer.step}_gt.png`), sample.labels, width, height);
+    await writeLabelsPng(join(out, 'images', `${trainer.step}_pred.png`), pred, width, height);
+    const n = Math.max(window.n, 1);
+    log(
+      `Iteration: ${trainer.step}, TrainLoss: ${(window.loss / n).toFixed(4)}, TrainAcc: ${(window.acc / n).toFixed(4)}, ` +
+        `ValLoss: ${r.loss!.toFixed(4)}, ValAcc: ${r.pixelAccuracy.toFixed(4)}, ValMeanIoU: ${r.meanIoU.toFixed(4)}`,
+    );
+    window = { loss: 0, acc: 0, n: 0 };
+    return { pixelAccuracy: r.pixelAccuracy, meanIoU: r.meanIoU, loss: r.loss! };
+  };
+
+  const saveEvery = options.saveFreq ?? options.logFreq;
+  const result = await trainer.fit({
+    batches: batches(),
+    steps: options.iterations,
+    evaluateEvery: options.logFreq,
+    evaluate: validate,
+    earlyStopping,
+    checkpointDir,
+    checkpointEvery: saveEvery,
+    checkpointState: () => ({ position, options: options as unknown as JsonValue }),
+    callbacks: {
+      onStepEnd: (s) => {
+        window.loss += s.loss;
+        window.acc += s.metrics.pixelAccuracy;
+        window.n += 1;
+      },
+      onEvaluate: async (step, scores, verdict) => {
+        if (verdict === 'improved' && (step % saveEvery === 0 || step >= options.iterations)) {
+          await saveModel(model, join(out, 'best-model'));
+          log(`Saved model @iteration ${step} with accuracy ${scores.pixelAccuracy.toFixed(4)} and loss ${scores.loss.toFixed(4)}`);
+        } else {
+          log(`Skipped saving @iteration ${step}`);
+        }
+      },
+      onCheckpoint: (step) => log(`checkpoint @iteration ${step} in ${checkpointDir}`),
+    },
+  });
+  // fit() restored the best weights; this is the model the run reports.
+  await saveModel(model, join(out, 'model'));
+  const testScores = summarize(
+    await evaluateSegmentation(model, evalBatches(test, options.seed), { numClasses: NUM_CLASSES, exclude: [MSRC_VOID], loss }),
+  );
+  log(
+    `Test (${test.size} images): pixel accuracy ${testScores.pixelAccuracy.toFixed(4)}, mIoU ${testScores.meanIoU.toFixed(4)}; ` +
+      `void excluded: pixel accuracy ${testScores.voidExcluded.pixelAccuracy.toFixed(4)}, mean accuracy ${testScores.voidExcluded.meanAccuracy.toFixed(4)}, mIoU ${testScores.voidExcluded.meanIoU.toFixed(4)}`,
+  );
+  const summary: TrainMsrcResult = {
+    steps: result.step,
+    stoppedEarly: result.stoppedEarly,
+    best: { pixelAccuracy: result.best?.score ?? null, step: result.best?.step ?? null },
+    test: testScores,
+    outDir: out,
+  };
+  await writeJsonAtomic(join(out, 'metrics.json'), summary);
+  model.dispose();
+  return summary;
+}
