@@ -1,3 +1,7 @@
 #!/usr/bin/env node
-process.stderr.write('seg-msrc: not built yet\n');
-process.exit(1);
+import { runCli } from './cli-program.js';
+
+// No top-level await: the CommonJS build of this entry cannot have one.
+runCli(process.argv.slice(2)).then((code) => {
+  process.exitCode = code;
+});
