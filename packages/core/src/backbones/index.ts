@@ -1,1 +1,24 @@
 // Public exports of src/backbones; each module adds its own line.
+export {
+  DEFAULT_OUTPUT_STRIDE,
+  OUTPUT_STRIDES,
+  type OutputStride,
+  RESNET_BLOCKS,
+  RESNET_DEPTHS,
+  type ResNetConfig,
+  type ResNetDepth,
+  resnet,
+  resnetOutChannels,
+  resnetStageSchedule,
+  type StageSchedule,
+} from './resnet.js';
+export {
+  applyTorchvisionWeights,
+  type LayerContainer,
+  loadTorchvisionWeights,
+  type TorchvisionWeightSpec,
+  type TorchvisionWeightsOptions,
+  type TorchvisionWeightsReport,
+  torchvisionWeightSpecs,
+} from './torchvision-weights.js';
+export { BACKBONE_NAMES, type Backbone, type BackboneName, type BackboneOptions, getBackbone } from './get-backbone.js';

@@ -1,0 +1,46 @@
+import { fileURLToPath } from 'node:url';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { useBackend } from '../../../../test-utils/backends.js';
+import { BACKBONE_NAMES, type BackboneName, getBackbone } from './get-backbone.js';
+
+const fixture = (name: string) => fileURLToPath(new URL(`../../fixtures/resnet-parity/${name}`, import.meta.url));
+
+describe('getBackbone [cpu]', () => {
+  beforeAll(() => useBackend('cpu'));
+
+  it('returns the model with its channels and strides, matching the model’s outputs', async () => {
+    const backbone = getBackbone('resnet50', {
+      outputStride: 8,
+      inputShape: [64, 48, 3],
+      blocks: [1, 2, 2, 2],
+      baseWidth: 8,
+      widthPerGroup: 32,
+    });
+    expect(backbone.name).toBe('resnet50');
+    expect(backbone.model.name).toBe('resnet50');
+    expect(backbone.outChannels).toEqual([256, 32]);
+    expect(backbone.outputStride).toBe(8);
+    const [high, low] = backbone.model.outputs;
+    expect(high.shape).toEqual([null, 64 / 8, 48 / 8, backbone.outChannels[0]]);
+    expect(low.shape).toEqual([null, 64 / backbone.lowOutputStride, 48 / backbone.lowOutputStride, backbone.outChannels[1]]);
+    const report = await backbone.loadWeights(fixture('resnet50.safetensors'));
+    expect(report.loaded.length).toBeGreaterThan(50);
+    backbone.model.dispose();
+  });
+
+  it('defaults to torchvision widths at output stride 16', () => {
+    const { model, outChannels, outputStride } = getBackbone('resnet18');
+    expect(outChannels).toEqual([512, 64]);
+    expect(outputStride).toBe(16);
+    expect(model.outputs.map((o) => o.shape[3])).toEqual([512, 64]);
+    model.dispose();
+  });
+
+  it('lists the valid names on an unknown one', () => {
+    expect(BACKBONE_NAMES).toEqual(['resnet18', 'resnet34', 'resnet50', 'resnet101']);
+    expect(() => getBackbone('resnet152' as BackboneName)).toThrow(
+      'getBackbone: unknown backbone "resnet152"; valid names are resnet18, resnet34, resnet50, resnet101',
+    );
+    expect(() => getBackbone('toString' as BackboneName)).toThrow(/unknown backbone "toString"/);
+  });
+});

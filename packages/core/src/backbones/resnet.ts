@@ -1,0 +1,198 @@
+/**
+ * Atrous ResNet-18/34/50/101 built from tfjs layers, numerically equal to
+ * torchvision's `resnet*` (eval mode) and named after torchvision's modules.
+ *
+ * **Layer naming.** Every layer holding weights is named after the
+ * torchvision module path, so a state-dict key maps to a layer by dropping
+ * its last component: `conv1`, `bn1`, `layer{1-4}.{block}.conv{1-3}`,
+ * `layer{1-4}.{block}.bn{1-3}`, `layer{s}.0.downsample.0` (1×1 conv) and
+ * `layer{s}.0.downsample.1` (its BN). Weight-free helpers are named after
+ * what they serve: `conv1.pad`, `relu`, `maxpool.pad`, `maxpool`,
+ * `layer2.0.conv2.pad` (symmetric padding of a strided conv),
+ * `{block}.relu1`/`relu2`, `{block}.add`, `{block}.relu` (block output).
+ *
+ * **Output stride.** torchvision's `replace_stride_with_dilation`: OS 32 is
+ * the plain network; OS 16 replaces layer4's stride by dilation 2; OS 8 also
+ * replaces layer3's (layer3 dilation 2, layer4 dilation 4). The first block
+ * of a dilated stage keeps the previous stage's dilation (its 1×1 downsample
+ * then has stride 1) and the following blocks use the new one. ResNet-18/34
+ * (basic blocks, which torchvision refuses to dilate) follow the same
+ * schedule with both 3×3 convs of a block at the block's dilation.
+ *
+ * @module
+ */
+import * as tfl from '@tensorflow/tfjs-layers';
+import { basicBlock, batchNorm, bottleneckBlock, convBN, relu } from './resnet-blocks.js';
+
+/** ResNet depths {@link resnet} builds. */
+export const RESNET_DEPTHS = [18, 34, 50, 101] as const;
+/** A ResNet depth. */
+export type ResNetDepth = (typeof RESNET_DEPTHS)[number];
+/** Output strides {@link resnet} supports: ratio of input size to `high`'s size. */
+export const OUTPUT_STRIDES = [8, 16, 32] as const;
+/** An output stride. */
+export type OutputStride = (typeof OUTPUT_STRIDES)[number];
+
+/** Blocks per stage (layer1…layer4) of torchvision's ResNets. */
+export const RESNET_BLOCKS: Readonly<Record<ResNetDepth, readonly [number, number, number, number]>> = {
+  18: [2, 2, 2, 2],
+  34: [3, 4, 6, 3],
+  50: [3, 4, 6, 3],
+  101: [3, 4, 23, 3],
+};
+
+/** Default output stride of {@link resnet}: DeepLabV3+'s usual training setting. */
+export const DEFAULT_OUTPUT_STRIDE: OutputStride = 16;
+
+/** Configuration of {@link resnet}. */
+export interface ResNetConfig {
+  /** 18 or 34 (basic blocks) or 50 or 101 (bottleneck blocks). Required. */
+  depth: ResNetDepth;
+  /** Ratio of input size to `high`'s size: 8, 16 or 32. Default `16`. */
+  outputStride?: OutputStride;
+  /** `[height, width, 3]`; `null` sizes accept any input size. Default `[null, null, 3]`. */
+  inputShape?: [number | null, number | null, 3];
+  /** Model name. Default `resnet{depth}`. */
+  name?: string;
+  /**
+   * Blocks per stage. Default torchvision's for the depth (e.g. `[3, 4, 23, 3]`
+   * for 101). Smaller counts keep torchvision's key layout; tests use them.
+   */
+  blocks?: [number, number, number, number];
+  /**
+   * Width of the stem and of stage 1 (`planes`; stages double it). Default
+   * `64` as torchvision. Narrower networks keep the key layout; tests use them.
+   */
+  baseWidth?: number;
+  /**
+   * torchvision's `width_per_group`: the bottleneck's inner width is
+   * `planes · widthPerGroup / 64` (128 gives Wide ResNet). Default `64`.
+   * Ignored by basic blocks.
+   */
+  widthPerGroup?: number;
+}
+
+/** Stride and dilations of one stage, following torchvision's `_make_layer`. */
+export interface StageSchedule {
+  /** Stride of the stage's first block (1 once the stage is dilated). */
+  stride: number;
+  /** Dilation of the first block: the previous stage's dilation. */
+  firstDilation: number;
+  /** Dilation of the other blocks. */
+  dilation: number;
+}
+
+/**
+ * The per-stage stride/dilation schedule of torchvision's
+ * `replace_stride_with_dilation` for an output stride.
+ */
+export function resnetStageSchedule(outputStride: OutputStride): StageSchedule[] {
+  const replace = { 8: [false, true, true], 16: [false, false, true], 32: [false, false, false] }[outputStride];
+  if (!replace) {
+    throw new Error(`resnet: outputStride ${outputStride} is not supported; use one of ${OUTPUT_STRIDES.join(', ')}`);
+  }
+  const stages: StageSchedule[] = [{ stride: 1, firstDilation: 1, dilation: 1 }];
+  let dilation = 1;
+  for (const dilate of replace) {
+    const previous = dilation;
+    let stride = 2;
+    if (dilate) {
+      dilation *= stride;
+      stride = 1;
+    }
+    stages.push({ stride, firstDilation: previous, dilation });
+  }
+  return stages;
+}
+
+/** Channel counts `[high, low]` of a ResNet's outputs (layer4, layer1). */
+export function resnetOutChannels(depth: ResNetDepth, baseWidth = 64): [number, number] {
+  const expansion = depth >= 50 ? 4 : 1;
+  return [baseWidth * 8 * expansion, baseWidth * expansion];
+}
+
+function positiveInt(value: unknown): boolean {
+  return Number.isInteger(value) && (value as number) > 0;
+}
+
+function validate(config: ResNetConfig): Required<ResNetConfig> {
+  if (config == null || !RESNET_DEPTHS.includes(config.depth)) {
+    throw new Error(`resnet: depth ${JSON.stringify(config?.depth)} is not supported; use one of ${RESNET_DEPTHS.join(', ')}`);
+  }
+  const full: Required<ResNetConfig> = {
+    depth: config.depth,
+    outputStride: config.outputStride ?? DEFAULT_OUTPUT_STRIDE,
+    inputShape: config.inputShape ?? [null, null, 3],
+    name: config.name ?? `resnet${config.depth}`,
+    blocks: config.blocks ?? [...RESNET_BLOCKS[config.depth]],
+    baseWidth: config.baseWidth ?? 64,
+    widthPerGroup: config.widthPerGroup ?? 64,
+  };
+  if (!OUTPUT_STRIDES.includes(full.outputStride)) {
+    throw new Error(`resnet: outputStride ${full.outputStride} is not supported; use one of ${OUTPUT_STRIDES.join(', ')}`);
+  }
+  const [h, w, c] = full.inputShape;
+  if (full.inputShape.length !== 3 || c !== 3 || ![h, w].every((s) => s === null || positiveInt(s))) {
+    throw new Error(
+      `resnet: inputShape ${JSON.stringify(full.inputShape)} must be [height, width, 3] (sizes positive integers or null)`,
+    );
+  }
+  if (full.blocks.length !== 4 || !full.blocks.every(positiveInt)) {
+    throw new Error(`resnet: blocks ${JSON.stringify(full.blocks)} must be four positive integers (blocks of layer1…layer4)`);
+  }
+  if (!positiveInt(full.baseWidth)) throw new Error(`resnet: baseWidth ${full.baseWidth} must be a positive integer`);
+  if (!positiveInt(full.widthPerGroup)) {
+    throw new Error(`resnet: widthPerGroup ${full.widthPerGroup} must be a positive integer`);
+  }
+  return full;
+}
+
+/**
+ * Builds an atrous ResNet whose outputs are `[high, low]`: `high` is layer4's
+ * output (stride `outputStride`, `8·baseWidth·expansion` channels, 2048 for
+ * ResNet-50/101) and `low` layer1's (stride 4, 256 channels for 50/101, 64
+ * for 18/34). See the module notes for naming and dilation.
+ *
+ * Feed it images normalised as torchvision expects (ImageNet mean/std) when
+ * using pretrained weights; load them with {@link loadTorchvisionWeights}.
+ *
+ * @example
+ * ```ts
+ * const trunk = resnet({ depth: 101, outputStride: 8 });
+ * const [high, low] = trunk.predict(images) as tf.Tensor4D[];
+ * ```
+ */
+export function resnet(config: ResNetConfig): tfl.LayersModel {
+  const { depth, outputStride, inputShape, name, blocks, baseWidth, widthPerGroup } = validate(config);
+  const input = tfl.input({ shape: inputShape, name: `${name}_input` });
+  // Padding the stem's max-pool with zeros equals torch's -inf padding here: it follows a ReLU.
+  let x = convBN(input, 'conv1', baseWidth, 7, 2);
+  x = relu(batchNorm(x, 'bn1'), 'relu');
+  x = tfl.layers.zeroPadding2d({ padding: 1, name: 'maxpool.pad' }).apply(x) as tfl.SymbolicTensor;
+  x = tfl.layers.maxPooling2d({ poolSize: 3, strides: 2, padding: 'valid', name: 'maxpool' }).apply(x) as tfl.SymbolicTensor;
+
+  const bottleneck = depth >= 50;
+  const expansion = bottleneck ? 4 : 1;
+  const block = bottleneck ? bottleneckBlock : basicBlock;
+  let channels = baseWidth;
+  let low: tfl.SymbolicTensor | undefined;
+  resnetStageSchedule(outputStride).forEach((stage, s) => {
+    const planes = baseWidth * 2 ** s;
+    const width = Math.floor((planes * widthPerGroup) / 64);
+    for (let b = 0; b < blocks[s]; b++) {
+      const first = b === 0;
+      const stride = first ? stage.stride : 1;
+      x = block(x, {
+        prefix: `layer${s + 1}.${b}`,
+        planes,
+        width,
+        stride,
+        dilation: first ? stage.firstDilation : stage.dilation,
+        downsample: first && (stride !== 1 || channels !== planes * expansion),
+      });
+      channels = planes * expansion;
+    }
+    if (s === 0) low = x;
+  });
+  return tfl.model({ inputs: input, outputs: [x, low!], name });
+}

@@ -1,0 +1,93 @@
+import * as tf from '@tensorflow/tfjs-core';
+
+/**
+ * The `[outSize, inSize]` matrix of 1-D bilinear interpolation with half-pixel
+ * centres (PyTorch `align_corners=False`, tfjs `halfPixelCenters: true`):
+ * row `p` holds the weights with which output sample `p` mixes the inputs.
+ *
+ * Source coordinates left of the first sample (or right of the last) clamp to
+ * it, as both PyTorch and TensorFlow do, so every row sums to 1.
+ */
+export function bilinearInterpolationMatrix(inSize: number, outSize: number): Float32Array {
+  if (!(Number.isInteger(inSize) && inSize > 0 && Number.isInteger(outSize) && outSize > 0)) {
+    throw new Error(`bilinearInterpolationMatrix: sizes must be positive integers, got in=${inSize}, out=${outSize}`);
+  }
+  const { lo, hi, wLo, wHi } = bilinearTaps(inSize, outSize);
+  const m = new Float32Array(outSize * inSize);
+  for (let p = 0; p < outSize; p++) {
+    m[p * inSize + lo[p]] += wLo[p];
+    m[p * inSize + hi[p]] += wHi[p];
+  }
+  return m;
+}
+
+/** The two taps of 1-D half-pixel bilinear interpolation for every output sample. */
+function bilinearTaps(inSize: number, outSize: number): { lo: Int32Array; hi: Int32Array; wLo: Float32Array; wHi: Float32Array } {
+  const lo = new Int32Array(outSize);
+  const hi = new Int32Array(outSize);
+  const wLo = new Float32Array(outSize);
+  const wHi = new Float32Array(outSize);
+  const scale = inSize / outSize;
+  for (let p = 0; p < outSize; p++) {
+    const src = Math.max(0, (p + 0.5) * scale - 0.5);
+    lo[p] = Math.min(Math.floor(src), inSize - 1);
+    hi[p] = Math.min(lo[p] + 1, inSize - 1);
+    wHi[p] = src - lo[p];
+    wLo[p] = 1 - wHi[p];
+  }
+  return { lo, hi, wLo, wHi };
+}
+
+/**
+ * Back-projects `[outSize, rest]` onto `[inSize, rest]` along the first axis:
+ * row `p` adds `wLo·t[p]` to row `lo[p]` and `wHi·t[p]` to row `hi[p]`.
+ *
+ * A scatter-add is O(outSize) per column where a dense `Rᵀ · t` is
+ * O(outSize · inSize). tfjs-backend-wasm has no `UnsortedSegmentSum`, but
+ * both backends have `SparseSegmentSum`, which needs its segments sorted;
+ * `lo`/`hi` grow with `p`, so sorting the 2·outSize entries is cheap.
+ */
+function adjointAlongFirstAxis(t: tf.Tensor2D, inSize: number, outSize: number): tf.Tensor2D {
+  const { lo, hi, wLo, wHi } = bilinearTaps(inSize, outSize);
+  // Rows 0..out-1 hold wLo·t, rows out..2·out-1 hold wHi·t, row 2·out is zeros.
+  const data = tf.concat([
+    tf.mul(t, tf.tensor2d(wLo, [outSize, 1])),
+    tf.mul(t, tf.tensor2d(wHi, [outSize, 1])),
+    tf.zeros([1, t.shape[1]]),
+  ]);
+  const entries: Array<[number, number]> = [];
+  for (let p = 0; p < outSize; p++) entries.push([lo[p], p], [hi[p], outSize + p]);
+  // SparseSegmentSum sizes its output by the last segment id; pin it to inSize with a zero row.
+  entries.push([inSize - 1, 2 * outSize]);
+  entries.sort((a, b) => a[0] - b[0] || a[1] - b[1]);
+  const indices = tf.tensor1d(entries.map((e) => e[1]), 'int32');
+  const segments = tf.tensor1d(entries.map((e) => e[0]), 'int32');
+  return tf.sparse.sparseSegmentSum(data, indices, segments) as tf.Tensor2D;
+}
+
+/**
+ * The gradient of a half-pixel-centre bilinear resize of an NHWC tensor of
+ * spatial size `inputSize`, given the output gradient `dy`.
+ *
+ * Why not the `ResizeBilinearGrad` kernel: in tfjs 4.22 the cpu and wasm
+ * kernels ignore `halfPixelCenters` (they back-project with the legacy
+ * `out · in / outSize` mapping, so the gradient is that of a different
+ * resize), and the cpu kernel also swaps height and width in its output
+ * shape. A bilinear resize is separable and linear, `y = Ry · x · Rxᵀ` per
+ * image and channel, so its exact gradient is `Ryᵀ · dy · Rx`, applied here
+ * axis by axis as scatter-adds that every backend runs.
+ */
+export function resizeBilinearGradHalfPixel(dy: tf.Tensor4D, inputSize: [number, number]): tf.Tensor4D {
+  return tf.tidy(() => {
+    const [batch, outH, outW, channels] = dy.shape;
+    const [inH, inW] = inputSize;
+    const rows = adjointAlongFirstAxis(
+      tf.reshape(tf.transpose(dy, [1, 0, 2, 3]), [outH, batch * outW * channels]),
+      inH,
+      outH,
+    );
+    const byCol = tf.transpose(tf.reshape(rows, [inH, batch, outW, channels]), [2, 1, 0, 3]);
+    const cols = adjointAlongFirstAxis(tf.reshape(byCol, [outW, batch * inH * channels]), inW, outW);
+    return tf.transpose(tf.reshape(cols, [inW, batch, inH, channels]), [1, 2, 0, 3]) as tf.Tensor4D;
+  });
+}

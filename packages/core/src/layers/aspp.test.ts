@@ -1,0 +1,151 @@
+import { readFileSync } from 'node:fs';
+import * as tf from '@tensorflow/tfjs-core';
+import * as tfl from '@tensorflow/tfjs-layers';
+import { describe, expect, it } from 'vitest';
+import { describeEachBackend, expectNoTensorLeak } from '../../../../test-utils/backends.js';
+import { resnet } from '../backbones/resnet.js';
+import '../kernels/register.js';
+import { parseSafetensors, safetensorsToFloat32 } from '../io/safetensors.js';
+import { aspp } from './aspp.js';
+import { resizeBilinear } from './resize-bilinear.js';
+
+// torchvision's ASPP(in 8, rates [2, 3, 5], out 16) in eval mode, from scripts/fixtures/resnet_parity.py.
+const FIXTURES = new URL('../../fixtures/resnet-parity/', import.meta.url);
+const reference = parseSafetensors(readFileSync(new URL('reference.safetensors', FIXTURES)));
+const state = parseSafetensors(readFileSync(new URL('aspp.safetensors', FIXTURES)));
+const refTensor = (key: string) => {
+  const t = reference.tensors.get(key)!;
+  return tf.tensor(safetensorsToFloat32(t), t.shape);
+};
+
+/**
+ * Copies a torch state dict onto layers named after its modules: the test's
+ * own mapping (OIHW → HWIO by index arithmetic), independent of the loader.
+ */
+function assignTorchState(model: tfl.LayersModel): void {
+  const modules = new Set([...state.tensors.keys()].map((k) => k.slice(0, k.lastIndexOf('.'))));
+  for (const module of modules) {
+    const get = (p: string) => state.tensors.get(`${module}.${p}`);
+    const layer = model.getLayer(module);
+    const w = get('weight')!;
+    if (w.shape.length === 4) {
+      const [o, i, h, k] = w.shape;
+      const src = safetensorsToFloat32(w);
+      const hwio = new Float32Array(src.length);
+      src.forEach((v, n) => {
+        const [oo, ii, hh, kk] = [Math.floor(n / (i * h * k)), Math.floor(n / (h * k)) % i, Math.floor(n / k) % h, n % k];
+        hwio[((hh * k + kk) * i + ii) * o + oo] = v;
+      });
+      layer.setWeights([tf.tensor(hwio, [h, k, i, o])]);
+    } else {
+      layer.setWeights(['weight', 'bias', 'running_mean', 'running_var'].map((p) => tf.tensor(safetensorsToFloat32(get(p)!))));
+    }
+  }
+}
+
+describeEachBackend('aspp', () => {
+  it("matches torchvision's ASPP in eval mode on a 9×11 input", async () => {
+    const model = aspp({ inputChannels: 8, rates: [2, 3, 5], filters: 16 });
+    assignTorchState(model);
+    const x = refTensor('aspp.input');
+    const ref = refTensor('aspp.output');
+    await expectNoTensorLeak(() => {
+      const y = model.predict(x) as tf.Tensor;
+      expect(y.shape).toEqual([1, 9, 11, 16]);
+      const err = tf.tidy(() => tf.max(tf.abs(tf.sub(y, ref))).dataSync()[0] / tf.max(tf.abs(ref)).dataSync()[0]);
+      expect(err).toBeLessThanOrEqual(1e-4);
+      y.dispose();
+    });
+    tf.dispose([x, ref]);
+    model.dispose();
+  });
+
+  it('picks the rates of the output stride and takes any input size', () => {
+    const rate = (m: tfl.LayersModel, i: number) => m.getLayer(`convs.${i}.0`).getConfig().dilationRate;
+    const os16 = aspp({ inputChannels: 4, filters: 8 });
+    const os8 = aspp({ inputChannels: 4, filters: 8, outputStride: 8 });
+    expect([1, 2, 3].map((i) => rate(os16, i))).toEqual([[6, 6], [12, 12], [18, 18]]);
+    expect([1, 2, 3].map((i) => rate(os8, i))).toEqual([[12, 12], [24, 24], [36, 36]]);
+    for (const shape of [[2, 1, 1, 4], [1, 7, 3, 4], [1, 20, 13, 4]]) {
+      const y = tf.tidy(() => (os8.predict(tf.ones(shape)) as tf.Tensor).shape);
+      expect(y).toEqual([...shape.slice(0, 3), 8]);
+    }
+    expect(os8.outputs[0].shape).toEqual([null, null, null, 8]);
+    os16.dispose();
+    os8.dispose();
+  });
+
+  it('broadcasts the image-pooling branch: relu(bn(conv(mean))) at every pixel', () => {
+    const model = aspp({ inputChannels: 3, filters: 4 });
+    const branch = tfl.model({ inputs: model.inputs, outputs: model.getLayer('convs.4.resize').output as tfl.SymbolicTensor });
+    const x = tf.randomNormal([1, 5, 6, 3], 0, 1, 'float32', 7);
+    tf.tidy(() => {
+      const [kernel] = model.getLayer('convs.4.1').getWeights();
+      const [gamma, beta, mean, variance] = model.getLayer('convs.4.2').getWeights();
+      const pooled = tf.matMul(tf.reshape(tf.mean(x, [1, 2]), [1, 3]), tf.reshape(kernel, [3, 4]));
+      const expected = tf.relu(tf.add(tf.mul(tf.div(tf.sub(pooled, mean), tf.sqrt(tf.add(variance, 1e-5))), gamma), beta));
+      const got = branch.predict(x) as tf.Tensor;
+      expect(got.shape).toEqual([1, 5, 6, 4]);
+      const diff = tf.max(tf.abs(tf.sub(got, tf.reshape(expected, [1, 1, 1, 4])))).dataSync()[0];
+      expect(diff).toBeLessThan(1e-5);
+    });
+    x.dispose();
+    model.dispose();
+  });
+
+  it('round-trips model.save → loadLayersModel with identical outputs (plain and separable)', async () => {
+    for (const separable of [false, true]) {
+      const model = aspp({ inputChannels: 6, filters: 8, rates: [2, 3, 4], separable });
+      let saved: tf.io.ModelArtifacts | undefined;
+      await model.save(
+        tf.io.withSaveHandler(async (artifacts) => {
+          saved = artifacts;
+          return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' } };
+        }),
+      );
+      const loaded = await tfl.loadLayersModel(tf.io.fromMemory(saved!));
+      const x = tf.randomNormal([2, 7, 5, 6], 0, 1, 'float32', 11);
+      const [a, b] = [model.predict(x) as tf.Tensor, loaded.predict(x) as tf.Tensor];
+      expect(tf.max(tf.abs(tf.sub(a, b))).dataSync()[0]).toBe(0);
+      expect(model.countParams()).toBe(loaded.countParams());
+      tf.dispose([x, a, b]);
+      model.dispose();
+      loaded.dispose();
+    }
+  });
+
+  it.each([false, true])('trains with a dilated ResNet-18 trunk (separable %s): fit() lowers the loss, tensor count flat', async (separable) => {
+    // Reduced widths keep the step cheap; OS 8 puts dilated convs in layer3/layer4 and the ASPP.
+    const trunk = resnet({ depth: 18, outputStride: 8, blocks: [1, 1, 1, 1], baseWidth: 8 });
+    const head = aspp({ inputChannels: 64, filters: 16, outputStride: 8, rates: [2, 4, 6], separable, dropout: 0.1 });
+    const input = tfl.input({ shape: [32, 32, 3] });
+    const [high] = trunk.apply(input) as tfl.SymbolicTensor[];
+    const logits = tfl.layers.conv2d({ filters: 3, kernelSize: 1, name: 'classifier' }).apply(head.apply(high));
+    const up = resizeBilinear({ name: 'upsample' }).apply([logits as tfl.SymbolicTensor, input]);
+    const probs = tfl.layers.softmax({ axis: -1, name: 'softmax' }).apply(up) as tfl.SymbolicTensor;
+    const model = tfl.model({ inputs: input, outputs: probs });
+    model.compile({ optimizer: tf.train.adam(3e-3), loss: 'categoricalCrossentropy' });
+    // Labels are the quadrant of each pixel (3 classes): learnable from position via padding and pooling.
+    const xs = tf.randomNormal([2, 32, 32, 3], 0, 1, 'float32', 5);
+    const ys = tf.tidy(() => {
+      const cls = tf.tensor2d(Array.from({ length: 32 * 32 }, (_, i) => ((i % 32 < 16 ? 0 : 1) + (i < 512 ? 0 : 1)) % 3), [32, 32], 'int32');
+      return tf.stack([tf.oneHot(cls, 3), tf.oneHot(cls, 3)]);
+    });
+    const first = await model.fit(xs, ys, { epochs: 1, batchSize: 2, verbose: 0 });
+    const rest = await expectNoTensorLeak(() => model.fit(xs, ys, { epochs: 5, batchSize: 2, verbose: 0 }));
+    const losses = [...first.history.loss, ...rest.history.loss] as number[];
+    expect(losses.every(Number.isFinite)).toBe(true);
+    expect(losses.at(-1)!).toBeLessThan(losses[0] * 0.8);
+    tf.dispose([xs, ys]);
+    model.dispose();
+  });
+});
+
+describe('aspp config errors', () => {
+  it('names the bad value', () => {
+    expect(() => aspp({ inputChannels: 0 })).toThrow(/inputChannels must be a positive integer .* got 0/);
+    expect(() => aspp({ inputChannels: 4, outputStride: 4 as 8 })).toThrow(/outputStride 4 is not supported; use 8, 16 or 32/);
+    expect(() => aspp({ inputChannels: 4, rates: [6, 12] as never })).toThrow(/rates must be three positive integers, got \[6,12\]/);
+    expect(() => aspp({ inputChannels: 4, dropout: 1 })).toThrow(/dropout must be in \[0, 1\), got 1/);
+  });
+});
