@@ -1,9 +1,6 @@
-import { mkdir, rename, writeFile } from 'node:fs/promises';
-import { dirname } from 'node:path';
-import type { RgbImage } from '@seg/core';
+import { type RgbImage, writeFileAtomic } from '@seg/core';
 import { colorize } from '@seg/deeplab';
-import { MSRC_PALETTE } from '@seg/msrc';
-import { Transformer } from '@napi-rs/image';
+import { encodePng, MSRC_PALETTE } from '@seg/msrc';
 
 /** RGB → RGBA with opaque alpha, the layout PNG encoders and `ImageData` take. */
 export function rgba(image: RgbImage): Uint8ClampedArray {
@@ -17,16 +14,12 @@ export function rgba(image: RgbImage): Uint8ClampedArray {
   return out;
 }
 
-/** Writes RGBA pixels as a PNG, atomically (temp file + rename). */
+/** Writes RGBA pixels as a PNG file, atomically. */
 export async function writePng(path: string, pixels: Uint8ClampedArray | Uint8Array, width: number, height: number): Promise<void> {
-  const png = await Transformer.fromRgbaPixels(new Uint8Array(pixels.buffer, pixels.byteOffset, pixels.byteLength), width, height).png();
-  await mkdir(dirname(path), { recursive: true });
-  const tmp = `${path}.tmp-${process.pid}`;
-  await writeFile(tmp, png);
-  await rename(tmp, path);
+  await writeFileAtomic(path, await encodePng(pixels, width, height));
 }
 
-/** Writes a label map painted with the MSRC palette as a PNG. */
+/** Writes a label map painted with the MSRC palette as a PNG file. */
 export async function writeLabelsPng(path: string, labels: ArrayLike<number>, width: number, height: number): Promise<void> {
   await writePng(path, colorize(labels, width, height, MSRC_PALETTE), width, height);
 }

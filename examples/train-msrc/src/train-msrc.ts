@@ -1,4 +1,4 @@
-import { mkdir, rename, writeFile } from 'node:fs/promises';
+import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import {
   EarlyStopping,
@@ -11,6 +11,7 @@ import {
   selectBackend,
   sparseSoftmaxCrossEntropy,
   Trainer,
+  writeFileAtomic,
 } from '@seg/core';
 import { deeplabV3Plus, loadTrunkWeights, saveModel, segment } from '@seg/deeplab';
 import { MSRC_CLASSES, MSRC_VOID, openMsrc } from '@seg/msrc';
@@ -67,12 +68,6 @@ function subset(dataset: SegmentationDataset, indices: readonly number[]): Segme
 /** Full-size, one image per batch (MSRC images differ in size), in order. */
 function evalBatches(dataset: SegmentationDataset, seed: number) {
   return segmentationBatches(dataset, { batchSize: 1, shuffle: false, seed, normalize: 'imagenet', prefetch: 2 }).epoch(0);
-}
-
-async function writeJsonAtomic(path: string, value: unknown): Promise<void> {
-  const tmp = `${path}.tmp-${process.pid}`;
-  await writeFile(tmp, `${JSON.stringify(value, null, 2)}\n`);
-  await rename(tmp, path);
 }
 
 /**
@@ -224,7 +219,7 @@ export async function trainMsrc(options: TrainMsrcOptions, log: (line: string) =
     test: testScores,
     outDir: out,
   };
-  await writeJsonAtomic(join(out, 'metrics.json'), summary);
+  await writeFileAtomic(join(out, 'metrics.json'), `${JSON.stringify(summary, null, 2)}\n`);
   model.dispose();
   return summary;
 }

@@ -10,7 +10,7 @@ export type { LabelsFromGroundTruthOptions } from './ground-truth.js';
 export { encodeBmp } from './bmp.js';
 export type { EncodeBmpOptions } from './bmp.js';
 export { decodeImage, readImageFile } from './decode.js';
-export { writeFileAtomic } from './atomic-write.js';
+export { encodePng } from './png.js';
 export { findMsrcLayout, MSRC_SPLIT_FILES, MSRC_SPLITS, msrcSampleFiles, readSplitFile } from './layout.js';
 export type { MsrcLayout, MsrcLayoutOptions, MsrcSampleFiles, MsrcSplitEntry, MsrcSplitName } from './layout.js';
 export { openMsrc } from './open.js';

@@ -1,7 +1,6 @@
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { type RgbImage, type SegmentationSample, SeededRng } from '@seg/core';
-import { writeFileAtomic } from './atomic-write.js';
+import { type RgbImage, type SegmentationSample, SeededRng, writeFileAtomic } from '@seg/core';
 import { encodeBmp } from './bmp.js';
 import { MSRC_SPLIT_FILES, MSRC_SPLITS, type MsrcSplitName } from './layout.js';
 import { renderScene, sceneGroundTruth } from './synthetic-scene.js';

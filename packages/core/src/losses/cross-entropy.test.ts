@@ -38,7 +38,9 @@ describeEachBackend('sparseSoftmaxCrossEntropy', () => {
       [(1 / 3 - 1) / 2, 1 / 6, 1 / 6],
       [0, 0, 0],
     ];
-    got[0][0].forEach((row, i) => row.forEach((v, c) => expect(v).toBeCloseTo(expected[i][c], 5)));
+    for (const [i, row] of got[0][0].entries()) {
+      for (const [c, v] of row.entries()) expect(v).toBeCloseTo(expected[i][c], 5);
+    }
   });
 
   it('serves as a compile() loss with a trailing label axis', async () => {

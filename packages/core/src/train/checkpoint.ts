@@ -7,6 +7,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import type { LayersModel } from '@tensorflow/tfjs-layers';
+import { REPLACED_DIRECTORY_INFIX, writeDirectoryAtomic } from '../io/atomic-files.js';
 import { encodeSafetensors, parseSafetensors, type SafetensorsInput, safetensorsToFloat32 } from '../io/safetensors.js';
 
 /** File names inside a checkpoint directory. */
@@ -90,45 +91,8 @@ function assignWeights(model: LayersModel, values: readonly Float32Array[]): voi
 }
 
 /**
- * Writes `files` as the directory `dir`, atomically: into a sibling temporary
- * directory first, then renamed over the old one.
- */
-export async function writeDirectoryAtomic(dir: string, files: Record<string, Uint8Array | string>): Promise<void> {
-  const { fs, path } = await node();
-  const target = path.resolve(dir);
-  await fs.mkdir(path.dirname(target), { recursive: true });
-  const tmp = `${target}.tmp-${process.pid}-${Date.now()}`;
-  await fs.mkdir(tmp);
-  try {
-    for (const [name, content] of Object.entries(files)) {
-      const handle = await fs.open(path.join(tmp, name), 'w');
-      try {
-        await handle.writeFile(content);
-        // Data must be on disk before the rename makes the directory visible.
-        await handle.sync();
-      } finally {
-        await handle.close();
-      }
-    }
-    const old = `${target}.old-${process.pid}-${Date.now()}`;
-    let hadOld = false;
-    try {
-      await fs.rename(target, old);
-      hadOld = true;
-    } catch (e) {
-      if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
-    }
-    await fs.rename(tmp, target);
-    if (hadOld) await fs.rm(old, { recursive: true, force: true });
-  } catch (e) {
-    await fs.rm(tmp, { recursive: true, force: true });
-    throw e;
-  }
-}
-
-/**
  * Returns the checkpoint directory to read: `dir` itself, or, if a crash hit
- * between the two renames of {@link writeDirectoryAtomic}, the complete
+ * between the two renames of `writeDirectoryAtomic`, the complete
  * previous checkpoint left beside it. `null` when there is none.
  */
 export async function findCheckpoint(dir: string): Promise<string | null> {
@@ -146,7 +110,7 @@ export async function findCheckpoint(dir: string): Promise<string | null> {
     } catch {
       return null;
     }
-    const olds = names.filter((n) => n.startsWith(`${base}.old-`)).sort();
+    const olds = names.filter((n) => n.startsWith(`${base}${REPLACED_DIRECTORY_INFIX}`)).sort();
     return olds.length ? path.join(parent, olds[olds.length - 1]) : null;
   }
 }

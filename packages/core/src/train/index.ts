@@ -10,7 +10,6 @@ export {
   findCheckpoint,
   loadCheckpoint,
   saveCheckpoint,
-  writeDirectoryAtomic,
 } from './checkpoint.js';
 export type { CheckpointState, JsonValue } from './checkpoint.js';
 export { Trainer } from './trainer.js';

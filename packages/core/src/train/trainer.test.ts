@@ -136,7 +136,9 @@ describeEachBackend('Trainer', () => {
 
     const a = weightsOf(uninterrupted.model);
     const b = weightsOf(resumed.model);
-    a.forEach((w, i) => w.forEach((v, j) => expect(b[i][j]).toBeCloseTo(v, 5)));
+    for (const [i, w] of a.entries()) {
+      for (const [j, v] of w.entries()) expect(b[i][j]).toBeCloseTo(v, 5);
+    }
     expect(readdirSync(join(dir, '..'))).toEqual(['ckpt']);
   });
 

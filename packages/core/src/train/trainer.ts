@@ -216,7 +216,7 @@ export class Trainer {
   }
 
   private restoreBestWeights(): void {
-    this.model.weights.forEach((w, i) => w.write(this.bestWeights![i]));
+    for (const [i, w] of this.model.weights.entries()) w.write(this.bestWeights![i]);
   }
 
   private disposeBestWeights(): void {
