@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 import { selectBackend } from '@seg/core';
+import { resolve } from 'node:path';
 import { Command, InvalidArgumentError } from 'commander';
 import { segmentImage } from './segment-image.js';
 
@@ -19,12 +20,16 @@ const program = new Command('segment-image')
   .option('--alpha <a>', 'overlay opacity in [0, 1]', Number, 0.5)
   .action(async (image: string, o) => {
     await selectBackend();
-    const r = await segmentImage(image, o);
+    // `pnpm --filter … segment` runs in this package's folder; paths are meant from where the user typed them.
+    const here = (p: string | undefined) => (p === undefined ? p : resolve(process.env.INIT_CWD ?? '.', p));
+    const r = await segmentImage(here(image)!, { ...o, model: here(o.model), out: here(o.out) });
     console.log(`${r.width}×${r.height}: ${r.classes.map((c) => `${c.name} ${(100 * c.share).toFixed(1)}%`).join(', ')}`);
     console.log(`wrote ${r.mask} and ${r.overlay}`);
   });
 
-program.parseAsync().catch((e: Error) => {
+// `pnpm … segment -- args` hands the `--` through; drop it.
+const argv = process.argv.slice(2);
+program.parseAsync(argv[0] === '--' ? argv.slice(1) : argv, { from: 'user' }).catch((e: Error) => {
   process.stderr.write(`segment-image: ${e.message}\n`);
   process.exit(1);
 });

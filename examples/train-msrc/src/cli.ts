@@ -1,8 +1,18 @@
 #!/usr/bin/env node
+import { resolve } from 'node:path';
 import { parseTrainMsrcArgs } from './args.js';
 import { trainMsrc } from './train-msrc.js';
 
-trainMsrc(parseTrainMsrcArgs(process.argv.slice(2))).catch((e: Error) => {
+// `pnpm … train -- --flags` hands the `--` through; it is no positional argument here.
+const argv = process.argv.slice(2);
+const options = parseTrainMsrcArgs(argv[0] === '--' ? argv.slice(1) : argv);
+// `pnpm --filter … train` runs in this package's folder; paths are meant from where the user typed them.
+const base = process.env.INIT_CWD ?? '.';
+for (const key of ['data', 'splitDir', 'trunkWeights', 'out'] as const) {
+  const value = options[key];
+  if (value !== undefined) options[key] = resolve(base, value);
+}
+trainMsrc(options).catch((e: Error) => {
   process.stderr.write(`train-msrc: ${e.message}\n`);
   process.exit(1);
 });

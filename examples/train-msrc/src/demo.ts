@@ -14,7 +14,8 @@ import { DEFAULT_TRAIN_MSRC_OPTIONS } from './options.js';
 import { trainMsrc } from './train-msrc.js';
 import { loadModel } from '@seg/deeplab';
 
-const out = resolve(process.env.SEG_DEMO_OUT ?? 'runs/demo');
+// pnpm runs this in the package's folder; outputs go where the user typed `pnpm demo`.
+const out = resolve(process.env.INIT_CWD ?? '.', process.env.SEG_DEMO_OUT ?? 'runs/demo');
 const iterations = Number(process.env.SEG_DEMO_ITERATIONS ?? 300);
 const started = Date.now();
 
