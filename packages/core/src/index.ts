@@ -7,10 +7,16 @@
  *
  * @packageDocumentation
  */
+import './kernels/register.js';
 export * from './kernels/index.js';
 export * from './layers/index.js';
 export * from './backbones/index.js';
 export * from './data/index.js';
+export * from './losses/index.js';
+export * from './metrics/index.js';
+export * from './train/index.js';
+export { BACKEND_PACKAGES, DEFAULT_BACKEND_ORDER, selectBackend } from './backend.js';
+export type { BackendSelection, SegBackendName } from './backend.js';
 export {
   encodeSafetensors,
   MAX_SAFETENSORS_HEADER_BYTES,
@@ -24,3 +30,5 @@ export type {
   SafetensorsInput,
   SafetensorsTensor,
 } from './io/safetensors.js';
+export * from './io/model-files.js';
+export { REPLACED_DIRECTORY_INFIX, writeDirectoryAtomic, writeFileAtomic } from './io/atomic-files.js';

@@ -26,8 +26,10 @@ export function relu(x: Sym, name: string): Sym {
  * Strided convs get explicit symmetric zero padding plus a `'valid'` conv:
  * tfjs `'same'` pads the extra row/column at the bottom/right only, which
  * would shift every feature by one input pixel against torchvision. At stride
- * 1 `'same'` is symmetric and equals torch's padding. Dilated convs use
- * {@link atrousConv2d}, whose gradient supports dilation.
+ * 1 `'same'` is symmetric and equals torch's padding. Every conv is an
+ * {@link atrousConv2d}: its gradient supports dilation, and on wasm it trains
+ * about 5× faster than `tf.layers.conv2d`, whose fused op falls back to wasm's
+ * slow `Conv2DBackpropInput` (bench/README.md).
  */
 export function convBN(
   x: Sym,
@@ -47,9 +49,9 @@ export function convBN(
   }
   if (stride > 1 && pad > 0) {
     x = tfl.layers.zeroPadding2d({ padding: pad, name: `${name}.pad` }).apply(x) as Sym;
-    return tfl.layers.conv2d({ ...common, strides: stride, padding: 'valid' }).apply(x) as Sym;
+    return atrousConv2d({ ...common, strides: stride, padding: 'valid' }).apply(x) as Sym;
   }
-  return tfl.layers.conv2d({ ...common, strides: stride, padding: stride > 1 ? 'valid' : 'same' }).apply(x) as Sym;
+  return atrousConv2d({ ...common, strides: stride, padding: stride > 1 ? 'valid' : 'same' }).apply(x) as Sym;
 }
 
 /** Where a block sits and how it convolves. */

@@ -1,1 +1,16 @@
 // Public exports of src/kernels; each module adds its own line.
+export { registerSegKernels } from './register.js';
+export type { ConvAttrs, ConvPad } from './conv-geometry.js';
+export { conv2dInputGrad } from './conv2d-input-grad.js';
+export { conv2dFilterGrad } from './conv2d-filter-grad.js';
+export { depthwiseConv2dInputGrad } from './depthwise-input-grad.js';
+export { depthwiseConv2dFilterGrad } from './depthwise-filter-grad.js';
+export { conv2dGradConfig } from './conv2d-grad.js';
+export { depthwiseConv2dGradConfig } from './depthwise-conv2d-grad.js';
+export {
+  WASM_BACKEND,
+  wasmConv2dBackpropFilterConfig,
+  wasmDepthwiseConv2dBackpropFilterConfig,
+  wasmDepthwiseConv2dBackpropInputConfig,
+} from './wasm-kernels.js';
+export { bilinearInterpolationMatrix, resizeBilinearGradHalfPixel } from './resize-bilinear-grad.js';

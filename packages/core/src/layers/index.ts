@@ -1,1 +1,5 @@
 // Public exports of src/layers; each module adds its own line.
+export { AtrousConv2D, type AtrousConv2DArgs, atrousConv2d } from './atrous-conv2d.js';
+export { AtrousSeparableConv2D, type AtrousSeparableConv2DArgs, atrousSeparableConv2d } from './atrous-separable-conv2d.js';
+export { interpolateBilinear, ResizeBilinear, type ResizeBilinearArgs, resizeBilinear } from './resize-bilinear.js';
+export { ASPP_RATES_OS16, type ASPPConfig, aspp } from './aspp.js';

@@ -1,0 +1,198 @@
+import { readFileSync } from 'node:fs';
+import * as tf from '@tensorflow/tfjs-core';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { describeEachBackend, expectNoTensorLeak, useBackend } from '../../../../test-utils/backends.js';
+import { parseSafetensors, safetensorsToFloat32 } from '../io/safetensors.js';
+import { conv2dGradConfig } from './conv2d-grad.js';
+import { registerSegKernels } from './register.js';
+import { wasmConv2dBackpropFilterConfig } from './wasm-kernels.js';
+
+// Fixtures written by scripts/fixtures/conv_grads.py (torch 1.13, float64 reference).
+const FIXTURES = new URL('../../fixtures/conv-grads/', import.meta.url);
+const weights = parseSafetensors(readFileSync(new URL('conv-grads.safetensors', FIXTURES)), 'conv-grads.safetensors');
+interface Case {
+  name: string;
+  op: 'conv2d' | 'depthwise';
+  strides: [number, number];
+  dilations: [number, number];
+  pad: 'same' | 'valid' | tf.backend_util.ExplicitPadding;
+}
+const CASES: Case[] = JSON.parse(readFileSync(new URL('cases.json', FIXTURES), 'utf8')).cases;
+
+function fixture(name: string): tf.Tensor4D {
+  const t = weights.tensors.get(name);
+  if (t == null) throw new Error(`conv-grads.safetensors has no tensor '${name}'`);
+  return tf.tensor4d(safetensorsToFloat32(t), t.shape as [number, number, number, number], 'float32');
+}
+
+/** Relative error as used throughout: max|actual - expected| / max|expected|. */
+function relError(actual: tf.Tensor, expected: tf.Tensor): number {
+  expect(actual.shape).toEqual(expected.shape);
+  return tf.tidy(() => {
+    const diff = tf.max(tf.abs(tf.sub(actual, expected))).dataSync()[0];
+    return diff / tf.max(tf.abs(expected)).dataSync()[0];
+  });
+}
+
+const TOLERANCE = 1e-4;
+
+function forward(c: Case, x: tf.Tensor4D, filter: tf.Tensor4D): tf.Tensor4D {
+  return c.op === 'conv2d'
+    ? tf.conv2d(x, filter, c.strides, c.pad, 'NHWC', c.dilations)
+    : tf.depthwiseConv2d(x, filter, c.strides, c.pad, 'NHWC', c.dilations);
+}
+
+describeEachBackend('conv gradients match torch', (backend) => {
+  for (const c of CASES) {
+    it(`${c.name}: forward, input and filter gradients`, () => {
+      tf.tidy(() => {
+        const x = fixture(`${c.name}.x`);
+        const filter = fixture(`${c.name}.filter`);
+        const dy = fixture(`${c.name}.dy`);
+        expect(relError(forward(c, x, filter), fixture(`${c.name}.y`))).toBeLessThan(TOLERANCE);
+        const [dx, dfilter] = tf.grads((a: tf.Tensor, b: tf.Tensor) => forward(c, a as tf.Tensor4D, b as tf.Tensor4D))(
+          [x, filter],
+          dy,
+        );
+        expect(relError(dx, fixture(`${c.name}.dx`))).toBeLessThan(TOLERANCE);
+        expect(relError(dfilter, fixture(`${c.name}.dfilter`))).toBeLessThan(TOLERANCE);
+      });
+    });
+  }
+
+  // The backprop kernels themselves (ours on wasm, tfjs's own on cpu), as
+  // tfjs-layers' fused-conv gradient calls them. Conv2DBackpropFilter has no
+  // dilation attribute; the depthwise ones do, and ours honour it.
+  const dilationOne = (k: Case) => k.dilations.every((d) => d === 1);
+  for (const c of CASES.filter((k) => dilationOne(k) || (k.op === 'depthwise' && backend === 'wasm'))) {
+    it(`${c.name}: backprop kernels on ${backend}`, () => {
+      tf.tidy(() => {
+        const x = fixture(`${c.name}.x`);
+        const filter = fixture(`${c.name}.filter`);
+        const dy = fixture(`${c.name}.dy`);
+        const attrs = { strides: c.strides, pad: c.pad, dilations: c.dilations, dataFormat: 'NHWC' };
+        const run = (name: string, inputs: tf.NamedTensorMap, extra: object) =>
+          tf.engine().runKernel(name, inputs, { ...attrs, ...extra } as unknown as tf.NamedAttrMap) as tf.Tensor;
+        const dfilter =
+          c.op === 'conv2d'
+            ? run(tf.Conv2DBackpropFilter, { x, dy }, { filterShape: filter.shape })
+            : run(tf.DepthwiseConv2dNativeBackpropFilter, { x, dy }, { filterShape: filter.shape });
+        expect(relError(dfilter, fixture(`${c.name}.dfilter`))).toBeLessThan(TOLERANCE);
+        if (c.op === 'depthwise') {
+          const dx = run(tf.DepthwiseConv2dNativeBackpropInput, { dy, filter }, { inputShape: x.shape });
+          expect(relError(dx, fixture(`${c.name}.dx`))).toBeLessThan(TOLERANCE);
+        }
+      });
+    });
+  }
+
+  it('agrees with central differences of a quadratic loss (dilation 2, odd sizes)', () => {
+    // For L = ½Σy², y bilinear in (x, w), central differences are exact up to
+    // float32 rounding, so a large step keeps that rounding small.
+    const x = tf.randomNormal([2, 7, 6, 3], 0, 1, 'float32', 7) as tf.Tensor4D;
+    const w = tf.randomNormal([3, 3, 3, 2], 0, 1, 'float32', 8) as tf.Tensor4D;
+    const loss = (a: tf.Tensor4D, b: tf.Tensor4D) =>
+      tf.tidy(() => tf.mul(0.5, tf.sum(tf.square(tf.conv2d(a, b, 1, 'same', 'NHWC', 2)))).dataSync()[0]);
+    const [dx, dw] = tf.grads((a: tf.Tensor, b: tf.Tensor) =>
+      tf.mul(0.5, tf.sum(tf.square(tf.conv2d(a as tf.Tensor4D, b as tf.Tensor4D, 1, 'same', 'NHWC', 2)))),
+    )([x, w]);
+    const probe = (t: tf.Tensor4D, grad: tf.Tensor, flat: number, other: tf.Tensor4D, isX: boolean) => {
+      const eps = 0.5;
+      // Separate copies: the cpu backend keeps the array it is given.
+      const shifted = (delta: number) => {
+        const values = t.dataSync().slice();
+        values[flat] += delta;
+        return tf.tensor(values, t.shape) as tf.Tensor4D;
+      };
+      const plus = shifted(eps);
+      const minus = shifted(-eps);
+      const numeric = isX
+        ? (loss(plus, other) - loss(minus, other)) / (2 * eps)
+        : (loss(other, plus) - loss(other, minus)) / (2 * eps);
+      plus.dispose();
+      minus.dispose();
+      const analytic = grad.dataSync()[flat];
+      const scale = tf.tidy(() => tf.max(tf.abs(grad)).dataSync()[0]);
+      expect(Math.abs(numeric - analytic) / scale).toBeLessThan(1e-3);
+    };
+    for (const flat of [0, 17, 101, 251]) probe(x, dx, flat, w, true);
+    for (const flat of [0, 13, 40, 53]) probe(w, dw, flat, x, false);
+    tf.dispose([x, w, dx, dw]);
+  });
+
+  it('keeps the tensor count flat over 10 gradient steps', async () => {
+    const x = tf.randomNormal([2, 9, 9, 3], 0, 1, 'float32', 1) as tf.Tensor4D;
+    const w = tf.variable(tf.randomNormal([3, 3, 3, 4], 0, 0.1, 'float32', 2));
+    const d = tf.variable(tf.randomNormal([3, 3, 4, 1], 0, 0.1, 'float32', 3));
+    const optimizer = tf.train.sgd(0.01);
+    const step = () =>
+      optimizer.minimize(() => {
+        const y = tf.conv2d(x, w as tf.Tensor4D, 1, 'same', 'NHWC', 3);
+        return tf.mean(tf.square(tf.depthwiseConv2d(y, d as tf.Tensor4D, 1, 'same', 'NHWC', 2)));
+      });
+    step();
+    await expectNoTensorLeak(() => {
+      for (let i = 0; i < 10; i++) step();
+    });
+    tf.dispose([x, w, d]);
+  });
+});
+
+describe('numeric padding and dimRoundingMode [cpu]', () => {
+  beforeAll(() => useBackend('cpu'));
+  // tfjs-backend-cpu's own backprop kernels are the reference here (torch
+  // has no rounding modes); dilation 1, where they are correct.
+  const grid: [[number, number, number, number], number, number, number, 'floor' | 'round' | 'ceil' | undefined][] = [
+    [[2, 9, 8, 3], 3, 2, 1, undefined],
+    [[1, 10, 9, 4], 3, 2, 1, 'ceil'],
+    [[1, 10, 9, 4], 4, 3, 2, 'round'],
+    [[1, 11, 10, 3], 5, 2, 2, 'ceil'],
+    [[1, 6, 7, 3], 3, 1, 4, undefined],
+  ];
+  for (const [shape, k, stride, pad, dimRoundingMode] of grid) {
+    it(`[${shape}] k${k} stride ${stride} pad ${pad} ${dimRoundingMode ?? ''}`, () => {
+      tf.tidy(() => {
+        const x = tf.randomNormal(shape, 0, 1, 'float32', 11) as tf.Tensor4D;
+        const w = tf.randomNormal([k, k, shape[3], 5], 0, 1, 'float32', 12) as tf.Tensor4D;
+        const y = tf.conv2d(x, w, stride, pad, 'NHWC', 1, dimRoundingMode);
+        const dy = tf.randomNormal(y.shape, 0, 1, 'float32', 13) as tf.Tensor4D;
+        const attrs = { strides: stride, pad, dimRoundingMode, dataFormat: 'NHWC', dilations: 1 };
+        const named = attrs as unknown as tf.NamedAttrMap;
+        const expectedDx = tf.engine().runKernel(tf.Conv2DBackpropInput, { dy, filter: w }, { ...named, inputShape: shape });
+        const expectedDw = tf.engine().runKernel(tf.Conv2DBackpropFilter, { x, dy }, { ...named, filterShape: w.shape });
+        const [dx, dw] = tf.grads((a: tf.Tensor, b: tf.Tensor) =>
+          tf.conv2d(a as tf.Tensor4D, b as tf.Tensor4D, stride, pad, 'NHWC', 1, dimRoundingMode),
+        )([x, w], dy);
+        expect(relError(dx, expectedDx as tf.Tensor)).toBeLessThan(TOLERANCE);
+        expect(relError(dw, expectedDw as tf.Tensor)).toBeLessThan(TOLERANCE);
+      });
+    });
+  }
+});
+
+describe('unsupported combinations', () => {
+  it('name the op and the attributes', () => {
+    const x = tf.zeros([1, 9, 9, 3]);
+    const w = tf.zeros([3, 3, 3, 2]);
+    const dy = tf.zeros([1, 5, 5, 2]);
+    const attrs = { strides: [2, 2], dilations: [2, 2], pad: 'same', dataFormat: 'NHWC' } as unknown as tf.NamedAttrMap;
+    expect(() => conv2dGradConfig.gradFunc(dy, [x, w], attrs)).toThrow(
+      /Conv2D gradient: strides \[2,2\] together with dilations \[2,2\] are not supported/,
+    );
+    const nchw = { strides: 1, dilations: 2, pad: 'same', dataFormat: 'NCHW' } as unknown as tf.NamedAttrMap;
+    expect(() => conv2dGradConfig.gradFunc(dy, [x, w], nchw)).toThrow(/Conv2D gradient: dataFormat 'NCHW'/);
+    tf.dispose([x, w, dy]);
+  });
+
+  it('registerSegKernels is idempotent and puts our gradient back if replaced', () => {
+    registerSegKernels();
+    registerSegKernels();
+    expect(tf.getGradient(tf.Conv2D)).toBe(conv2dGradConfig);
+    // As a tfjs copy loaded later would do:
+    tf.registerGradient({ kernelName: tf.Conv2D, gradFunc: () => ({}) });
+    expect(tf.getGradient(tf.Conv2D)).not.toBe(conv2dGradConfig);
+    registerSegKernels();
+    expect(tf.getGradient(tf.Conv2D)).toBe(conv2dGradConfig);
+    expect(tf.getKernel(tf.Conv2DBackpropFilter, 'wasm')).toBe(wasmConv2dBackpropFilterConfig);
+  });
+});

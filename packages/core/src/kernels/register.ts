@@ -1,0 +1,40 @@
+// tfjs-layers registers tfjs-core's stock gradients when it loads (its Node
+// bundle carries its own copy of them); loading it first keeps it from
+// replacing ours afterwards.
+import '@tensorflow/tfjs-layers';
+import { getGradient, getKernel, registerGradient, registerKernel } from '@tensorflow/tfjs-core';
+import { conv2dGradConfig } from './conv2d-grad.js';
+import { depthwiseConv2dGradConfig } from './depthwise-conv2d-grad.js';
+import {
+  wasmConv2dBackpropFilterConfig,
+  wasmDepthwiseConv2dBackpropFilterConfig,
+  wasmDepthwiseConv2dBackpropInputConfig,
+} from './wasm-kernels.js';
+
+/**
+ * Registers the dilation-aware `Conv2D` / `DepthwiseConv2dNative` gradients
+ * and the convolution backprop kernels the wasm backend lacks.
+ *
+ * Runs on `import '@seg/core'` and again whenever an atrous layer is built or
+ * called, so a stock gradient registered later (say, by a second copy of
+ * tfjs) is replaced again. Idempotent: it only registers what is missing, and
+ * never replaces a kernel a backend already has.
+ */
+export function registerSegKernels(): void {
+  // tfjs-core's own gradients assert dilation 1 ("not yet supported in
+  // gradients"), which leaves atrous convolutions untrainable.
+  for (const config of [conv2dGradConfig, depthwiseConv2dGradConfig]) {
+    if (getGradient(config.kernelName) !== config) registerGradient(config);
+  }
+  // tfjs-backend-wasm 4.22 has no backprop-filter kernels (nor a depthwise
+  // backprop-input one), so nothing with a conv trains on wasm without them.
+  for (const config of [
+    wasmConv2dBackpropFilterConfig,
+    wasmDepthwiseConv2dBackpropFilterConfig,
+    wasmDepthwiseConv2dBackpropInputConfig,
+  ]) {
+    if (getKernel(config.kernelName, config.backendName) == null) registerKernel(config);
+  }
+}
+
+registerSegKernels();
