@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 
-/** A tfjs backend @seg can run on, best first. */
+/** A tfjs backend the library can run on, best first. */
 export type SegBackendName = 'tensorflow-gpu' | 'tensorflow' | 'webgpu' | 'webgl' | 'wasm' | 'cpu';
 
 /** Where each backend comes from: the npm package that registers it and tfjs's backend name. */
