@@ -3,9 +3,10 @@ import { defineConfig } from 'tsup';
 export default defineConfig({
   entry: ["src/index.ts"],
   format: ['esm', 'cjs'],
-  // The package tsconfig is a composite project for `tsc -b`; tsup's d.ts build wants a plain one.
-  // Resolve @seg/core through node_modules (its built .d.ts), not the source path the typecheck uses.
-  dts: { compilerOptions: { composite: false, incremental: false, paths: {} } },
+  // tsconfig.json is a composite project for `tsc -b` that maps @seg/core to its source; with
+  // that mapping tsup would bundle a copy of core instead of importing the published package.
+  tsconfig: 'tsconfig.build.json',
+  dts: true,
   sourcemap: true,
   clean: true,
   target: 'node20',

@@ -3,5 +3,30 @@
  *
  * @packageDocumentation
  */
-export { colorize } from './colorize.js';
-export type { Palette } from './colorize.js';
+export { colorize, DEFAULT_OVERLAY_ALPHA, overlay } from './colorize.js';
+export type { OverlayImage, Palette } from './colorize.js';
+export {
+  DEEPLAB_BACKBONES,
+  DEEPLAB_OUTPUT_STRIDES,
+  DEFAULT_ASPP_RATES,
+  DEFAULT_BACKBONE,
+  DEFAULT_DECODER_CHANNELS,
+  DEFAULT_DROPOUT,
+  DEFAULT_LOW_LEVEL_CHANNELS,
+  DEFAULT_OUTPUT_STRIDE,
+  MIN_INPUT_SIZE,
+  resolveConfig,
+} from './config.js';
+export type { DeepLabBackbone, DeepLabV3PlusConfig, OutputStride, ResolvedDeepLabV3PlusConfig } from './config.js';
+export { deeplabV3PlusDecoder } from './decoder.js';
+export type { DecoderArgs } from './decoder.js';
+export { deeplabV3Plus } from './deeplab-v3-plus.js';
+export { InputSizeGuard, inputSizeGuard } from './input-size-guard.js';
+export type { InputSizeGuardArgs } from './input-size-guard.js';
+export { fileIO, loadModel, registerFileRouter, saveModel } from './model-files.js';
+export type { FileIOOptions } from './model-files.js';
+export { IMAGENET_MEAN, IMAGENET_STD, imageSize, normalize, preprocess } from './preprocess.js';
+export type { BrowserImage, ImageInput, RawImage } from './preprocess.js';
+export { segment } from './segment.js';
+export type { Segmentation, SegmentOptions } from './segment.js';
+export { loadTrunkWeights } from './trunk-weights.js';

@@ -1,0 +1,46 @@
+import { describe, expect, it } from 'vitest';
+import { DEFAULT_ASPP_RATES, type DeepLabV3PlusConfig, resolveConfig } from './config.js';
+
+describe('resolveConfig', () => {
+  it('fills the documented defaults', () => {
+    expect(resolveConfig({ numClasses: 22 })).toEqual({
+      backbone: 'resnet101',
+      outputStride: 16,
+      numClasses: 22,
+      inputShape: [null, null, 3],
+      asppRates: [6, 12, 18],
+      separableAspp: false,
+      lowLevelChannels: 48,
+      decoderChannels: 256,
+      dropout: 0.5,
+      backboneOptions: {},
+    });
+  });
+
+  it('doubles the ASPP rates at output stride 8', () => {
+    expect(resolveConfig({ numClasses: 2, outputStride: 8 }).asppRates).toEqual([12, 24, 36]);
+    expect(DEFAULT_ASPP_RATES[8]).toEqual(DEFAULT_ASPP_RATES[16].map((r) => 2 * r));
+  });
+
+  const bad: Array<[string, Record<string, unknown>, RegExp]> = [
+    ['backbone', { backbone: 'vgg16' }, /config\.backbone is "vgg16"; expected one of resnet18, resnet34, resnet50, resnet101/],
+    ['outputStride', { outputStride: 32 }, /config\.outputStride is 32; expected 8 or 16/],
+    ['numClasses', { numClasses: 0 }, /config\.numClasses is 0; expected a positive integer/],
+    ['numClasses', { numClasses: 2.5 }, /config\.numClasses is 2\.5; expected a positive integer/],
+    ['inputShape', { inputShape: [16, 64, 3] }, /config\.inputShape is \[16,64,3\]; expected \[height, width, 3\] with each side null or an integer >= 32/],
+    ['inputShape', { inputShape: [64, 64, 1] }, /config\.inputShape is \[64,64,1\]/],
+    ['asppRates', { asppRates: [6, 12] }, /config\.asppRates is \[6,12\]; expected three positive integers/],
+    ['asppRates', { asppRates: [6, 0, 18] }, /config\.asppRates\[1\] is 0; expected a positive integer/],
+    ['separableAspp', { separableAspp: 'yes' }, /config\.separableAspp is "yes"; expected true or false/],
+    ['lowLevelChannels', { lowLevelChannels: -48 }, /config\.lowLevelChannels is -48/],
+    ['decoderChannels', { decoderChannels: 0 }, /config\.decoderChannels is 0/],
+    ['dropout', { dropout: 1 }, /config\.dropout is 1; expected a rate in \[0, 1\)/],
+  ];
+  it.each(bad)('names the bad field %s and its valid values', (_field, patch, message) => {
+    expect(() => resolveConfig({ numClasses: 3, ...patch } as DeepLabV3PlusConfig)).toThrow(message);
+  });
+
+  it('rejects a missing config', () => {
+    expect(() => resolveConfig(undefined as unknown as DeepLabV3PlusConfig)).toThrow(/config must be an object/);
+  });
+});

@@ -1,0 +1,134 @@
+/** Backbones a DeepLabV3+ model can be built on: torchvision's ResNets. */
+export const DEEPLAB_BACKBONES = ['resnet18', 'resnet34', 'resnet50', 'resnet101'] as const;
+
+/** Name of a supported backbone. */
+export type DeepLabBackbone = (typeof DEEPLAB_BACKBONES)[number];
+
+/** Output strides (input size / high-level feature size) the backbone can be dilated to. */
+export const DEEPLAB_OUTPUT_STRIDES = [8, 16] as const;
+
+/** A supported output stride. */
+export type OutputStride = (typeof DEEPLAB_OUTPUT_STRIDES)[number];
+
+/** The paper's trunk for the reference run. */
+export const DEFAULT_BACKBONE: DeepLabBackbone = 'resnet101';
+
+/** Output stride 16 trains and runs about 4x cheaper than 8 at a small accuracy cost (Chen et al. 2018, Table 1). */
+export const DEFAULT_OUTPUT_STRIDE: OutputStride = 16;
+
+/** ASPP rates per output stride; at stride 8 they double so the field of view stays the same (Chen et al. 2017). */
+export const DEFAULT_ASPP_RATES: Readonly<Record<OutputStride, readonly [number, number, number]>> = {
+  16: [6, 12, 18],
+  8: [12, 24, 36],
+};
+
+/** Channels of the 1x1 low-level projection: 48, so the low-level features do not outweigh the ASPP's (Chen et al. 2018, Table 1). */
+export const DEFAULT_LOW_LEVEL_CHANNELS = 48;
+
+/** Channels of the decoder's two 3x3 convolutions and of the ASPP output. */
+export const DEFAULT_DECODER_CHANNELS = 256;
+
+/** Dropout after the ASPP projection, as in the reference implementations. */
+export const DEFAULT_DROPOUT = 0.5;
+
+/** Smallest supported input side: 32 px still leaves 2 px of stride-16 features for the ASPP and 8 px of low-level features. */
+export const MIN_INPUT_SIZE = 32;
+
+/** Configuration of {@link deeplabV3Plus}. */
+export interface DeepLabV3PlusConfig {
+  /** Trunk network. Default {@link DEFAULT_BACKBONE} (`'resnet101'`). */
+  backbone?: DeepLabBackbone;
+  /** 8 or 16. Default {@link DEFAULT_OUTPUT_STRIDE} (16). */
+  outputStride?: OutputStride;
+  /** Number of classes of the logits. Required. */
+  numClasses: number;
+  /** `[height | null, width | null, 3]`; `null` sides accept any size of at least 32 px. Default `[null, null, 3]`. */
+  inputShape?: [number | null, number | null, 3];
+  /** Atrous rates of the ASPP's three 3x3 branches. Default {@link DEFAULT_ASPP_RATES} for the output stride. */
+  asppRates?: [number, number, number];
+  /** Depthwise-separable ASPP convolutions (the paper's Xception variant). Default `false`. */
+  separableAspp?: boolean;
+  /** Channels of the low-level projection. Default {@link DEFAULT_LOW_LEVEL_CHANNELS} (48). */
+  lowLevelChannels?: number;
+  /** Channels of the ASPP output and of the decoder convolutions. Default {@link DEFAULT_DECODER_CHANNELS} (256). */
+  decoderChannels?: number;
+  /** Dropout rate after the ASPP projection, in [0, 1). Default {@link DEFAULT_DROPOUT} (0.5). */
+  dropout?: number;
+  /**
+   * Extra options handed to `@seg/core`'s backbone factory unchanged (e.g.
+   * reduced widths for tests). Default none.
+   */
+  backboneOptions?: Record<string, unknown>;
+}
+
+/** A {@link DeepLabV3PlusConfig} with every default filled in. */
+export type ResolvedDeepLabV3PlusConfig = Required<Omit<DeepLabV3PlusConfig, 'backboneOptions'>> & {
+  backboneOptions: Record<string, unknown>;
+};
+
+function positiveInt(field: string, value: unknown): number {
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < 1) {
+    throw new Error(`deeplabV3Plus: config.${field} is ${JSON.stringify(value)}; expected a positive integer`);
+  }
+  return value;
+}
+
+/**
+ * Fills in defaults and checks every field once.
+ *
+ * @throws Naming the field and its valid values.
+ */
+export function resolveConfig(config: DeepLabV3PlusConfig): ResolvedDeepLabV3PlusConfig {
+  if (config === null || typeof config !== 'object') {
+    throw new Error('deeplabV3Plus: config must be an object such as { numClasses: 21 }');
+  }
+  const backbone = config.backbone ?? DEFAULT_BACKBONE;
+  if (!DEEPLAB_BACKBONES.includes(backbone)) {
+    throw new Error(`deeplabV3Plus: config.backbone is ${JSON.stringify(backbone)}; expected one of ${DEEPLAB_BACKBONES.join(', ')}`);
+  }
+  const outputStride = config.outputStride ?? DEFAULT_OUTPUT_STRIDE;
+  if (!DEEPLAB_OUTPUT_STRIDES.includes(outputStride)) {
+    throw new Error(`deeplabV3Plus: config.outputStride is ${JSON.stringify(outputStride)}; expected 8 or 16`);
+  }
+  const numClasses = positiveInt('numClasses', config.numClasses);
+  const inputShape = config.inputShape ?? [null, null, 3];
+  if (
+    !Array.isArray(inputShape) ||
+    inputShape.length !== 3 ||
+    inputShape[2] !== 3 ||
+    !inputShape.slice(0, 2).every((d) => d === null || (Number.isInteger(d) && (d as number) >= MIN_INPUT_SIZE))
+  ) {
+    throw new Error(
+      `deeplabV3Plus: config.inputShape is ${JSON.stringify(inputShape)}; expected [height, width, 3] with each side null or an integer >= ${MIN_INPUT_SIZE}`,
+    );
+  }
+  const asppRates = config.asppRates ?? ([...DEFAULT_ASPP_RATES[outputStride]] as [number, number, number]);
+  if (!Array.isArray(asppRates) || asppRates.length !== 3) {
+    throw new Error(`deeplabV3Plus: config.asppRates is ${JSON.stringify(asppRates)}; expected three positive integers, e.g. [6, 12, 18]`);
+  }
+  for (const [i, r] of asppRates.entries()) positiveInt(`asppRates[${i}]`, r);
+  const separableAspp = config.separableAspp ?? false;
+  if (typeof separableAspp !== 'boolean') throw new Error(`deeplabV3Plus: config.separableAspp is ${JSON.stringify(separableAspp)}; expected true or false`);
+  const lowLevelChannels = positiveInt('lowLevelChannels', config.lowLevelChannels ?? DEFAULT_LOW_LEVEL_CHANNELS);
+  const decoderChannels = positiveInt('decoderChannels', config.decoderChannels ?? DEFAULT_DECODER_CHANNELS);
+  const dropout = config.dropout ?? DEFAULT_DROPOUT;
+  if (typeof dropout !== 'number' || !(dropout >= 0 && dropout < 1)) {
+    throw new Error(`deeplabV3Plus: config.dropout is ${JSON.stringify(dropout)}; expected a rate in [0, 1)`);
+  }
+  const backboneOptions = config.backboneOptions ?? {};
+  if (backboneOptions === null || typeof backboneOptions !== 'object') {
+    throw new Error('deeplabV3Plus: config.backboneOptions must be an object of backbone factory options');
+  }
+  return {
+    backbone,
+    outputStride,
+    numClasses,
+    inputShape,
+    asppRates,
+    separableAspp,
+    lowLevelChannels,
+    decoderChannels,
+    dropout,
+    backboneOptions,
+  };
+}

@@ -1,0 +1,26 @@
+import { loadTorchvisionWeights, type TorchvisionWeightsReport } from '@seg/core';
+import type * as tfl from '@tensorflow/tfjs-layers';
+import { DEEPLAB_BACKBONES } from './config.js';
+
+/**
+ * Loads torchvision/timm ResNet ImageNet weights (e.g. `resnet101.tv_in1k`
+ * `.safetensors`) into the trunk of a model built by {@link deeplabV3Plus},
+ * as the reference run does before fine-tuning. ASPP and decoder keep their
+ * initialisation; the file's `fc.*` classifier is ignored.
+ *
+ * @param source A `.safetensors` file path (Node.js) or its bytes.
+ * @returns The keys loaded and ignored.
+ * @throws If the model has no ResNet trunk, or the file does not fit it
+ *   (missing/unexpected keys, shape mismatches, naming key and shapes); the
+ *   model is left untouched then.
+ */
+export async function loadTrunkWeights(model: tfl.LayersModel, source: string | Uint8Array): Promise<TorchvisionWeightsReport> {
+  const trunks = model.layers.filter((l) => (DEEPLAB_BACKBONES as readonly string[]).includes(l.name));
+  if (trunks.length !== 1) {
+    throw new Error(
+      `loadTrunkWeights: model "${model.name}" has ${trunks.length === 0 ? 'no' : trunks.length} ResNet trunk sub-model${trunks.length === 0 ? '' : 's'} named ${DEEPLAB_BACKBONES.join(' | ')}; expected a model built by deeplabV3Plus()`,
+    );
+  }
+  // Loading into the trunk alone keeps the ASPP's and decoder's layers out of the key matching.
+  return loadTorchvisionWeights(trunks[0] as unknown as tfl.LayersModel, source);
+}
