@@ -1,10 +1,7 @@
+import { IMAGENET_MEAN, IMAGENET_STD } from '@seg/core';
 import * as tf from '@tensorflow/tfjs-core';
 
-/** ImageNet per-channel RGB mean of images scaled to [0, 1], as torchvision's pretrained ResNets expect. */
-export const IMAGENET_MEAN: readonly [number, number, number] = [0.485, 0.456, 0.406];
-
-/** ImageNet per-channel RGB standard deviation of images scaled to [0, 1]. */
-export const IMAGENET_STD: readonly [number, number, number] = [0.229, 0.224, 0.225];
+export { IMAGENET_MEAN, IMAGENET_STD };
 
 /** Interleaved 8-bit pixels (RGB or RGBA, row-major), as image decoders return them. */
 export interface RawImage {
