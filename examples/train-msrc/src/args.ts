@@ -42,7 +42,10 @@ export function trainMsrcProgram(): Command {
 
 /** Parses argv into {@link TrainMsrcOptions}. */
 export function parseTrainMsrcArgs(argv: readonly string[]): TrainMsrcOptions {
-  const program = trainMsrcProgram().exitOverride();
+  // Errors are thrown (and printed once, by the caller) rather than printed here and exited on.
+  const program = trainMsrcProgram()
+    .exitOverride()
+    .configureOutput({ writeErr: () => {} });
   program.parse(argv as string[], { from: 'user' });
   const o = program.opts();
   return {

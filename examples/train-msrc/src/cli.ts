@@ -5,7 +5,16 @@ import { trainMsrc } from './train-msrc.js';
 
 // `pnpm … train -- --flags` hands the `--` through; it is no positional argument here.
 const argv = process.argv.slice(2);
-const options = parseTrainMsrcArgs(argv[0] === '--' ? argv.slice(1) : argv);
+let options: ReturnType<typeof parseTrainMsrcArgs>;
+try {
+  options = parseTrainMsrcArgs(argv[0] === '--' ? argv.slice(1) : argv);
+} catch (e) {
+  const { code, message } = e as { code?: string; message: string };
+  // --help has been printed to stdout already.
+  if (code === 'commander.helpDisplayed') process.exit(0);
+  process.stderr.write(`train-msrc: ${message.replace(/^error: /, '')}\n`);
+  process.exit(2);
+}
 // `pnpm --filter … train` runs in this package's folder; paths are meant from where the user typed them.
 const base = process.env.INIT_CWD ?? '.';
 for (const key of ['data', 'splitDir', 'trunkWeights', 'out'] as const) {
