@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import '@tensorflow/tfjs-backend-wasm';
 // tfjs-core alone registers no gradients; tfjs-layers (a peer of every @seg package) does.
-import '@tensorflow/tfjs-layers';
+import * as tfl from '@tensorflow/tfjs-layers';
 import { beforeAll, describe } from 'vitest';
 
 /** The backends every tfjs test runs on: tfjs-node cannot be installed in CI. */
@@ -32,4 +32,20 @@ export async function expectNoTensorLeak<T>(fn: () => T | Promise<T>): Promise<T
   const after = tf.memory().numTensors;
   if (after !== before) throw new Error(`tensor leak: ${before} tensors before, ${after} after`);
   return result;
+}
+
+/**
+ * Saves `model` through `tf.io`'s in-memory handlers and loads it back with
+ * `tf.loadLayersModel`, as a browser round trip would (topology JSON, weight
+ * manifest, one weight buffer).
+ */
+export async function roundTripInMemory(model: tfl.LayersModel): Promise<tfl.LayersModel> {
+  let saved: tf.io.ModelArtifacts | undefined;
+  await model.save(
+    tf.io.withSaveHandler(async (artifacts) => {
+      saved = artifacts;
+      return { modelArtifactsInfo: tf.io.getModelArtifactsInfoForJSON(artifacts) };
+    }),
+  );
+  return tfl.loadLayersModel(tf.io.fromMemory(saved!));
 }

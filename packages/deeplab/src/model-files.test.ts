@@ -1,11 +1,10 @@
 import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-// tfjs-layers first: @seg/core's layer classes extend classes tfjs-layers must already have registered.
-import * as tfl from '@tensorflow/tfjs-layers';
 import * as tf from '@tensorflow/tfjs-core';
+import type * as tfl from '@tensorflow/tfjs-layers';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { useBackend } from '../../../test-utils/backends.js';
+import { roundTripInMemory, useBackend } from '../../../test-utils/backends.js';
 import { deeplabV3Plus } from './deeplab-v3-plus.js';
 import { loadModel, saveModel } from './model-files.js';
 
@@ -57,14 +56,7 @@ describe('DeepLabV3+ model files', () => {
   });
 
   it('tf.io in-memory round trip gives identical predictions', async () => {
-    let artifacts!: tf.io.ModelArtifacts;
-    await model.save(
-      tf.io.withSaveHandler(async (a) => {
-        artifacts = a;
-        return { modelArtifactsInfo: tf.io.getModelArtifactsInfoForJSON(a) };
-      }),
-    );
-    const loaded = await tfl.loadLayersModel(tf.io.fromMemory(artifacts));
+    const loaded = await roundTripInMemory(model);
     expect(await predict(loaded, x)).toEqual(expected);
     const small = tf.zeros([1, 20, 40, 3]);
     expect(() => loaded.predict(small)).toThrow(/too small; DeepLabV3\+ needs at least 32x32/);

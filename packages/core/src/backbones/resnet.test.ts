@@ -3,7 +3,7 @@ import { fileURLToPath } from 'node:url';
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { describeEachBackend, expectNoTensorLeak, useBackend } from '../../../../test-utils/backends.js';
+import { describeEachBackend, expectNoTensorLeak, roundTripInMemory, useBackend } from '../../../../test-utils/backends.js';
 import { parseSafetensors, safetensorsToFloat32 } from '../io/safetensors.js';
 import { type OutputStride, type ResNetDepth, resnet, resnetStageSchedule } from './resnet.js';
 import { loadTorchvisionWeights, torchvisionWeightSpecs } from './torchvision-weights.js';
@@ -118,14 +118,7 @@ describeEachBackend('resnet vs torchvision (reduced widths, 1×67×75 input)', (
   it('round-trips model.save → loadLayersModel with identical outputs (dilated, OS 8)', async () => {
     const model = fixtureResnet(18, 8);
     await loadTorchvisionWeights(model, fixturePath('resnet18.safetensors'));
-    let saved: tf.io.ModelArtifacts | undefined;
-    await model.save(
-      tf.io.withSaveHandler(async (artifacts) => {
-        saved = artifacts;
-        return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' } };
-      }),
-    );
-    const loaded = await tfl.loadLayersModel(tf.io.fromMemory(saved!));
+    const loaded = await roundTripInMemory(model);
     expect(loaded.getLayer('layer4.1.conv1').getClassName()).toBe('AtrousConv2D');
     const x = refTensor('input');
     const a = model.predict(x) as tf.Tensor[];

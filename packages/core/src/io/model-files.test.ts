@@ -6,7 +6,7 @@ import { pathToFileURL } from 'node:url';
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { useBackend } from '../../../../test-utils/backends.js';
+import { roundTripInMemory, useBackend } from '../../../../test-utils/backends.js';
 import { fileIO, loadModel, saveModel } from './model-files.js';
 
 const root = mkdtempSync(join(tmpdir(), 'seg-model-files-'));
@@ -130,14 +130,7 @@ describe('model files (Node, no tfjs-node)', () => {
   });
 
   it('round-trips through tf.io in-memory artifacts', async () => {
-    let artifacts!: tf.io.ModelArtifacts;
-    await model.save(
-      tf.io.withSaveHandler(async (a) => {
-        artifacts = a;
-        return { modelArtifactsInfo: tf.io.getModelArtifactsInfoForJSON(a) };
-      }),
-    );
-    const loaded = await tfl.loadLayersModel(tf.io.fromMemory(artifacts));
+    const loaded = await roundTripInMemory(model);
     expect(await predict(loaded)).toEqual(expected);
     loaded.dispose();
   });

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { describe, expect, it } from 'vitest';
-import { describeEachBackend, expectNoTensorLeak } from '../../../../test-utils/backends.js';
+import { describeEachBackend, expectNoTensorLeak, roundTripInMemory } from '../../../../test-utils/backends.js';
 import { resnet } from '../backbones/resnet.js';
 import '../kernels/register.js';
 import { parseSafetensors, safetensorsToFloat32 } from '../io/safetensors.js';
@@ -96,14 +96,7 @@ describeEachBackend('aspp', () => {
   it('round-trips model.save → loadLayersModel with identical outputs (plain and separable)', async () => {
     for (const separable of [false, true]) {
       const model = aspp({ inputChannels: 6, filters: 8, rates: [2, 3, 4], separable });
-      let saved: tf.io.ModelArtifacts | undefined;
-      await model.save(
-        tf.io.withSaveHandler(async (artifacts) => {
-          saved = artifacts;
-          return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' } };
-        }),
-      );
-      const loaded = await tfl.loadLayersModel(tf.io.fromMemory(saved!));
+      const loaded = await roundTripInMemory(model);
       const x = tf.randomNormal([2, 7, 5, 6], 0, 1, 'float32', 11);
       const [a, b] = [model.predict(x) as tf.Tensor, loaded.predict(x) as tf.Tensor];
       expect(tf.max(tf.abs(tf.sub(a, b))).dataSync()[0]).toBe(0);

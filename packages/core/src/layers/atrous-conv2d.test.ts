@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { describe, expect, it } from 'vitest';
-import { describeEachBackend, expectNoTensorLeak } from '../../../../test-utils/backends.js';
+import { describeEachBackend, expectNoTensorLeak, roundTripInMemory } from '../../../../test-utils/backends.js';
 import { AtrousConv2D, atrousConv2d } from './atrous-conv2d.js';
 
 /** Largest absolute difference between two tensors. */
@@ -10,17 +10,6 @@ function maxAbsDiff(a: tf.Tensor, b: tf.Tensor): number {
 }
 
 /** A model's artifacts after a round trip through an in-memory save handler. */
-async function roundTrip(model: tfl.LayersModel): Promise<tfl.LayersModel> {
-  let saved: tf.io.ModelArtifacts | undefined;
-  await model.save(
-    tf.io.withSaveHandler(async (artifacts) => {
-      saved = artifacts;
-      return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' } };
-    }),
-  );
-  return tfl.loadLayersModel(tf.io.fromMemory(saved!));
-}
-
 /** atrousConv2d(dilation 2) → BN → ReLU → 1×1 conv, the shape of every DeepLab block. */
 function atrousBlock(): tfl.LayersModel {
   const input = tfl.input({ shape: [11, 9, 3] });
@@ -83,7 +72,7 @@ describeEachBackend('AtrousConv2D', (backend) => {
     expect(losses.every(Number.isFinite)).toBe(true);
     expect(losses[losses.length - 1]).toBeLessThan(0.9 * losses[0]);
 
-    const reloaded = await roundTrip(model);
+    const reloaded = await roundTripInMemory(model);
     expect(reloaded.layers[1]).toBeInstanceOf(AtrousConv2D);
     tf.tidy(() => {
       const probe = tf.randomNormal([2, 11, 9, 3], 0, 1, 'float32', 5);

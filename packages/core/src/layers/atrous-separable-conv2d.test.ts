@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { describe, expect, it } from 'vitest';
-import { describeEachBackend } from '../../../../test-utils/backends.js';
+import { describeEachBackend, roundTripInMemory } from '../../../../test-utils/backends.js';
 import { AtrousSeparableConv2D, atrousSeparableConv2d } from './atrous-separable-conv2d.js';
 
 function maxAbsDiff(a: tf.Tensor, b: tf.Tensor): number {
@@ -62,14 +62,7 @@ describeEachBackend('AtrousSeparableConv2D', () => {
       .loss as number[];
     expect(losses[losses.length - 1]).toBeLessThan(0.9 * losses[0]);
 
-    let saved: tf.io.ModelArtifacts | undefined;
-    await model.save(
-      tf.io.withSaveHandler(async (artifacts) => {
-        saved = artifacts;
-        return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' } };
-      }),
-    );
-    const reloaded = await tfl.loadLayersModel(tf.io.fromMemory(saved!));
+    const reloaded = await roundTripInMemory(model);
     expect(reloaded.layers[1]).toBeInstanceOf(AtrousSeparableConv2D);
     tf.tidy(() => {
       expect(maxAbsDiff(model.predict(x) as tf.Tensor, reloaded.predict(x) as tf.Tensor)).toBe(0);

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { describe, expect, it } from 'vitest';
-import { describeEachBackend, expectNoTensorLeak } from '../../../../test-utils/backends.js';
+import { describeEachBackend, expectNoTensorLeak, roundTripInMemory } from '../../../../test-utils/backends.js';
 import { parseSafetensors, safetensorsToFloat32 } from '../io/safetensors.js';
 import { bilinearInterpolationMatrix } from '../kernels/resize-bilinear-grad.js';
 import { interpolateBilinear, ResizeBilinear, resizeBilinear } from './resize-bilinear.js';
@@ -86,12 +86,7 @@ describeEachBackend('ResizeBilinear layer', () => {
     const r = tfl.input({ shape: [null, null, 1] });
     const y = resizeBilinear({ name: 'to_ref' }).apply([x, r]) as tfl.SymbolicTensor;
     const model = tfl.model({ inputs: [x, r], outputs: y });
-    let saved: tf.io.ModelArtifacts | undefined;
-    await model.save(tf.io.withSaveHandler(async (artifacts) => {
-      saved = artifacts;
-      return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' } };
-    }));
-    const loaded = await tfl.loadLayersModel(tf.io.fromMemory(saved!));
+    const loaded = await roundTripInMemory(model);
     const xs = refTensor('resize.input');
     const rs = tf.zeros([2, 6, 9, 1]);
     const [p, q] = [model.predict([xs, rs]) as tf.Tensor, loaded.predict([xs, rs]) as tf.Tensor];
