@@ -1,5 +1,4 @@
 import { readFileSync } from 'node:fs';
-// tfjs-layers first: @seg/core's layer classes extend classes tfjs-layers must already have registered.
 import * as tfl from '@tensorflow/tfjs-layers';
 import { parseSafetensors, safetensorsToFloat32 } from '@seg/core';
 import * as tf from '@tensorflow/tfjs-core';

@@ -1,4 +1,3 @@
-// tfjs-layers first: @seg/core's layer classes extend classes tfjs-layers must already have registered.
 import * as tfl from '@tensorflow/tfjs-layers';
 import * as tf from '@tensorflow/tfjs-core';
 import { beforeAll, describe, expect, it } from 'vitest';
