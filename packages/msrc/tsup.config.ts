@@ -1,7 +1,7 @@
 import { defineConfig } from 'tsup';
 
 export default defineConfig({
-  entry: ['src/index.ts'],
+  entry: ['src/index.ts', 'src/palette.ts'],
   format: ['esm', 'cjs'],
   // tsconfig.json is a composite project for `tsc -b` that maps @seg/core to its source; with
   // that mapping tsup would bundle a copy of core instead of importing the published package.

@@ -2,21 +2,11 @@
  * Atomic file and directory writes for Node.js: content goes to a temporary
  * sibling, is flushed to disk, then renamed over the target, so a reader (or
  * a run resumed after a crash) sees the old content or the whole new one,
- * never a prefix. `node:fs` is imported on first use so browser bundles of
- * `@seg/core` never pull it in.
+ * never a prefix. Node's `fs` is loaded on first use, so `@seg/core` still
+ * bundles for browsers.
  */
 
-type Fs = typeof import('node:fs/promises');
-type Path = typeof import('node:path');
-
-async function node(what: string): Promise<{ fs: Fs; path: Path }> {
-  try {
-    const [fs, path] = await Promise.all([import('node:fs/promises'), import('node:path')]);
-    return { fs, path };
-  } catch (e) {
-    throw new Error(`${what}: writing files needs Node's fs module (${(e as Error).message})`);
-  }
-}
+import { loadNodeFs as node, type NodeFs as Fs } from './node-modules.js';
 
 const unique = () => `${process.pid}-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 8)}`;
 

@@ -9,6 +9,8 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { LayersModel } from '@tensorflow/tfjs-layers';
 import { loadLayersModel } from '@tensorflow/tfjs-layers';
+import { writeDirectoryAtomic } from './atomic-files.js';
+import { loadNodeFs, type NodeFs as Fs, type NodePath as PathModule } from './node-modules.js';
 
 /** The URL scheme routed to {@link fileIO} by {@link registerFileRouter}. */
 export const FILE_SCHEME = 'file://';
@@ -25,19 +27,7 @@ export interface FileIOOptions {
   maxShardBytes?: number;
 }
 
-type Fs = typeof import('node:fs/promises');
-type PathModule = typeof import('node:path');
-
-async function nodeModules(): Promise<{ fs: Fs; path: PathModule }> {
-  try {
-    const [fs, path] = await Promise.all([import('node:fs/promises'), import('node:path')]);
-    return { fs, path };
-  } catch (e) {
-    throw new Error(
-      `model files: reading and writing directories needs Node's fs module (${(e as Error).message}); in the browser use tf.io.http or tf.io.browserDownloads`,
-    );
-  }
-}
+const nodeModules = () => loadNodeFs('model files');
 
 function stripScheme(dir: string): string {
   if (!dir.startsWith(FILE_SCHEME)) return dir;
@@ -160,12 +150,12 @@ function shardName(i: number, n: number): string {
  * An existing directory is replaced only if it holds nothing but a model
  * (model.json and .bin shards): saving must never delete a user's other files.
  */
-async function checkReplaceable(fs: Fs, dir: string): Promise<boolean> {
+async function checkReplaceable(fs: Fs, dir: string): Promise<void> {
   let stat: import('node:fs').Stats;
   try {
     stat = await fs.stat(dir);
   } catch {
-    return false;
+    return;
   }
   if (!stat.isDirectory()) throw new Error(`cannot save a model to ${dir}: it exists and is not a directory`);
   const others = (await fs.readdir(dir)).filter((f) => f !== MODEL_JSON && !f.endsWith('.bin'));
@@ -174,57 +164,40 @@ async function checkReplaceable(fs: Fs, dir: string): Promise<boolean> {
       `cannot save a model to ${dir}: it holds files other than ${MODEL_JSON} and .bin shards (${others.slice(0, 5).join(', ')}); choose an empty or new directory`,
     );
   }
-  return true;
 }
 
 async function writeArtifacts(dir: string, artifacts: tf.io.ModelArtifacts, options: FileIOOptions): Promise<void> {
   const { fs, path } = await nodeModules();
   const target = path.resolve(dir);
-  const replace = await checkReplaceable(fs, target);
-  await fs.mkdir(path.dirname(target), { recursive: true });
-  const unique = `${process.pid}-${Date.now()}-${Math.random().toString(36).slice(2, 8)}`;
-  const temp = `${target}.tmp-${unique}`;
-  await fs.mkdir(temp);
-  try {
-    const weights = new tf.io.CompositeArrayBuffer(artifacts.weightData ?? []);
-    const total = weights.byteLength;
-    const max = options.maxShardBytes ?? Number.POSITIVE_INFINITY;
-    if (!(max > 0)) throw new Error(`saveModel: maxShardBytes must be a positive number of bytes, got ${options.maxShardBytes}`);
-    const count = Math.max(1, Math.ceil(total / max));
-    const paths: string[] = [];
-    for (let i = 0; i < count; i++) {
-      const begin = Number.isFinite(max) ? i * max : 0;
-      const end = Number.isFinite(max) ? Math.min(total, begin + max) : total;
-      const name = shardName(i, count);
-      await fs.writeFile(path.join(temp, name), new Uint8Array(weights.slice(begin, end)));
-      paths.push(name);
-    }
-    const modelJSON: tf.io.ModelJSON = {
-      modelTopology: artifacts.modelTopology as object,
-      format: artifacts.format ?? 'layers-model',
-      generatedBy: artifacts.generatedBy,
-      convertedBy: artifacts.convertedBy ?? null,
-      weightsManifest: [{ paths, weights: artifacts.weightSpecs ?? [] }],
-    };
-    if (artifacts.trainingConfig != null) modelJSON.trainingConfig = artifacts.trainingConfig;
-    if (artifacts.userDefinedMetadata != null) modelJSON.userDefinedMetadata = artifacts.userDefinedMetadata;
-    if (artifacts.signature != null) modelJSON.signature = artifacts.signature;
-    if (artifacts.modelInitializer != null) modelJSON.modelInitializer = artifacts.modelInitializer;
-    await fs.writeFile(path.join(temp, MODEL_JSON), JSON.stringify(modelJSON));
-    if (replace) {
-      // rename() cannot replace a non-empty directory, so the old model steps
-      // aside first; at every instant `target` is either the old or the new model.
-      const old = `${target}.old-${unique}`;
-      await fs.rename(target, old);
-      await fs.rename(temp, target);
-      await fs.rm(old, { recursive: true, force: true });
-    } else {
-      await fs.rename(temp, target);
-    }
-  } catch (e) {
-    await fs.rm(temp, { recursive: true, force: true });
-    throw e;
+  await checkReplaceable(fs, target);
+  const weights = new tf.io.CompositeArrayBuffer(artifacts.weightData ?? []);
+  const total = weights.byteLength;
+  const max = options.maxShardBytes ?? Number.POSITIVE_INFINITY;
+  if (!(max > 0)) throw new Error(`saveModel: maxShardBytes must be a positive number of bytes, got ${options.maxShardBytes}`);
+  const count = Math.max(1, Math.ceil(total / max));
+  const files: Record<string, Uint8Array | string> = {};
+  const paths: string[] = [];
+  for (let i = 0; i < count; i++) {
+    const begin = Number.isFinite(max) ? i * max : 0;
+    const end = Number.isFinite(max) ? Math.min(total, begin + max) : total;
+    const name = shardName(i, count);
+    files[name] = new Uint8Array(weights.slice(begin, end));
+    paths.push(name);
   }
+  const modelJSON: tf.io.ModelJSON = {
+    modelTopology: artifacts.modelTopology as object,
+    format: artifacts.format ?? 'layers-model',
+    generatedBy: artifacts.generatedBy,
+    convertedBy: artifacts.convertedBy ?? null,
+    weightsManifest: [{ paths, weights: artifacts.weightSpecs ?? [] }],
+  };
+  if (artifacts.trainingConfig != null) modelJSON.trainingConfig = artifacts.trainingConfig;
+  if (artifacts.userDefinedMetadata != null) modelJSON.userDefinedMetadata = artifacts.userDefinedMetadata;
+  if (artifacts.signature != null) modelJSON.signature = artifacts.signature;
+  if (artifacts.modelInitializer != null) modelJSON.modelInitializer = artifacts.modelInitializer;
+  files[MODEL_JSON] = JSON.stringify(modelJSON);
+  // At every instant `target` holds either the old or the new model, never a mix.
+  await writeDirectoryAtomic(target, files);
 }
 
 async function readArtifacts(dir: string): Promise<tf.io.ModelArtifacts> {

@@ -8,6 +8,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { LayersModel } from '@tensorflow/tfjs-layers';
 import { REPLACED_DIRECTORY_INFIX, writeDirectoryAtomic } from '../io/atomic-files.js';
+import { loadNodeFs } from '../io/node-modules.js';
 import { encodeSafetensors, parseSafetensors, type SafetensorsInput, safetensorsToFloat32 } from '../io/safetensors.js';
 
 /** File names inside a checkpoint directory. */
@@ -34,13 +35,7 @@ export interface CheckpointState {
   extra: { [key: string]: JsonValue };
 }
 
-type Fs = typeof import('node:fs/promises');
-type Path = typeof import('node:path');
-
-async function node(): Promise<{ fs: Fs; path: Path }> {
-  const [fs, path] = await Promise.all([import('node:fs/promises'), import('node:path')]);
-  return { fs, path };
-}
+const node = () => loadNodeFs('checkpoint');
 
 /** Model weights keyed by position and name, so a model rebuilt in another process (with other unique-name suffixes) still matches. */
 function weightKey(index: number, name: string): string {

@@ -1,0 +1,24 @@
+/** Node's `fs/promises` module. */
+export type NodeFs = typeof import('node:fs/promises');
+/** Node's `path` module. */
+export type NodePath = typeof import('node:path');
+
+// A specifier held in a variable: bundlers (esbuild, webpack, Vite) leave such an
+// import() alone instead of failing to resolve a Node built-in for the browser.
+const importRuntime = (specifier: string): Promise<unknown> => import(/* @vite-ignore */ /* webpackIgnore: true */ specifier);
+
+/**
+ * Node's `fs/promises` and `path`, loaded on first use so `@seg/core` bundles
+ * for browsers, where only the file-system helpers are unavailable.
+ *
+ * @param what Who needs them, named in the error when they are missing.
+ * @throws In runtimes without Node's modules (browsers), saying so.
+ */
+export async function loadNodeFs(what: string): Promise<{ fs: NodeFs; path: NodePath }> {
+  try {
+    const [fs, path] = await Promise.all([importRuntime('node:fs/promises'), importRuntime('node:path')]);
+    return { fs: fs as NodeFs, path: path as NodePath };
+  } catch (e) {
+    throw new Error(`${what}: needs Node's file system (${(e as Error).message}); in a browser pass bytes or use tf.io's browser handlers`);
+  }
+}
