@@ -1,0 +1,98 @@
+// End-to-end browser check, run by CI after installing Debian's chromium:
+// a model saved in Node by @seg/deeplab's saveModel is loaded in headless
+// Chromium by tf.loadLayersModel (over HTTP, from the bundled example page)
+// and must segment a fixed image as Node does: exactly on cpu, and all but a
+// few near-tie pixels on wasm and webgl. The example page itself must start.
+import { existsSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import * as tf from '@tensorflow/tfjs-core';
+import '@tensorflow/tfjs-backend-cpu';
+import '@tensorflow/tfjs-layers';
+import { deeplabV3Plus, saveModel, segment } from '@seg/deeplab';
+import { chromium as playwright } from 'playwright-core';
+import { serve } from '../serve.mjs';
+
+const dist = join(import.meta.dirname, '..', 'dist');
+const chromium = process.env.CHROMIUM ?? '/usr/bin/chromium';
+if (!existsSync(chromium)) {
+  console.error(`browser test: no Chromium at ${chromium}; install Debian's chromium package or set CHROMIUM`);
+  process.exit(1);
+}
+const W = 45;
+const H = 37;
+const pixel = (x, y, c) => (c === 3 ? 255 : (x * 7 + y * 13 + c * 29) % 256);
+
+await tf.setBackend('cpu');
+const model = deeplabV3Plus({ numClasses: 22, backbone: 'resnet18', backboneOptions: { baseWidth: 8 }, decoderChannels: 16 });
+await saveModel(model, join(dist, 'test-model'));
+const data = new Uint8Array(W * H * 4);
+for (let y = 0; y < H; y++) for (let x = 0; x < W; x++) for (let c = 0; c < 4; c++) data[(y * W + x) * 4 + c] = pixel(x, y, c);
+const expected = Array.from((await segment(model, { data, width: W, height: H, channels: 4 })).labels);
+
+writeFileSync(
+  join(dist, 'test.html'),
+  `<!doctype html><pre id="result">pending</pre><script type="module">
+import './main.js';
+const pixel = ${pixel.toString()};
+const data = new Uint8ClampedArray(${W * H * 4});
+for (let y = 0; y < ${H}; y++) for (let x = 0; x < ${W}; x++) for (let c = 0; c < 4; c++) data[(y * ${W} + x) * 4 + c] = pixel(x, y, c);
+const image = new ImageData(data, ${W}, ${H});
+const out = {};
+try {
+  for (const backend of ['cpu', 'wasm', 'webgl']) {
+    if (!(await window.seg.useBackend(backend))) { out[backend] = null; continue; }
+    await window.seg.loadModel('./test-model/model.json');
+    out[backend] = (await window.seg.segmentPixels(image)).labels;
+  }
+} catch (e) { out.error = e.message; }
+document.getElementById('result').textContent = JSON.stringify(out);
+</script>`,
+);
+
+const server = await serve(dist);
+const base = `http://127.0.0.1:${server.address().port}`;
+// The flags keep Chromium off the network (this machine has none) and out of GPU drivers.
+const browser = await playwright.launch({
+  executablePath: chromium,
+  args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+});
+const errors = [];
+async function open(path, ready) {
+  const page = await browser.newPage();
+  page.on('pageerror', (e) => errors.push(`${path}: ${e.message}`));
+  await page.goto(`${base}/${path}`);
+  await page.waitForFunction(ready, undefined, { timeout: 240_000 });
+  return page;
+}
+let failures = 0;
+let passes = 0;
+const check = (ok, what) => {
+  console.log(`${ok ? 'ok  ' : 'FAIL'} ${what}`);
+  if (ok) passes++;
+  else failures++;
+};
+try {
+  const testPage = await open('test.html', () => document.getElementById('result')?.textContent !== 'pending');
+  const result = JSON.parse(await testPage.textContent('#result'));
+  check(result && !result.error, `browser page ran${result?.error ? `: ${result.error}` : ''}`);
+  for (const [backend, minAgreement] of [['cpu', 1], ['wasm', 0.99], ['webgl', 0.99]]) {
+    const labels = result?.[backend];
+    if (labels === null && backend === 'webgl') {
+      console.log('skip webgl: not available in this headless Chromium');
+      continue;
+    }
+    const same = Array.isArray(labels) ? labels.filter((l, i) => l === expected[i]).length / expected.length : 0;
+    check(same >= minAgreement, `${backend}: browser labels agree with Node's on ${(100 * same).toFixed(2)}% of ${expected.length} pixels (need ${100 * minAgreement}%)`);
+  }
+  const examplePage = await open('index.html', () => !/^loading/.test(document.getElementById('status')?.textContent ?? ''));
+  const status = (await examplePage.textContent('#status')) ?? '';
+  check(/untrained demo model on (webgl|wasm|cpu)/.test(status), `example page starts: "${status}"`);
+  check(errors.length === 0, `no uncaught page errors${errors.length ? `: ${errors.join('; ')}` : ''}`);
+} finally {
+  await browser.close();
+  server.close();
+  model.dispose();
+}
+
+console.log(`browser: ${passes} passed, ${failures} failed`);
+process.exit(failures ? 1 : 0);
