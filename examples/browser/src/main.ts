@@ -30,7 +30,9 @@ let model: tfl.LayersModel | null = null;
 const page: SegPage = {
   async useBackend(name) {
     try {
-      return (await tf.setBackend(name)) ? (await tf.ready(), tf.getBackend()) : null;
+      if (!(await tf.setBackend(name))) return null;
+      await tf.ready();
+      return tf.getBackend();
     } catch {
       return null;
     }
@@ -63,7 +65,8 @@ async function show(file: File): Promise<void> {
   const started = performance.now();
   const result = await segment(model!, pixels, { flip: true });
   const blended = overlay(pixels, result.labels, MSRC_PALETTE, 0.5);
-  ctx.putImageData(new ImageData(blended, bitmap.width, bitmap.height), 0, 0);
+  pixels.data.set(blended);
+  ctx.putImageData(pixels, 0, 0);
   const present = [...new Set(result.labels)].map((id) => MSRC_CLASSES[id].name).join(', ');
   status.textContent = `${Math.round(performance.now() - started)} ms on ${tf.getBackend()}: ${present}`;
 }
