@@ -21,7 +21,7 @@ export interface SegPage {
   useBackend(name: 'webgl' | 'wasm' | 'cpu'): Promise<string | null>;
   /** Loads a model from a `model.json` URL, or builds the untrained demo model without one. */
   loadModel(url?: string): Promise<void>;
-  /** Segments RGBA pixels; returns the label map and the RGBA mask. */
+  /** Segments an `ImageData`; returns the label map and the RGBA mask. */
   segmentPixels(image: ImageData, flip?: boolean): Promise<{ labels: number[]; mask: Uint8ClampedArray }>;
 }
 
@@ -45,8 +45,7 @@ const page: SegPage = {
   },
   async segmentPixels(image, flip = false) {
     if (!model) throw new Error('no model loaded: call loadModel() first');
-    const raw = { data: image.data, width: image.width, height: image.height, channels: 4 as const };
-    const result = await segment(model, raw, { flip });
+    const result = await segment(model, image, { flip });
     return { labels: Array.from(result.labels), mask: colorize(result.labels, image.width, image.height, MSRC_PALETTE) };
   },
 };

@@ -30,9 +30,21 @@ describeEachBackend('preprocess', () => {
     });
       x.dispose();
     }
-    // An ImageData has no `channels`: it is always RGBA.
-    const imageData = { data: rgba, width: 2, height: 1 } as unknown as ImageData;
-    const y = preprocess(imageData);
+    // An ImageData has no `channels`: it is always RGBA. Like the DOM's, this one keeps its
+    // fields in prototype getters (a spread of it copies nothing).
+    class FakeImageData {
+      readonly #data = rgba;
+      get data() {
+        return this.#data;
+      }
+      get width() {
+        return 2;
+      }
+      get height() {
+        return 1;
+      }
+    }
+    const y = preprocess(new FakeImageData() as unknown as ImageData);
     expect(y.shape).toEqual([1, 1, 2, 3]);
     Array.from(await y.data()).forEach((v, i) => {
       expect(v).toBeCloseTo(expected[i], 5);

@@ -59,8 +59,10 @@ function rawToTensor(image: RawImage): tf.Tensor3D {
 
 function browserToTensor(image: object): tf.Tensor3D {
   if ('data' in image && 'width' in image && 'height' in image) {
-    // ImageData (always RGBA) is read directly: the same path in Node and browsers, no canvas round trip.
-    return rawToTensor({ ...(image as Omit<RawImage, 'channels'>), channels: 4 });
+    // ImageData (always RGBA) is read directly: the same path in Node and browsers, no canvas round
+    // trip. Its fields are prototype getters, which a spread would not copy.
+    const { data, width, height } = image as Omit<RawImage, 'channels'>;
+    return rawToTensor({ data, width, height, channels: 4 });
   }
   if (typeof document === 'undefined' && typeof OffscreenCanvas === 'undefined') {
     throw new Error(
