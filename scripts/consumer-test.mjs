@@ -47,9 +47,18 @@ for (const [kind, core, msrc, deeplab] of [['esm', coreEsm, msrcEsm, deeplabEsm]
   const bytes = core.encodeSafetensors({ w: { dtype: 'F32', shape: [2], data: new Float32Array([1.5, -2]) } });
   const w = core.safetensorsToFloat32(core.parseSafetensors(bytes).tensors.get('w'));
   ok(w[0] === 1.5 && w[1] === -2, kind + ': @seg/core safetensors round trip');
+  // The point of @seg/core: a dilated convolution has a gradient, here on wasm.
+  core.registerSegKernels();
+  const g = tf.grad((x) => tf.sum(tf.conv2d(x, tf.ones([3, 3, 1, 1]), 1, 'same', 'NHWC', 2)))(tf.ones([1, 5, 5, 1]));
+  ok(g.dataSync()[12] === 9, kind + ': gradient through a dilated conv2d on wasm');
   ok(msrc.MSRC_CLASSES.length === 22 && msrc.MSRC_VOID === 21, kind + ': @seg/msrc classes');
-  const rgba = deeplab.colorize(new Uint8Array([0, 21]), 2, 1, msrc.MSRC_PALETTE);
-  ok(rgba[0] === 128 && rgba[4] === 0 && rgba[7] === 255, kind + ': @seg/deeplab colorize');
+  ok(msrc.labelsFromGroundTruth(new Uint8Array([128, 0, 0, 128, 0, 128]), 2, 1).join() === '0,21', kind + ': @seg/msrc ground truth (horse is void)');
+  const model = deeplab.deeplabV3Plus({ numClasses: 22, backbone: 'resnet18', backboneOptions: { baseWidth: 8 }, decoderChannels: 16 });
+  const seg = await deeplab.segment(model, { data: new Uint8Array(33 * 35 * 3).fill(100), width: 33, height: 35, channels: 3 });
+  ok(seg.width === 33 && seg.height === 35 && seg.labels.length === 33 * 35, kind + ': @seg/deeplab segment() of a 33x35 image');
+  const rgba = deeplab.colorize(seg.labels, 33, 35, msrc.MSRC_PALETTE);
+  ok(rgba.length === 33 * 35 * 4 && rgba[3] === 255, kind + ': @seg/deeplab colorize');
+  model.dispose();
 }
 console.log('consumer: ESM import and CJS require of @seg/core, @seg/msrc, @seg/deeplab work on ' + tf.getBackend());
 `,
