@@ -1,14 +1,3 @@
-import { defineConfig } from 'tsup';
+import { packageConfig } from '../../tsup.package.js';
 
-export default defineConfig({
-  entry: ["src/index.ts"],
-  format: ['esm', 'cjs'],
-  // The package tsconfig is a composite project for `tsc -b`; tsup's d.ts build wants a plain one.
-  dts: { compilerOptions: { composite: false, incremental: false } },
-  sourcemap: true,
-  clean: true,
-  target: 'node20',
-  platform: 'neutral',
-  // Dependencies and peers stay external: one tfjs instance per process.
-  skipNodeModulesBundle: true,
-});
+export default packageConfig(['src/index.ts']);

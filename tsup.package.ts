@@ -1,0 +1,22 @@
+import type { Options } from 'tsup';
+
+/**
+ * The build every published package shares: ESM + CJS with `.d.ts`/`.d.cts`,
+ * compiled with the package's `tsconfig.build.json`.
+ */
+export function packageConfig(entry: string[]): Options {
+  return {
+    entry,
+    format: ['esm', 'cjs'],
+    // tsconfig.json is a composite project for `tsc -b` that maps @seg/core to its source;
+    // with that mapping tsup would bundle a copy of core instead of importing the package.
+    tsconfig: 'tsconfig.build.json',
+    dts: true,
+    sourcemap: true,
+    clean: true,
+    target: 'node20',
+    platform: 'neutral',
+    // Dependencies and peers stay external: one tfjs instance per process.
+    skipNodeModulesBundle: true,
+  };
+}
