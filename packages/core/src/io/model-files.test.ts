@@ -1,4 +1,4 @@
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { mkdir, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -165,6 +165,18 @@ describe('model files (Node, no tfjs-node)', () => {
       await expect(loadModel(dir)).rejects.toThrow(/points outside the model directory/);
     },
   );
+
+  it('refuses a shard that is a symbolic link to a file outside the directory', async () => {
+    const dir = freshDir();
+    await saveModel(model, dir);
+    const shard = resolve(dir, 'group1-shard1of1.bin');
+    const outside = join(root, `stolen-${Date.now()}.bin`);
+    renameSync(shard, outside);
+    symlinkSync(outside, shard);
+    await expect(loadModel(dir)).rejects.toThrow(
+      `weight shard ${shard} listed in ${resolve(dir, 'model.json')} cannot be read: it is a link to ${outside}, outside the model directory`,
+    );
+  });
 
   it('refuses a shard shorter (or longer) than the manifest says', async () => {
     const dir = freshDir();

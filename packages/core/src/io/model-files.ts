@@ -118,10 +118,17 @@ async function readGroup(
 ): Promise<ArrayBuffer[]> {
   const files = group.paths.map((p) => resolveWeightPath(path, dir, p, jsonFile));
   const buffers: ArrayBuffer[] = [];
+  const realDir = await fs.realpath(dir).catch(() => path.resolve(dir));
   for (const file of files) {
     let bytes: Uint8Array;
     try {
-      bytes = await fs.readFile(file);
+      // A symbolic link inside the directory must not lead the loader outside it either.
+      const real = await fs.realpath(file);
+      const rel = path.relative(realDir, real);
+      if (rel.startsWith('..') || path.isAbsolute(rel)) {
+        throw Object.assign(new Error(`it is a link to ${real}, outside the model directory ${realDir}`), { code: 'EOUTSIDE' });
+      }
+      bytes = await fs.readFile(real);
     } catch (e) {
       const code = (e as NodeJS.ErrnoException).code;
       const why = code === 'ENOENT' ? 'the file is missing' : (e as Error).message;
