@@ -18,6 +18,7 @@ import {
   depthwiseConv2dFilterGrad,
   depthwiseConv2dInputGrad,
 } from '../packages/core/dist/index.js';
+import { median, medianMs } from './timing.mjs';
 
 const RUNS = Number(process.argv[2] ?? 7);
 
@@ -38,9 +39,7 @@ function interleavedMedians(fns) {
       if (round >= 2) times[name].push(performance.now() - t0);
     }
   }
-  return Object.fromEntries(
-    names.map((k) => [k, times[k].sort((a, b) => a - b)[Math.floor(times[k].length / 2)]]),
-  );
+  return Object.fromEntries(names.map((k) => [k, median(times[k])]));
 }
 
 function benchConv({ label, shape, cout, k = 3, strides = 1, dilations = 1, native = false }) {
@@ -112,16 +111,10 @@ async function trainStep(makeConv) {
   model.compile({ optimizer: 'sgd', loss: 'meanSquaredError' });
   const x = tf.randomNormal([1, 64, 64, 256], 0, 1, 'float32', 4);
   const y = tf.randomNormal([1, 64, 64, 256], 0, 1, 'float32', 5);
-  await model.trainOnBatch(x, y);
-  const times = [];
-  for (let i = 0; i < 3; i++) {
-    const t0 = performance.now();
-    await model.trainOnBatch(x, y);
-    times.push(performance.now() - t0);
-  }
+  const time = await medianMs(() => model.trainOnBatch(x, y), 3);
   tf.dispose([x, y]);
   model.dispose();
-  return times.sort((a, b) => a - b)[1];
+  return time;
 }
 
 const convArgs = { filters: 256, kernelSize: 3, padding: 'same' };

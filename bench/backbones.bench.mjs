@@ -16,6 +16,7 @@ import {
   resnet,
   torchvisionWeightSpecs,
 } from '../packages/core/dist/index.js';
+import { medianMs } from './timing.mjs';
 
 const RUNS = Number(process.argv[2] ?? 3);
 const SIZE = Number(process.argv[3] ?? 257);
@@ -23,18 +24,7 @@ const SIZE = Number(process.argv[3] ?? 257);
 await tf.setBackend('wasm');
 await tf.ready();
 
-async function median(fn) {
-  const once = async () => {
-    const t0 = performance.now();
-    await fn();
-    return performance.now() - t0;
-  };
-  await once();
-  const times = [];
-  for (let i = 0; i < RUNS; i++) times.push(await once());
-  times.sort((a, b) => a - b);
-  return times[Math.floor(RUNS / 2)];
-}
+const timed = (fn) => medianMs(fn, RUNS);
 
 const ms = (t) => `${t.toFixed(0)} ms`;
 console.log(`wasm backend, ${os.cpus().length} cores, ${os.cpus()[0].model}; median of ${RUNS} runs\n`);
@@ -44,7 +34,7 @@ const x = tf.randomNormal([1, SIZE, SIZE, 3], 0, 1, 'float32', 1);
 for (const depth of [50, 101]) {
   for (const outputStride of [16, 8]) {
     const model = resnet({ depth, outputStride });
-    const t = await median(() => {
+    const t = await timed(() => {
       const outs = model.predict(x);
       outs[0].dataSync();
       tf.dispose(outs);
@@ -57,7 +47,7 @@ for (const outputStride of [16, 8]) {
   const side = Math.ceil(SIZE / outputStride);
   const head = aspp({ inputChannels: 2048, outputStride });
   const features = tf.randomNormal([1, side, side, 2048], 0, 1, 'float32', 2);
-  const t = await median(() => {
+  const t = await timed(() => {
     const y = head.predict(features);
     y.dataSync();
     y.dispose();
@@ -79,7 +69,7 @@ for (const dtype of ['F32', 'BF16']) {
     tensors[key] = { dtype, shape: spec.shape, data };
   }
   const bytes = encodeSafetensors(tensors);
-  const t = await median(() => loadTorchvisionWeights(model, bytes));
+  const t = await timed(() => loadTorchvisionWeights(model, bytes));
   console.log(`| ${dtype} | ${(bytes.byteLength / 2 ** 20).toFixed(0)} MiB in memory | ${ms(t)} |`);
 }
 model.dispose();
@@ -88,12 +78,12 @@ console.log(`\n| interpolateBilinear ×4 | shape | forward | forward + input gra
 const side = Math.ceil(SIZE / 4);
 const logits = tf.randomNormal([1, side, side, 21], 0, 1, 'float32', 3);
 const size = [side * 4, side * 4];
-const fwd = await median(() => {
+const fwd = await timed(() => {
   const y = interpolateBilinear(logits, size);
   y.dataSync();
   y.dispose();
 });
-const grad = await median(() => {
+const grad = await timed(() => {
   const g = tf.grad((v) => tf.sum(interpolateBilinear(v, size)))(logits);
   g.dataSync();
   g.dispose();

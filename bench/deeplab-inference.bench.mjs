@@ -11,6 +11,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-layers';
 import '@tensorflow/tfjs-backend-wasm';
 import { deeplabV3Plus, segment } from '../packages/deeplab/dist/index.js';
+import { medianMs } from './timing.mjs';
 
 const RUNS = Number(process.argv[2] ?? 3);
 const CONFIGS = [
@@ -51,15 +52,15 @@ for (const { backbone, outputStride } of CONFIGS) {
       y.dataSync();
       y.dispose();
     };
-    const times = [];
-    await timeIt(forward);
-    for (let i = 0; i < RUNS; i++) times.push(await timeIt(forward));
-    times.sort((a, b) => a - b);
+    const predictTime = await medianMs(() => {
+      forward();
+      sampleRss();
+    }, RUNS);
     const image = { data: new Uint8Array(size * size * 3).map((_, i) => (i * 37) & 255), width: size, height: size, channels: 3 };
     const segmentTime = await timeIt(() => segment(model, image));
     const profile = await tf.profile(forward);
     console.log(
-      `| ${backbone} OS ${outputStride} | ${size}×${size} | ${s(times[Math.floor(RUNS / 2)])} | ${s(segmentTime)} | ${mb(profile.peakBytes)} | ${mb(process.memoryUsage().rss)} |`,
+      `| ${backbone} OS ${outputStride} | ${size}×${size} | ${s(predictTime)} | ${s(segmentTime)} | ${mb(profile.peakBytes)} | ${mb(process.memoryUsage().rss)} |`,
     );
     x.dispose();
   }

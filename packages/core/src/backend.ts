@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
+import { importAtRuntime } from './runtime-import.js';
 
 /** A tfjs backend the library can run on, best first. */
 export type SegBackendName = 'tensorflow-gpu' | 'tensorflow' | 'webgpu' | 'webgl' | 'wasm' | 'cpu';
@@ -27,12 +28,6 @@ export interface BackendSelection {
 
 const isNode = typeof process !== 'undefined' && process.versions?.node !== undefined;
 
-async function importOptional(specifier: string): Promise<unknown> {
-  // A variable specifier keeps bundlers from trying to resolve optional peers at build time.
-  const id = specifier;
-  return import(/* @vite-ignore */ /* webpackIgnore: true */ id);
-}
-
 /**
  * Activates the best tfjs backend that is installed and initialises here, in
  * `order` (default {@link DEFAULT_BACKEND_ORDER}), importing its package when
@@ -55,7 +50,7 @@ export async function selectBackend(order: readonly SegBackendName[] = DEFAULT_B
     // a successful import of the GPU package itself proves the GPU build is there.
     if (nodeOnly || tf.findBackendFactory(spec.tfjsName) === null) {
       try {
-        await importOptional(spec.package);
+        await importAtRuntime(spec.package);
       } catch (e) {
         skipped.push(`${name}: ${spec.package} is not installed (${(e as Error).message.split('\n')[0]})`);
         continue;

@@ -1,11 +1,9 @@
+import { importAtRuntime } from '../runtime-import.js';
+
 /** Node's `fs/promises` module. */
 export type NodeFs = typeof import('node:fs/promises');
 /** Node's `path` module. */
 export type NodePath = typeof import('node:path');
-
-// A specifier held in a variable: bundlers (esbuild, webpack, Vite) leave such an
-// import() alone instead of failing to resolve a Node built-in for the browser.
-const importRuntime = (specifier: string): Promise<unknown> => import(/* @vite-ignore */ /* webpackIgnore: true */ specifier);
 
 /**
  * Node's `fs/promises` and `path`, loaded on first use so `@seg/core` bundles
@@ -16,7 +14,7 @@ const importRuntime = (specifier: string): Promise<unknown> => import(/* @vite-i
  */
 export async function loadNodeFs(what: string): Promise<{ fs: NodeFs; path: NodePath }> {
   try {
-    const [fs, path] = await Promise.all([importRuntime('node:fs/promises'), importRuntime('node:path')]);
+    const [fs, path] = await Promise.all([importAtRuntime('node:fs/promises'), importAtRuntime('node:path')]);
     return { fs: fs as NodeFs, path: path as NodePath };
   } catch (e) {
     throw new Error(`${what}: needs Node's file system (${(e as Error).message}); in a browser pass bytes or use tf.io's browser handlers`);

@@ -16,16 +16,31 @@ import { depthwiseConv2dInputGrad } from './depthwise-input-grad.js';
 /** Backend the kernels of this module are registered for. */
 export const WASM_BACKEND = 'wasm';
 
-// The engine passes the op's own tensors to a kernel; the wrap covers callers
-// that hand in bare TensorInfos (shared data, one more reference).
-function asTensor4D(op: string, name: string, info: TensorInfo | undefined): tf.Tensor4D {
-  if (info == null) throw new Error(`${op}: input '${name}' is missing`);
-  if (info instanceof tf.Tensor) return info as tf.Tensor4D;
-  return tf.engine().makeTensorFromTensorInfo(info) as tf.Tensor4D;
-}
-
-function disposeWrapped(info: TensorInfo | undefined, tensor: tf.Tensor): void {
-  if (!(info instanceof tf.Tensor)) tensor.dispose();
+/**
+ * Runs `fn` on two of a kernel's inputs as 4-D tensors. The engine passes the
+ * op's own tensors; bare TensorInfos from other callers are wrapped (shared
+ * data, one more reference) and the wraps disposed afterwards.
+ */
+function withInputs(
+  op: string,
+  inputs: Record<string, TensorInfo | undefined>,
+  [a, b]: [string, string],
+  fn: (a: tf.Tensor4D, b: tf.Tensor4D) => tf.Tensor4D,
+): tf.Tensor4D {
+  const wrapped: tf.Tensor[] = [];
+  const tensor = (name: string): tf.Tensor4D => {
+    const info = inputs[name];
+    if (info == null) throw new Error(`${op}: input '${name}' is missing`);
+    if (info instanceof tf.Tensor) return info as tf.Tensor4D;
+    const t = tf.engine().makeTensorFromTensorInfo(info) as tf.Tensor4D;
+    wrapped.push(t);
+    return t;
+  };
+  try {
+    return fn(tensor(a), tensor(b));
+  } finally {
+    tf.dispose(wrapped);
+  }
 }
 
 /**
@@ -36,14 +51,10 @@ export const wasmConv2dBackpropFilterConfig: KernelConfig = {
   kernelName: Conv2DBackpropFilter,
   backendName: WASM_BACKEND,
   kernelFunc: ({ inputs, attrs }) => {
-    const op = `${Conv2DBackpropFilter} (wasm)`;
     const { filterShape, ...convAttrs } = attrs as unknown as Conv2DBackpropFilterAttrs;
-    const x = asTensor4D(op, 'x', inputs.x);
-    const dy = asTensor4D(op, 'dy', inputs.dy);
-    const out = conv2dFilterGrad(x, dy, filterShape, convAttrs);
-    disposeWrapped(inputs.x, x);
-    disposeWrapped(inputs.dy, dy);
-    return out;
+    return withInputs(`${Conv2DBackpropFilter} (wasm)`, inputs, ['x', 'dy'], (x, dy) =>
+      conv2dFilterGrad(x, dy, filterShape, convAttrs),
+    );
   },
 };
 
@@ -55,14 +66,10 @@ export const wasmDepthwiseConv2dBackpropFilterConfig: KernelConfig = {
   kernelName: DepthwiseConv2dNativeBackpropFilter,
   backendName: WASM_BACKEND,
   kernelFunc: ({ inputs, attrs }) => {
-    const op = `${DepthwiseConv2dNativeBackpropFilter} (wasm)`;
     const { filterShape, ...convAttrs } = attrs as unknown as DepthwiseConv2dNativeBackpropFilterAttrs;
-    const x = asTensor4D(op, 'x', inputs.x);
-    const dy = asTensor4D(op, 'dy', inputs.dy);
-    const out = depthwiseConv2dFilterGrad(x, dy, filterShape, convAttrs);
-    disposeWrapped(inputs.x, x);
-    disposeWrapped(inputs.dy, dy);
-    return out;
+    return withInputs(`${DepthwiseConv2dNativeBackpropFilter} (wasm)`, inputs, ['x', 'dy'], (x, dy) =>
+      depthwiseConv2dFilterGrad(x, dy, filterShape, convAttrs),
+    );
   },
 };
 
@@ -74,13 +81,9 @@ export const wasmDepthwiseConv2dBackpropInputConfig: KernelConfig = {
   kernelName: DepthwiseConv2dNativeBackpropInput,
   backendName: WASM_BACKEND,
   kernelFunc: ({ inputs, attrs }) => {
-    const op = `${DepthwiseConv2dNativeBackpropInput} (wasm)`;
     const { inputShape, ...convAttrs } = attrs as unknown as DepthwiseConv2dNativeBackpropInputAttrs;
-    const dy = asTensor4D(op, 'dy', inputs.dy);
-    const filter = asTensor4D(op, 'filter', inputs.filter);
-    const out = depthwiseConv2dInputGrad(inputShape, dy, filter, convAttrs);
-    disposeWrapped(inputs.dy, dy);
-    disposeWrapped(inputs.filter, filter);
-    return out;
+    return withInputs(`${DepthwiseConv2dNativeBackpropInput} (wasm)`, inputs, ['dy', 'filter'], (dy, filter) =>
+      depthwiseConv2dInputGrad(inputShape, dy, filter, convAttrs),
+    );
   },
 };
