@@ -37,9 +37,13 @@ export interface CheckpointState {
 
 const node = () => loadNodeFs('checkpoint');
 
-/** Model weights keyed by position and name, so a model rebuilt in another process (with other unique-name suffixes) still matches. */
-function weightKey(index: number, name: string): string {
-  return `${String(index).padStart(4, '0')}:${name.replace(/_\d+(?=\/)/, '')}`;
+/**
+ * Model weights are keyed by position and `originalName` (the name without
+ * tfjs's `_1`, `_2` de-duplication suffix), so a model rebuilt in another
+ * process, where the suffixes differ, still matches.
+ */
+function weightKey(index: number, originalName: string): string {
+  return `${String(index).padStart(4, '0')}:${originalName}`;
 }
 
 /**
