@@ -9,6 +9,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { LayersModel } from '@tensorflow/tfjs-layers';
 import { REPLACED_DIRECTORY_INFIX, writeDirectoryAtomic } from '../io/atomic-files.js';
 import { loadNodeFs } from '../io/node-modules.js';
+import { readFileBytes } from '../io/node-files.js';
 import { encodeSafetensors, parseSafetensors, type SafetensorsInput, safetensorsToFloat32 } from '../io/safetensors.js';
 
 /** File names inside a checkpoint directory. */
@@ -184,13 +185,7 @@ export async function loadCheckpoint(
   }
   const weightsPath = path.join(found, CHECKPOINT_FILES.weights);
   const optPath = path.join(found, CHECKPOINT_FILES.optimizers);
-  const readFile = async (p: string): Promise<Uint8Array> => {
-    try {
-      return new Uint8Array(await fs.readFile(p));
-    } catch (e) {
-      throw new Error(`checkpoint ${p}: cannot be read (${(e as Error).message})`);
-    }
-  };
+  const readFile = (p: string) => readFileBytes(p, 'checkpoint file');
   const optFile = parseSafetensors(await readFile(optPath), optPath);
   const weights = decodeModelWeights(model, await readFile(weightsPath), weightsPath);
   const bestPath = path.join(found, CHECKPOINT_FILES.bestWeights);
