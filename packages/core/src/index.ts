@@ -15,6 +15,7 @@ export * from './data/index.js';
 export * from './losses/index.js';
 export * from './metrics/index.js';
 export * from './train/index.js';
+export * from './backprop/index.js';
 export { BACKEND_PACKAGES, DEFAULT_BACKEND_ORDER, selectBackend } from './backend.js';
 export type { BackendSelection, SegBackendName } from './backend.js';
 export {

@@ -1,8 +1,5 @@
 import * as tfl from '@tensorflow/tfjs-layers';
-import { atrousConv2d, resizeBilinear } from '@seg/core';
-
-/** BN settings of torch's `nn.BatchNorm2d` defaults, so trained statistics and imported weights behave alike. */
-const BN = { epsilon: 1e-5, momentum: 0.9 } as const;
+import { atrousConv2d, batchNormAct, resizeBilinear } from '@seg/core';
 
 /** Arguments of {@link deeplabV3PlusDecoder}. */
 export interface DecoderArgs {
@@ -20,8 +17,8 @@ function convBnRelu(x: tfl.SymbolicTensor, filters: number, kernelSize: number, 
   // No conv bias: the batch norm right after it has its own shift. atrousConv2d rather than
   // tf.layers.conv2d: same weights, but its gradient trains ~5x faster on wasm (bench/README.md).
   const conv = atrousConv2d({ filters, kernelSize, padding: 'same', useBias: false, kernelInitializer: 'heNormal', name: `${prefix}.${index}` }).apply(x);
-  const bn = tfl.layers.batchNormalization({ ...BN, name: `${prefix}.${index + 1}` }).apply(conv);
-  return tfl.layers.reLU({ name: `${prefix}.${index + 2}` }).apply(bn) as tfl.SymbolicTensor;
+  // torch's BN defaults, with the ReLU inside the BN layer: a training step keeps only the BN input.
+  return batchNormAct({ activation: 'relu', name: `${prefix}.${index + 1}` }).apply(conv) as tfl.SymbolicTensor;
 }
 
 /**
@@ -35,9 +32,10 @@ function convBnRelu(x: tfl.SymbolicTensor, filters: number, kernelSize: number, 
  * (e.g. 65x77) line up.
  *
  * Layer names follow a PyTorch module layout, so a state dict maps onto them
- * mechanically: `decoder.upsample`, `decoder.project.{0,1,2}` (1x1 conv, BN,
- * ReLU), `decoder.concat` (`[aspp, project]` in this order),
- * `decoder.fuse.{0..5}` (3x3 conv, BN, ReLU, twice) and `classifier`.
+ * mechanically: `decoder.upsample`, `decoder.project.{0,1}` (1x1 conv, BN + ReLU),
+ * `decoder.concat` (`[aspp, project]` in this order), `decoder.fuse.{0,1,3,4}`
+ * (3x3 conv, BN + ReLU, twice; the ReLUs `.2`/`.5` of the PyTorch layout live
+ * inside the BN layers) and `classifier`.
  *
  * @param aspp ASPP output `[N, h, w, C]` at the output stride.
  * @param low Low-level trunk features `[N, H/4, W/4, C_low]`.

@@ -1,6 +1,7 @@
 import type * as tf from '@tensorflow/tfjs-core';
 import { serialization } from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
+import { registerLayerGradient } from '@seg/core';
 import { MIN_INPUT_SIZE } from './config.js';
 
 type LayerArgs = NonNullable<ConstructorParameters<typeof tfl.layers.Layer>[0]>;
@@ -58,6 +59,14 @@ export class InputSizeGuard extends tfl.layers.Layer {
   }
 }
 serialization.registerClass(InputSizeGuard);
+// In a layer-by-layer training step the guard checks and passes values and gradients through.
+registerLayerGradient(InputSizeGuard.className, {
+  step: (layer, [x]) => ({
+    outputs: [layer.call(x, {}) as tf.Tensor],
+    saved: [],
+    backward: ([dy]) => ({ inputs: [dy], weights: new Map() }),
+  }),
+});
 
 /** Creates an {@link InputSizeGuard} layer. */
 export function inputSizeGuard(args: InputSizeGuardArgs = {}): InputSizeGuard {

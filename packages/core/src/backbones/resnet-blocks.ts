@@ -1,5 +1,6 @@
 import * as tfl from '@tensorflow/tfjs-layers';
 import { atrousConv2d } from '../layers/atrous-conv2d.js';
+import { batchNormAct } from '../layers/batch-norm-act.js';
 
 type Sym = tfl.SymbolicTensor;
 
@@ -9,9 +10,13 @@ type Sym = tfl.SymbolicTensor;
  */
 const kernelInitializer = () => tfl.initializers.varianceScaling({ scale: 2, mode: 'fanOut', distribution: 'normal' });
 
-/** BatchNorm with torch's epsilon (1e-5) and its momentum 0.1 (tfjs counts the other way: 0.9). */
-export function batchNorm(x: Sym, name: string): Sym {
-  return tfl.layers.batchNormalization({ axis: -1, epsilon: 1e-5, momentum: 0.9, name }).apply(x) as Sym;
+/**
+ * BatchNorm with torch's epsilon and momentum, followed by a ReLU inside the
+ * same layer when `activation` is `'relu'` (torchvision's `bn` + in-place
+ * `relu`): a training step then keeps only the BN input, as PyTorch's does.
+ */
+export function batchNorm(x: Sym, name: string, activation: 'relu' | 'linear' = 'linear'): Sym {
+  return batchNormAct({ activation, name }).apply(x) as Sym;
 }
 
 /** ReLU as a named layer. */
@@ -85,7 +90,7 @@ function shortcut(x: Sym, spec: BlockSpec, outChannels: number): Sym {
 export function basicBlock(x: Sym, spec: BlockSpec): Sym {
   const p = spec.prefix;
   let y = convBN(x, `${p}.conv1`, spec.planes, 3, spec.stride, spec.dilation);
-  y = relu(batchNorm(y, `${p}.bn1`), `${p}.relu1`);
+  y = batchNorm(y, `${p}.bn1`, 'relu');
   y = batchNorm(convBN(y, `${p}.conv2`, spec.planes, 3, 1, spec.dilation), `${p}.bn2`);
   const sum = tfl.layers.add({ name: `${p}.add` }).apply([y, shortcut(x, spec, spec.planes)]) as Sym;
   return relu(sum, `${p}.relu`);
@@ -97,8 +102,8 @@ export function basicBlock(x: Sym, spec: BlockSpec): Sym {
  */
 export function bottleneckBlock(x: Sym, spec: BlockSpec): Sym {
   const p = spec.prefix;
-  let y = relu(batchNorm(convBN(x, `${p}.conv1`, spec.width, 1), `${p}.bn1`), `${p}.relu1`);
-  y = relu(batchNorm(convBN(y, `${p}.conv2`, spec.width, 3, spec.stride, spec.dilation), `${p}.bn2`), `${p}.relu2`);
+  let y = batchNorm(convBN(x, `${p}.conv1`, spec.width, 1), `${p}.bn1`, 'relu');
+  y = batchNorm(convBN(y, `${p}.conv2`, spec.width, 3, spec.stride, spec.dilation), `${p}.bn2`, 'relu');
   y = batchNorm(convBN(y, `${p}.conv3`, spec.planes * 4, 1), `${p}.bn3`);
   const sum = tfl.layers.add({ name: `${p}.add` }).apply([y, shortcut(x, spec, spec.planes * 4)]) as Sym;
   return relu(sum, `${p}.relu`);

@@ -6,10 +6,12 @@
  * torchvision module path, so a state-dict key maps to a layer by dropping
  * its last component: `conv1`, `bn1`, `layer{1-4}.{block}.conv{1-3}`,
  * `layer{1-4}.{block}.bn{1-3}`, `layer{s}.0.downsample.0` (1×1 conv) and
- * `layer{s}.0.downsample.1` (its BN). Weight-free helpers are named after
- * what they serve: `conv1.pad`, `relu`, `maxpool.pad`, `maxpool`,
- * `layer2.0.conv2.pad` (symmetric padding of a strided conv),
- * `{block}.relu1`/`relu2`, `{block}.add`, `{block}.relu` (block output).
+ * `layer{s}.0.downsample.1` (its BN). A BN followed by a ReLU in torchvision
+ * (`bn1`, `{block}.bn1`, and `bn2` of bottlenecks) is one `BatchNormAct`
+ * layer with the ReLU inside. Weight-free helpers are named after what they
+ * serve: `conv1.pad`, `maxpool.pad`, `maxpool`, `layer2.0.conv2.pad`
+ * (symmetric padding of a strided conv), `{block}.add`, `{block}.relu`
+ * (block output).
  *
  * **Output stride.** torchvision's `replace_stride_with_dilation`: OS 32 is
  * the plain network; OS 16 replaces layer4's stride by dilation 2; OS 8 also
@@ -22,7 +24,7 @@
  * @module
  */
 import * as tfl from '@tensorflow/tfjs-layers';
-import { basicBlock, batchNorm, bottleneckBlock, convBN, relu } from './resnet-blocks.js';
+import { basicBlock, batchNorm, bottleneckBlock, convBN } from './resnet-blocks.js';
 
 /** ResNet depths {@link resnet} builds. */
 export const RESNET_DEPTHS = [18, 34, 50, 101] as const;
@@ -167,7 +169,7 @@ export function resnet(config: ResNetConfig): tfl.LayersModel {
   const input = tfl.input({ shape: inputShape, name: `${name}_input` });
   // Padding the stem's max-pool with zeros equals torch's -inf padding here: it follows a ReLU.
   let x = convBN(input, 'conv1', baseWidth, 7, 2);
-  x = relu(batchNorm(x, 'bn1'), 'relu');
+  x = batchNorm(x, 'bn1', 'relu');
   x = tfl.layers.zeroPadding2d({ padding: 1, name: 'maxpool.pad' }).apply(x) as tfl.SymbolicTensor;
   x = tfl.layers.maxPooling2d({ poolSize: 3, strides: 2, padding: 'valid', name: 'maxpool' }).apply(x) as tfl.SymbolicTensor;
 

@@ -52,6 +52,7 @@ const BN_TENSORS: Record<string, string> = {
   running_var: 'moving_variance',
 };
 const CONV_CLASSES = new Set(['Conv2D', 'AtrousConv2D']);
+const BN_CLASSES = new Set(['BatchNormalization', 'BatchNormAct']);
 const IGNORED_KEY = /^fc\.|(^|\.)num_batches_tracked$/;
 const FLOAT_DTYPES = new Set(['F32', 'F16', 'BF16', 'F64']);
 
@@ -100,7 +101,7 @@ export function torchvisionWeightSpecs(
     seen.add(module);
     const className = layer.getClassName();
     const isBN = /\.bn\d$|^bn1$|downsample\.1$/.test(module);
-    if (isBN !== (className === 'BatchNormalization') || (!isBN && !CONV_CLASSES.has(className))) {
+    if (isBN !== BN_CLASSES.has(className) || (!isBN && !CONV_CLASSES.has(className))) {
       throw new Error(`torchvision weights: layer "${layer.name}" is a ${className}; expected ${isBN ? 'BatchNormalization' : 'Conv2D'}`);
     }
     layer.weights.forEach((w, index) => {

@@ -14,3 +14,4 @@ export {
   wasmDepthwiseConv2dBackpropInputConfig,
 } from './wasm-kernels.js';
 export { bilinearInterpolationMatrix, resizeBilinearGradHalfPixel } from './resize-bilinear-grad.js';
+export { type BatchNormTrainingOptions, batchNormTraining } from './batch-norm-training.js';

@@ -5,17 +5,21 @@
  *
  * | layer | torchvision module |
  * | --- | --- |
- * | `convs.0.0` / `.1` / `.2` | 1×1 conv / BN / ReLU |
- * | `convs.{1,2,3}.0` / `.1` / `.2` | 3×3 atrous conv (rate i) / BN / ReLU |
- * | `convs.4.0` … `convs.4.3` | image pooling: global average pool / 1×1 conv / BN / ReLU |
+ * | `convs.0.0` / `.1` | 1×1 conv / BN + ReLU |
+ * | `convs.{1,2,3}.0` / `.1` | 3×3 atrous conv (rate i) / BN + ReLU |
+ * | `convs.4.0` … `convs.4.2` | image pooling: global average pool / 1×1 conv / BN + ReLU |
  * | `convs.4.resize` | bilinear back to the input's size (`F.interpolate`) |
- * | `concat`, `project.0` … `project.3` | concatenation, 1×1 conv / BN / ReLU / dropout |
+ * | `concat`, `project.0`, `.1`, `.3` | concatenation, 1×1 conv / BN + ReLU / dropout |
+ *
+ * torchvision's separate ReLU modules (`convs.0.2`, …) live inside the
+ * preceding `BatchNormAct` layer, which keeps a training step lean.
  *
  * @module
  */
 import * as tfl from '@tensorflow/tfjs-layers';
 import { atrousConv2d } from './atrous-conv2d.js';
 import { atrousSeparableConv2d } from './atrous-separable-conv2d.js';
+import { batchNormAct } from './batch-norm-act.js';
 import { resizeBilinear } from './resize-bilinear.js';
 
 type Sym = tfl.SymbolicTensor;
@@ -47,10 +51,9 @@ export interface ASPPConfig {
   name?: string;
 }
 
-/** BN with torch's epsilon and momentum (tfjs's momentum is torch's 1 - 0.1). */
+/** torch's BN (epsilon, momentum) and the ReLU after it, as one layer: training keeps only the BN input. */
 function bnRelu(x: Sym, prefix: string, bnIndex: number): Sym {
-  const y = tfl.layers.batchNormalization({ axis: -1, epsilon: 1e-5, momentum: 0.9, name: `${prefix}.${bnIndex}` }).apply(x);
-  return tfl.layers.reLU({ name: `${prefix}.${bnIndex + 1}` }).apply(y) as Sym;
+  return batchNormAct({ activation: 'relu', name: `${prefix}.${bnIndex}` }).apply(x) as Sym;
 }
 
 /** An {@link atrousConv2d} like every conv here: on wasm it trains faster than `tf.layers.conv2d` (bench/README.md). */

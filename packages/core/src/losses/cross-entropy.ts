@@ -37,17 +37,36 @@ export function sparseSoftmaxCrossEntropy(
     throw new Error(`sparseSoftmaxCrossEntropy: classWeights has ${classWeights.length} entries, logits have ${numClasses} classes`);
   }
   return tf.tidy(() => {
-    const ids = tf.cast(labels, 'int32');
-    // An ignored id may lie outside 0..C-1 (e.g. -100); oneHot of it is all zeros, which masks it out too.
-    const valid = ignoreIndex === undefined ? tf.onesLike(ids) : tf.notEqual(ids, ignoreIndex);
-    const target = tf.cast(tf.reshape(tf.oneHot(tf.reshape(ids, [-1]), numClasses), logits.shape), 'float32');
-    const nll = tf.neg(tf.sum(tf.mul(target, tf.logSoftmax(logits)), -1));
-    let weight: tf.Tensor = tf.cast(valid, 'float32');
-    if (classWeights) {
-      weight = tf.mul(weight, tf.sum(tf.mul(target, tf.tensor1d(classWeights as number[])), -1));
-    }
-    const total = tf.sum(weight);
-    return tf.div(tf.sum(tf.mul(nll, weight)), tf.maximum(total, 1e-12)) as tf.Scalar;
+    const ids = tf.reshape(tf.cast(labels, 'int32'), [-1]);
+    const pixels = ids.size;
+    // An ignored id may lie outside 0..C-1 (e.g. -100): clamp it for the gathers below; its weight is 0.
+    // (Min/max with int32 scalars: wasm's ClipByValue reads int32 data as float32.)
+    const safeIds = tf.minimum(tf.maximum(ids, tf.scalar(0, 'int32')), tf.scalar(numClasses - 1, 'int32'));
+    let weight = tf.cast(ignoreIndex === undefined ? tf.onesLike(ids) : tf.notEqual(ids, ignoreIndex), 'float32');
+    if (classWeights) weight = tf.mul(weight, tf.gather(tf.tensor1d(classWeights as number[]), safeIds));
+    const total = tf.maximum(tf.sum(weight), 1e-12);
+    const scale = tf.div(weight, total);
+    const loss = tf.customGrad((...args: Array<tf.Tensor | tf.GradSaveFunc>) => {
+      const x = tf.reshape(args[0] as tf.Tensor, [pixels, numClasses]);
+      const save = args[1] as tf.GradSaveFunc;
+      const logSumExp = tf.logSumExp(x, -1);
+      // The target logit of each pixel, gathered from the flat logits: no one-hot tensor.
+      const target = tf.gather(tf.reshape(x, [-1]), tf.add(tf.mul(tf.range(0, pixels, 1, 'int32'), tf.scalar(numClasses, 'int32')), safeIds));
+      // The labels and weights too: the backward pass runs after this function's tidy has ended.
+      save([x, logSumExp, safeIds, scale]);
+      return {
+        value: tf.sum(tf.mul(tf.sub(logSumExp, target), scale)),
+        // d/dlogits = (softmax − onehot(target)) · weight / Σweight, softmax rebuilt from the saved log-sum-exp.
+        gradFunc: (dy: tf.Tensor | tf.Tensor[], saved: tf.Tensor[]) => {
+          const [xs, lse, id, w] = saved;
+          const softmax = tf.exp(tf.sub(xs, tf.expandDims(lse, -1)));
+          // An int32 one-hot, cast: wasm's OneHot writes int32 whatever dtype it is asked for.
+          const delta = tf.sub(softmax, tf.cast(tf.oneHot(id, numClasses), 'float32'));
+          return tf.reshape(tf.mul(delta, tf.expandDims(tf.mul(w, dy as tf.Tensor), -1)), logits.shape);
+        },
+      };
+    });
+    return loss(logits) as tf.Scalar;
   });
 }
 

@@ -1,3 +1,4 @@
+export { Adam } from './adam.js';
 export { EarlyStopping } from './early-stopping.js';
 export type { EarlyStoppingArgs, EarlyStoppingState, EarlyStoppingVerdict } from './early-stopping.js';
 export { resolveParameterGroups } from './parameter-groups.js';

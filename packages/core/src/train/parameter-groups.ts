@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { LayerVariable, LayersModel } from '@tensorflow/tfjs-layers';
+import { Adam } from './adam.js';
 
 /** Anything that owns weights: a layer or a nested model, e.g. `model.getLayer('resnet101')`. */
 export interface WeightOwner {
@@ -23,7 +24,7 @@ export interface ParameterGroupConfig {
    * that matches. Default: every weight no earlier group claimed.
    */
   match?: string | RegExp | ((weightName: string) => boolean) | WeightOwner;
-  /** The optimizer. Default: `tf.train.adam(learningRate)`. */
+  /** The optimizer. Default: {@link Adam} (tfjs's Adam, leaner) with `learningRate`. */
   optimizer?: tf.Optimizer;
   /** Learning rate of the default Adam optimizer. Default 1e-3 (ignored when `optimizer` is given). */
   learningRate?: number;
@@ -72,7 +73,7 @@ export function resolveParameterGroups(model: LayersModel, configs: readonly Par
     }
     return {
       name: c.name,
-      optimizer: c.optimizer ?? tf.train.adam(c.learningRate ?? 1e-3),
+      optimizer: c.optimizer ?? new Adam(c.learningRate ?? 1e-3),
       weightDecay: c.weightDecay ?? 0,
       frozen: c.frozen ?? false,
       variables: [],

@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { LayersModel } from '@tensorflow/tfjs-layers';
+import { layerBackpropSupported, modelGradients } from '../backprop/model-gradients.js';
 import { type JsonValue, loadCheckpoint, saveCheckpoint } from './checkpoint.js';
 import type { EarlyStopping, EarlyStoppingState } from './early-stopping.js';
 import { type ParameterGroup, type ParameterGroupConfig, resolveParameterGroups } from './parameter-groups.js';
@@ -114,24 +115,29 @@ export class Trainer {
     const active = this.groups.filter((g) => !g.frozen && g.variables.length > 0);
     const vars = active.flatMap((g) => g.variables);
     const scores: Record<string, tf.Scalar> = {};
-    const { value, grads } = tf.variableGrads(() => {
-      const logits = this.model.apply(batch.images, { training: true }) as tf.Tensor;
+    const lossOf = (logits: tf.Tensor): tf.Scalar => {
       for (const [name, fn] of Object.entries(this.metrics)) {
         // Kept out of the tape's tidy; they feed no gradient.
         scores[name] = tf.keep(tf.tidy(() => fn(batch.labels, logits)));
       }
       return this.loss(batch.labels, logits);
-    }, vars);
+    };
+    // Layer by layer where every layer has a written gradient (PyTorch's memory profile), else tfjs's tape.
+    const { value, grads } = layerBackpropSupported(this.model)
+      ? modelGradients(this.model, [batch.images], ([logits]) => lossOf(logits), vars)
+      : tf.variableGrads(() => lossOf(this.model.apply(batch.images, { training: true }) as tf.Tensor), vars);
     try {
-      tf.tidy(() => {
-        for (const g of active) {
-          const map: tf.NamedTensorMap = {};
+      for (const g of active) {
+        if (g.weightDecay > 0) {
+          // One variable at a time, each raw gradient freed at once: no second copy of every gradient.
           for (const v of g.variables) {
-            map[v.name] = g.weightDecay > 0 ? tf.add(grads[v.name], tf.mul(v, g.weightDecay)) : grads[v.name];
+            const raw = grads[v.name];
+            grads[v.name] = tf.tidy(() => tf.add(raw, tf.mul(v, g.weightDecay)));
+            raw.dispose();
           }
-          g.optimizer.applyGradients(map);
         }
-      });
+        g.optimizer.applyGradients(Object.fromEntries(g.variables.map((v) => [v.name, grads[v.name]])));
+      }
       this.step += 1;
       const metrics: Record<string, number> = {};
       for (const [name, t] of Object.entries(scores)) metrics[name] = (await t.data())[0];

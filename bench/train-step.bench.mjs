@@ -1,0 +1,142 @@
+// One DeepLabV3+ training step (`Trainer.trainStep`: forward in training mode,
+// loss, gradients, Adam) on any backend: time per image, the memory a step
+// needs on top of what stays resident (weights, Adam state, the batch), and
+// kernels per step. The peak comes from `tf.profile` of a step after the first
+// (the first one builds the optimizer state and, on GPUs, compiles shaders).
+//
+// It imports only the published packages (@seg/core, @seg/deeplab, tfjs), so a
+// GPU machine needs just `npm install @seg/deeplab @seg/core` plus tfjs and
+// `webgpu` or tfjs-node-gpu to run it unchanged:
+//
+//   node bench/train-step.bench.mjs --backend wasm --backbone resnet18 --output-stride 16 --size 256 --batch 2
+//   node bench/train-step.bench.mjs --backend webgpu --allow-software-gpu --size 64 --batch 1
+//
+// --by-kernel adds where the profiled step's memory and time go, per kernel name.
+//
+// The last line printed is one JSON object (alone with --json):
+// { backend, device, backbone, outputStride, size, batch, workers,
+//   fwd_ms_per_img, train_ms_per_img, peak_bytes, resident_bytes,
+//   kernels_per_step, peak_rss_mb }
+import { parseArgs } from 'node:util';
+import { selectBackend, sparseSoftmaxCrossEntropy, Trainer } from '@seg/core';
+import { deeplabV3Plus } from '@seg/deeplab';
+import * as tf from '@tensorflow/tfjs-core';
+
+const { values: flags } = parseArgs({
+  options: {
+    backend: { type: 'string', default: 'wasm' },
+    backbone: { type: 'string', default: 'resnet18' },
+    'output-stride': { type: 'string', default: '16' },
+    size: { type: 'string', default: '256' },
+    batch: { type: 'string', default: '2' },
+    classes: { type: 'string', default: '22' },
+    steps: { type: 'string', default: '3' },
+    workers: { type: 'string', default: '1' },
+    'allow-software-gpu': { type: 'boolean', default: false },
+    json: { type: 'boolean', default: false },
+    'by-kernel': { type: 'boolean', default: false },
+  },
+});
+
+function positiveInt(name) {
+  const n = Number(flags[name]);
+  if (!Number.isInteger(n) || n < 1) {
+    console.error(`train-step.bench: --${name} must be a positive integer, got ${JSON.stringify(flags[name])}`);
+    process.exit(2);
+  }
+  return n;
+}
+const size = positiveInt('size');
+const batch = positiveInt('batch');
+const steps = Math.max(2, positiveInt('steps'));
+const workers = positiveInt('workers');
+const numClasses = positiveInt('classes');
+const outputStride = positiveInt('output-stride');
+if (workers !== 1) {
+  console.error('train-step.bench: --workers above 1 needs data-parallel replicas in Trainer, which this version lacks');
+  process.exit(2);
+}
+const log = flags.json ? () => {} : (line) => console.log(line);
+
+const selection = await selectBackend([flags.backend], { allowSoftwareGpu: flags['allow-software-gpu'] });
+const model = deeplabV3Plus({ backbone: flags.backbone, outputStride, numClasses, inputShape: [size, size, 3] });
+const trainer = new Trainer({ model, loss: (labels, logits) => sparseSoftmaxCrossEntropy(labels, logits) });
+
+const images = tf.randomNormal([batch, size, size, 3], 0, 1, 'float32', 1);
+const labels = tf.randomUniform([batch, size, size], 0, numClasses, 'int32', 2);
+const data = { images, labels };
+
+// Drains the GPU queue too: a step's time is only over once its results can be read.
+const sync = async () => {
+  const probe = model.weights[0].read();
+  await probe.data();
+};
+
+log(`${selection.name}${selection.device ? ` (${selection.device})` : ''}: ${flags.backbone} OS ${outputStride}, ${size}², batch ${batch}, ${steps} steps`);
+const trainTimes = [];
+for (let i = 0; i < steps; i++) {
+  const t0 = performance.now();
+  const { loss } = await trainer.trainStep(data);
+  await sync();
+  trainTimes.push(performance.now() - t0);
+  log(`  step ${i + 1}: ${(trainTimes[i] / batch).toFixed(0)} ms/img, loss ${loss.toFixed(4)}, ${tf.memory().numTensors} tensors`);
+}
+
+const residentBytes = tf.memory().numBytes;
+const profile = await tf.profile(async () => {
+  await trainer.trainStep(data);
+  await sync();
+});
+
+const forward = async () => {
+  const y = model.predict(images);
+  await y.data();
+  y.dispose();
+};
+await forward();
+const t0 = performance.now();
+await forward();
+const fwdMs = performance.now() - t0;
+
+const median = (v) => [...v].sort((a, b) => a - b)[Math.floor(v.length / 2)];
+const result = {
+  backend: selection.name,
+  device: selection.device ?? null,
+  backbone: flags.backbone,
+  outputStride,
+  size,
+  batch,
+  workers,
+  fwd_ms_per_img: Math.round(fwdMs / batch),
+  // The first step builds Adam's state (and compiles shaders on GPUs): not representative.
+  train_ms_per_img: Math.round(median(trainTimes.slice(1)) / batch),
+  peak_bytes: profile.peakBytes,
+  resident_bytes: residentBytes,
+  kernels_per_step: profile.kernels.length,
+  // maxRSS is in KiB and covers the whole process lifetime, wasm heap included.
+  peak_rss_mb: Math.round(process.resourceUsage().maxRSS / 1024),
+};
+log(
+  `  activation memory (peak - resident): ${((result.peak_bytes - result.resident_bytes) / 2 ** 20).toFixed(0)} MB, ` +
+    `${result.kernels_per_step} kernels per step`,
+);
+if (flags['by-kernel']) printByKernel(profile.kernels);
+tf.dispose([images, labels]);
+model.dispose();
+console.log(JSON.stringify(result));
+
+/** Kernel names by bytes added (the outputs they allocate), with counts and kernel time. */
+function printByKernel(kernels) {
+  const rows = new Map();
+  for (const k of kernels) {
+    const row = rows.get(k.name) ?? { count: 0, bytes: 0, ms: 0 };
+    row.count += 1;
+    row.bytes += Math.max(0, k.bytesAdded);
+    row.ms += typeof k.kernelTimeMs === 'number' ? k.kernelTimeMs : 0;
+    rows.set(k.name, row);
+  }
+  console.log('| kernel | count | MB allocated | ms |\n| --- | --- | --- | --- |');
+  for (const [name, r] of [...rows].sort((a, b) => b[1].bytes - a[1].bytes).slice(0, 20)) {
+    console.log(`| ${name} | ${r.count} | ${(r.bytes / 2 ** 20).toFixed(0)} | ${r.ms.toFixed(0)} |`);
+  }
+}

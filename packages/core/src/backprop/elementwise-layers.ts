@@ -1,0 +1,68 @@
+/**
+ * Weight-free elementwise layers in a layer-by-layer training step: `ReLU`
+ * keeps its output (as PyTorch's in-place ReLU), `Add` keeps nothing,
+ * `Dropout` keeps its scaled mask.
+ *
+ * @module
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import type * as tfl from '@tensorflow/tfjs-layers';
+import { type Layer, type LayerGradient, registerLayerGradient } from './layer-gradient.js';
+
+const noWeights = () => new Map<tfl.LayerVariable, tf.Tensor>();
+
+export const reluGradient: LayerGradient = {
+  supports: (layer) => (layer as unknown as { maxValue?: number }).maxValue == null,
+  step(_layer, [x], keep) {
+    const y = tf.relu(x);
+    return {
+      outputs: [y],
+      saved: keep ? [y] : [],
+      backward: ([dy], want) => ({
+        inputs: [dy !== null && want.inputs[0] ? tf.tidy(() => tf.mul(dy, tf.step(y))) : null],
+        weights: noWeights(),
+      }),
+    };
+  },
+};
+
+export const addGradient: LayerGradient = {
+  step(_layer, inputs) {
+    return {
+      outputs: [inputs.length === 2 ? tf.add(inputs[0], inputs[1]) : tf.addN(inputs)],
+      saved: [],
+      // The same tensor for every input: the caller gives each its own handle.
+      backward: ([dy], want) => ({ inputs: want.inputs.map((w) => (w ? dy : null)), weights: noWeights() }),
+    };
+  },
+};
+
+interface DropoutFields {
+  rate: number;
+  noiseShape?: number[];
+  seed?: number;
+}
+
+/** tfjs's `tf.dropout` with its mask kept: x · ⌊U + keep⌋ / keep, the mask broadcast over `noiseShape`. */
+export const dropoutGradient: LayerGradient = {
+  step(layer: Layer, [x], keep) {
+    const { rate, noiseShape, seed } = layer as unknown as DropoutFields;
+    if (!(rate > 0)) return { outputs: [x], saved: [], backward: ([dy]) => ({ inputs: [dy], weights: noWeights() }) };
+    const keepProb = 1 - rate;
+    const mask = tf.tidy(() => tf.div(tf.floor(tf.add(tf.randomUniform(noiseShape ?? x.shape, 0, 1, 'float32', seed), keepProb)), keepProb));
+    const y = tf.mul(x, mask);
+    if (!keep) mask.dispose();
+    return {
+      outputs: [y],
+      saved: keep ? [mask] : [],
+      backward: ([dy], want) => ({
+        inputs: [dy !== null && want.inputs[0] ? tf.mul(dy, mask) : null],
+        weights: noWeights(),
+      }),
+    };
+  },
+};
+
+registerLayerGradient('ReLU', reluGradient);
+registerLayerGradient('Add', addGradient);
+registerLayerGradient('Dropout', dropoutGradient);

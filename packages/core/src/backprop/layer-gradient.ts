@@ -1,0 +1,63 @@
+import type * as tf from '@tensorflow/tfjs-core';
+import type * as tfl from '@tensorflow/tfjs-layers';
+
+/** A tfjs-layers layer, as the functional API exposes it. */
+export type Layer = tfl.layers.Layer;
+
+/** Which gradients a layer's backward pass must produce. */
+export interface WantedGradients {
+  /** Per input: whether its gradient is needed (it depends on a trained weight). */
+  inputs: boolean[];
+  /** The layer's trainable weights whose gradients are needed. */
+  weights: ReadonlySet<tfl.LayerVariable>;
+}
+
+/** What a layer's backward pass returns. Every tensor returned becomes the caller's. */
+export interface LayerGradients {
+  /** Per input: its gradient, or `null` where not wanted or not differentiable. */
+  inputs: Array<tf.Tensor | null>;
+  /** Gradients of the wanted weights. */
+  weights: Map<tfl.LayerVariable, tf.Tensor>;
+}
+
+/** One layer call in training mode: its outputs and the closure of its backward pass. */
+export interface LayerStep {
+  /** The layer's outputs (the caller owns them). */
+  outputs: tf.Tensor[];
+  /**
+   * What the backward pass reads: inputs, outputs, or tensors of its own,
+   * which the caller takes over and frees once `backward` has run. Empty
+   * when the step was made with `keep` false.
+   */
+  saved: tf.Tensor[];
+  /** Gradients from the gradients of the outputs (`null`: the output got none, read as zeros). */
+  backward(dys: Array<tf.Tensor | null>, want: WantedGradients): LayerGradients;
+}
+
+/**
+ * The forward and backward pass of one layer class in training mode.
+ *
+ * @param keep Whether `backward` will be called (else nothing need be saved).
+ */
+export interface LayerGradient {
+  /** Whether this layer instance's configuration is covered (say, a conv's activation). Default: all are. */
+  supports?(layer: Layer): boolean;
+  step(layer: Layer, inputs: tf.Tensor[], keep: boolean): LayerStep;
+}
+
+const REGISTRY = new Map<string, LayerGradient>();
+
+/**
+ * Registers how layers of class `className` run forward and backward in a
+ * layer-by-layer training step (see `modelGradients`). A later registration
+ * for the same class replaces the earlier one.
+ */
+export function registerLayerGradient(className: string, gradient: LayerGradient): void {
+  REGISTRY.set(className, gradient);
+}
+
+/** The registered gradient of `layer`'s class, if it covers this instance. */
+export function layerGradient(layer: Layer): LayerGradient | undefined {
+  const gradient = REGISTRY.get(layer.getClassName());
+  return gradient && (gradient.supports?.(layer) ?? true) ? gradient : undefined;
+}

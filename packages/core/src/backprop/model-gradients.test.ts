@@ -1,0 +1,135 @@
+import * as tf from '@tensorflow/tfjs-core';
+import * as tfl from '@tensorflow/tfjs-layers';
+import { beforeAll, expect, it } from 'vitest';
+import { describeEachBackend, expectNoTensorLeak } from '../../../../test-utils/backends.js';
+import { resnet } from '../backbones/resnet.js';
+import '../kernels/register.js';
+import { aspp } from '../layers/aspp.js';
+import { atrousConv2d } from '../layers/atrous-conv2d.js';
+import { atrousSeparableConv2d } from '../layers/atrous-separable-conv2d.js';
+import { resizeBilinear } from '../layers/resize-bilinear.js';
+import { sparseSoftmaxCrossEntropy } from '../losses/cross-entropy.js';
+import { layerBackpropSupported, modelGradients, unsupportedLayers } from './model-gradients.js';
+
+/**
+ * A small segmentation net with every layer kind the library's models use:
+ * a nested ResNet (padding, strided and dilated convs, BN + ReLU, max pool,
+ * residual adds) with two outputs, a nested ASPP (global pooling, reshape,
+ * resize to a reference, concat), a separable conv (recomputed), a seeded
+ * dropout, and a biased conv with a ReLU.
+ */
+function net(): tfl.LayersModel {
+  const input = tfl.input({ shape: [32, 32, 3] });
+  const trunk = resnet({ depth: 18, outputStride: 8, baseWidth: 4, inputShape: [32, 32, 3] } as never);
+  const [high, low] = trunk.apply(input) as tfl.SymbolicTensor[];
+  let y = aspp({ inputChannels: 32, outputStride: 8, filters: 6, rates: [1, 2, 3], dropout: 0 }).apply(high) as tfl.SymbolicTensor;
+  y = tfl.layers.dropout({ rate: 0.3, seed: 7 }).apply(y) as tfl.SymbolicTensor;
+  y = resizeBilinear({ name: 'up' }).apply([y, low]) as tfl.SymbolicTensor;
+  y = tfl.layers.concatenate().apply([y, low]) as tfl.SymbolicTensor;
+  y = atrousSeparableConv2d({ filters: 5, kernelSize: 3, padding: 'same', dilationRate: 2, name: 'sep' }).apply(y) as tfl.SymbolicTensor;
+  y = atrousConv2d({ filters: 4, kernelSize: 1, activation: 'relu', name: 'head' }).apply(y) as tfl.SymbolicTensor;
+  y = atrousConv2d({ filters: 3, kernelSize: 1, name: 'classifier' }).apply(y) as tfl.SymbolicTensor;
+  y = resizeBilinear({ name: 'upsample' }).apply([y, input]) as tfl.SymbolicTensor;
+  return tfl.model({ inputs: input, outputs: y });
+}
+
+const close = (a: Float32Array | Int32Array | Uint8Array, b: Float32Array | Int32Array | Uint8Array, tol: number) => {
+  let worst = 0;
+  let scale = 1e-6;
+  for (let i = 0; i < a.length; i++) {
+    worst = Math.max(worst, Math.abs(a[i] - b[i]));
+    scale = Math.max(scale, Math.abs(b[i]));
+  }
+  return worst / scale <= tol;
+};
+
+describeEachBackend('modelGradients', () => {
+  let model: tfl.LayersModel;
+  let images: tf.Tensor;
+  let labels: tf.Tensor;
+  beforeAll(() => {
+    model = net();
+    images = tf.randomNormal([2, 32, 32, 3], 0, 1, 'float32', 3);
+    labels = tf.randomUniform([2, 32, 32], 0, 3, 'int32', 4);
+  });
+  const loss = (logits: tf.Tensor) => sparseSoftmaxCrossEntropy(labels, logits);
+
+  /** Runs `fn` from the same weights each time and returns its gradients and the running statistics after it. */
+  const fromSameWeights = (fn: () => { value: tf.Scalar; grads: tf.NamedTensorMap }) => {
+    const start = model.getWeights().map((w) => tf.clone(w));
+    const before = start.map((w) => w.dataSync().slice());
+    const { value, grads } = fn();
+    const after = model.getWeights().map((w) => w.dataSync().slice());
+    model.setWeights(start);
+    tf.dispose(start);
+    const out = {
+      value: value.dataSync()[0],
+      grads: Object.fromEntries(Object.entries(grads).map(([k, g]) => [k, g.dataSync().slice()])),
+      before,
+      after,
+    };
+    tf.dispose([value, ...Object.values(grads)]);
+    return out;
+  };
+
+  it('covers every layer of the net', () => {
+    expect(unsupportedLayers(model)).toEqual([]);
+    expect(layerBackpropSupported(model)).toBe(true);
+  });
+
+  it("equals tfjs's tape: loss, every weight's gradient and the running statistics", () => {
+    const vars = model.trainableWeights.map((w) => w.read() as tf.Variable);
+    const ours = fromSameWeights(() => modelGradients(model, [images], ([logits]) => loss(logits), vars));
+    const tape = fromSameWeights(() => tf.variableGrads(() => loss(model.apply(images, { training: true }) as tf.Tensor), vars));
+    expect(ours.value).toBeCloseTo(tape.value, 5);
+    for (const v of vars) expect(close(ours.grads[v.name], tape.grads[v.name], 1e-4), v.name).toBe(true);
+    // tfjs-layers runs a nested model once per output it feeds (the trunk's two), so the tape's
+    // trunk BNs took the same batch statistics s twice: 0.81·old + 0.19·s instead of 0.9·old + 0.1·s.
+    const trunkLayers = new Set(model.getLayer('resnet18').weights.map((w) => w.name));
+    model.weights.forEach((w, i) => {
+      const once = trunkLayers.has(w.name)
+        ? tape.after[i].map((twice, j) => 0.9 * tape.before[i][j] + (0.1 * (twice - 0.81 * tape.before[i][j])) / 0.19)
+        : tape.after[i];
+      expect(close(ours.after[i], once, 1e-4), w.name).toBe(true);
+    });
+  });
+
+  it('computes only the gradients asked for, frozen layers included', () => {
+    const head = ['head', 'classifier'].flatMap((n) => model.getLayer(n).trainableWeights.map((w) => w.read() as tf.Variable));
+    const ours = fromSameWeights(() => modelGradients(model, [images], ([logits]) => loss(logits), head));
+    const tape = fromSameWeights(() => tf.variableGrads(() => loss(model.apply(images, { training: true }) as tf.Tensor), head));
+    expect(Object.keys(ours.grads).sort()).toEqual(head.map((v) => v.name).sort());
+    for (const v of head) expect(close(ours.grads[v.name], tape.grads[v.name], 1e-4), v.name).toBe(true);
+  });
+
+  it('leaks no tensors, also when the loss throws', async () => {
+    const vars = model.trainableWeights.map((w) => w.read() as tf.Variable);
+    const start = model.getWeights().map((w) => tf.clone(w));
+    await expectNoTensorLeak(() => {
+      const { value, grads } = modelGradients(model, [images], ([logits]) => loss(logits), vars);
+      tf.dispose([value, ...Object.values(grads)]);
+    });
+    await expectNoTensorLeak(() => {
+      expect(() =>
+        modelGradients(
+          model,
+          [images],
+          () => {
+            throw new Error('boom');
+          },
+          vars,
+        ),
+      ).toThrow('boom');
+    });
+    model.setWeights(start);
+    tf.dispose(start);
+  });
+
+  it('names the layers it cannot differentiate', () => {
+    const input = tfl.input({ shape: [4, 4, 2] });
+    const odd = tfl.layers.conv2d({ filters: 2, kernelSize: 1, activation: 'tanh', name: 'tanh_conv' }).apply(input) as tfl.SymbolicTensor;
+    const m = tfl.model({ inputs: input, outputs: odd });
+    expect(unsupportedLayers(m)).toEqual(['tanh_conv (Conv2D)']);
+    expect(() => modelGradients(m, [tf.zeros([1, 4, 4, 2])], ([y]) => tf.sum(y) as tf.Scalar, [])).toThrow(/no layer gradient for tanh_conv \(Conv2D\)/);
+  });
+});

@@ -1,0 +1,193 @@
+/**
+ * Loss and weight gradients of a functional `LayersModel`, computed layer by
+ * layer instead of through tfjs's gradient tape.
+ *
+ * Why: tfjs's `variableGrads` keeps every saved tensor and the gradient of
+ * every intermediate tensor until the whole backward pass is over, so a
+ * DeepLabV3+ step needed several times the activation memory PyTorch needs
+ * (bench/README.md). Here each layer's backward pass runs as soon as the
+ * gradients of its outputs are complete, and its saved tensors and those
+ * gradients are freed right after, as PyTorch's autograd does. Layers whose
+ * inputs need no gradient and whose weights are not trained (a frozen trunk)
+ * save nothing at all.
+ *
+ * A model containing a layer without a registered {@link LayerGradient} is
+ * not handled here (`layerBackpropSupported` says so); callers fall back to
+ * `tf.variableGrads`.
+ *
+ * @module
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import type * as tfl from '@tensorflow/tfjs-layers';
+import './batch-norm-layers.js';
+import './conv-layers.js';
+import './elementwise-layers.js';
+import './shape-layers.js';
+import { type LayerStep, layerGradient, registerLayerGradient } from './layer-gradient.js';
+import { type LayerGraph, layerGraph } from './layer-graph.js';
+import { recomputeGradient } from './recompute-gradient.js';
+
+// Deterministic layers whose backward is not written by hand: recomputed under the tape.
+for (const className of ['AtrousSeparableConv2D', 'SeparableConv2D', 'DepthwiseConv2D']) {
+  registerLayerGradient(className, recomputeGradient);
+}
+
+const graphs = new WeakMap<tfl.LayersModel, LayerGraph>();
+const graphOf = (model: tfl.LayersModel): LayerGraph => {
+  let graph = graphs.get(model);
+  if (!graph) {
+    graph = layerGraph(model);
+    graphs.set(model, graph);
+  }
+  return graph;
+};
+
+/** The layers of `model` (nested models expanded) that no registered layer gradient covers, by name and class. */
+export function unsupportedLayers(model: tfl.LayersModel): string[] {
+  return graphOf(model)
+    .calls.filter((c) => layerGradient(c.layer) === undefined)
+    .map((c) => `${c.layer.name} (${c.layer.getClassName()})`);
+}
+
+/** Whether {@link modelGradients} covers every layer of `model`. */
+export function layerBackpropSupported(model: tfl.LayersModel): boolean {
+  return unsupportedLayers(model).length === 0;
+}
+
+/** What {@link modelGradients} returns; the caller disposes `value` and every gradient. */
+export interface ModelGradients {
+  value: tf.Scalar;
+  /** Gradients by variable name (`tf.Variable.name`), for the variables asked for. */
+  grads: tf.NamedTensorMap;
+}
+
+/**
+ * Runs `model` on `inputs` in training mode, `loss` on its outputs, and
+ * back-propagates layer by layer to the gradients of `variables` — what
+ * `tf.variableGrads(() => loss(model.apply(inputs, { training: true })), variables)`
+ * computes, with PyTorch's memory profile.
+ *
+ * @param loss Called once with the model's outputs under tfjs's tape (it
+ *   may compute and `tf.keep` metrics from them); returns the scalar loss.
+ * @throws If a layer of the model is not supported (see {@link unsupportedLayers}).
+ */
+export function modelGradients(
+  model: tfl.LayersModel,
+  inputs: tf.Tensor[],
+  loss: (outputs: tf.Tensor[]) => tf.Scalar,
+  variables: readonly tf.Variable[],
+): ModelGradients {
+  const graph = graphOf(model);
+  const missing = unsupportedLayers(model);
+  if (missing.length > 0) throw new Error(`modelGradients: no layer gradient for ${missing.join(', ')}`);
+  const wanted = new Set(variables);
+  const external = new Set(inputs);
+  const values = new Map<number, tf.Tensor>();
+  graph.inputs.forEach((id, i) => values.set(id, inputs[i]));
+
+  // How many forward reads and saved copies still hold each tensor; freed at zero.
+  const holds = new Map<tf.Tensor, number>();
+  const hold = (t: tf.Tensor, n = 1) => {
+    if (!external.has(t)) holds.set(t, (holds.get(t) ?? 0) + n);
+  };
+  const release = (t: tf.Tensor) => {
+    const n = holds.get(t);
+    if (n === undefined) return;
+    if (n > 1) holds.set(t, n - 1);
+    else {
+      holds.delete(t);
+      t.dispose();
+    }
+  };
+  const reads = new Map<number, number>();
+  for (const c of graph.calls) for (const id of c.inputs) reads.set(id, (reads.get(id) ?? 0) + 1);
+  for (const id of graph.outputs) reads.set(id, (reads.get(id) ?? 0) + 1);
+
+  const needsGrad = new Set<number>();
+  const steps: Array<{ step: LayerStep; inputsWanted: boolean[]; weights: Set<tfl.LayerVariable> } | null> = [];
+  const grads = new Map<number, tf.Tensor>();
+  const weightGrads = new Map<tf.Variable, tf.Tensor>();
+  let value: tf.Scalar | undefined;
+  try {
+    for (const call of graph.calls) {
+      const ins = call.inputs.map((id) => values.get(id)!);
+      const weights = new Set(call.layer.trainableWeights.filter((w) => wanted.has(w.read() as tf.Variable)));
+      const inputsWanted = call.inputs.map((id) => needsGrad.has(id));
+      const keep = weights.size > 0 || inputsWanted.some(Boolean);
+      const step = layerGradient(call.layer)!.step(call.layer, ins, keep);
+      for (const t of step.saved) hold(t);
+      step.outputs.forEach((t, i) => {
+        const id = call.outputs[i];
+        values.set(id, t);
+        hold(t, reads.get(id) ?? 0);
+        if (keep) needsGrad.add(id);
+        // An output nobody reads or saved.
+        if (!external.has(t) && !holds.get(t)) {
+          holds.delete(t);
+          t.dispose();
+        }
+      });
+      ins.forEach(release);
+      steps.push(keep ? { step, inputsWanted, weights } : null);
+    }
+
+    const outputs = graph.outputs.map((id) => values.get(id)!);
+    const { value: lossValue, grads: outputGrads } = tf.valueAndGrads((...outs: tf.Tensor[]) => loss(outs))(outputs);
+    value = lossValue as tf.Scalar;
+    graph.outputs.forEach((id, i) => {
+      if (needsGrad.has(id)) grads.set(id, outputGrads[i]);
+      else outputGrads[i].dispose();
+    });
+    outputs.forEach(release);
+
+    // Gives every stored gradient its own handle: a layer may return one tensor for several inputs (Add).
+    const handed = new Set<tf.Tensor>();
+    const own = (t: tf.Tensor) => {
+      if (!handed.has(t)) {
+        handed.add(t);
+        return t;
+      }
+      return tf.reshape(t, t.shape);
+    };
+    const accumulate = <K>(map: Map<K, tf.Tensor>, key: K, g: tf.Tensor) => {
+      const previous = map.get(key);
+      if (previous === undefined) map.set(key, own(g));
+      else {
+        map.set(key, tf.add(previous, g));
+        previous.dispose();
+      }
+    };
+    for (let i = graph.calls.length - 1; i >= 0; i--) {
+      const entry = steps[i];
+      if (entry === null) continue;
+      const call = graph.calls[i];
+      const dys = call.outputs.map((id) => grads.get(id) ?? null);
+      call.outputs.forEach((id) => grads.delete(id));
+      handed.clear();
+      const result =
+        dys.some((d) => d !== null) ? entry.step.backward(dys, { inputs: entry.inputsWanted, weights: entry.weights }) : null;
+      entry.step.saved.forEach(release);
+      steps[i] = null;
+      if (result) {
+        result.inputs.forEach((g, j) => {
+          if (g !== null && entry.inputsWanted[j]) accumulate(grads, call.inputs[j], g);
+        });
+        for (const [w, g] of result.weights) accumulate(weightGrads, w.read() as tf.Variable, g);
+      }
+      // What was not stored is freed; a layer may pass a gradient straight through (Add), so check by identity.
+      const spent = [...dys, ...(result?.inputs ?? []), ...(result?.weights.values() ?? [])];
+      for (const t of spent) if (t !== null && !handed.has(t)) t.dispose();
+    }
+    const named: tf.NamedTensorMap = {};
+    for (const v of variables) named[v.name] = weightGrads.get(v) ?? tf.zerosLike(v);
+    weightGrads.clear();
+    return { value, grads: named };
+  } catch (e) {
+    value?.dispose();
+    tf.dispose([...grads.values(), ...weightGrads.values()]);
+    throw e;
+  } finally {
+    for (const t of holds.keys()) t.dispose();
+    for (const entry of steps) if (entry) for (const t of entry.step.saved) if (!external.has(t)) t.dispose();
+  }
+}
