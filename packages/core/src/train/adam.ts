@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 
 /** AdamOptimizer's state, private in its typings. */
-interface AdamState {
+interface AdamFields {
   learningRate: number;
   beta1: number;
   beta2: number;
@@ -13,19 +13,35 @@ interface AdamState {
   incrementIterations(): void;
 }
 
+/** Elements updated by one fused set of kernels: large enough to amortise dispatch, small enough for few-MB temporaries. */
+const CHUNK_ELEMENTS = 1 << 22;
+
+/** Consecutive variables whose moments are kept as one flat tensor. */
+interface Chunk {
+  names: string[];
+  sizes: number[];
+  m: tf.Variable;
+  v: tf.Variable;
+}
+
 /**
- * tfjs's Adam — same maths, same state, same `getWeights()`/`setWeights()`
- * layout, so checkpoints of either load into the other — that updates one
- * variable at a time.
+ * tfjs's Adam — same update, same `getWeights()`/`setWeights()` layout (one
+ * `…/m` and one `…/v` tensor per variable, in order), so checkpoints of
+ * either load into the other — with its moments kept flat.
  *
- * Why: `tf.AdamOptimizer.applyGradients` runs every variable's update in one
- * `tidy`, so the seven temporaries of each update (moments, bias corrections,
- * the step) stay alive until the last variable is done: about eight copies
- * of the model's weights at once. For a DeepLabV3+ that was the peak of the
- * whole training step (bench/README.md). Here each update has its own
- * `tidy`, and at most one variable's temporaries exist.
+ * Why: `tf.AdamOptimizer.applyGradients` runs 14 kernels per variable in one
+ * `tidy`, so a ResNet-101 DeepLabV3+ step dispatched ~4,000 kernels for the
+ * update alone and kept eight copies of the weights alive at its end (the
+ * peak of the whole step, bench/README.md). Here consecutive variables share
+ * flat moment tensors of up to 4M elements: the update runs its 14 kernels
+ * once per chunk on the concatenated gradients, and each chunk's
+ * temporaries are freed before the next.
  */
 export class Adam extends tf.AdamOptimizer {
+  private chunks: Chunk[] | null = null;
+  /** Moments handed to `setWeights` before the first step laid out the chunks. */
+  private pending: tf.Tensor[] | null = null;
+
   /**
    * @param learningRate Step size. Default 1e-3.
    * @param beta1 Decay of the first-moment estimate. Default 0.9.
@@ -36,35 +52,132 @@ export class Adam extends tf.AdamOptimizer {
     super(learningRate, beta1, beta2, epsilon as number);
   }
 
-  /** One Adam step for each variable named in `variableGradients` (a missing gradient skips its variable). */
+  /**
+   * One Adam step for every variable of `variableGradients`; every call must
+   * name the same variables in the same order (as `Trainer` does).
+   *
+   * @throws If a gradient is missing, or the variables differ from the first call's.
+   */
   override applyGradients(variableGradients: Parameters<tf.AdamOptimizer['applyGradients']>[0]): void {
-    const s = this as unknown as AdamState;
+    const s = this as unknown as AdamFields;
     const list = Array.isArray(variableGradients)
       ? variableGradients
       : Object.keys(variableGradients).map((name) => ({ name, tensor: variableGradients[name] }));
-    const [oneMinusAccBeta1, oneMinusAccBeta2] = tf.tidy(() => [tf.sub(1, s.accBeta1), tf.sub(1, s.accBeta2)]);
-    list.forEach(({ name, tensor: gradient }, i) => {
-      const value = tf.engine().registeredVariables[name];
-      s.accumulatedFirstMoment[i] ??= { originalName: `${name}/m`, variable: tf.tidy(() => tf.zerosLike(value).variable(false)) };
-      s.accumulatedSecondMoment[i] ??= { originalName: `${name}/v`, variable: tf.tidy(() => tf.zerosLike(value).variable(false)) };
-      if (gradient == null) return;
+    const missing = list.filter((g) => g.tensor == null).map((g) => g.name);
+    if (missing.length > 0) throw new Error(`Adam: no gradient for ${missing.join(', ')}; give one for every variable`);
+    const chunks = this.layout(list.map((g) => g.name));
+    // Per-variable copies made by getWeights() or setWeights() are stale from here on.
+    this.dropPerVariable(s);
+    const values = list.map(({ name }) => tf.engine().registeredVariables[name]);
+    let next = 0;
+    for (const chunk of chunks) {
+      const at = next;
+      next += chunk.names.length;
       tf.tidy(() => {
-        const m = s.accumulatedFirstMoment[i].variable;
-        const v = s.accumulatedSecondMoment[i].variable;
-        const newM = tf.add(tf.mul(m, s.beta1), tf.mul(gradient, 1 - s.beta1));
-        const newV = tf.add(tf.mul(v, s.beta2), tf.mul(tf.square(gradient), 1 - s.beta2));
-        const mHat = tf.div(newM, oneMinusAccBeta1);
-        const vHat = tf.div(newV, oneMinusAccBeta2);
-        m.assign(newM);
-        v.assign(newV);
-        value.assign(tf.add(tf.mul(tf.div(mHat, tf.add(tf.sqrt(vHat), s.epsilon)), -s.learningRate), value));
+        const flat = (ts: tf.Tensor[]) => (ts.length === 1 ? tf.reshape(ts[0], [-1]) : tf.concat(ts.map((t) => tf.reshape(t, [-1]))));
+        const g = flat(list.slice(at, next).map((e) => e.tensor));
+        const value = flat(values.slice(at, next));
+        // tfjs's update, kernel for kernel, on the chunk.
+        const newM = tf.add(tf.mul(chunk.m, s.beta1), tf.mul(g, 1 - s.beta1));
+        const newV = tf.add(tf.mul(chunk.v, s.beta2), tf.mul(tf.square(g), 1 - s.beta2));
+        const mHat = tf.div(newM, tf.sub(1, s.accBeta1));
+        const vHat = tf.div(newV, tf.sub(1, s.accBeta2));
+        chunk.m.assign(newM);
+        chunk.v.assign(newV);
+        const updated = tf.add(tf.mul(tf.div(mHat, tf.add(tf.sqrt(vHat), s.epsilon)), -s.learningRate), value);
+        const parts = chunk.names.length === 1 ? [updated] : tf.split(updated, chunk.sizes);
+        parts.forEach((p, i) => values[at + i].assign(tf.reshape(p, values[at + i].shape)));
       });
-    });
-    tf.dispose([oneMinusAccBeta1, oneMinusAccBeta2]);
+    }
     tf.tidy(() => {
       s.accBeta1.assign(tf.mul(s.accBeta1, s.beta1));
       s.accBeta2.assign(tf.mul(s.accBeta2, s.beta2));
     });
     s.incrementIterations();
+  }
+
+  /** The moments per variable, named and ordered as tfjs's Adam names them. */
+  override async getWeights(): ReturnType<tf.AdamOptimizer['getWeights']> {
+    const s = this as unknown as AdamFields;
+    this.syncPerVariable(s);
+    return super.getWeights();
+  }
+
+  /** Takes moments saved by this class or by tfjs's Adam (per variable, in order). */
+  override async setWeights(weightValues: Parameters<tf.AdamOptimizer['setWeights']>[0]): Promise<void> {
+    await super.setWeights(weightValues);
+    const s = this as unknown as AdamFields;
+    this.disposeChunks();
+    this.pending = [...s.accumulatedFirstMoment, ...s.accumulatedSecondMoment].map((e) => e.variable);
+  }
+
+  override dispose(): void {
+    this.disposeChunks();
+    super.dispose();
+  }
+
+  /** The chunks for `names`, laid out on the first call (from restored moments, if any). */
+  private layout(names: string[]): Chunk[] {
+    if (this.chunks) {
+      const known = this.chunks.flatMap((c) => c.names);
+      if (known.length !== names.length || known.some((n, i) => n !== names[i])) {
+        throw new Error(`Adam: applyGradients got variables [${names.join(', ')}], but its state is for [${known.join(', ')}]`);
+      }
+      return this.chunks;
+    }
+    const vars = names.map((n) => tf.engine().registeredVariables[n]);
+    const restored = this.pending;
+    if (restored && restored.length !== 2 * vars.length) {
+      throw new Error(`Adam: restored state holds moments for ${restored.length / 2} variables, the step has ${vars.length}`);
+    }
+    const chunks: Chunk[] = [];
+    let start = 0;
+    while (start < vars.length) {
+      let end = start + 1;
+      let elements = vars[start].size;
+      while (end < vars.length && elements + vars[end].size <= CHUNK_ELEMENTS) elements += vars[end++].size;
+      const moment = (offset: number) =>
+        tf.tidy(() => {
+          if (!restored) return tf.zeros([elements]).variable(false);
+          const parts = restored.slice(offset + start, offset + end).map((t) => tf.reshape(t, [-1]));
+          return (parts.length === 1 ? parts[0] : tf.concat(parts)).variable(false);
+        });
+      chunks.push({ names: names.slice(start, end), sizes: vars.slice(start, end).map((v) => v.size), m: moment(0), v: moment(vars.length) });
+      start = end;
+    }
+    this.chunks = chunks;
+    this.pending = null;
+    return chunks;
+  }
+
+  private dropPerVariable(s: AdamFields): void {
+    tf.dispose([...s.accumulatedFirstMoment, ...s.accumulatedSecondMoment].map((e) => e.variable));
+    s.accumulatedFirstMoment = [];
+    s.accumulatedSecondMoment = [];
+  }
+
+  /** Writes the flat moments into tfjs's per-variable state, which `getWeights` reads. */
+  private syncPerVariable(s: AdamFields): void {
+    if (!this.chunks) return;
+    this.dropPerVariable(s);
+    for (const chunk of this.chunks) {
+      const parts = (flat: tf.Variable) => tf.tidy(() => (chunk.names.length === 1 ? [flat] : tf.split(flat, chunk.sizes)));
+      const [ms, vs] = [parts(chunk.m), parts(chunk.v)];
+      chunk.names.forEach((name, i) => {
+        const shape = tf.engine().registeredVariables[name].shape;
+        const keep = (t: tf.Tensor, suffix: string) => ({
+          originalName: `${name}/${suffix}`,
+          variable: tf.tidy(() => tf.reshape(t, shape).variable(false)),
+        });
+        s.accumulatedFirstMoment.push(keep(ms[i], 'm'));
+        s.accumulatedSecondMoment.push(keep(vs[i], 'v'));
+      });
+      if (chunk.names.length > 1) tf.dispose([...ms, ...vs]);
+    }
+  }
+
+  private disposeChunks(): void {
+    if (this.chunks) tf.dispose(this.chunks.flatMap((c) => [c.m, c.v]));
+    this.chunks = null;
   }
 }
