@@ -5,7 +5,7 @@
  * (`kill-resume-run.ts`).
  */
 import { join } from 'node:path';
-import * as tf from '@tensorflow/tfjs-core';
+import type * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import {
   BestModelSaver,

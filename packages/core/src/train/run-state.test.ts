@@ -125,6 +125,11 @@ function tinyBatch(seed: number): TrainBatch {
   });
 }
 
+/** The parts of a checkpoint's state.json the corruption tests edit. */
+interface StateJson {
+  sections?: { trainer?: { groups?: unknown }; data?: { batch?: unknown }; earlyStopping: { wait: unknown } };
+}
+
 describe('checkpoint validation on load', () => {
   async function checkpointOf(steps: number): Promise<string> {
     const dir = tempDir();
@@ -161,12 +166,12 @@ describe('checkpoint validation on load', () => {
   });
 
   it.each([
-    ['the trainer section', (s: Record<string, any>) => delete s.sections.trainer, /sections\.trainer: expected the trainer state as a JSON object, got nothing/],
-    ['the groups', (s: Record<string, any>) => delete s.sections.trainer.groups, /sections\.trainer\.groups: expected the optimizer groups as an array, got nothing/],
-    ['the data position', (s: Record<string, any>) => delete s.sections.data, /sections\.data is missing, but this trainer has data/],
-    ['the data batch', (s: Record<string, any>) => delete s.sections.data.batch, /sections\.data\.batch: expected an integer >= 0, got nothing/],
-    ['the patience counter', (s: Record<string, any>) => (s.sections.earlyStopping.wait = 'x'), /sections\.earlyStopping\.wait: expected an integer >= 0, got "x"/],
-    ['the sections', (s: Record<string, any>) => delete s.sections, /sections: expected the state sections as a JSON object, got nothing/],
+    ['the trainer section', (s: StateJson) => delete s.sections!.trainer, /sections\.trainer: expected the trainer state as a JSON object, got nothing/],
+    ['the groups', (s: StateJson) => delete s.sections!.trainer!.groups, /sections\.trainer\.groups: expected the optimizer groups as an array, got nothing/],
+    ['the data position', (s: StateJson) => delete s.sections!.data, /sections\.data is missing, but this trainer has data/],
+    ['the data batch', (s: StateJson) => delete s.sections!.data!.batch, /sections\.data\.batch: expected an integer >= 0, got nothing/],
+    ['the patience counter', (s: StateJson) => (s.sections!.earlyStopping.wait = 'x'), /sections\.earlyStopping\.wait: expected an integer >= 0, got "x"/],
+    ['the sections', (s: StateJson) => delete s.sections, /sections: expected the state sections as a JSON object, got nothing/],
   ])('refuses a state.json without %s, naming file and key, and assigns nothing', async (_what, edit, message) => {
     await tf.setBackend('cpu');
     const dir = await checkpointOf(2);
