@@ -158,9 +158,9 @@ describe('checkpoint validation on load', () => {
     writeFileSync(file, encodeSafetensors(tensors));
     const { trainer, before } = fresh(dir);
     const error = (await trainer.restore(dir).catch((e: Error) => e)) as Error;
-    expect(error.message).toContain(`checkpoint ${file}: optimizer tensor "all/00001" (trunk/kernel/m) has shape [3,6], but group "all" weight 0`);
-    // tfjs suffixes variable names of a second model in one process (trunk/kernel_1).
-    expect(error.message).toMatch(/weight 0 \(trunk\/kernel(_\d+)?\) has shape \[1,1,3,6\]$/);
+    expect(error.message.startsWith(`checkpoint ${file}: optimizer tensor "all/00001" (trunk/kernel`)).toBe(true);
+    // tfjs suffixes the variable names of later models in one process (trunk/kernel_14).
+    expect(error.message).toMatch(/\(trunk\/kernel(_\d+)?\/m\) has shape \[3,6\], but group "all" weight 0 \(trunk\/kernel(_\d+)?\) has shape \[1,1,3,6\]$/);
     expect(weightsOf(trainer.model)).toEqual(before);
     expect(trainer.step).toBe(0);
   });
