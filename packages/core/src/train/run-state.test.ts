@@ -200,6 +200,20 @@ describe('checkpoint validation on load', () => {
     expect(trainer.step).toBe(2);
   });
 
+  it('refuses to replace the checkpoint of a run it did not restore', async () => {
+    await tf.setBackend('cpu');
+    const dir = await checkpointOf(2);
+    const before = readFileSync(join(dir, 'state.json'));
+    const { trainer, fit } = tinyRun({ dir: join(dir, '..'), steps: 4, modelSeed: 3 });
+    await expect(trainer.fit(fit)).rejects.toThrow(
+      `Trainer.fit: ${dir} holds the checkpoint of another run (${dir}); call restore('${dir}') first to continue it`,
+    );
+    expect(readFileSync(join(dir, 'state.json'))).toEqual(before);
+    await trainer.restore(dir, { allowConfigChanges: ['steps'] });
+    await trainer.fit(fit);
+    expect(JSON.parse(readFileSync(join(dir, 'state.json'), 'utf8')).sections.trainer.step).toBe(4);
+  });
+
   it('refuses a second run on a checkpoint folder in use, naming the holder', async () => {
     await tf.setBackend('cpu');
     const dir = tempDir();

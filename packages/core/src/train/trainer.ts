@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { LayersModel } from '@tensorflow/tfjs-layers';
 import type { BestModelDecision, BestModelSaver } from './best-model-saver.js';
-import { readCheckpoint, saveCheckpoint } from './checkpoint.js';
+import { findCheckpoint, readCheckpoint, saveCheckpoint } from './checkpoint.js';
 import type { EarlyStopping } from './early-stopping.js';
 import { allFinite, finiteProbe, NonFiniteTrainingError } from './non-finite.js';
 import { type ParameterGroup, type ParameterGroupConfig, resolveParameterGroups } from './parameter-groups.js';
@@ -118,7 +118,8 @@ export interface FitArgs {
   /**
    * Write a checkpoint to this directory every `checkpointEvery` steps and at
    * the end. It is locked (`<dir>.lock`) while `fit()` runs, so a second run
-   * on it is refused.
+   * on it is refused; a checkpoint already there is replaced only if this
+   * trainer restored it (`restore(dir)`) or wrote it.
    */
   checkpointDir?: string;
   /** Default: `evaluateEvery`, else only at the end. */
@@ -165,6 +166,8 @@ export class Trainer {
   /** Optimizer steps taken so far (restored by {@link Trainer.restore}). */
   step = 0;
   private bestWeights: tf.Tensor[] | null = null;
+  /** Checkpoint folders this trainer restored from or wrote: `fit()` may replace only these. */
+  private readonly ownCheckpoints = new Set<string>();
 
   constructor(args: TrainerArgs) {
     this.model = args.model;
@@ -247,6 +250,7 @@ export class Trainer {
     };
     const lock = args.checkpointDir ? await acquireRunLock(`${args.checkpointDir}.lock`) : null;
     try {
+      if (args.checkpointDir) await this.checkNotAnotherRun(args.checkpointDir);
       if (this.step < args.steps) {
         for await (const batch of batches) {
           let logs: StepLogs;
@@ -272,6 +276,17 @@ export class Trainer {
     return { step: this.step, stoppedEarly, best: es?.best, lastScores };
   }
 
+  /** Refuses to let `fit()` replace the checkpoint of a run this trainer did not restore. */
+  private async checkNotAnotherRun(dir: string): Promise<void> {
+    if (this.ownCheckpoints.has(dir)) return;
+    const found = await findCheckpoint(dir);
+    if (found === null) return;
+    throw new Error(
+      `Trainer.fit: ${dir} holds the checkpoint of another run (${found}); call restore('${dir}') first to continue it, ` +
+        'or delete it (or choose another checkpointDir) to start a new run',
+    );
+  }
+
   /** The stateful parts besides the trainer itself, each saved under its own checkpoint section. */
   private parts(): StatefulPart[] {
     const parts: (StatefulPart | undefined)[] = [this.earlyStopping, this.bestModel, this.data];
@@ -288,6 +303,7 @@ export class Trainer {
     for (const part of this.parts()) sections[part.stateKey] = part.getState();
     if (user !== undefined) sections.user = user;
     await saveCheckpoint(dir, this.model, this.groups, { step: this.step, config: this.config ?? null, sections }, this.bestWeights);
+    this.ownCheckpoints.add(dir);
   }
 
   /**
@@ -303,7 +319,10 @@ export class Trainer {
    */
   async restore(dir: string, options: RestoreOptions = {}): Promise<RestoreResult | null> {
     const read = await readCheckpoint(dir, this.model, this.groups);
-    if (read === null) return null;
+    if (read === null) {
+      this.ownCheckpoints.add(dir);
+      return null;
+    }
     const { state, stateFile } = read;
     const allowed = options.allowConfigChanges ?? [];
     const changes = this.config || state.config ? configChanges(state.config ?? {}, this.config ?? {}) : [];
@@ -331,6 +350,7 @@ export class Trainer {
     this.disposeBestWeights();
     this.bestWeights = bestWeights;
     for (const part of parts) part.setState(sections[part.stateKey], `checkpoint ${stateFile}: sections.${part.stateKey}`);
+    this.ownCheckpoints.add(dir);
     return { dir: read.dir, step: this.step, user: (sections.user as JsonValue | undefined) ?? null, configChanges: changes };
   }
 
