@@ -171,7 +171,10 @@ interface Marker {
 /** The marker of `dir` if it is present and every file it lists has its recorded size, else `null`. */
 async function completeMarker(fs: Fs, path: NodePath, dir: string): Promise<Marker | null> {
   try {
-    const marker = JSON.parse(await fs.readFile(path.join(dir, COMPLETE_MARKER), 'utf8')) as Marker;
+    const file = path.join(dir, COMPLETE_MARKER);
+    // Only a regular file is read: a FIFO planted under the marker's name would block the read.
+    if (!(await fs.stat(file)).isFile()) return null;
+    const marker = JSON.parse(await fs.readFile(file, 'utf8')) as Marker;
     if (typeof marker.written !== 'string' || marker.files === null || typeof marker.files !== 'object') return null;
     for (const [name, size] of Object.entries(marker.files)) {
       const stat = await fs.stat(path.join(dir, name));

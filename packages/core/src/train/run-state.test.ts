@@ -52,6 +52,20 @@ describeEachBackend('run state', () => {
     for (const [step, loss] of [...first, ...second]) expect(loss).toBeCloseTo(whole.get(step)!, 5);
   });
 
+  it('keeps the tensor count flat across checkpoints and restores', async () => {
+    const { trainer, fit } = tinyRun({ dir: tempDir(), steps: 4 });
+    await trainer.fit(fit);
+    // The first restore takes the saved best weights in; later ones replace them.
+    await trainer.restore(fit.checkpointDir!);
+    const before = tf.memory().numTensors;
+    for (let i = 0; i < 3; i++) {
+      await trainer.save(fit.checkpointDir!);
+      await trainer.restore(fit.checkpointDir!);
+    }
+    expect(tf.memory().numTensors).toBe(before);
+    trainer.model.dispose();
+  });
+
   it('keeps the patience counter and best score of early stopping across a resume', async () => {
     // Scripted scores: best 0.7 at step 4, then two evaluations without improvement, then the stop.
     const scores = [0.5, 0.7, 0.6, 0.65, 0.9];
