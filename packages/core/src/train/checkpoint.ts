@@ -294,9 +294,11 @@ export async function readCheckpoint(dir: string, model: LayersModel, optimizers
       assignWeights(model, weights);
       for (const [gi, { optimizer }] of optimizers.entries()) {
         const named = optimizerStates[gi].map((w) => ({ name: w.name, tensor: tf.tensor(w.values, w.shape) }));
+        const replaced = await optimizer.getWeights();
         await optimizer.setWeights(named);
-        // setWeights keeps its own references to the data.
-        for (const w of named) w.tensor.dispose();
+        // setWeights copies the data into new slot variables; the given tensors, and the slot
+        // variables it replaced (tfjs does not dispose them), are no longer used.
+        for (const w of [...named, ...replaced]) w.tensor.dispose();
       }
       return best ? best.map((v, i) => tf.tensor(v, model.weights[i].shape as number[])) : null;
     },
