@@ -1,6 +1,8 @@
 import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { loadModel } from '@seg/deeplab';
 import { generateSyntheticMsrc } from '@seg/msrc';
 import * as tf from '@tensorflow/tfjs-core';
@@ -124,6 +126,23 @@ describe('trainMsrc on a synthetic MSRC copy', () => {
     expect(lines.filter((l) => l.startsWith('Saved model'))).toEqual([]);
     expect(snapshot(out)).toEqual(before);
     expect(existsSync(join(out, 'run.lock'))).toBe(false);
+  });
+
+  it('the command line exits 1 naming the iteration when learning rates of 1e30 blow the loss up, saving nothing', async () => {
+    const out = join(dir, 'cli-exploding');
+    const root = fileURLToPath(new URL('../../..', import.meta.url));
+    // The real command, run from the sources (tsx maps @seg/* through tsconfig.tests.json), with a full-width ResNet-18 on tiny crops.
+    const r = spawnSync(
+      process.execPath,
+      ['--import', 'tsx', 'src/cli.ts', '--data', options.data, '--out', out, '--backbone', 'resnet18', '--outputStride', '16',
+        '--cropSize', '32', '--batchSize', '2', '--iterations', '4', '--logFreq', '2', '--valImages', '1', '--backend', 'wasm',
+        '--trainTrunk', '--learningRateTrunk', '1e30', '--learningRateAspp', '1e30', '--learningRateDecoder', '1e30'],
+      { cwd: join(root, 'examples', 'train-msrc'), env: { ...process.env, TSX_TSCONFIG_PATH: join(root, 'tsconfig.tests.json') }, encoding: 'utf8' },
+    );
+    expect(r.stderr).toMatch(/^train-msrc: Trainer: training stopped at iteration 2: the loss is NaN\. Its update was not applied/m);
+    expect(r.status).toBe(1);
+    expect(r.stdout).not.toMatch(/Saved model/);
+    expect(readdirSync(out)).toEqual(['images']);
   });
 
   it('--overwrite starts afresh in a finished run\'s folder', async () => {
