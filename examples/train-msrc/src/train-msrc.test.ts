@@ -182,6 +182,14 @@ describe('trainMsrc on a synthetic MSRC copy', () => {
     await expect(trainMsrc({ ...options, out: join(dir, 'empty'), loadCheckpoint: true }, quiet)).rejects.toThrow(
       /--loadCheckpoint: no checkpoint in .*empty.checkpoint; leave out --loadCheckpoint to start a new run there/,
     );
+    // A checkpoint folder without its state.json: resuming is impossible, and starting afresh must be asked for.
+    const broken = join(dir, 'broken');
+    cpSync(options.out, broken, { recursive: true });
+    rmSync(join(broken, 'checkpoint', 'state.json'));
+    await expect(trainMsrc({ ...options, out: broken, loadCheckpoint: true }, quiet)).rejects.toThrow(
+      `--loadCheckpoint: ${join(broken, 'checkpoint')} holds no complete checkpoint (state.json is missing), so there is nothing to resume; pass --overwrite instead`,
+    );
+    await expect(trainMsrc({ ...options, out: broken }, quiet)).rejects.toThrow(/holds the checkpoint of an earlier run .*pass --loadCheckpoint to continue it, or --overwrite/);
     await expect(trainMsrc({ ...options, out: join(dir, 'gpus'), multiGPU: true }, quiet)).rejects.toThrow(/--multiGPU: .*CUDA_VISIBLE_DEVICES/);
   });
 });
