@@ -35,7 +35,14 @@ export function trainMsrcProgram(): Command {
     .option('--learningRateAspp <lr>', 'Adam learning rate of the ASPP', float, D.learningRateAspp)
     .option('--learningRateDecoder <lr>', 'Adam learning rate of the decoder', float, D.learningRateDecoder)
     .option('--patience <n>', 'early stopping: validations without improvement', int, D.patience)
-    .option('--out <dir>', 'output folder', D.out)
+    .option('--out <dir>', 'output folder (locked while a run uses it)', D.out)
+    .option('--overwrite', "start afresh in an --out holding an earlier run's checkpoint, deleting its outputs", D.overwrite)
+    .option(
+      '--allowConfigChange <options>',
+      'with --loadCheckpoint: comma-separated options that may differ from the checkpoint (e.g. iterations)',
+      (v: string) => v.split(',').map((k) => k.trim().replace(/^--/, '')).filter(Boolean),
+      D.allowConfigChange,
+    )
     .option('--seed <n>', 'seed of data order and augmentation', int, D.seed)
     .addOption(new Option('--backend <name>', 'tfjs backend (default: the best installed)').choices(['tensorflow-gpu', 'tensorflow', 'wasm', 'cpu']));
 }

@@ -26,6 +26,8 @@ const result = await trainMsrc({
   ...DEFAULT_TRAIN_MSRC_OPTIONS,
   data: dataset.root,
   out,
+  // A demo is meant to be run again: each run starts afresh.
+  overwrite: true,
   // A narrow ResNet-18 trunk trained from scratch: no ImageNet weights can be downloaded here.
   backbone: 'resnet18',
   backboneOptions: { baseWidth: 16 },

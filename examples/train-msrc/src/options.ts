@@ -44,6 +44,17 @@ export interface TrainMsrcOptions {
   seed: number;
   /** tfjs backend to use; default: the best installed (tfjs-node-gpu first). */
   backend?: 'tensorflow-gpu' | 'tensorflow' | 'wasm' | 'cpu';
+  /**
+   * Start afresh in an `out` that holds an earlier run's checkpoint, removing
+   * that run's checkpoint, models, images and metrics first. Without it (or
+   * `loadCheckpoint`), such a folder is refused.
+   */
+  overwrite: boolean;
+  /**
+   * Options allowed to differ from the checkpoint's on `loadCheckpoint`
+   * (e.g. `['iterations']` to train longer); any other difference is refused.
+   */
+  allowConfigChange: string[];
   /** Options handed to the backbone factory (reduced widths for smoke tests and the demo). */
   backboneOptions?: Record<string, unknown>;
   /** Channels of the ASPP and decoder (256 in the paper). */
@@ -70,6 +81,8 @@ export const DEFAULT_TRAIN_MSRC_OPTIONS: Omit<TrainMsrcOptions, 'data'> = {
   patience: 20,
   out: 'runs/msrc',
   seed: 0,
+  overwrite: false,
+  allowConfigChange: [],
 };
 
 function positiveInteger(name: string, value: number): void {

@@ -1,6 +1,8 @@
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { loadModel } from '@seg/deeplab';
 import { generateSyntheticMsrc } from '@seg/msrc';
 import * as tf from '@tensorflow/tfjs-core';
@@ -74,9 +76,30 @@ describe('trainMsrc on a synthetic MSRC copy', () => {
     model.dispose();
   });
 
+  /** The bytes of every file of a run's checkpoint and best model: what must survive a refused or failed run. */
+  const snapshot = (out: string) =>
+    ['checkpoint', 'best-model'].flatMap((d) => readdirSync(join(out, d)).map((f) => `${d}/${f}:${readFileSync(join(out, d, f)).toString('base64')}`));
+
+  it('refuses to start again on a folder holding a checkpoint without --loadCheckpoint or --overwrite, changing nothing', async () => {
+    const before = snapshot(options.out);
+    await expect(trainMsrc(options, () => {})).rejects.toThrow(
+      `${options.out} holds the checkpoint of an earlier run (iteration 4, in ${join(options.out, 'checkpoint')}); pass --loadCheckpoint to continue it, or --overwrite to discard it and start again`,
+    );
+    expect(snapshot(options.out)).toEqual(before);
+    expect(existsSync(join(options.out, 'run.lock'))).toBe(false);
+  });
+
+  it('refuses a resume with changed options, naming them, unless --allowConfigChange lists them', async () => {
+    const before = snapshot(options.out);
+    await expect(trainMsrc({ ...options, loadCheckpoint: true, iterations: 6, seed: 1 }, () => {})).rejects.toThrow(
+      /--loadCheckpoint: .*checkpoint was written with other options \(--iterations 4 → 6, --seed 0 → 1\); pass the same values, or --allowConfigChange iterations,seed/,
+    );
+    expect(snapshot(options.out)).toEqual(before);
+  });
+
   it('resumes from its checkpoint with --loadCheckpoint', async () => {
     const resumed: string[] = [];
-    const result = await trainMsrc({ ...options, loadCheckpoint: true, iterations: 6 }, (l) => resumed.push(l));
+    const result = await trainMsrc({ ...options, loadCheckpoint: true, iterations: 6, allowConfigChange: ['iterations'] }, (l) => resumed.push(l));
     // Batches of 2 without remainder: the data position after 4 steps follows from the train split's size.
     const perEpoch = Math.floor(trainSize / 2);
     expect(resumed).toContain(
@@ -86,11 +109,87 @@ describe('trainMsrc on a synthetic MSRC copy', () => {
     expect(existsSync(join(options.out, 'images', '6_pred.png'))).toBe(true);
   });
 
+  it('stops at once on a non-finite loss (learning rates of 1e30), keeping the last good checkpoint and best model', async () => {
+    const out = join(dir, 'exploding');
+    cpSync(options.out, out, { recursive: true });
+    const before = snapshot(out);
+    const argv = ['--data', options.data, '--out', out, '--loadCheckpoint', '--iterations', '12', '--logFreq', '2', '--batchSize', '2',
+      '--cropSize', '48', '--valImages', '2', '--backbone', 'resnet18', '--outputStride', '16', '--trainTrunk', '--backend', 'wasm',
+      '--learningRateTrunk', '1e30', '--learningRateAspp', '1e30', '--learningRateDecoder', '1e30',
+      '--allowConfigChange', 'iterations,learningRateTrunk,learningRateAspp,learningRateDecoder'];
+    const parsed = { ...parseTrainMsrcArgs(argv), backboneOptions: options.backboneOptions, decoderChannels: options.decoderChannels };
+    const lines: string[] = [];
+    const error = (await trainMsrc(parsed, (l) => lines.push(l)).catch((e: Error) => e)) as Error;
+    expect(error).toBeInstanceOf(Error);
+    // Resumed at 6: the first update with learning rate 1e30 is finite, the next forward pass is not.
+    expect(error.message).toMatch(/^Trainer: training stopped at iteration (7|8): the (loss is (NaN|Infinity)|gradients hold NaN or Infinity)/);
+    expect(lines.filter((l) => l.startsWith('Saved model'))).toEqual([]);
+    expect(snapshot(out)).toEqual(before);
+    expect(existsSync(join(out, 'run.lock'))).toBe(false);
+  });
+
+  it('the command line exits 1 naming the iteration when learning rates of 1e30 blow the loss up, saving nothing', async () => {
+    const out = join(dir, 'cli-exploding');
+    const root = fileURLToPath(new URL('../../..', import.meta.url));
+    // The real command, run from the sources (tsx maps @seg/* through tsconfig.tests.json), with a full-width ResNet-18 on tiny crops.
+    const r = spawnSync(
+      process.execPath,
+      ['--import', 'tsx', 'src/cli.ts', '--data', options.data, '--out', out, '--backbone', 'resnet18', '--outputStride', '16',
+        '--cropSize', '32', '--batchSize', '2', '--iterations', '4', '--logFreq', '2', '--valImages', '1', '--backend', 'wasm',
+        '--trainTrunk', '--learningRateTrunk', '1e30', '--learningRateAspp', '1e30', '--learningRateDecoder', '1e30'],
+      { cwd: join(root, 'examples', 'train-msrc'), env: { ...process.env, TSX_TSCONFIG_PATH: join(root, 'tsconfig.tests.json') }, encoding: 'utf8' },
+    );
+    expect(r.stderr).toMatch(/^train-msrc: Trainer: training stopped at iteration 2: the loss is NaN\. Its update was not applied/m);
+    expect(r.status).toBe(1);
+    expect(r.stdout).not.toMatch(/Saved model/);
+    expect(readdirSync(out)).toEqual(['images']);
+  });
+
+  it('--overwrite starts afresh in a finished run\'s folder', async () => {
+    const out = join(dir, 'again');
+    cpSync(options.out, out, { recursive: true });
+    const lines: string[] = [];
+    const result = await trainMsrc({ ...options, out, overwrite: true, iterations: 2 }, (l) => lines.push(l));
+    expect(lines).toContain(`--overwrite: removed the previous run's checkpoint, best-model, model, images, metrics.json from ${out}`);
+    expect(result.steps).toBe(2);
+    expect(readdirSync(join(out, 'images')).sort()).toEqual(['2_gt.png', '2_img.png', '2_pred.png']);
+    expect(readdirSync(out).sort()).toEqual(['best-model', 'checkpoint', 'images', 'metrics.json', 'model']);
+  });
+
+  it('refuses a second run on a folder in use, naming the holder; the first finishes undisturbed', async () => {
+    const out = join(dir, 'shared');
+    const runs = await Promise.allSettled([trainMsrc({ ...options, out }, () => {}), trainMsrc({ ...options, out, seed: 5 }, () => {})]);
+    expect(runs.map((r) => r.status).sort()).toEqual(['fulfilled', 'rejected']);
+    const refused = runs.find((r) => r.status === 'rejected') as PromiseRejectedResult;
+    expect(refused.reason.message).toContain(`${join(out, 'run.lock')}: the folder is in use by process ${process.pid}`);
+    expect(JSON.parse(readFileSync(join(out, 'checkpoint', 'state.json'), 'utf8')).config.seed).toBe(0);
+  });
+
+  it.each(['Train.txt', 'Validation.txt', 'Test.txt'])('refuses an empty %s before the first step, naming it', async (file) => {
+    const data = join(dir, `empty-${file}`);
+    cpSync(options.data, data, { recursive: true });
+    writeFileSync(join(data, file), '');
+    const lines: string[] = [];
+    await expect(trainMsrc({ ...options, data, out: join(dir, `run-empty-${file}`) }, (l) => lines.push(l))).rejects.toThrow(
+      `${join(data, file)}: the ${file.replace('.txt', '').toLowerCase()} split lists no images`,
+    );
+    expect(lines.some((l) => l.startsWith('Iteration'))).toBe(false);
+    expect(existsSync(join(dir, `run-empty-${file}`, 'checkpoint'))).toBe(false);
+  });
+
   it('says what to do when resuming without a checkpoint or asking for several GPUs', async () => {
     const quiet = () => {};
     await expect(trainMsrc({ ...options, out: join(dir, 'empty'), loadCheckpoint: true }, quiet)).rejects.toThrow(
-      /--loadCheckpoint: no checkpoint in .*empty.checkpoint; run once without --loadCheckpoint first/,
+      /--loadCheckpoint: no checkpoint in .*empty.checkpoint; leave out --loadCheckpoint to start a new run there/,
     );
-    await expect(trainMsrc({ ...options, multiGPU: true }, quiet)).rejects.toThrow(/--multiGPU: .*CUDA_VISIBLE_DEVICES/);
+    // A checkpoint folder without its state.json: resuming is impossible, and starting afresh must be asked for.
+    const broken = join(dir, 'broken');
+    cpSync(options.out, broken, { recursive: true });
+    rmSync(join(broken, 'checkpoint', 'state.json'));
+    await expect(trainMsrc({ ...options, out: broken, loadCheckpoint: true }, quiet)).rejects.toThrow(
+      `--loadCheckpoint: ${join(broken, 'checkpoint')} holds no complete checkpoint (state.json is missing), so there is nothing to resume; pass --overwrite instead`,
+    );
+    await expect(trainMsrc({ ...options, out: broken }, quiet)).rejects.toThrow(/holds the checkpoint of an earlier run .*pass --loadCheckpoint to continue it, or --overwrite/);
+    await expect(trainMsrc({ ...options, out: join(dir, 'gpus'), multiGPU: true }, quiet)).rejects.toThrow(/--multiGPU: .*CUDA_VISIBLE_DEVICES/);
   });
 });

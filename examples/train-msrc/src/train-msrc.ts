@@ -1,10 +1,12 @@
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import {
+  BestModelSaver,
+  ConfigMismatchError,
   EarlyStopping,
   type EvaluationResult,
   evaluateSegmentation,
-  type JsonValue,
+  resumableBatches,
   type SegmentationDataset,
   SeededRng,
   segmentationBatches,
@@ -19,6 +21,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { referenceAugmentation } from './augment.js';
 import { rgba, writeLabelsPng, writePng } from './images.js';
 import { type TrainMsrcOptions, validateOptions } from './options.js';
+import { checkSplits, openRunFolder, runConfig } from './run-folder.js';
 
 /** Scores of one evaluation, as written to `metrics.json`. */
 export interface SplitScores {
@@ -78,9 +81,21 @@ function evalBatches(dataset: SegmentationDataset, seed: number) {
  * the model whenever that accuracy improves, and resuming from
  * `<out>/checkpoint` with `loadCheckpoint`. Ends with early stopping or after
  * `iterations`, restores the best weights and scores the test split.
+ *
+ * `out` is locked while the run uses it; a folder holding a checkpoint needs
+ * `loadCheckpoint` or `overwrite`.
  */
 export async function trainMsrc(options: TrainMsrcOptions, log: (line: string) => void = console.log): Promise<TrainMsrcResult> {
   validateOptions(options);
+  const lock = await openRunFolder(options, log);
+  try {
+    return await trainInRunFolder(options, log);
+  } finally {
+    await lock.release();
+  }
+}
+
+async function trainInRunFolder(options: TrainMsrcOptions, log: (line: string) => void): Promise<TrainMsrcResult> {
   if (options.multiGPU) {
     throw new Error(
       '--multiGPU: data-parallel training over several GPUs is not available in this port yet. ' +
@@ -91,6 +106,7 @@ export async function trainMsrc(options: TrainMsrcOptions, log: (line: string) =
   log(`backend: ${backend.name}${backend.skipped.length ? ` (passed over: ${backend.skipped.map((s) => s.split(':')[0]).join(', ')})` : ''}`);
 
   const data = await openMsrc(options.data, { splitDir: options.splitDir });
+  checkSplits(data);
   const [train, validation, test] = (['train', 'validation', 'test'] as const).map((s) => data.split(s));
   log(`MSRC at ${data.root}: ${train.size} train, ${validation.size} validation, ${test.size} test images`);
 
@@ -108,6 +124,19 @@ export async function trainMsrc(options: TrainMsrcOptions, log: (line: string) =
     log('trunk weights: none given, the trunk starts from random weights (pass --trunkWeights for ImageNet weights)');
   }
 
+  const out = options.out;
+  const checkpointDir = join(out, 'checkpoint');
+  await mkdir(join(out, 'images'), { recursive: true });
+  const saveEvery = options.saveFreq ?? options.logFreq;
+  const trainBatches = resumableBatches(
+    segmentationBatches(train, {
+      batchSize: options.batchSize,
+      transform: referenceAugmentation(options.cropSize),
+      seed: options.seed,
+      normalize: 'imagenet',
+      dropRemainder: train.size >= options.batchSize,
+    }),
+  );
   const trainer = new Trainer({
     model,
     loss,
@@ -122,34 +151,31 @@ export async function trainMsrc(options: TrainMsrcOptions, log: (line: string) =
       { name: 'aspp', match: model.getLayer('aspp'), weightDecay: options.weightDecay, optimizer: tf.train.adam(options.learningRateAspp) },
       { name: 'decoder', weightDecay: options.weightDecay, optimizer: tf.train.adam(options.learningRateDecoder) },
     ],
+    earlyStopping: new EarlyStopping({ monitor: 'pixelAccuracy', mode: 'max', patience: options.patience }),
+    bestModel: new BestModelSaver({
+      dir: join(out, 'best-model'),
+      monitor: 'pixelAccuracy',
+      every: saveEvery,
+      save: (m, dir) => saveModel(m, dir),
+      warn: log,
+    }),
+    data: trainBatches,
+    config: runConfig(options),
   });
 
-  const out = options.out;
-  const checkpointDir = join(out, 'checkpoint');
-  await mkdir(join(out, 'images'), { recursive: true });
-  const earlyStopping = new EarlyStopping({ monitor: 'pixelAccuracy', mode: 'max', patience: options.patience });
-
-  let position = { epoch: 0, batch: 0 };
   if (options.loadCheckpoint) {
-    const extra = await trainer.restore(checkpointDir, earlyStopping);
-    if (extra === null) throw new Error(`--loadCheckpoint: no checkpoint in ${checkpointDir}; run once without --loadCheckpoint first`);
-    position = extra.position as typeof position;
-    log(`resumed from ${checkpointDir} at iteration ${trainer.step} (epoch ${position.epoch}, batch ${position.batch})`);
-  }
-
-  const stream = segmentationBatches(train, {
-    batchSize: options.batchSize,
-    transform: referenceAugmentation(options.cropSize),
-    seed: options.seed,
-    normalize: 'imagenet',
-    dropRemainder: train.size >= options.batchSize,
-  });
-  async function* batches() {
-    for await (const b of stream.repeat(position.epoch, position.batch)) {
-      const next = b.batch + 1;
-      position = next >= stream.batchesPerEpoch ? { epoch: b.epoch + 1, batch: 0 } : { epoch: b.epoch, batch: next };
-      yield { images: b.images, labels: b.labels };
+    try {
+      await trainer.restore(checkpointDir, { allowConfigChanges: options.allowConfigChange });
+    } catch (e) {
+      if (!(e instanceof ConfigMismatchError)) throw e;
+      const keys = e.changes.map((c) => c.key);
+      throw new Error(
+        `--loadCheckpoint: ${checkpointDir} was written with other options (${e.changes.map((c) => `--${c.key} ${c.saved ?? '(unset)'} → ${c.current ?? '(unset)'}`).join(', ')}); ` +
+          `pass the same values, or --allowConfigChange ${keys.join(',')} to continue with the new ones, or --overwrite to start again`,
+      );
     }
+    const at = trainBatches.position;
+    log(`resumed from ${checkpointDir} at iteration ${trainer.step} (epoch ${at.epoch}, batch ${at.batch})`);
   }
 
   let window = { loss: 0, acc: 0, n: 0 };
@@ -176,25 +202,20 @@ export async function trainMsrc(options: TrainMsrcOptions, log: (line: string) =
     return { pixelAccuracy: r.pixelAccuracy, meanIoU: r.meanIoU, loss: r.loss! };
   };
 
-  const saveEvery = options.saveFreq ?? options.logFreq;
   const result = await trainer.fit({
-    batches: batches(),
     steps: options.iterations,
     evaluateEvery: options.logFreq,
     evaluate: validate,
-    earlyStopping,
     checkpointDir,
     checkpointEvery: saveEvery,
-    checkpointState: () => ({ position, options: options as unknown as JsonValue }),
     callbacks: {
       onStepEnd: (s) => {
         window.loss += s.loss;
         window.acc += s.metrics.pixelAccuracy;
         window.n += 1;
       },
-      onEvaluate: async (step, scores, verdict) => {
-        if (verdict === 'improved' && (step % saveEvery === 0 || step >= options.iterations)) {
-          await saveModel(model, join(out, 'best-model'));
+      onEvaluate: (step, scores, _verdict, bestModel) => {
+        if (bestModel === 'saved') {
           log(`Saved model @iteration ${step} with accuracy ${scores.pixelAccuracy.toFixed(4)} and loss ${scores.loss.toFixed(4)}`);
         } else {
           log(`Skipped saving @iteration ${step}`);

@@ -32,4 +32,11 @@ export type {
   SafetensorsTensor,
 } from './io/safetensors.js';
 export * from './io/model-files.js';
-export { REPLACED_DIRECTORY_INFIX, writeDirectoryAtomic, writeFileAtomic } from './io/atomic-files.js';
+export {
+  COMPLETE_MARKER,
+  findAtomicDirectory,
+  REPLACED_DIRECTORY_INFIX,
+  TEMPORARY_DIRECTORY_INFIX,
+  writeDirectoryAtomic,
+  writeFileAtomic,
+} from './io/atomic-files.js';

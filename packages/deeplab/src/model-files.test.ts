@@ -47,7 +47,7 @@ describe('DeepLabV3+ model files', () => {
   it('saveModel -> loadModel (Node, no tfjs-node) gives identical predictions, with nested trunk and ASPP', async () => {
     const dir = join(root, 'deeplab');
     await saveModel(model, dir);
-    expect(readdirSync(dir).sort()).toEqual(['group1-shard1of1.bin', 'model.json']);
+    expect(readdirSync(dir).sort()).toEqual(['.complete.json', 'group1-shard1of1.bin', 'model.json']);
     const loaded = await loadModel(dir);
     expect(loaded.layers.map((l) => l.name)).toEqual(model.layers.map((l) => l.name));
     expect(loaded.countParams()).toBe(model.countParams());

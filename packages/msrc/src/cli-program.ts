@@ -1,4 +1,5 @@
 import { Command, CommanderError, InvalidArgumentError } from 'commander';
+import { MSRC_SPLIT_FILES, MSRC_SPLITS } from './layout.js';
 import { formatMsrcReport, validateMsrc } from './validate.js';
 import { generateSyntheticMsrc } from './synthetic.js';
 
@@ -70,6 +71,10 @@ export async function runCli(argv: readonly string[], io: CliIo = processIo): Pr
       const result = await generateSyntheticMsrc(dir, opts);
       const sizes = Object.entries(result.splits).map(([k, v]) => `${k} ${v.length}`);
       io.out(`wrote ${result.ids.length} images to ${result.root} (${sizes.join(', ')})\n`);
+      const empty = MSRC_SPLITS.filter((name) => result.splits[name].length === 0);
+      if (empty.length > 0) {
+        io.out(`no ${empty.map((name) => MSRC_SPLIT_FILES[name]).join(', ')} written: too few images for every split; use --count 3 or more\n`);
+      }
     });
 
   try {

@@ -1,4 +1,4 @@
-import { mkdir } from 'node:fs/promises';
+import { mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { type RgbImage, type SegmentationSample, SeededRng, writeFileAtomic } from '@seg/core';
 import { encodeBmp } from './bmp.js';
@@ -143,6 +143,8 @@ export function syntheticMsrcSplits(options: SyntheticMsrcOptions = {}): Record<
  * and texture across images, so a small model can learn it. Every file is
  * written atomically, split files last, so an interrupted run never leaves a
  * listed image half-written. Existing files of the same names are replaced.
+ * A split left empty (fewer than three images) gets no split file at all,
+ * so `seg-msrc check` reports it missing rather than passing an empty one.
  */
 export async function generateSyntheticMsrc(dir: string, options: SyntheticMsrcOptions = {}): Promise<SyntheticMsrcResult> {
   const o = resolve(options);
@@ -165,8 +167,13 @@ export async function generateSyntheticMsrc(dir: string, options: SyntheticMsrcO
   const splits = {} as Record<MsrcSplitName, string[]>;
   for (const name of MSRC_SPLITS) {
     splits[name] = indices[name].map((i) => ids[i]);
-    const text = splits[name].map((id) => `${id}.bmp\n`).join('');
-    await writeFileAtomic(join(dir, MSRC_SPLIT_FILES[name]), text);
+    const file = join(dir, MSRC_SPLIT_FILES[name]);
+    if (splits[name].length === 0) {
+      // Fewer than three images leave a split empty; an empty split file would pass for a usable one.
+      await rm(file, { force: true });
+      continue;
+    }
+    await writeFileAtomic(file, splits[name].map((id) => `${id}.bmp\n`).join(''));
   }
   return { root: dir, splits, ids };
 }

@@ -136,6 +136,32 @@ describe('validateMsrc, openMsrc errors and the seg-msrc CLI', () => {
     expect(JSON.parse(json.text).ok).toBe(true);
   });
 
+  it.each(['Train.txt', 'Validation.txt', 'Test.txt'])('reports an empty %s and seg-msrc check exits 1', async (file) => {
+    const dir = join(tmp, `empty-${file}`);
+    await generateSyntheticMsrc(dir, { ...OPTIONS, count: 4 });
+    await writeFile(join(dir, file), '\n# no entries\n');
+    const report = await validateMsrc(dir);
+    expect(report.problems).toEqual([
+      expect.objectContaining({ kind: 'empty-split-file', file: join(dir, file), message: expect.stringContaining(`split file ${join(dir, file)} lists no images`) }),
+    ]);
+    const io = captureIo();
+    expect(await runCli(['check', dir], io)).toBe(1);
+    expect(io.text).toContain(`[empty-split-file] split file ${join(dir, file)} lists no images`);
+  });
+
+  it('seg-msrc synth --count 2 writes no empty split file, and check reports the split missing', async () => {
+    const dir = join(tmp, 'two');
+    const io = captureIo();
+    expect(await runCli(['synth', dir, '--count', '2', '--width', '24', '--height', '16'], io)).toBe(0);
+    expect(io.text).toMatch(/no (Train|Validation|Test)\.txt written: too few images for every split; use --count 3 or more/);
+    const report = await validateMsrc(dir);
+    const written = ['Train.txt', 'Validation.txt', 'Test.txt'].filter((f) => report.problems.every((p) => p.file !== f));
+    // Every split file that exists lists at least one image; the missing one is a problem.
+    for (const f of written) expect((await readFile(join(dir, f), 'utf8')).trim()).not.toBe('');
+    expect(report.problems.map((p) => p.kind)).toEqual(['missing-split-file']);
+    expect(await runCli(['check', dir], captureIo())).toBe(1);
+  });
+
   it('seg-msrc synth writes a dataset that checks clean; bad options exit non-zero', async () => {
     const dir = join(tmp, 'cli-synth');
     const io = captureIo();

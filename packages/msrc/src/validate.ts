@@ -17,6 +17,7 @@ import {
 export type MsrcProblemKind =
   | 'layout'
   | 'missing-split-file'
+  | 'empty-split-file'
   | 'bad-split-file'
   | 'duplicate-id'
   | 'missing-image'
@@ -59,7 +60,7 @@ export interface ValidateMsrcOptions extends MsrcLayoutOptions {
 
 /**
  * Checks an MSRC-v2 copy and reports every problem at once rather than
- * stopping at the first: missing split files, duplicate ids (within or across
+ * stopping at the first: missing or empty split files, duplicate ids (within or across
  * splits), missing images or ground truth for split entries, unreadable or
  * corrupt files, image/ground-truth size mismatches and colours outside the
  * MSRC palette. Every listed file is decoded, so this takes a few seconds on
@@ -99,6 +100,9 @@ export async function validateMsrc(root: string, options: ValidateMsrcOptions = 
       continue;
     }
     splitSizes[split] = entries.length;
+    if (entries.length === 0) {
+      report('empty-split-file', file, `split file ${file} lists no images; the ${split} split would be empty (one image file name per line, e.g. 1_1_s.bmp)`);
+    }
     for (const { id, line } of entries) {
       const at = `${file}:${line}`;
       const first = seen.get(id);

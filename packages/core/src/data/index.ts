@@ -12,3 +12,4 @@ export * from './blur.js';
 export * from './color-jitter.js';
 export * from './normalize.js';
 export * from './batches.js';
+export * from './resumable-batches.js';

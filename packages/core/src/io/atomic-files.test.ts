@@ -2,7 +2,14 @@ import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSyn
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { writeDirectoryAtomic, writeFileAtomic } from './atomic-files.js';
+import {
+  type AtomicWriteStep,
+  COMPLETE_MARKER,
+  findAtomicDirectory,
+  writeDirectoryAtomic,
+  writeDirectoryAtomicSteps,
+  writeFileAtomic,
+} from './atomic-files.js';
 
 const root = mkdtempSync(join(tmpdir(), 'seg-atomic-'));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
@@ -31,7 +38,7 @@ describe('writeDirectoryAtomic', () => {
     const dir = join(root, 'ckpt');
     await writeDirectoryAtomic(dir, { 'a.bin': new Uint8Array([1]), 'old.txt': 'x' });
     await writeDirectoryAtomic(dir, { 'a.bin': new Uint8Array([2, 3]) });
-    expect(readdirSync(dir)).toEqual(['a.bin']);
+    expect(readdirSync(dir).sort()).toEqual([COMPLETE_MARKER, 'a.bin']);
     expect([...readFileSync(join(dir, 'a.bin'))]).toEqual([2, 3]);
     expect(readdirSync(root).filter((n) => n.startsWith('ckpt'))).toEqual(['ckpt']);
   });
@@ -39,5 +46,85 @@ describe('writeDirectoryAtomic', () => {
   it('refuses names that would escape the directory', async () => {
     await expect(writeDirectoryAtomic(join(root, 'd'), { '../evil': 'x' })).rejects.toThrow(/"\.\.\/evil" is not a plain file name/);
     expect(readdirSync(root)).not.toContain('evil');
+  });
+});
+
+describe('crash recovery of writeDirectoryAtomic', () => {
+  const contents = (dir: string) =>
+    Object.fromEntries(
+      readdirSync(dir)
+        .filter((n) => n !== COMPLETE_MARKER)
+        .map((n) => [n, readFileSync(join(dir, n), 'utf8')]),
+    );
+  const oldFiles = { 'a.txt': 'old a', 'b.txt': 'old b' };
+  const newFiles = { 'a.txt': 'new a', 'b.txt': 'new b', 'c.txt': 'new c' };
+
+  /** Runs the write up to `steps` steps and abandons it, as a SIGKILL at that point would. */
+  async function crashAfter(dir: string, files: Record<string, string>, steps: number): Promise<AtomicWriteStep[]> {
+    const done: AtomicWriteStep[] = [];
+    const it = writeDirectoryAtomicSteps(dir, files);
+    for (let i = 0; i < steps; i++) {
+      const r = await it.next();
+      if (r.done) break;
+      done.push(r.value);
+    }
+    return done;
+  }
+
+  // 1 temp dir + 3 files + marker + old aside + new in place + old removed + leftovers removed.
+  const STEPS = 9;
+  for (let steps = 0; steps <= STEPS; steps++) {
+    it(`recovers a complete copy after a crash after step ${steps} of replacing a directory`, async () => {
+      const dir = join(mkdtempSync(join(root, 'crash-')), 'ckpt');
+      await writeDirectoryAtomic(dir, oldFiles);
+      const done = await crashAfter(dir, newFiles, steps);
+      const found = await findAtomicDirectory(dir);
+      expect(found).not.toBeNull();
+      // The new content once its marker is on disk, the old content before.
+      const expected = done.includes('wrote-marker') ? newFiles : oldFiles;
+      expect(contents(found!)).toEqual(expected);
+      // The next successful write leaves nothing but the directory.
+      await writeDirectoryAtomic(dir, { 'z.txt': 'next' });
+      expect(readdirSync(join(dir, '..'))).toEqual(['ckpt']);
+      expect(await findAtomicDirectory(dir)).toBe(dir);
+      expect(contents(dir)).toEqual({ 'z.txt': 'next' });
+    });
+  }
+
+  it('finds nothing after a crash during the first write, before its marker', async () => {
+    const dir = join(mkdtempSync(join(root, 'first-')), 'model');
+    await crashAfter(dir, newFiles, 3);
+    expect(await findAtomicDirectory(dir)).toBeNull();
+    await crashAfter(dir, newFiles, 5);
+    expect(contents((await findAtomicDirectory(dir))!)).toEqual(newFiles);
+  });
+
+  it('ignores planted stale .old-/.tmp- folders that sort after the complete copy, and removes them on the next write', async () => {
+    const parent = mkdtempSync(join(root, 'stale-'));
+    const dir = join(parent, 'checkpoint');
+    await writeDirectoryAtomic(dir, oldFiles);
+    // Names from the pid-first scheme sort after time stamps; an emptied folder must never win.
+    mkdirSync(join(parent, 'checkpoint.old-99999-zzz'));
+    mkdirSync(join(parent, 'checkpoint.tmp-99999-zzz'));
+    writeFileSync(join(parent, 'checkpoint.tmp-99999-zzz', 'a.txt'), 'half');
+    // A copy whose marker lists a file that was truncated is incomplete too.
+    mkdirSync(join(parent, 'checkpoint.old-99999999T999999999Z'));
+    writeFileSync(join(parent, 'checkpoint.old-99999999T999999999Z', 'a.txt'), 'x');
+    writeFileSync(
+      join(parent, 'checkpoint.old-99999999T999999999Z', COMPLETE_MARKER),
+      JSON.stringify({ written: '99999999T999999999Z', files: { 'a.txt': 5 } }),
+    );
+    rmSync(dir, { recursive: true });
+    expect(await findAtomicDirectory(dir)).toBeNull();
+    await writeDirectoryAtomic(dir, newFiles);
+    expect(readdirSync(parent)).toEqual(['checkpoint']);
+    expect(contents(dir)).toEqual(newFiles);
+  });
+
+  it('removes temporary files a crash left beside a file', async () => {
+    const parent = mkdtempSync(join(root, 'file-'));
+    writeFileSync(join(parent, 'metrics.json.tmp-20260101T000000000Z-000001-1'), 'half');
+    await writeFileAtomic(join(parent, 'metrics.json'), '{}');
+    expect(readdirSync(parent)).toEqual(['metrics.json']);
   });
 });

@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { mkdir, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -7,6 +8,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { roundTripInMemory, useBackend } from '../../../../test-utils/backends.js';
+import { COMPLETE_MARKER, writeDirectoryAtomicSteps } from './atomic-files.js';
 import { fileIO, loadModel, saveModel } from './model-files.js';
 
 const root = mkdtempSync(join(tmpdir(), 'seg-model-files-'));
@@ -62,7 +64,7 @@ describe('model files (Node, no tfjs-node)', () => {
   it('saves model.json + group1-shard1of1.bin and loads identical predictions, leaving no temp dirs', async () => {
     const dir = freshDir();
     const result = await saveModel(model, dir);
-    expect(readdirSync(dir).sort()).toEqual(['group1-shard1of1.bin', 'model.json']);
+    expect(readdirSync(dir).sort()).toEqual([COMPLETE_MARKER, 'group1-shard1of1.bin', 'model.json']);
     expect(readdirSync(root).filter((f) => f.includes('.tmp-') || f.includes('.old-'))).toEqual([]);
     const json = JSON.parse(readFileSync(join(dir, 'model.json'), 'utf8'));
     expect(json.format).toBe('layers-model');
@@ -90,7 +92,7 @@ describe('model files (Node, no tfjs-node)', () => {
     const dir = freshDir();
     await saveModel(tinyModel(), dir, { maxShardBytes: 256 });
     await saveModel(model, dir);
-    expect(readdirSync(dir).sort()).toEqual(['group1-shard1of1.bin', 'model.json']);
+    expect(readdirSync(dir).sort()).toEqual([COMPLETE_MARKER, 'group1-shard1of1.bin', 'model.json']);
     const loaded = await loadModel(dir);
     expect(await predict(loaded)).toEqual(expected);
     loaded.dispose();
@@ -176,6 +178,52 @@ describe('model files (Node, no tfjs-node)', () => {
     await expect(loadModel(dir)).rejects.toThrow(
       `weight shard ${shard} listed in ${resolve(dir, 'model.json')} cannot be read: it is a link to ${outside}, outside the model directory`,
     );
+  });
+
+  it('refuses a model.json without weights instead of loading random weights', async () => {
+    const dir = freshDir();
+    await saveModel(model, dir);
+    const jsonFile = resolve(dir, 'model.json');
+    const json = JSON.parse(readFileSync(jsonFile, 'utf8'));
+    delete json.weightsManifest;
+    writeFileSync(jsonFile, JSON.stringify(json));
+    await expect(loadModel(dir)).rejects.toThrow(`${jsonFile} has no weightsManifest, so it holds no weights`);
+  });
+
+  it('refuses a FIFO as a weight shard instead of hanging on it', async () => {
+    const dir = freshDir();
+    await saveModel(model, dir);
+    const shard = resolve(dir, 'group1-shard1of1.bin');
+    rmSync(shard);
+    execFileSync('mkfifo', [shard]);
+    await expect(loadModel(dir)).rejects.toThrow(
+      `weight shard ${shard} listed in ${resolve(dir, 'model.json')} cannot be read: it is not a regular file (a FIFO, socket or device)`,
+    );
+  });
+
+  it('loads the newest complete copy a killed save left beside the model directory', async () => {
+    const dir = freshDir();
+    const base = dir.split('/').pop()!;
+    await saveModel(model, dir);
+    // Killed between moving the old model aside and moving the new one in, under the old scheme: only <dir>.old-… is left.
+    renameSync(dir, `${dir}.old-20260101T000000000Z-000001-1`);
+    let loaded = await loadModel(dir);
+    expect(await predict(loaded)).toEqual(expected);
+    loaded.dispose();
+    // Killed at the same point now: the new copy is complete (its marker is written before any rename) and wins.
+    const other = tinyModel();
+    const files: Record<string, Uint8Array> = {};
+    const scratch = freshDir();
+    await saveModel(other, scratch);
+    for (const f of readdirSync(scratch).filter((f) => f !== COMPLETE_MARKER)) files[f] = readFileSync(join(scratch, f));
+    await saveModel(model, dir);
+    const steps = writeDirectoryAtomicSteps(dir, files);
+    for (let s = await steps.next(); !s.done && s.value !== 'moved-old-aside'; s = await steps.next());
+    loaded = await loadModel(dir);
+    expect(await predict(loaded)).toEqual(await predict(other));
+    loaded.dispose();
+    await saveModel(model, dir);
+    expect(readdirSync(root).filter((f) => f.startsWith(`${base}.`))).toEqual([]);
   });
 
   it('refuses a shard shorter (or longer) than the manifest says', async () => {

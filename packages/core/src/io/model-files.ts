@@ -9,7 +9,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { LayersModel } from '@tensorflow/tfjs-layers';
 import { loadLayersModel } from '@tensorflow/tfjs-layers';
-import { writeDirectoryAtomic } from './atomic-files.js';
+import { COMPLETE_MARKER, findAtomicDirectory, writeDirectoryAtomic } from './atomic-files.js';
 import { loadNodeFs, type NodeFs as Fs, type NodePath as PathModule } from './node-modules.js';
 
 /** The URL scheme routed to {@link fileIO} by {@link registerFileRouter}. */
@@ -79,10 +79,20 @@ function resolveWeightPath(path: PathModule, dir: string, weightPath: unknown, j
   return full;
 }
 
+/**
+ * Reads a file only if it is a regular file: a FIFO or device named in a
+ * model would block or never end the read.
+ */
+async function readRegularFile(fs: Fs, file: string): Promise<Buffer> {
+  const stat = await fs.stat(file);
+  if (!stat.isFile()) throw new Error(`it is not a regular file (${stat.isDirectory() ? 'a directory' : 'a FIFO, socket or device'})`);
+  return fs.readFile(file);
+}
+
 async function readModelJSON(fs: Fs, jsonFile: string): Promise<tf.io.ModelJSON> {
   let text: string;
   try {
-    text = await fs.readFile(jsonFile, 'utf8');
+    text = (await readRegularFile(fs, jsonFile)).toString('utf8');
   } catch (e) {
     throw new Error(`cannot read ${jsonFile}: ${(e as Error).message}`);
   }
@@ -99,10 +109,13 @@ async function readModelJSON(fs: Fs, jsonFile: string): Promise<tf.io.ModelJSON>
   if (modelTopology === null || typeof modelTopology !== 'object') {
     throw new Error(`${jsonFile} has no modelTopology object; is it a tfjs model.json?`);
   }
+  if (weightsManifest === undefined) {
+    // tfjs would build the model with freshly initialised weights and say nothing.
+    throw new Error(`${jsonFile} has no weightsManifest, so it holds no weights; loading it would give a model with random weights`);
+  }
   if (
-    weightsManifest !== undefined &&
-    (!Array.isArray(weightsManifest) ||
-      !weightsManifest.every((g) => g !== null && typeof g === 'object' && Array.isArray(g.paths) && Array.isArray(g.weights)))
+    !Array.isArray(weightsManifest) ||
+    !weightsManifest.every((g) => g !== null && typeof g === 'object' && Array.isArray(g.paths) && Array.isArray(g.weights))
   ) {
     throw new Error(`${jsonFile}: weightsManifest must be an array of { paths: string[], weights: [...] } groups`);
   }
@@ -128,7 +141,7 @@ async function readGroup(
       if (rel.startsWith('..') || path.isAbsolute(rel)) {
         throw Object.assign(new Error(`it is a link to ${real}, outside the model directory ${realDir}`), { code: 'EOUTSIDE' });
       }
-      bytes = await fs.readFile(real);
+      bytes = await readRegularFile(fs, real);
     } catch (e) {
       const code = (e as NodeJS.ErrnoException).code;
       const why = code === 'ENOENT' ? 'the file is missing' : (e as Error).message;
@@ -165,7 +178,7 @@ async function checkReplaceable(fs: Fs, dir: string): Promise<void> {
     return;
   }
   if (!stat.isDirectory()) throw new Error(`cannot save a model to ${dir}: it exists and is not a directory`);
-  const others = (await fs.readdir(dir)).filter((f) => f !== MODEL_JSON && !f.endsWith('.bin'));
+  const others = (await fs.readdir(dir)).filter((f) => f !== MODEL_JSON && f !== COMPLETE_MARKER && !f.endsWith('.bin'));
   if (others.length > 0) {
     throw new Error(
       `cannot save a model to ${dir}: it holds files other than ${MODEL_JSON} and .bin shards (${others.slice(0, 5).join(', ')}); choose an empty or new directory`,
@@ -210,7 +223,10 @@ async function writeArtifacts(dir: string, artifacts: tf.io.ModelArtifacts, opti
 async function readArtifacts(dir: string): Promise<tf.io.ModelArtifacts> {
   const { fs, path } = await nodeModules();
   // Accepting the model.json path too mirrors tf.loadLayersModel('…/model.json').
-  const jsonFile = dir.endsWith('.json') ? path.resolve(dir) : path.join(path.resolve(dir), MODEL_JSON);
+  // A directory is read through the crash recovery of atomic writes: a save cut short leaves the previous model beside it.
+  const jsonFile = dir.endsWith('.json')
+    ? path.resolve(dir)
+    : path.join((await findAtomicDirectory(dir)) ?? path.resolve(dir), MODEL_JSON);
   const target = path.dirname(jsonFile);
   const modelJSON = await readModelJSON(fs, jsonFile);
   return tf.io.getModelArtifactsForJSON(modelJSON, async (manifest) => {

@@ -1,3 +1,5 @@
+import { expectInteger, expectNumberOrNull, expectObject, type StatefulPart } from './state.js';
+
 /** Options of {@link EarlyStopping}. */
 export interface EarlyStoppingArgs {
   /** Name of the validation score to watch, e.g. `'meanIoU'` or `'loss'`. Required. */
@@ -15,19 +17,21 @@ export interface EarlyStoppingArgs {
 /** What {@link EarlyStopping.update} concluded from a score. */
 export type EarlyStoppingVerdict = 'improved' | 'waiting' | 'stop';
 
-/** The resumable state of {@link EarlyStopping}, stored in checkpoints. */
-export interface EarlyStoppingState {
+/** The resumable state of {@link EarlyStopping}: its checkpoint section `earlyStopping`. */
+export type EarlyStoppingState = {
   best: number | null;
   bestStep: number | null;
+  /** Evaluations since the last improvement (the patience counter). */
   wait: number;
-}
+};
 
 /**
  * Stops training when a validation score has not improved for `patience`
  * evaluations, as Keras' `EarlyStopping` callback; the trainer keeps the best
  * weights and restores them.
  */
-export class EarlyStopping {
+export class EarlyStopping implements StatefulPart {
+  readonly stateKey = 'earlyStopping' as const;
   readonly monitor: string;
   readonly mode: 'max' | 'min';
   readonly patience: number;
@@ -73,13 +77,29 @@ export class EarlyStopping {
     return this.st.wait >= this.patience ? 'stop' : 'waiting';
   }
 
-  /** The state to checkpoint. */
-  getState(): EarlyStoppingState {
-    return { ...this.st };
+  /** The state to checkpoint, with the monitored score it belongs to. */
+  getState(): EarlyStoppingState & { monitor: string; mode: 'max' | 'min' } {
+    return { ...this.st, monitor: this.monitor, mode: this.mode };
   }
 
-  /** Restores a checkpointed state. */
-  setState(state: EarlyStoppingState): void {
-    this.st = { ...state };
+  /** Throws unless `state` is an early-stopping state for the same score and mode, naming `source`. */
+  checkState(state: unknown, source: string): void {
+    const s = expectObject(state, source, 'the early-stopping state');
+    // States written before monitor and mode were stored carry neither; they are taken as they are.
+    if ((s.monitor !== undefined && s.monitor !== this.monitor) || (s.mode !== undefined && s.mode !== this.mode)) {
+      throw new Error(
+        `${source}: early stopping watched ${s.mode} ${JSON.stringify(s.monitor)}, this EarlyStopping watches ${this.mode} "${this.monitor}"; ` +
+          'keep monitor and mode when resuming, or start a new run',
+      );
+    }
+    expectNumberOrNull(s.best, `${source}.best`);
+    if (s.bestStep !== null) expectInteger(s.bestStep, `${source}.bestStep`);
+    expectInteger(s.wait, `${source}.wait`);
+  }
+
+  /** Restores a checkpointed state (checked by {@link EarlyStopping.checkState} when `source` is given). */
+  setState(state: EarlyStoppingState, source?: string): void {
+    if (source !== undefined) this.checkState(state, source);
+    this.st = { best: state.best, bestStep: state.bestStep, wait: state.wait };
   }
 }

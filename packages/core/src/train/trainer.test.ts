@@ -129,10 +129,10 @@ describeEachBackend('Trainer', () => {
 
     // A fresh model with other initial weights and a fresh optimizer, as after a crash.
     const resumed = new Trainer({ model: tinyModel(99), loss: ce, groups: [{ name: 'all', learningRate: 0.02 }] });
-    const extra = await resumed.restore(dir);
-    expect(extra).toEqual({ nextBatch: 3 });
+    const restored = await resumed.restore(dir);
+    expect(restored).toMatchObject({ step: 3, user: { nextBatch: 3 } });
     expect(resumed.step).toBe(3);
-    await resumed.fit({ batches: batches(3, extra!.nextBatch as number), steps: 6 });
+    await resumed.fit({ batches: batches(3, (restored!.user as { nextBatch: number }).nextBatch), steps: 6 });
 
     const a = weightsOf(uninterrupted.model);
     const b = weightsOf(resumed.model);
@@ -146,8 +146,8 @@ describeEachBackend('Trainer', () => {
     const scores = [0.5, 0.7, 0.6, 0.65, 0.9];
     const snapshots = new Map<number, number[][]>();
     const model = tinyModel(5);
-    const trainer = new Trainer({ model, loss: ce, groups: [{ name: 'all', learningRate: 0.05 }] });
     const es = new EarlyStopping({ monitor: 'meanIoU', patience: 2 });
+    const trainer = new Trainer({ model, loss: ce, groups: [{ name: 'all', learningRate: 0.05 }], earlyStopping: es });
     const verdicts: string[] = [];
     const result = await trainer.fit({
       batches: batches(20),
@@ -157,7 +157,6 @@ describeEachBackend('Trainer', () => {
         snapshots.set(trainer.step, weightsOf(model));
         return { meanIoU: scores[snapshots.size - 1] };
       },
-      earlyStopping: es,
       callbacks: { onEvaluate: (_s, _sc, v) => void verdicts.push(v!) },
     });
     expect(verdicts).toEqual(['improved', 'improved', 'waiting', 'stop']);
@@ -203,6 +202,6 @@ it('refuses a corrupt checkpoint, naming the file, and leaves the model alone', 
   expect(weightsOf(trainer.model)).toEqual(before);
   const wrongGroups = new Trainer({ model: tinyModel(6), loss: ce, groups: [{ name: 'x', match: 'trunk/' }, { name: 'y' }] });
   await trainer.save(dir);
-  await expect(wrongGroups.restore(dir)).rejects.toThrow(/optimizer groups \[all\], the trainer has \[x, y\]/);
+  await expect(wrongGroups.restore(dir)).rejects.toThrow(/sections\.trainer\.groups has optimizer groups \[all\], the trainer has \[x, y\]/);
   expect(await other.restore(join(tempDir(), 'none'))).toBeNull();
 });

@@ -1,9 +1,20 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { LayersModel } from '@tensorflow/tfjs-layers';
 import { layerBackpropSupported, modelGradients } from '../backprop/model-gradients.js';
-import { type JsonValue, loadCheckpoint, saveCheckpoint } from './checkpoint.js';
-import type { EarlyStopping, EarlyStoppingState } from './early-stopping.js';
+import type { BestModelDecision, BestModelSaver } from './best-model-saver.js';
+import { findCheckpoint, readCheckpoint, saveCheckpoint } from './checkpoint.js';
+import type { EarlyStopping } from './early-stopping.js';
+import { allFinite, finiteProbe, NonFiniteTrainingError } from './non-finite.js';
 import { type ParameterGroup, type ParameterGroupConfig, resolveParameterGroups } from './parameter-groups.js';
+import { acquireRunLock } from './run-lock.js';
+import {
+  type ConfigChange,
+  ConfigMismatchError,
+  configChanges,
+  type JsonObject,
+  type JsonValue,
+  type StatefulPart,
+} from './state.js';
 
 /** A training batch: images `[B, H, W, C]` and integer labels `[B, H, W]`. */
 export interface TrainBatch {
@@ -27,6 +38,48 @@ export interface TrainerArgs {
    * (e.g. pixel accuracy, which the reference run logged). Default none.
    */
   metrics?: Record<string, (labels: tf.Tensor, logits: tf.Tensor) => tf.Scalar>;
+  /**
+   * Stop early on a monitored evaluation score, and keep the best weights.
+   * Its state (best score, patience counter) is checkpointed and restored with
+   * the trainer's. Default none.
+   */
+  earlyStopping?: EarlyStopping;
+  /** Saves the model whenever an evaluation score improves; checkpointed and restored with the trainer. Default none. */
+  bestModel?: BestModelSaver;
+  /**
+   * The training batches, as a stream that remembers its position (e.g.
+   * `resumableBatches(segmentationBatches(...))`): `fit()` trains on it, and
+   * its position is checkpointed and restored. Default none (pass `batches` to `fit()`).
+   */
+  data?: StatefulPart & AsyncIterable<TrainBatch>;
+  /**
+   * The run's configuration (model, data, optimisation settings), stored in
+   * every checkpoint; `restore()` refuses a checkpoint written with another
+   * one, naming the differing keys. Default none.
+   */
+  config?: JsonObject;
+}
+
+/** Options of {@link Trainer.restore}. */
+export interface RestoreOptions {
+  /**
+   * Configuration keys allowed to differ from the checkpoint's (deliberate
+   * changes, e.g. `['iterations']` to train longer); a key also covers its
+   * nested keys. Default none.
+   */
+  allowConfigChanges?: readonly string[];
+}
+
+/** What {@link Trainer.restore} restored. */
+export interface RestoreResult {
+  /** The checkpoint copy read (the directory asked for, or a complete copy a crash left beside it). */
+  dir: string;
+  /** The restored step. */
+  step: number;
+  /** The `user` section: what `checkpointState` returned, or `null`. */
+  user: JsonValue | null;
+  /** Allowed configuration changes, for the log. */
+  configChanges: ConfigChange[];
 }
 
 /** What one training step reports. */
@@ -43,30 +96,37 @@ export interface StepLogs {
 export interface TrainerCallbacks {
   /** After each optimizer step. */
   onStepEnd?(logs: StepLogs): void | Promise<void>;
-  /** After each evaluation, with its scores and the early-stopping verdict if any. */
-  onEvaluate?(step: number, scores: Record<string, number>, verdict?: string): void | Promise<void>;
+  /** After each evaluation, with its scores, the early-stopping verdict and what the best-model saver did, if any. */
+  onEvaluate?(step: number, scores: Record<string, number>, verdict?: string, bestModel?: BestModelDecision): void | Promise<void>;
   /** After a checkpoint was written. */
   onCheckpoint?(step: number, dir: string): void | Promise<void>;
 }
 
 /** Options of {@link Trainer.fit}. */
 export interface FitArgs {
-  /** Training batches; the trainer disposes each batch's tensors after its step. Required. */
-  batches: AsyncIterable<TrainBatch>;
+  /**
+   * Training batches; the trainer disposes each batch's tensors after its
+   * step. Default: the trainer's `data` (one of the two is required; a
+   * resumable run uses `data`, whose position is checkpointed).
+   */
+  batches?: AsyncIterable<TrainBatch>;
   /** Train until the step counter reaches this (a resumed run continues from its step). Required. */
   steps: number;
   /** Evaluate every this many steps (and at the end). Default: only at the end, if `evaluate` is given. */
   evaluateEvery?: number;
   /** Scores the model, e.g. mIoU on a validation split (called in inference mode). */
   evaluate?: () => Promise<Record<string, number>>;
-  /** Stop early on a monitored evaluation score, and keep the best weights. */
-  earlyStopping?: EarlyStopping;
-  /** Write a checkpoint to this directory every `checkpointEvery` steps and at the end. */
+  /**
+   * Write a checkpoint to this directory every `checkpointEvery` steps and at
+   * the end. It is locked (`<dir>.lock`) while `fit()` runs, so a second run
+   * on it is refused; a checkpoint already there is replaced only if this
+   * trainer restored it (`restore(dir)`) or wrote it.
+   */
   checkpointDir?: string;
   /** Default: `evaluateEvery`, else only at the end. */
   checkpointEvery?: number;
-  /** Extra JSON state stored in every checkpoint (data position, RNG state...). */
-  checkpointState?: () => { [key: string]: JsonValue };
+  /** Your own JSON state, stored in every checkpoint's `user` section and returned by `restore()`. */
+  checkpointState?: () => JsonValue;
   callbacks?: TrainerCallbacks;
 }
 
@@ -83,9 +143,13 @@ export interface FitResult {
 /**
  * A custom training loop for segmentation models: per-group optimizers with
  * PyTorch-style L2 weight decay and freezing, periodic evaluation, early
- * stopping that restores the best weights, and atomic checkpoints holding
- * weights, optimizer state, step and user state, so an interrupted run
- * resumes where it stopped.
+ * stopping that restores the best weights, best-model saving, and atomic
+ * checkpoints. The trainer owns the run's state as one piece: its own step
+ * and optimizer state, and the stateful parts it was given (early stopping,
+ * best-model saver, data position), each in its own checkpoint section and
+ * all restored by one `restore()`, so an interrupted run resumes exactly
+ * where it stopped. A NaN or infinite loss or gradient stops training at
+ * once, before anything from that iteration is applied or saved.
  *
  * `model.fit()` cannot express the reference run (several optimizers with
  * their own learning rates and weight decay, a frozen trunk), hence a loop of
@@ -96,12 +160,22 @@ export class Trainer {
   readonly loss: SegmentationLoss;
   readonly groups: ParameterGroup[];
   readonly metrics: Record<string, (labels: tf.Tensor, logits: tf.Tensor) => tf.Scalar>;
+  readonly earlyStopping?: EarlyStopping;
+  readonly bestModel?: BestModelSaver;
+  readonly data?: StatefulPart & AsyncIterable<TrainBatch>;
+  readonly config?: JsonObject;
   /** Optimizer steps taken so far (restored by {@link Trainer.restore}). */
   step = 0;
   private bestWeights: tf.Tensor[] | null = null;
+  /** Checkpoint folders this trainer restored from or wrote: `fit()` may replace only these. */
+  private readonly ownCheckpoints = new Set<string>();
 
   constructor(args: TrainerArgs) {
     this.model = args.model;
+    this.earlyStopping = args.earlyStopping;
+    this.bestModel = args.bestModel;
+    this.data = args.data;
+    this.config = args.config;
     this.loss = args.loss;
     this.metrics = args.metrics ?? {};
     this.groups = resolveParameterGroups(args.model, args.groups ?? [{ name: 'all' }]);
@@ -127,6 +201,7 @@ export class Trainer {
       ? modelGradients(this.model, [batch.images], ([logits]) => lossOf(logits), vars)
       : tf.variableGrads(() => lossOf(this.model.apply(batch.images, { training: true }) as tf.Tensor), vars);
     try {
+      const loss = await this.checkFiniteStep(value, Object.values(grads));
       for (const g of active) {
         if (g.weightDecay > 0) {
           // One variable at a time, each raw gradient freed at once: no second copy of every gradient.
@@ -141,79 +216,166 @@ export class Trainer {
       this.step += 1;
       const metrics: Record<string, number> = {};
       for (const [name, t] of Object.entries(scores)) metrics[name] = (await t.data())[0];
-      return { step: this.step, loss: (await value.data())[0], metrics };
+      return { step: this.step, loss, metrics };
     } finally {
       tf.dispose([value, ...Object.values(grads), ...Object.values(scores)]);
     }
   }
 
-  /** Trains on `args.batches` until `args.steps`, evaluating, checkpointing and stopping early as configured. */
+  /** Trains on `args.batches` (or the trainer's `data`) until `args.steps`, evaluating, checkpointing and stopping early as configured. */
   async fit(args: FitArgs): Promise<FitResult> {
-    const { earlyStopping: es, callbacks: cb = {} } = args;
+    const { callbacks: cb = {} } = args;
+    const es = this.earlyStopping;
+    if (args.batches && this.data) {
+      throw new Error('Trainer.fit: batches were given, but the trainer has its own `data` whose position it checkpoints; pass one of the two');
+    }
+    const batches = args.batches ?? this.data;
+    if (!batches) throw new Error('Trainer.fit: no training batches; pass `batches` to fit() or `data` to new Trainer()');
+    if ((args as { earlyStopping?: unknown }).earlyStopping !== undefined) {
+      throw new Error('Trainer.fit: earlyStopping moved to new Trainer({ earlyStopping }), so that restore() restores its state too');
+    }
     const evaluateEvery = args.evaluateEvery ?? 0;
     const checkpointEvery = args.checkpointEvery ?? evaluateEvery;
     let lastScores: Record<string, number> | undefined;
     let stoppedEarly = false;
-    const evaluate = async (): Promise<void> => {
+    const evaluate = async (last: boolean): Promise<void> => {
       if (!args.evaluate) return;
+      await this.checkFiniteWeights();
       lastScores = await args.evaluate();
       const verdict = es?.update(lastScores, this.step);
       if (verdict === 'improved' && es?.restoreBestWeights) this.keepBestWeights();
-      await cb.onEvaluate?.(this.step, lastScores, verdict);
       if (verdict === 'stop') stoppedEarly = true;
+      const saved = await this.bestModel?.onEvaluate(this.model, this.step, lastScores, last || stoppedEarly);
+      await cb.onEvaluate?.(this.step, lastScores, verdict, saved);
     };
     const checkpoint = async (): Promise<void> => {
       if (!args.checkpointDir) return;
-      await this.save(args.checkpointDir, { ...(args.checkpointState?.() ?? {}), ...this.trainerState(es) });
+      await this.checkFiniteWeights();
+      await this.save(args.checkpointDir, args.checkpointState?.());
       await cb.onCheckpoint?.(this.step, args.checkpointDir);
     };
-    if (this.step < args.steps) {
-      for await (const batch of args.batches) {
-        let logs: StepLogs;
-        try {
-          logs = await this.trainStep(batch);
-        } finally {
-          tf.dispose([batch.images, batch.labels]);
+    const lock = args.checkpointDir ? await acquireRunLock(`${args.checkpointDir}.lock`) : null;
+    try {
+      if (args.checkpointDir) await this.checkNotAnotherRun(args.checkpointDir);
+      if (this.step < args.steps) {
+        for await (const batch of batches) {
+          let logs: StepLogs;
+          try {
+            logs = await this.trainStep(batch);
+          } finally {
+            tf.dispose([batch.images, batch.labels]);
+          }
+          await cb.onStepEnd?.(logs);
+          const done = this.step >= args.steps;
+          if (evaluateEvery > 0 && this.step % evaluateEvery === 0 && !done) await evaluate(false);
+          if (checkpointEvery > 0 && this.step % checkpointEvery === 0 && !done && !stoppedEarly) await checkpoint();
+          if (done || stoppedEarly) break;
         }
-        await cb.onStepEnd?.(logs);
-        const done = this.step >= args.steps;
-        if (evaluateEvery > 0 && this.step % evaluateEvery === 0 && !done) await evaluate();
-        if (checkpointEvery > 0 && this.step % checkpointEvery === 0 && !done && !stoppedEarly) await checkpoint();
-        if (done || stoppedEarly) break;
       }
+      if (!stoppedEarly) await evaluate(true);
+      await checkpoint();
+    } finally {
+      await lock?.release();
     }
-    if (!stoppedEarly) await evaluate();
-    await checkpoint();
     if (es?.restoreBestWeights && this.bestWeights) this.restoreBestWeights();
     this.disposeBestWeights();
     return { step: this.step, stoppedEarly, best: es?.best, lastScores };
   }
 
-  /** Writes a checkpoint of the model, every optimizer and `extra` to `dir` (atomically). */
-  async save(dir: string, extra: { [key: string]: JsonValue } = {}): Promise<void> {
-    await saveCheckpoint(dir, this.model, this.groups, { step: this.step, extra }, this.bestWeights);
+  /** Refuses to let `fit()` replace the checkpoint of a run this trainer did not restore. */
+  private async checkNotAnotherRun(dir: string): Promise<void> {
+    if (this.ownCheckpoints.has(dir)) return;
+    const found = await findCheckpoint(dir);
+    if (found === null) return;
+    throw new Error(
+      `Trainer.fit: ${dir} holds the checkpoint of another run (${found}); call restore('${dir}') first to continue it, ` +
+        'or delete it (or choose another checkpointDir) to start a new run',
+    );
+  }
+
+  /** The stateful parts besides the trainer itself, each saved under its own checkpoint section. */
+  private parts(): StatefulPart[] {
+    const parts: (StatefulPart | undefined)[] = [this.earlyStopping, this.bestModel, this.data];
+    return parts.filter((p): p is StatefulPart => p !== undefined);
   }
 
   /**
-   * Resumes from a checkpoint in `dir`, if there is one: weights, optimizer
-   * states, step, best weights and early-stopping state.
-   *
-   * @returns The checkpoint's extra state (what `checkpointState` returned), or `null` if there was no checkpoint.
+   * Writes a checkpoint of the whole run to `dir`, atomically: weights, every
+   * optimizer, the step and best weights, each stateful part's section, the
+   * configuration and `user` state.
    */
-  async restore(dir: string, earlyStopping?: EarlyStopping): Promise<{ [key: string]: JsonValue } | null> {
-    const loaded = await loadCheckpoint(dir, this.model, this.groups);
-    if (loaded === null) return null;
-    const { state, bestWeights } = loaded;
-    this.step = state.step;
-    this.disposeBestWeights();
-    this.bestWeights = bestWeights;
-    const es = state.extra.earlyStopping as unknown as EarlyStoppingState | undefined;
-    if (earlyStopping && es) earlyStopping.setState(es);
-    return state.extra;
+  async save(dir: string, user?: JsonValue): Promise<void> {
+    const sections: Record<string, JsonValue> = {};
+    for (const part of this.parts()) sections[part.stateKey] = part.getState();
+    if (user !== undefined) sections.user = user;
+    await saveCheckpoint(dir, this.model, this.groups, { step: this.step, config: this.config ?? null, sections }, this.bestWeights);
+    this.ownCheckpoints.add(dir);
   }
 
-  private trainerState(es?: EarlyStopping): { [key: string]: JsonValue } {
-    return es ? { earlyStopping: es.getState() as unknown as JsonValue } : {};
+  /**
+   * Resumes the whole run from the checkpoint for `dir`, if there is one:
+   * weights, optimizer states, step and best weights, and the state of every
+   * stateful part (early stopping, best-model saver, data position). Every
+   * file and section is checked first, and the configuration compared;
+   * nothing is assigned unless all of it fits.
+   *
+   * @returns What was restored, or `null` if there is no checkpoint.
+   * @throws {ConfigMismatchError} When the checkpoint's configuration differs in keys not allowed to change.
+   * @throws Naming the file and key, when a file or section is corrupt, missing or does not fit.
+   */
+  async restore(dir: string, options: RestoreOptions = {}): Promise<RestoreResult | null> {
+    const read = await readCheckpoint(dir, this.model, this.groups);
+    if (read === null) {
+      this.ownCheckpoints.add(dir);
+      return null;
+    }
+    const { state, stateFile } = read;
+    const allowed = options.allowConfigChanges ?? [];
+    const changes = this.config || state.config ? configChanges(state.config ?? {}, this.config ?? {}) : [];
+    const refused = changes.filter((c) => !allowed.some((k) => c.key === k || c.key.startsWith(`${k}.`)));
+    if (refused.length > 0) throw new ConfigMismatchError(stateFile, refused);
+    const parts = this.parts();
+    const sections = state.sections as Record<string, unknown>;
+    for (const key of Object.keys(sections)) {
+      if (key !== 'trainer' && key !== 'user' && !parts.some((p) => p.stateKey === key)) {
+        throw new Error(
+          `checkpoint ${stateFile}: holds sections.${key}, but this trainer has no ${key}; give new Trainer() the same ${key} as the run that wrote it, or start a new run`,
+        );
+      }
+    }
+    for (const part of parts) {
+      const source = `checkpoint ${stateFile}: sections.${part.stateKey}`;
+      if (sections[part.stateKey] === undefined) {
+        throw new Error(`${source} is missing, but this trainer has ${part.stateKey}; the checkpoint was written by a run without it`);
+      }
+      part.checkState(sections[part.stateKey], source);
+    }
+    // Everything is read and checked; only now is anything assigned.
+    const bestWeights = await read.assign();
+    this.step = state.sections.trainer.step;
+    this.disposeBestWeights();
+    this.bestWeights = bestWeights;
+    for (const part of parts) part.setState(sections[part.stateKey], `checkpoint ${stateFile}: sections.${part.stateKey}`);
+    this.ownCheckpoints.add(dir);
+    return { dir: read.dir, step: this.step, user: (sections.user as JsonValue | undefined) ?? null, configChanges: changes };
+  }
+
+  /** Reads the loss and throws, applying nothing, if it or any gradient is NaN or infinite. */
+  private async checkFiniteStep(value: tf.Scalar, grads: tf.Tensor[]): Promise<number> {
+    const probe = finiteProbe(grads);
+    try {
+      const [loss, gradsProbe] = await Promise.all([value.data(), probe.data()]);
+      if (!Number.isFinite(loss[0])) throw new NonFiniteTrainingError(this.step + 1, 'loss', loss[0]);
+      if (!Number.isFinite(gradsProbe[0])) throw new NonFiniteTrainingError(this.step + 1, 'gradients', loss[0]);
+      return loss[0];
+    } finally {
+      probe.dispose();
+    }
+  }
+
+  /** Throws before an evaluation or checkpoint if an update overflowed the weights (e.g. a huge learning rate). */
+  private async checkFiniteWeights(): Promise<void> {
+    if (!(await allFinite(this.model.weights.map((w) => w.read())))) throw new NonFiniteTrainingError(this.step, 'weights', Number.NaN);
   }
 
   private keepBestWeights(): void {

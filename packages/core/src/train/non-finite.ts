@@ -1,0 +1,58 @@
+/**
+ * Stopping a run at the first non-finite number. A NaN or infinite loss, or
+ * gradient, poisons every weight it touches; once applied, no later step
+ * recovers, and every checkpoint and "best" model written after it is
+ * garbage. So the trainer checks before applying an update and before saving.
+ */
+import * as tf from '@tensorflow/tfjs-core';
+
+/** What was found non-finite. */
+export type NonFiniteKind = 'loss' | 'gradients' | 'weights';
+
+/** Thrown when training meets a NaN or infinite loss, gradient or weight; names the iteration. */
+export class NonFiniteTrainingError extends Error {
+  constructor(
+    /** The iteration (1-based step number) whose loss, gradients or resulting weights were not finite. */
+    readonly step: number,
+    readonly kind: NonFiniteKind,
+    /** The loss of that iteration (may itself be NaN or ±Infinity). */
+    readonly loss: number,
+  ) {
+    const what =
+      kind === 'loss'
+        ? `the loss is ${loss}`
+        : kind === 'gradients'
+          ? `the gradients hold NaN or Infinity (loss ${loss})`
+          : 'the weights hold NaN or Infinity';
+    super(
+      `Trainer: training stopped at iteration ${step}: ${what}. ` +
+        (kind === 'weights'
+          ? 'Nothing was saved from this iteration on; '
+          : `Its update was not applied and nothing was saved; the weights are those after iteration ${step - 1}, `) +
+        'the last checkpoint and best model on disk are untouched. Check the data for NaN/Infinity pixels, or lower the learning rates.',
+    );
+    this.name = 'NonFiniteTrainingError';
+  }
+}
+
+/**
+ * A scalar that is finite when every element of `tensors` is: the sum of
+ * their sums, which NaN or ±Infinity anywhere makes NaN or infinite. One
+ * kernel per tensor and no temporary of its size (wasm has no `IsFinite`
+ * kernel; `x · 0` would cost a second kernel and a full-size copy per
+ * tensor). A sum of finite values overflowing float32 (above 3.4e38) also
+ * reads as non-finite, which for gradients means the step is unusable anyway.
+ */
+export function finiteProbe(tensors: readonly tf.Tensor[]): tf.Scalar {
+  return tf.tidy(() => (tensors.length ? tf.addN(tensors.map((t) => tf.sum(t))) : tf.scalar(0)) as tf.Scalar);
+}
+
+/** Whether every element of `tensors` is finite (downloads one number). */
+export async function allFinite(tensors: readonly tf.Tensor[]): Promise<boolean> {
+  const probe = finiteProbe(tensors);
+  try {
+    return Number.isFinite((await probe.data())[0]);
+  } finally {
+    probe.dispose();
+  }
+}

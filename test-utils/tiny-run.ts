@@ -1,0 +1,82 @@
+/**
+ * A complete, tiny training run (model, seeded data with augmentation,
+ * early stopping, best-model saver, checkpoints) used by the resume tests,
+ * in process and in the child process they SIGKILL
+ * (`kill-resume-run.ts`).
+ */
+import { join } from 'node:path';
+import type * as tf from '@tensorflow/tfjs-core';
+import * as tfl from '@tensorflow/tfjs-layers';
+import {
+  BestModelSaver,
+  EarlyStopping,
+  evaluateSegmentation,
+  type FitArgs,
+  inMemoryDataset,
+  randomHorizontalFlip,
+  resumableBatches,
+  SeededRng,
+  type SegmentationSample,
+  segmentationBatches,
+  sparseSoftmaxCrossEntropy,
+  Trainer,
+} from '../packages/core/src/index.js';
+
+/** trunk (1×1 conv, 3→6) → head (1×1 conv, 6→3 classes). */
+export function tinyModel(seed: number): tfl.LayersModel {
+  const input = tfl.input({ shape: [6, 6, 3] });
+  const init = (s: number) => tfl.initializers.glorotUniform({ seed: s });
+  const trunk = tfl.layers.conv2d({ filters: 6, kernelSize: 1, activation: 'relu', name: 'trunk', kernelInitializer: init(seed) });
+  const head = tfl.layers.conv2d({ filters: 3, kernelSize: 1, name: 'head', kernelInitializer: init(seed + 1) });
+  return tfl.model({ inputs: input, outputs: head.apply(trunk.apply(input)) as tfl.SymbolicTensor });
+}
+
+/** Samples whose label is the largest colour channel of a pixel: learnable by a 1×1 conv. */
+export function tinySamples(count: number, seed: number): SegmentationSample[] {
+  const rng = new SeededRng(seed);
+  return Array.from({ length: count }, (_, i) => {
+    const data = new Uint8Array(6 * 6 * 3).map(() => rng.int(256));
+    const labels = new Uint8Array(36).map((_, p) => {
+      const [r, g, b] = [data[3 * p], data[3 * p + 1], data[3 * p + 2]];
+      return r >= g && r >= b ? 0 : g >= b ? 1 : 2;
+    });
+    return { id: `s${i}`, image: { data, width: 6, height: 6 }, labels };
+  });
+}
+
+export interface TinyRunArgs {
+  /** Run folder: checkpoint in `<dir>/checkpoint`, best model in `<dir>/best`. */
+  dir: string;
+  steps: number;
+  learningRate?: number;
+  /** Model initialisation seed (a resumed run may start from other weights: the checkpoint replaces them). */
+  modelSeed?: number;
+}
+
+/** The trainer of the tiny run and the arguments of its `fit()`. */
+export function tinyRun(args: TinyRunArgs): { trainer: Trainer; fit: FitArgs } {
+  const model = tinyModel(args.modelSeed ?? 1);
+  const train = inMemoryDataset(tinySamples(10, 1));
+  const validation = tinySamples(4, 2);
+  const stream = segmentationBatches(train, { batchSize: 2, seed: 5, transform: randomHorizontalFlip(), normalize: 'unit', prefetch: 1 });
+  const loss = (labels: tf.Tensor, logits: tf.Tensor) => sparseSoftmaxCrossEntropy(labels, logits);
+  const config = { steps: args.steps, learningRate: args.learningRate ?? 0.05, batchSize: 2 };
+  const trainer = new Trainer({
+    model,
+    loss,
+    groups: [{ name: 'all', learningRate: config.learningRate }],
+    earlyStopping: new EarlyStopping({ monitor: 'loss', mode: 'min', patience: 3 }),
+    bestModel: new BestModelSaver({ dir: join(args.dir, 'best'), monitor: 'pixelAccuracy', warn: () => {} }),
+    data: resumableBatches(stream),
+    config,
+  });
+  const evaluate = async () => {
+    const batches = segmentationBatches(inMemoryDataset(validation), { batchSize: 2, shuffle: false, normalize: 'unit' }).epoch(0);
+    const r = await evaluateSegmentation(model, batches, { numClasses: 3, loss });
+    return { pixelAccuracy: r.pixelAccuracy, loss: r.loss! };
+  };
+  return {
+    trainer,
+    fit: { steps: args.steps, evaluateEvery: 2, checkpointEvery: 1, evaluate, checkpointDir: join(args.dir, 'checkpoint') },
+  };
+}
