@@ -37,7 +37,7 @@ export function trainMsrcProgram(): Command {
     .option('--patience <n>', 'early stopping: validations without improvement', int, D.patience)
     .option('--out <dir>', 'output folder', D.out)
     .option('--seed <n>', 'seed of data order and augmentation', int, D.seed)
-    .addOption(new Option('--backend <name>', 'tfjs backend (default: the best installed)').choices(['tensorflow-gpu', 'tensorflow', 'wasm', 'cpu']));
+    .addOption(new Option('--backend <name>', 'tfjs backend (default: the best installed)').choices(['tensorflow-gpu', 'webgpu', 'tensorflow', 'wasm', 'cpu']));
 }
 
 /** Parses argv into {@link TrainMsrcOptions}. */

@@ -42,8 +42,8 @@ export interface TrainMsrcOptions {
   /** Output folder: checkpoint, best model, validation images, metrics. */
   out: string;
   seed: number;
-  /** tfjs backend to use; default: the best installed (tfjs-node-gpu first). */
-  backend?: 'tensorflow-gpu' | 'tensorflow' | 'wasm' | 'cpu';
+  /** tfjs backend to use; default: the best installed (tfjs-node-gpu, then WebGPU on a hardware adapter). A software WebGPU adapter needs SEG_ALLOW_SOFTWARE_GPU=1. */
+  backend?: 'tensorflow-gpu' | 'webgpu' | 'tensorflow' | 'wasm' | 'cpu';
   /** Options handed to the backbone factory (reduced widths for smoke tests and the demo). */
   backboneOptions?: Record<string, unknown>;
   /** Channels of the ASPP and decoder (256 in the paper). */

@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { LayersModel } from '@tensorflow/tfjs-layers';
+import { assertGpuDeviceAlive, untilGpuDeviceLost } from '../gpu/device-lost.js';
 import { type JsonValue, loadCheckpoint, saveCheckpoint } from './checkpoint.js';
 import type { EarlyStopping, EarlyStoppingState } from './early-stopping.js';
 import { type ParameterGroup, type ParameterGroupConfig, resolveParameterGroups } from './parameter-groups.js';
@@ -111,6 +112,8 @@ export class Trainer {
 
   /** Runs one optimizer step on a batch (which the caller still owns) and reports the loss and metrics before the step. */
   async trainStep(batch: TrainBatch): Promise<StepLogs> {
+    // A lost GPU would otherwise leave the run waiting on reads that never settle.
+    assertGpuDeviceAlive();
     const active = this.groups.filter((g) => !g.frozen && g.variables.length > 0);
     const vars = active.flatMap((g) => g.variables);
     const scores: Record<string, tf.Scalar> = {};
@@ -134,8 +137,8 @@ export class Trainer {
       });
       this.step += 1;
       const metrics: Record<string, number> = {};
-      for (const [name, t] of Object.entries(scores)) metrics[name] = (await t.data())[0];
-      return { step: this.step, loss: (await value.data())[0], metrics };
+      for (const [name, t] of Object.entries(scores)) metrics[name] = (await untilGpuDeviceLost(t.data()))[0];
+      return { step: this.step, loss: (await untilGpuDeviceLost(value.data()))[0], metrics };
     } finally {
       tf.dispose([value, ...Object.values(grads), ...Object.values(scores)]);
     }
