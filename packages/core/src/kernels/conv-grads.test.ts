@@ -4,7 +4,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { describeEachBackend, expectNoTensorLeak, useBackend } from '../../../../test-utils/backends.js';
 import { relativeError as relError } from '../../../../test-utils/compare.js';
 import { parseSafetensors, safetensorsToFloat32 } from '../io/safetensors.js';
-import { conv2dGradConfig } from './conv2d-grad.js';
+import { conv2dGradConfig, NATIVE_CONV_GRAD_BACKENDS } from './conv2d-grad.js';
 import { registerSegKernels } from './register.js';
 import { wasmConv2dBackpropFilterConfig } from './wasm-kernels.js';
 
@@ -117,6 +117,27 @@ describeEachBackend('conv gradients match torch', (backend) => {
     for (const flat of [0, 17, 101, 251]) await probe(x, dx, flat, w, true);
     for (const flat of [0, 13, 40, 53]) await probe(w, dw, flat, x, false);
     tf.dispose([x, w, dx, dw]);
+  });
+
+  it(`takes the backend's own backprop kernels at dilation 1 only where they win (${backend})`, async () => {
+    const kernelsOfGrad = async (dilation: number) => {
+      const x = tf.randomNormal([1, 9, 9, 4], 0, 1, 'float32', 1) as tf.Tensor4D;
+      const w = tf.randomNormal([3, 3, 4, 5], 0, 1, 'float32', 2) as tf.Tensor4D;
+      const grad = tf.grads((a: tf.Tensor, b: tf.Tensor) => tf.conv2d(a as tf.Tensor4D, b as tf.Tensor4D, 1, 'same', 'NHWC', dilation));
+      let out: tf.Tensor[] = [];
+      const profile = await tf.profile(() => {
+        out = grad([x, w]);
+        return out;
+      });
+      tf.dispose([x, w, ...out]);
+      return new Set(profile.kernels.map((k) => k.name));
+    };
+    const native = NATIVE_CONV_GRAD_BACKENDS.has(backend);
+    const d1 = await kernelsOfGrad(1);
+    expect(d1.has('Conv2DBackpropInput')).toBe(native);
+    expect(d1.has('Conv2DBackpropFilter')).toBe(native);
+    const d2 = await kernelsOfGrad(2);
+    expect(d2.has('Conv2DBackpropInput') || d2.has('Conv2DBackpropFilter')).toBe(false);
   });
 
   it('keeps the tensor count flat over 10 gradient steps', async () => {
