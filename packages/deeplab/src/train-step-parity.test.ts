@@ -13,7 +13,6 @@ const tinyModel = () =>
     backbone: 'resnet18',
     outputStride: 8,
     numClasses: CLASSES,
-    asppChannels: 8,
     lowLevelChannels: 4,
     decoderChannels: 8,
     dropout: 0,
@@ -29,12 +28,12 @@ interface StepResult {
 /** One SGD step of the Trainer from `weights` (or the model's own), read back as plain arrays. */
 async function oneStep(weights?: Float32Array[]): Promise<StepResult> {
   const model = tinyModel();
-  if (weights) model.setWeights(weights.map((w, i) => tf.tensor(w, model.weights[i].shape)));
+  if (weights) model.setWeights(weights.map((w, i) => tf.tensor(w, model.weights[i].shape as number[])));
   const before = await Promise.all(model.getWeights().map(async (w) => (await w.data()) as Float32Array));
   // SGD, not Adam: Adam's first step is lr·sign(g), which turns float32 noise in near-zero gradients into full-size steps.
   const trainer = new Trainer({ model, loss: (l, x) => sparseSoftmaxCrossEntropy(l, x), groups: [{ name: 'all', optimizer: tf.train.sgd(0.5) }] });
   const images = tf.randomNormal([2, SIZE, SIZE, 3], 0, 1, 'float32', 5) as tf.Tensor4D;
-  const labels = tf.randomUniformInt([2, SIZE, SIZE], 0, CLASSES, { seed: 6 }) as tf.Tensor3D;
+  const labels = tf.randomUniformInt([2, SIZE, SIZE], 0, CLASSES, 6) as tf.Tensor3D;
   const { loss } = await trainer.trainStep({ images, labels });
   const after = await Promise.all(model.getWeights().map(async (w) => (await w.data()) as Float32Array));
   tf.dispose([images, labels]);

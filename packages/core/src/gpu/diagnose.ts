@@ -117,17 +117,15 @@ async function diagnoseTfjsNode(name: 'tensorflow' | 'tensorflow-gpu'): Promise<
 async function diagnoseWebGpu(): Promise<BackendDiagnosis> {
   const pkgs = [NODE_WEBGPU_PACKAGE, BACKEND_PACKAGES.webgpu.package];
   const base: BackendDiagnosis = { name: 'webgpu', packages: pkgs, installed: false, works: false, selectedByDefault: false };
-  const missing: string[] = [];
-  for (const pkg of pkgs) if ((await tryImport(pkg)) === false) missing.push(pkg);
-  if (missing.length > 0) {
-    return { ...base, problem: `${missing.join(' and ')} not installed`, fix: `npm install ${NODE_WEBGPU_PACKAGE}@0.6.2 @tensorflow/tfjs-backend-webgpu@4.22.0` };
+  const install = `npm install ${NODE_WEBGPU_PACKAGE}@0.6.2 @tensorflow/tfjs-backend-webgpu@4.22.0`;
+  // Only Dawn's package is imported here: tfjs's webgpu package must not load
+  // before selectBackend has installed navigator.gpu, or it registers nothing.
+  const dawn = await tryImport(NODE_WEBGPU_PACKAGE);
+  if (dawn === false) return { ...base, problem: `${NODE_WEBGPU_PACKAGE} is not installed`, fix: install };
+  if (dawn instanceof Error) {
+    return { ...base, problem: `${NODE_WEBGPU_PACKAGE} failed to load: ${dawn.message.split('\n')[0]}`, fix: `reinstall ${NODE_WEBGPU_PACKAGE}@0.6.2 (it ships dawn.node for linux-x64, win32 and darwin)` };
   }
-  let adapters: WebGpuAdapter[];
-  try {
-    adapters = await listWebGpuAdapters();
-  } catch (e) {
-    return { ...base, installed: true, problem: (e as Error).message.split('\n')[0], fix: `reinstall ${NODE_WEBGPU_PACKAGE}@0.6.2 (it ships dawn.node for linux-x64, win32 and darwin)` };
-  }
+  const adapters = await listWebGpuAdapters();
   const installed = { ...base, installed: true, adapters };
   if (adapters.length === 0) {
     return {
@@ -138,27 +136,33 @@ async function diagnoseWebGpu(): Promise<BackendDiagnosis> {
         '(tests only: Mesa llvmpipe via libegl-mesa0 + libgl1-mesa-dri gives a software adapter)',
     };
   }
-  const software = adapters.every((a) => a.software);
+  let device: string | undefined;
   try {
-    const chosen = await selectBackend(['webgpu'], { allowSoftwareGpu: true, gpuAdapter: 0 });
+    device = (await selectBackend(['webgpu'], { allowSoftwareGpu: true, gpuAdapter: 0 })).device;
     await computes();
-    if (software) {
-      return {
-        ...installed,
-        works: true,
-        device: chosen.device,
-        problem: `only a software adapter (${adapters[0].description}): correct but slower than the wasm backend, so selectBackend passes it over unless allowSoftwareGpu (SEG_ALLOW_SOFTWARE_GPU=1)`,
-        fix: "for GPU speed install the GPU vendor's Vulkan driver; in containers NVIDIA_DRIVER_CAPABILITIES must include graphics",
-      };
-    }
-    return { ...installed, works: true, device: chosen.device };
   } catch (e) {
+    // selectBackend's message is a header line, then one line per backend tried.
+    const lines = (e as Error).message.split('\n');
+    const reason = (lines[1] ?? lines[0]).replace(/^\s*webgpu: /, '');
+    if (reason.startsWith(`${BACKEND_PACKAGES.webgpu.package} is not installed`)) {
+      return { ...base, problem: reason, fix: install };
+    }
     return {
       ...installed,
-      problem: `adapter ${adapters[0].description} did not initialise: ${(e as Error).message.split('\n')[0]}`,
-      fix: 'update the GPU driver; pick another adapter with SEG_GPU_ADAPTER',
+      problem: `adapter 0 (${adapters[0].description}) did not initialise: ${reason}`,
+      fix: 'update the GPU driver, or pick another adapter with SEG_GPU_ADAPTER',
     };
   }
+  if (adapters.every((a) => a.software)) {
+    return {
+      ...installed,
+      works: true,
+      device,
+      problem: `only a software adapter (${adapters[0].description}): correct but slower than the wasm backend, so selectBackend passes it over unless allowSoftwareGpu (SEG_ALLOW_SOFTWARE_GPU=1)`,
+      fix: "for GPU speed install the GPU vendor's Vulkan driver; in containers NVIDIA_DRIVER_CAPABILITIES must include graphics",
+    };
+  }
+  return { ...installed, works: true, device };
 }
 
 async function diagnoseBundled(name: 'wasm' | 'cpu'): Promise<BackendDiagnosis> {

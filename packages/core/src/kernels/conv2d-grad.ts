@@ -32,6 +32,7 @@ export const conv2dGradConfig: GradConfig = {
   inputsToSave: ['x', 'filter'],
   gradFunc: (dy: tf.Tensor | tf.Tensor[], saved: tf.Tensor[], attrs: NamedAttrMap) => {
     const [x, filter] = saved as [tf.Tensor4D, tf.Tensor4D];
+    const upstream = dy as tf.Tensor4D;
     const convAttrs = attrs as unknown as Conv2DAttrs;
     // Checked here rather than inside the thunks so a bad combination fails
     // when the gradient is requested, naming the op, before any work is done.
@@ -40,13 +41,13 @@ export const conv2dGradConfig: GradConfig = {
       const { strides, pad, dataFormat, dimRoundingMode } = convAttrs;
       const common = { strides, pad, dataFormat, dimRoundingMode } as unknown as NamedAttrMap;
       return {
-        x: () => tf.engine().runKernel(Conv2DBackpropInput, { dy, filter }, { ...common, inputShape: x.shape }) as tf.Tensor4D,
-        filter: () => tf.engine().runKernel(Conv2DBackpropFilter, { x, dy }, { ...common, filterShape: filter.shape }) as tf.Tensor4D,
+        x: () => tf.engine().runKernel(Conv2DBackpropInput, { dy: upstream, filter }, { ...common, inputShape: x.shape }) as tf.Tensor4D,
+        filter: () => tf.engine().runKernel(Conv2DBackpropFilter, { x, dy: upstream }, { ...common, filterShape: filter.shape }) as tf.Tensor4D,
       };
     }
     return {
-      x: () => conv2dInputGrad(x.shape, dy as tf.Tensor4D, filter, convAttrs),
-      filter: () => conv2dFilterGrad(x, dy as tf.Tensor4D, filter.shape, convAttrs),
+      x: () => conv2dInputGrad(x.shape, upstream, filter, convAttrs),
+      filter: () => conv2dFilterGrad(x, upstream, filter.shape, convAttrs),
     };
   },
 };
