@@ -1,6 +1,6 @@
-// Dilation-1 Conv2D gradients: the library's composed ones (forward convs and
+// Dilation-1 Conv2D and depthwise gradients: the library's composed ones (forward convs and
 // matMuls, see packages/core/src/kernels/) against the backend's own
-// Conv2DBackpropInput + Conv2DBackpropFilter kernels, on one backend.
+// Conv2DBackpropInput / Conv2DBackpropFilter (and depthwise) kernels, on one backend.
 //
 // Run after `pnpm build`:
 //   node bench/conv-grad-route.bench.mjs [--backend webgpu|wasm|cpu|tensorflow] [--runs 5]
@@ -11,7 +11,13 @@ import { parseArgs } from 'node:util';
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import '@tensorflow/tfjs-backend-wasm';
-import { conv2dFilterGrad, conv2dInputGrad, selectBackend } from '../packages/core/dist/index.js';
+import {
+  conv2dFilterGrad,
+  conv2dInputGrad,
+  depthwiseConv2dFilterGrad,
+  depthwiseConv2dInputGrad,
+  selectBackend,
+} from '../packages/core/dist/index.js';
 import { median } from './timing.mjs';
 
 const { values } = parseArgs({ options: { backend: { type: 'string', default: 'webgpu' }, runs: { type: 'string', default: '5' } } });
@@ -31,6 +37,8 @@ const CASES = [
   { label: '3×3 s2, 1×64×64×32 → 64', shape: [1, 64, 64, 32], cout: 64, k: 3, strides: 2 },
   { label: '1×1 s1, 1×32×32×128 → 64', shape: [1, 32, 32, 128], cout: 64, k: 1, strides: 1 },
   { label: '7×7 s2 stem, 1×64×64×3 → 16', shape: [1, 64, 64, 3], cout: 16, k: 7, strides: 2 },
+  { label: 'depthwise 3×3 s1, 1×32×32×64', shape: [1, 32, 32, 64], cout: 1, k: 3, strides: 1, depthwise: true },
+  { label: 'depthwise 3×3 s2, 1×64×64×32', shape: [1, 64, 64, 32], cout: 1, k: 3, strides: 2, depthwise: true },
 ];
 
 async function measure(fn) {
@@ -61,13 +69,17 @@ for (const c of CASES) {
   const x = tf.randomNormal(c.shape, 0, 1, 'float32', 1);
   const filter = tf.randomNormal([c.k, c.k, c.shape[3], c.cout], 0, 0.05, 'float32', 2);
   const attrs = { strides: c.strides, dilations: 1, pad: 'same', dataFormat: 'NHWC' };
-  const y = tf.conv2d(x, filter, c.strides, 'same');
+  const y = c.depthwise ? tf.depthwiseConv2d(x, filter, c.strides, 'same') : tf.conv2d(x, filter, c.strides, 'same');
   const dy = tf.randomNormal(y.shape, 0, 1, 'float32', 3);
   const run = (name, inputs, extra) => tf.engine().runKernel(name, inputs, { ...attrs, ...extra });
-  const library = await measure(() => [conv2dInputGrad(x.shape, dy, filter, attrs), conv2dFilterGrad(x, dy, filter.shape, attrs)]);
+  const [inputGrad, filterGrad] = c.depthwise ? [depthwiseConv2dInputGrad, depthwiseConv2dFilterGrad] : [conv2dInputGrad, conv2dFilterGrad];
+  const [inputKernel, filterKernel] = c.depthwise
+    ? [tf.DepthwiseConv2dNativeBackpropInput, tf.DepthwiseConv2dNativeBackpropFilter]
+    : [tf.Conv2DBackpropInput, tf.Conv2DBackpropFilter];
+  const library = await measure(() => [inputGrad(x.shape, dy, filter, attrs), filterGrad(x, dy, filter.shape, attrs)]);
   const native = await measure(() => [
-    run(tf.Conv2DBackpropInput, { dy, filter }, { inputShape: x.shape }),
-    run(tf.Conv2DBackpropFilter, { x, dy }, { filterShape: filter.shape }),
+    run(inputKernel, { dy, filter }, { inputShape: x.shape }),
+    run(filterKernel, { x, dy }, { filterShape: filter.shape }),
   ]);
   rows.push({ label: c.label, library, native });
   tf.dispose([x, filter, y, dy]);
