@@ -28,7 +28,18 @@ async function webgpuAvailable(): Promise<boolean> {
   }
 }
 
-/** The backends every tfjs test runs on: tfjs-node cannot be installed in CI. */
+/**
+ * The backends every tfjs test runs on: tfjs-node cannot be installed in CI.
+ *
+ * Tolerances are the same on every backend, and each suite states its own
+ * (conv gradients 1e-4 relative to torch, ResNet 1e-3, ASPP and DeepLabV3+
+ * 1e-4, resize 1e-5 absolute, a training step 1e-5 / 2e-4 against cpu). They
+ * hold on webgpu unchanged: Mesa's llvmpipe computes IEEE float32 like the
+ * CPU backends and differs from them only in summation order (conv gradients
+ * ~1e-6 relative to cpu). Hardware GPUs may also fuse multiply-adds or use
+ * approximate exp/log; the bounds sit one to two orders above what is
+ * measured here to leave room for that.
+ */
 export const TEST_BACKENDS: readonly TestBackend[] = ['cpu', 'wasm', ...((await webgpuAvailable()) ? (['webgpu'] as const) : [])];
 
 /** Switches tfjs to `name` and waits until it is ready. */
