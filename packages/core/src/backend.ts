@@ -62,7 +62,11 @@ class Skip {
   constructor(readonly reason: string) {}
 }
 
-/** The options with their environment-variable defaults filled in and checked. */
+/**
+ * The options with their environment-variable defaults filled in and checked.
+ *
+ * @internal
+ */
 export function resolveSelectOptions(options: SelectBackendOptions = {}): Required<Pick<SelectBackendOptions, 'allowSoftwareGpu'>> & SelectBackendOptions {
   const env = isNode ? process.env : {};
   let gpuAdapter = options.gpuAdapter;
@@ -86,6 +90,7 @@ function listAdapters(adapters: readonly WebGpuAdapter[]): string {
 /**
  * The WebGPU adapter `options` ask for, or why there is none to use.
  *
+ * @internal
  * @throws On bad input: an adapter index out of range, or `allowSoftwareGpu`
  *   when Dawn finds no adapter at all.
  */

@@ -9,18 +9,8 @@ interface DeviceLike {
 }
 
 const lostDevices = new WeakMap<object, LostInfo>();
-const watched = new WeakSet<object>();
-
-/** The GPU device behind the active tfjs backend (the WebGPU backend's `device`), if it has one. */
-function activeDevice(): DeviceLike | undefined {
-  const device = (tf.engine().backend as { device?: DeviceLike } | undefined)?.device;
-  if (!device?.lost) return undefined;
-  if (!watched.has(device)) {
-    watched.add(device);
-    void device.lost.then((info) => lostDevices.set(device, info ?? {}));
-  }
-  return device;
-}
+/** Per device, the rejecters of the reads waiting on it; a Set, so finished reads leave nothing behind. */
+const waiting = new WeakMap<object, Set<(e: Error) => void>>();
 
 function lostError(info: LostInfo): Error {
   const why = [info.reason, info.message].filter(Boolean).join(': ') || 'no reason given';
@@ -28,6 +18,28 @@ function lostError(info: LostInfo): Error {
     `GPU device lost (${why}). The WebGPU backend cannot continue in this process: ` +
       'restart the run from its last checkpoint once the GPU is back (seg-doctor shows which adapters are available).',
   );
+}
+
+/** The GPU device behind the active tfjs backend (the WebGPU backend's `device`), watched for loss. */
+function activeDevice(): DeviceLike | undefined {
+  let backend: unknown;
+  try {
+    backend = tf.engine().backend;
+  } catch {
+    // No backend initialised yet: nothing can have been lost.
+    return undefined;
+  }
+  const device = (backend as { device?: DeviceLike } | undefined)?.device;
+  if (!device?.lost) return undefined;
+  if (!waiting.has(device)) {
+    const waiters = new Set<(e: Error) => void>();
+    waiting.set(device, waiters);
+    void device.lost.then((info) => {
+      lostDevices.set(device, info ?? {});
+      for (const reject of waiters) reject(lostError(info ?? {}));
+    });
+  }
+  return device;
 }
 
 /** Throws if the active backend's GPU device has been lost. */
@@ -44,10 +56,17 @@ export function assertGpuDeviceAlive(): void {
  */
 export async function untilGpuDeviceLost<T>(work: Promise<T>): Promise<T> {
   const device = activeDevice();
-  if (!device?.lost) return work;
+  if (!device) return work;
   assertGpuDeviceAlive();
-  const lost = device.lost.then((info) => Promise.reject(lostError(info ?? {})));
-  // The loser of the race must not surface as an unhandled rejection.
-  lost.catch(() => {});
-  return Promise.race([work, lost]);
+  const waiters = waiting.get(device)!;
+  let reject: (e: Error) => void = () => {};
+  const lost = new Promise<never>((_, r) => {
+    reject = r;
+  });
+  waiters.add(reject);
+  try {
+    return await Promise.race([work, lost]);
+  } finally {
+    waiters.delete(reject);
+  }
 }
