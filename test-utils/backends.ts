@@ -4,13 +4,49 @@ import '@tensorflow/tfjs-backend-wasm';
 // tfjs-core alone registers no gradients; tfjs-layers (a peer of every @seg package) does.
 import * as tfl from '@tensorflow/tfjs-layers';
 import { beforeAll, describe } from 'vitest';
+import { selectBackend } from '../packages/core/src/backend.js';
 
-/** The backends every tfjs test runs on: tfjs-node cannot be installed in CI. */
-export const TEST_BACKENDS = ['cpu', 'wasm'] as const;
-export type TestBackend = (typeof TEST_BACKENDS)[number];
+export type TestBackend = 'cpu' | 'wasm' | 'webgpu';
+
+/**
+ * Whether the tests also run on WebGPU: on whatever adapter Dawn finds,
+ * software ones included (CI has Mesa's llvmpipe). `SEG_TEST_WEBGPU=1` makes a
+ * missing adapter an error, so CI cannot silently drop the webgpu runs;
+ * `SEG_TEST_WEBGPU=0` leaves them out.
+ */
+async function webgpuAvailable(): Promise<boolean> {
+  const wanted = process.env.SEG_TEST_WEBGPU;
+  if (wanted === '0') return false;
+  try {
+    await selectBackend(['webgpu'], { allowSoftwareGpu: true });
+    return true;
+  } catch (e) {
+    if (wanted === '1') throw new Error(`SEG_TEST_WEBGPU=1 but the webgpu backend is not usable: ${(e as Error).message}`);
+    return false;
+  } finally {
+    await tf.setBackend('cpu');
+  }
+}
+
+/**
+ * The backends every tfjs test runs on: tfjs-node cannot be installed in CI.
+ *
+ * Tolerances are the same on every backend, and each suite states its own
+ * (conv gradients 1e-4 relative to torch, ResNet 1e-3, ASPP and DeepLabV3+
+ * 1e-4, resize 1e-5 absolute, a training step 1e-5 / 2e-4 against cpu). They
+ * hold on webgpu unchanged: Mesa's llvmpipe computes IEEE float32 like the
+ * CPU backends and differs from them only in summation order (conv gradients
+ * ~1e-6 relative to cpu). Hardware GPUs may also fuse multiply-adds or use
+ * approximate exp/log; the bounds sit one to two orders above what is
+ * measured here to leave room for that.
+ */
+export const TEST_BACKENDS: readonly TestBackend[] = ['cpu', 'wasm', ...((await webgpuAvailable()) ? (['webgpu'] as const) : [])];
 
 /** Switches tfjs to `name` and waits until it is ready. */
 export async function useBackend(name: TestBackend): Promise<void> {
+  if (name === 'webgpu' && tf.findBackendFactory('webgpu') === null) {
+    throw new Error('webgpu is not among TEST_BACKENDS here (no WebGPU adapter, or SEG_TEST_WEBGPU=0)');
+  }
   if (!(await tf.setBackend(name))) throw new Error(`tfjs backend "${name}" failed to initialise`);
   await tf.ready();
 }

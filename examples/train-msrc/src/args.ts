@@ -44,7 +44,7 @@ export function trainMsrcProgram(): Command {
       D.allowConfigChange,
     )
     .option('--seed <n>', 'seed of data order and augmentation', int, D.seed)
-    .addOption(new Option('--backend <name>', 'tfjs backend (default: the best installed)').choices(['tensorflow-gpu', 'tensorflow', 'wasm', 'cpu']));
+    .addOption(new Option('--backend <name>', 'tfjs backend (default: the best installed)').choices(['tensorflow-gpu', 'webgpu', 'tensorflow', 'wasm', 'cpu']));
 }
 
 /** Parses argv into {@link TrainMsrcOptions}. */

@@ -42,8 +42,8 @@ export interface TrainMsrcOptions {
   /** Output folder: checkpoint, best model, validation images, metrics. */
   out: string;
   seed: number;
-  /** tfjs backend to use; default: the best installed (tfjs-node-gpu first). */
-  backend?: 'tensorflow-gpu' | 'tensorflow' | 'wasm' | 'cpu';
+  /** tfjs backend to use; default: the best installed (tfjs-node-gpu, then WebGPU on a hardware adapter). A software WebGPU adapter needs SEG_ALLOW_SOFTWARE_GPU=1. */
+  backend?: 'tensorflow-gpu' | 'webgpu' | 'tensorflow' | 'wasm' | 'cpu';
   /**
    * Start afresh in an `out` that holds an earlier run's checkpoint, removing
    * that run's checkpoint, models, images and metrics first. Without it (or

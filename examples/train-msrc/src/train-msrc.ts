@@ -103,7 +103,7 @@ async function trainInRunFolder(options: TrainMsrcOptions, log: (line: string) =
     );
   }
   const backend = await selectBackend(options.backend ? [options.backend] : undefined);
-  log(`backend: ${backend.name}${backend.skipped.length ? ` (passed over: ${backend.skipped.map((s) => s.split(':')[0]).join(', ')})` : ''}`);
+  log(`backend: ${backend.name}${backend.device ? ` on ${backend.device}` : ''}${backend.skipped.length ? ` (passed over: ${backend.skipped.map((s) => s.split(':')[0]).join(', ')})` : ''}`);
 
   const data = await openMsrc(options.data, { splitDir: options.splitDir });
   checkSplits(data);

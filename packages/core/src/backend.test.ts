@@ -1,16 +1,81 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { describe, expect, it } from 'vitest';
-import '../../../test-utils/backends.js';
-import { selectBackend } from './backend.js';
+import { afterEach, describe, expect, it } from 'vitest';
+import { TEST_BACKENDS } from '../../../test-utils/backends.js';
+import { NODE_BACKEND_ORDER, pickWebGpuAdapter, selectBackend } from './backend.js';
+import { isSoftwareAdapter, listWebGpuAdapters, type WebGpuAdapter } from './gpu/webgpu-adapters.js';
+
+const adapter = (index: number, description: string, software: boolean): WebGpuAdapter => ({
+  index,
+  description,
+  software,
+  dawnOptions: [],
+  requestOptions: {},
+});
+const RTX = adapter(0, 'NVIDIA GeForce RTX 4090 (vulkan)', false);
+const LLVMPIPE = adapter(1, 'llvmpipe-llvm-15 (opengl, Mesa 22.3.6)', true);
+
+describe('pickWebGpuAdapter', () => {
+  afterEach(() => {
+    delete process.env.SEG_GPU_ADAPTER;
+    delete process.env.SEG_ALLOW_SOFTWARE_GPU;
+  });
+
+  it('takes the first adapter, or the one asked for by option or SEG_GPU_ADAPTER', () => {
+    expect(pickWebGpuAdapter([RTX, LLVMPIPE], {})).toBe(RTX);
+    expect(pickWebGpuAdapter([RTX, LLVMPIPE], { gpuAdapter: 1, allowSoftwareGpu: true })).toBe(LLVMPIPE);
+    process.env.SEG_GPU_ADAPTER = '1';
+    process.env.SEG_ALLOW_SOFTWARE_GPU = '1';
+    expect(pickWebGpuAdapter([RTX, LLVMPIPE], {})).toBe(LLVMPIPE);
+  });
+
+  it('passes over a software adapter unless allowed, saying why', () => {
+    const skip = pickWebGpuAdapter([adapter(0, 'llvmpipe (opengl)', true)], {}) as { reason: string };
+    expect(skip.reason).toMatch(/^only a software adapter \(llvmpipe \(opengl\)\), slower than wasm; pass allowSoftwareGpu/);
+    expect(pickWebGpuAdapter([RTX, LLVMPIPE], { gpuAdapter: 1 })).toMatchObject({ reason: /adapter 1 is a software adapter/ });
+  });
+
+  it('says what to install when there is no adapter, and refuses allowSoftwareGpu then', () => {
+    expect(pickWebGpuAdapter([], {})).toMatchObject({
+      reason: "no adapter: install the GPU vendor's Vulkan driver; in containers NVIDIA_DRIVER_CAPABILITIES must include graphics",
+    });
+    expect(() => pickWebGpuAdapter([], { allowSoftwareGpu: true })).toThrow(
+      /allowSoftwareGpu was given, but Dawn found no WebGPU adapter at all.*libegl-mesa0 and libgl1-mesa-dri/,
+    );
+  });
+
+  it('names an out-of-range or malformed index and lists the adapters', () => {
+    expect(() => pickWebGpuAdapter([RTX, LLVMPIPE], { gpuAdapter: 2 })).toThrow(
+      'selectBackend: gpuAdapter 2 is out of range; this machine has 2 WebGPU adapter(s): 0: NVIDIA GeForce RTX 4090 (vulkan); 1: llvmpipe-llvm-15 (opengl, Mesa 22.3.6) [software]',
+    );
+    expect(() => pickWebGpuAdapter([RTX], { gpuAdapter: -1 })).toThrow(/gpuAdapter -1 is not an adapter index/);
+    process.env.SEG_GPU_ADAPTER = 'first';
+    expect(() => pickWebGpuAdapter([RTX], {})).toThrow(/SEG_GPU_ADAPTER="first" is not an adapter index/);
+  });
+});
+
+describe('isSoftwareAdapter', () => {
+  it('recognises the CPU rasterisers from their adapter info, and not real GPUs', () => {
+    expect(isSoftwareAdapter({ device: 'llvmpipe-llvm-15-0-6-256-bits-', description: 'OpenGL version 4.5 Mesa 22.3.6' })).toBe(true);
+    expect(isSoftwareAdapter({ vendor: 'google', device: 'SwiftShader Device (Subzero)' })).toBe(true);
+    expect(isSoftwareAdapter({ device: 'llvmpipe (LLVM 15.0.6, 256 bits)', description: 'Mesa lavapipe' })).toBe(true);
+    expect(isSoftwareAdapter({ isFallbackAdapter: true })).toBe(true);
+    expect(isSoftwareAdapter({ vendor: 'nvidia', architecture: 'ada', device: 'NVIDIA GeForce RTX 4090' })).toBe(false);
+  });
+});
 
 describe('selectBackend', () => {
-  it('falls through tfjs-node and the browser backends to wasm in Node, saying why', async () => {
+  it("falls through tfjs-node-gpu, a software-only WebGPU and tfjs-node to wasm in Node's default order, saying why", async () => {
+    const adapters = await listWebGpuAdapters();
     const chosen = await selectBackend();
     expect(chosen.name).toBe('wasm');
     expect(tf.getBackend()).toBe('wasm');
+    expect(chosen.device).toMatch(/\(\d+ cores\)$/);
+    expect(chosen.skipped.map((s) => s.split(':')[0])).toEqual(['tensorflow-gpu', 'webgpu', 'tensorflow']);
     expect(chosen.skipped[0]).toMatch(/^tensorflow-gpu: @tensorflow\/tfjs-node-gpu is not installed/);
-    expect(chosen.skipped[1]).toMatch(/^tensorflow: @tensorflow\/tfjs-node is not installed/);
-    expect(chosen.skipped.slice(2)).toEqual(['webgpu: not available in this environment', 'webgl: not available in this environment']);
+    // Whatever Dawn finds on a machine without a GPU, it is not used by default.
+    expect(adapters.every((a) => a.software)).toBe(true);
+    expect(chosen.skipped[1]).toMatch(adapters.length > 0 ? /^webgpu: only a software adapter/ : /^webgpu: no adapter/);
+    expect(NODE_BACKEND_ORDER).toEqual(['tensorflow-gpu', 'webgpu', 'tensorflow', 'wasm', 'cpu']);
   });
 
   it('honours an explicit order', async () => {
@@ -18,8 +83,18 @@ describe('selectBackend', () => {
     expect(tf.getBackend()).toBe('cpu');
   });
 
-  it('lists every reason when nothing works', async () => {
+  it.runIf(TEST_BACKENDS.includes('webgpu'))('uses the software adapter when allowed, naming it as the device', async () => {
+    const chosen = await selectBackend(['webgpu', 'cpu'], { allowSoftwareGpu: true });
+    expect(chosen).toMatchObject({ name: 'webgpu', tfjsName: 'webgpu', skipped: [] });
+    expect(chosen.device).toBe((await listWebGpuAdapters())[0].description);
+    const y = tf.square(tf.tensor1d([1, 2, 3]));
+    expect(Array.from(await y.data())).toEqual([1, 4, 9]);
+    y.dispose();
+    await expect(selectBackend(['webgpu'], { gpuAdapter: 7, allowSoftwareGpu: true })).rejects.toThrow(/gpuAdapter 7 is out of range/);
+  });
+
+  it('lists every reason when nothing works, and names an unknown backend before trying any', async () => {
     await expect(selectBackend(['tensorflow', 'webgl'])).rejects.toThrow(/no usable tfjs backend\.\n {2}tensorflow: .*\n {2}webgl: not available/);
-    await expect(selectBackend(['tpu' as never])).rejects.toThrow(/unknown backend "tpu"; expected one of tensorflow-gpu/);
+    await expect(selectBackend(['cpu', 'tpu' as never])).rejects.toThrow(/unknown backend "tpu"; expected one of tensorflow-gpu/);
   });
 });

@@ -4,6 +4,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { describeEachBackend, expectNoTensorLeak, roundTripInMemory, useBackend } from '../../../../test-utils/backends.js';
+import { maxAbsDiff, relativeError, scalarOf } from '../../../../test-utils/compare.js';
 import { parseSafetensors, safetensorsToFloat32 } from '../io/safetensors.js';
 import { type OutputStride, type ResNetDepth, resnet, resnetStageSchedule } from './resnet.js';
 import { loadTorchvisionWeights, torchvisionWeightSpecs } from './torchvision-weights.js';
@@ -23,11 +24,6 @@ const refTensor = (key: string) => {
 function fixtureResnet(depth: 18 | 50, outputStride: OutputStride = 32) {
   const { blocks, baseWidth, widthPerGroup } = fixtureConfig[`resnet${depth}`];
   return resnet({ depth, outputStride, blocks, baseWidth, widthPerGroup });
-}
-
-/** max |a - b| / max |b|. */
-function relativeError(a: tf.Tensor, b: tf.Tensor): number {
-  return tf.tidy(() => tf.max(tf.abs(tf.sub(a, b))).dataSync()[0] / tf.max(tf.abs(b)).dataSync()[0]);
 }
 
 describe('resnetStageSchedule', () => {
@@ -59,14 +55,14 @@ describeEachBackend('resnet vs torchvision (reduced widths, 1×67×75 input)', (
         expect(report.ignored).toContain('bn1.num_batches_tracked');
         expect(report.loaded).toContain('layer4.1.bn2.running_var');
         const x = refTensor('input');
-        await expectNoTensorLeak(() => {
+        await expectNoTensorLeak(async () => {
           const [high, low] = model.predict(x) as tf.Tensor[];
           const [refHigh, refLow] = [refTensor(`resnet${depth}.os${os}.high`), refTensor(`resnet${depth}.os${os}.low`)];
           expect(high.shape).toEqual(refHigh.shape);
           expect(low.shape).toEqual(refLow.shape);
           expect(high.shape.slice(1, 3)).toEqual(os === 32 ? [3, 3] : os === 16 ? [5, 5] : [9, 10]);
-          expect(relativeError(high, refHigh)).toBeLessThanOrEqual(1e-3);
-          expect(relativeError(low, refLow)).toBeLessThanOrEqual(1e-3);
+          expect(await relativeError(high, refHigh)).toBeLessThanOrEqual(1e-3);
+          expect(await relativeError(low, refLow)).toBeLessThanOrEqual(1e-3);
           tf.dispose([high, low, refHigh, refLow]);
         });
         x.dispose();
@@ -86,13 +82,15 @@ describeEachBackend('resnet vs torchvision (reduced widths, 1×67×75 input)', (
       const model = fixtureResnet(18);
       await loadTorchvisionWeights(model, fixturePath(file));
       const rounded = model.getLayer('layer3.1.conv2').getWeights()[0];
-      const rel = tf.tidy(() => tf.max(tf.div(tf.abs(tf.sub(rounded, exact)), tf.add(tf.abs(exact), 1e-6))).dataSync()[0]);
+      const relTensor = tf.tidy(() => tf.max(tf.div(tf.abs(tf.sub(rounded, exact)), tf.add(tf.abs(exact), 1e-6))));
+      const rel = await scalarOf(relTensor);
+      relTensor.dispose();
       expect(rel).toBeLessThanOrEqual(ulp);
       expect(rel).toBeGreaterThan(0);
       const x = refTensor('input');
       const [high] = model.predict(x) as tf.Tensor[];
       const refHigh = refTensor('resnet18.os32.high');
-      expect(relativeError(high, refHigh)).toBeLessThan(ulp * 40);
+      expect(await relativeError(high, refHigh)).toBeLessThan(ulp * 40);
       tf.dispose([x, high, refHigh, ...model.predict(tf.zeros([1, 8, 8, 3])) as tf.Tensor[]]);
       model.dispose();
     }
@@ -110,7 +108,7 @@ describeEachBackend('resnet vs torchvision (reduced widths, 1×67×75 input)', (
     const x = refTensor('input');
     const [, out] = outer.predict(x) as tf.Tensor[];
     const ref = refTensor('resnet50.os16.high');
-    expect(relativeError(out, ref)).toBeLessThanOrEqual(1e-3);
+    expect(await relativeError(out, ref)).toBeLessThanOrEqual(1e-3);
     tf.dispose([x, out, ref]);
     outer.dispose();
   });
@@ -123,7 +121,7 @@ describeEachBackend('resnet vs torchvision (reduced widths, 1×67×75 input)', (
     const x = refTensor('input');
     const a = model.predict(x) as tf.Tensor[];
     const b = loaded.predict(x) as tf.Tensor[];
-    for (let i = 0; i < 2; i++) expect(tf.max(tf.abs(tf.sub(a[i], b[i]))).dataSync()[0]).toBe(0);
+    for (let i = 0; i < 2; i++) expect(await maxAbsDiff(a[i], b[i])).toBe(0);
     tf.dispose([x, ...a, ...b]);
     model.dispose();
     loaded.dispose();

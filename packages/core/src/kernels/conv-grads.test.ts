@@ -2,8 +2,9 @@ import { readFileSync } from 'node:fs';
 import * as tf from '@tensorflow/tfjs-core';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { describeEachBackend, expectNoTensorLeak, useBackend } from '../../../../test-utils/backends.js';
+import { relativeError as relError } from '../../../../test-utils/compare.js';
 import { parseSafetensors, safetensorsToFloat32 } from '../io/safetensors.js';
-import { conv2dGradConfig } from './conv2d-grad.js';
+import { conv2dGradConfig, NATIVE_CONV_GRAD_BACKENDS } from './conv2d-grad.js';
 import { registerSegKernels } from './register.js';
 import { wasmConv2dBackpropFilterConfig } from './wasm-kernels.js';
 
@@ -25,15 +26,6 @@ function fixture(name: string): tf.Tensor4D {
   return tf.tensor4d(safetensorsToFloat32(t), t.shape as [number, number, number, number], 'float32');
 }
 
-/** Relative error as used throughout: max|actual - expected| / max|expected|. */
-function relError(actual: tf.Tensor, expected: tf.Tensor): number {
-  expect(actual.shape).toEqual(expected.shape);
-  return tf.tidy(() => {
-    const diff = tf.max(tf.abs(tf.sub(actual, expected))).dataSync()[0];
-    return diff / tf.max(tf.abs(expected)).dataSync()[0];
-  });
-}
-
 const TOLERANCE = 1e-4;
 
 function forward(c: Case, x: tf.Tensor4D, filter: tf.Tensor4D): tf.Tensor4D {
@@ -44,19 +36,18 @@ function forward(c: Case, x: tf.Tensor4D, filter: tf.Tensor4D): tf.Tensor4D {
 
 describeEachBackend('conv gradients match torch', (backend) => {
   for (const c of CASES) {
-    it(`${c.name}: forward, input and filter gradients`, () => {
-      tf.tidy(() => {
+    it(`${c.name}: forward, input and filter gradients`, async () => {
+      const [y, dx, dfilter, ...refs] = tf.tidy(() => {
         const x = fixture(`${c.name}.x`);
         const filter = fixture(`${c.name}.filter`);
         const dy = fixture(`${c.name}.dy`);
-        expect(relError(forward(c, x, filter), fixture(`${c.name}.y`))).toBeLessThan(TOLERANCE);
-        const [dx, dfilter] = tf.grads((a: tf.Tensor, b: tf.Tensor) => forward(c, a as tf.Tensor4D, b as tf.Tensor4D))(
-          [x, filter],
-          dy,
-        );
-        expect(relError(dx, fixture(`${c.name}.dx`))).toBeLessThan(TOLERANCE);
-        expect(relError(dfilter, fixture(`${c.name}.dfilter`))).toBeLessThan(TOLERANCE);
+        const grads = tf.grads((a: tf.Tensor, b: tf.Tensor) => forward(c, a as tf.Tensor4D, b as tf.Tensor4D))([x, filter], dy);
+        return [forward(c, x, filter), ...grads, ...['y', 'dx', 'dfilter'].map((k) => fixture(`${c.name}.${k}`))];
       });
+      expect(await relError(y, refs[0])).toBeLessThan(TOLERANCE);
+      expect(await relError(dx, refs[1])).toBeLessThan(TOLERANCE);
+      expect(await relError(dfilter, refs[2])).toBeLessThan(TOLERANCE);
+      tf.dispose([y, dx, dfilter, ...refs]);
     });
   }
 
@@ -65,8 +56,8 @@ describeEachBackend('conv gradients match torch', (backend) => {
   // dilation attribute; the depthwise ones do, and ours honour it.
   const dilationOne = (k: Case) => k.dilations.every((d) => d === 1);
   for (const c of CASES.filter((k) => dilationOne(k) || (k.op === 'depthwise' && backend === 'wasm'))) {
-    it(`${c.name}: backprop kernels on ${backend}`, () => {
-      tf.tidy(() => {
+    it(`${c.name}: backprop kernels on ${backend}`, async () => {
+      const pairs = tf.tidy(() => {
         const x = fixture(`${c.name}.x`);
         const filter = fixture(`${c.name}.filter`);
         const dy = fixture(`${c.name}.dy`);
@@ -77,47 +68,76 @@ describeEachBackend('conv gradients match torch', (backend) => {
           c.op === 'conv2d'
             ? run(tf.Conv2DBackpropFilter, { x, dy }, { filterShape: filter.shape })
             : run(tf.DepthwiseConv2dNativeBackpropFilter, { x, dy }, { filterShape: filter.shape });
-        expect(relError(dfilter, fixture(`${c.name}.dfilter`))).toBeLessThan(TOLERANCE);
+        const out: [tf.Tensor, tf.Tensor][] = [[dfilter, fixture(`${c.name}.dfilter`)]];
         if (c.op === 'depthwise') {
-          const dx = run(tf.DepthwiseConv2dNativeBackpropInput, { dy, filter }, { inputShape: x.shape });
-          expect(relError(dx, fixture(`${c.name}.dx`))).toBeLessThan(TOLERANCE);
+          out.push([run(tf.DepthwiseConv2dNativeBackpropInput, { dy, filter }, { inputShape: x.shape }), fixture(`${c.name}.dx`)]);
         }
+        return out;
       });
+      for (const [got, want] of pairs) expect(await relError(got, want)).toBeLessThan(TOLERANCE);
+      tf.dispose(pairs.flat());
     });
   }
 
-  it('agrees with central differences of a quadratic loss (dilation 2, odd sizes)', () => {
+  it('agrees with central differences of a quadratic loss (dilation 2, odd sizes)', async () => {
     // For L = ½Σy², y bilinear in (x, w), central differences are exact up to
     // float32 rounding, so a large step keeps that rounding small.
     const x = tf.randomNormal([2, 7, 6, 3], 0, 1, 'float32', 7) as tf.Tensor4D;
     const w = tf.randomNormal([3, 3, 3, 2], 0, 1, 'float32', 8) as tf.Tensor4D;
-    const loss = (a: tf.Tensor4D, b: tf.Tensor4D) =>
-      tf.tidy(() => tf.mul(0.5, tf.sum(tf.square(tf.conv2d(a, b, 1, 'same', 'NHWC', 2)))).dataSync()[0]);
+    const loss = async (a: tf.Tensor4D, b: tf.Tensor4D) => {
+      const l = tf.tidy(() => tf.mul(0.5, tf.sum(tf.square(tf.conv2d(a, b, 1, 'same', 'NHWC', 2)))));
+      const [v] = await l.data();
+      l.dispose();
+      return v;
+    };
     const [dx, dw] = tf.grads((a: tf.Tensor, b: tf.Tensor) =>
       tf.mul(0.5, tf.sum(tf.square(tf.conv2d(a as tf.Tensor4D, b as tf.Tensor4D, 1, 'same', 'NHWC', 2)))),
     )([x, w]);
-    const probe = (t: tf.Tensor4D, grad: tf.Tensor, flat: number, other: tf.Tensor4D, isX: boolean) => {
+    const probe = async (t: tf.Tensor4D, grad: tf.Tensor, flat: number, other: tf.Tensor4D, isX: boolean) => {
       const eps = 0.5;
+      const base = await t.data();
       // Separate copies: the cpu backend keeps the array it is given.
       const shifted = (delta: number) => {
-        const values = t.dataSync().slice();
+        const values = base.slice();
         values[flat] += delta;
         return tf.tensor(values, t.shape) as tf.Tensor4D;
       };
       const plus = shifted(eps);
       const minus = shifted(-eps);
       const numeric = isX
-        ? (loss(plus, other) - loss(minus, other)) / (2 * eps)
-        : (loss(other, plus) - loss(other, minus)) / (2 * eps);
+        ? ((await loss(plus, other)) - (await loss(minus, other))) / (2 * eps)
+        : ((await loss(other, plus)) - (await loss(other, minus))) / (2 * eps);
       plus.dispose();
       minus.dispose();
-      const analytic = grad.dataSync()[flat];
-      const scale = tf.tidy(() => tf.max(tf.abs(grad)).dataSync()[0]);
+      const values = Array.from(await grad.data());
+      const analytic = values[flat];
+      const scale = Math.max(...values.map(Math.abs));
       expect(Math.abs(numeric - analytic) / scale).toBeLessThan(1e-3);
     };
-    for (const flat of [0, 17, 101, 251]) probe(x, dx, flat, w, true);
-    for (const flat of [0, 13, 40, 53]) probe(w, dw, flat, x, false);
+    for (const flat of [0, 17, 101, 251]) await probe(x, dx, flat, w, true);
+    for (const flat of [0, 13, 40, 53]) await probe(w, dw, flat, x, false);
     tf.dispose([x, w, dx, dw]);
+  });
+
+  it(`takes the backend's own backprop kernels at dilation 1 only where they win (${backend})`, async () => {
+    const kernelsOfGrad = async (dilation: number) => {
+      const x = tf.randomNormal([1, 9, 9, 4], 0, 1, 'float32', 1) as tf.Tensor4D;
+      const w = tf.randomNormal([3, 3, 4, 5], 0, 1, 'float32', 2) as tf.Tensor4D;
+      const grad = tf.grads((a: tf.Tensor, b: tf.Tensor) => tf.conv2d(a as tf.Tensor4D, b as tf.Tensor4D, 1, 'same', 'NHWC', dilation));
+      let out: tf.Tensor[] = [];
+      const profile = await tf.profile(() => {
+        out = grad([x, w]);
+        return out;
+      });
+      tf.dispose([x, w, ...out]);
+      return new Set(profile.kernels.map((k) => k.name));
+    };
+    const native = NATIVE_CONV_GRAD_BACKENDS.has(backend);
+    const d1 = await kernelsOfGrad(1);
+    expect(d1.has('Conv2DBackpropInput')).toBe(native);
+    expect(d1.has('Conv2DBackpropFilter')).toBe(native);
+    const d2 = await kernelsOfGrad(2);
+    expect(d2.has('Conv2DBackpropInput') || d2.has('Conv2DBackpropFilter')).toBe(false);
   });
 
   it('keeps the tensor count flat over 10 gradient steps', async () => {
@@ -150,8 +170,8 @@ describe('numeric padding and dimRoundingMode [cpu]', () => {
     [[1, 6, 7, 3], 3, 1, 4, undefined],
   ];
   for (const [shape, k, stride, pad, dimRoundingMode] of grid) {
-    it(`[${shape}] k${k} stride ${stride} pad ${pad} ${dimRoundingMode ?? ''}`, () => {
-      tf.tidy(() => {
+    it(`[${shape}] k${k} stride ${stride} pad ${pad} ${dimRoundingMode ?? ''}`, async () => {
+      const pairs = tf.tidy(() => {
         const x = tf.randomNormal(shape, 0, 1, 'float32', 11) as tf.Tensor4D;
         const w = tf.randomNormal([k, k, shape[3], 5], 0, 1, 'float32', 12) as tf.Tensor4D;
         const y = tf.conv2d(x, w, stride, pad, 'NHWC', 1, dimRoundingMode);
@@ -163,9 +183,13 @@ describe('numeric padding and dimRoundingMode [cpu]', () => {
         const [dx, dw] = tf.grads((a: tf.Tensor, b: tf.Tensor) =>
           tf.conv2d(a as tf.Tensor4D, b as tf.Tensor4D, stride, pad, 'NHWC', 1, dimRoundingMode),
         )([x, w], dy);
-        expect(relError(dx, expectedDx as tf.Tensor)).toBeLessThan(TOLERANCE);
-        expect(relError(dw, expectedDw as tf.Tensor)).toBeLessThan(TOLERANCE);
+        return [
+          [dx, expectedDx as tf.Tensor],
+          [dw, expectedDw as tf.Tensor],
+        ] as const;
       });
+      for (const [got, want] of pairs) expect(await relError(got, want)).toBeLessThan(TOLERANCE);
+      tf.dispose(pairs.flat());
     });
   }
 });

@@ -5,7 +5,7 @@ export { conv2dInputGrad } from './conv2d-input-grad.js';
 export { conv2dFilterGrad } from './conv2d-filter-grad.js';
 export { depthwiseConv2dInputGrad } from './depthwise-input-grad.js';
 export { depthwiseConv2dFilterGrad } from './depthwise-filter-grad.js';
-export { conv2dGradConfig } from './conv2d-grad.js';
+export { conv2dGradConfig, NATIVE_CONV_GRAD_BACKENDS } from './conv2d-grad.js';
 export { depthwiseConv2dGradConfig } from './depthwise-conv2d-grad.js';
 export {
   WASM_BACKEND,

@@ -3,6 +3,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { describe, expect, it } from 'vitest';
 import { describeEachBackend, expectNoTensorLeak, roundTripInMemory } from '../../../../test-utils/backends.js';
+import { maxAbsDiff, relativeError } from '../../../../test-utils/compare.js';
 import { resnet } from '../backbones/resnet.js';
 import '../kernels/register.js';
 import { parseSafetensors, safetensorsToFloat32 } from '../io/safetensors.js';
@@ -49,11 +50,10 @@ describeEachBackend('aspp', () => {
     assignTorchState(model);
     const x = refTensor('aspp.input');
     const ref = refTensor('aspp.output');
-    await expectNoTensorLeak(() => {
+    await expectNoTensorLeak(async () => {
       const y = model.predict(x) as tf.Tensor;
       expect(y.shape).toEqual([1, 9, 11, 16]);
-      const err = tf.tidy(() => tf.max(tf.abs(tf.sub(y, ref))).dataSync()[0] / tf.max(tf.abs(ref)).dataSync()[0]);
-      expect(err).toBeLessThanOrEqual(1e-4);
+      expect(await relativeError(y, ref)).toBeLessThanOrEqual(1e-4);
       y.dispose();
     });
     tf.dispose([x, ref]);
@@ -75,21 +75,20 @@ describeEachBackend('aspp', () => {
     os8.dispose();
   });
 
-  it('broadcasts the image-pooling branch: relu(bn(conv(mean))) at every pixel', () => {
+  it('broadcasts the image-pooling branch: relu(bn(conv(mean))) at every pixel', async () => {
     const model = aspp({ inputChannels: 3, filters: 4 });
     const branch = tfl.model({ inputs: model.inputs, outputs: model.getLayer('convs.4.resize').output as tfl.SymbolicTensor });
     const x = tf.randomNormal([1, 5, 6, 3], 0, 1, 'float32', 7);
-    tf.tidy(() => {
+    const [got, expected] = tf.tidy(() => {
       const [kernel] = model.getLayer('convs.4.1').getWeights();
       const [gamma, beta, mean, variance] = model.getLayer('convs.4.2').getWeights();
       const pooled = tf.matMul(tf.reshape(tf.mean(x, [1, 2]), [1, 3]), tf.reshape(kernel, [3, 4]));
       const expected = tf.relu(tf.add(tf.mul(tf.div(tf.sub(pooled, mean), tf.sqrt(tf.add(variance, 1e-5))), gamma), beta));
-      const got = branch.predict(x) as tf.Tensor;
-      expect(got.shape).toEqual([1, 5, 6, 4]);
-      const diff = tf.max(tf.abs(tf.sub(got, tf.reshape(expected, [1, 1, 1, 4])))).dataSync()[0];
-      expect(diff).toBeLessThan(1e-5);
+      return [branch.predict(x) as tf.Tensor, tf.broadcastTo(tf.reshape(expected, [1, 1, 1, 4]), [1, 5, 6, 4])];
     });
-    x.dispose();
+    expect(got.shape).toEqual([1, 5, 6, 4]);
+    expect(await maxAbsDiff(got, expected)).toBeLessThan(1e-5);
+    tf.dispose([x, got, expected]);
     model.dispose();
   });
 
@@ -99,7 +98,7 @@ describeEachBackend('aspp', () => {
       const loaded = await roundTripInMemory(model);
       const x = tf.randomNormal([2, 7, 5, 6], 0, 1, 'float32', 11);
       const [a, b] = [model.predict(x) as tf.Tensor, loaded.predict(x) as tf.Tensor];
-      expect(tf.max(tf.abs(tf.sub(a, b))).dataSync()[0]).toBe(0);
+      expect(await maxAbsDiff(a, b)).toBe(0);
       expect(model.countParams()).toBe(loaded.countParams());
       tf.dispose([x, a, b]);
       model.dispose();

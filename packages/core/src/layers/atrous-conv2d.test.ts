@@ -2,12 +2,8 @@ import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { describe, expect, it } from 'vitest';
 import { describeEachBackend, expectNoTensorLeak, roundTripInMemory } from '../../../../test-utils/backends.js';
+import { maxAbsDiff } from '../../../../test-utils/compare.js';
 import { AtrousConv2D, atrousConv2d } from './atrous-conv2d.js';
-
-/** Largest absolute difference between two tensors. */
-function maxAbsDiff(a: tf.Tensor, b: tf.Tensor): number {
-  return tf.tidy(() => tf.max(tf.abs(tf.sub(a, b))).dataSync()[0]);
-}
 
 /** A model's artifacts after a round trip through an in-memory save handler. */
 /** atrousConv2d(dilation 2) → BN → ReLU → 1×1 conv, the shape of every DeepLab block. */
@@ -30,17 +26,19 @@ function atrousBlock(): tfl.LayersModel {
 }
 
 describeEachBackend('AtrousConv2D', (backend) => {
-  it('computes what tf.layers.conv2d computes with the same weights', () => {
-    tf.tidy(() => {
+  it('computes what tf.layers.conv2d computes with the same weights', async () => {
+    const [ya, yb] = tf.tidy(() => {
       const x = tf.randomNormal([2, 9, 7, 3], 0, 1, 'float32', 1);
       const a = atrousConv2d({ filters: 5, kernelSize: 3, padding: 'same', dilationRate: 2, activation: 'relu' });
       const b = tfl.layers.conv2d({ filters: 5, kernelSize: 3, padding: 'same', dilationRate: 2, activation: 'relu' });
       const ya = a.apply(x) as tf.Tensor;
       b.apply(x);
       b.setWeights(a.getWeights());
-      expect(ya.shape).toEqual([2, 9, 7, 5]);
-      expect(maxAbsDiff(ya, b.apply(x) as tf.Tensor)).toBeLessThan(1e-5);
+      return [ya, b.apply(x) as tf.Tensor];
     });
+    expect(ya.shape).toEqual([2, 9, 7, 5]);
+    expect(await maxAbsDiff(ya, yb)).toBeLessThan(1e-5);
+    tf.dispose([ya, yb]);
   });
 
   it("has Conv2D's weights, output shape and config", () => {
@@ -74,10 +72,12 @@ describeEachBackend('AtrousConv2D', (backend) => {
 
     const reloaded = await roundTripInMemory(model);
     expect(reloaded.layers[1]).toBeInstanceOf(AtrousConv2D);
-    tf.tidy(() => {
+    const outputs = tf.tidy(() => {
       const probe = tf.randomNormal([2, 11, 9, 3], 0, 1, 'float32', 5);
-      expect(maxAbsDiff(model.predict(probe) as tf.Tensor, reloaded.predict(probe) as tf.Tensor)).toBe(0);
+      return [model.predict(probe) as tf.Tensor, reloaded.predict(probe) as tf.Tensor];
     });
+    expect(await maxAbsDiff(outputs[0], outputs[1])).toBe(0);
+    tf.dispose(outputs);
     tf.dispose([x, y]);
     model.dispose();
     reloaded.dispose();

@@ -2,15 +2,12 @@ import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { describe, expect, it } from 'vitest';
 import { describeEachBackend, roundTripInMemory } from '../../../../test-utils/backends.js';
+import { maxAbsDiff } from '../../../../test-utils/compare.js';
 import { AtrousSeparableConv2D, atrousSeparableConv2d } from './atrous-separable-conv2d.js';
 
-function maxAbsDiff(a: tf.Tensor, b: tf.Tensor): number {
-  return tf.tidy(() => tf.max(tf.abs(tf.sub(a, b))).dataSync()[0]);
-}
-
 describeEachBackend('AtrousSeparableConv2D', () => {
-  it('computes what tf.layers.separableConv2d computes with the same weights', () => {
-    tf.tidy(() => {
+  it('computes what tf.layers.separableConv2d computes with the same weights', async () => {
+    const [y, yTheirs] = tf.tidy(() => {
       const x = tf.randomNormal([2, 11, 9, 5], 0, 1, 'float32', 1);
       const args = { filters: 3, kernelSize: 3, padding: 'same', dilationRate: 3, depthMultiplier: 2 } as const;
       const ours = atrousSeparableConv2d({ ...args, activation: 'relu' });
@@ -20,8 +17,10 @@ describeEachBackend('AtrousSeparableConv2D', () => {
       theirs.setWeights(ours.getWeights());
       expect(y.shape).toEqual([2, 11, 9, 3]);
       expect(y.shape).toEqual(ours.computeOutputShape(x.shape));
-      expect(maxAbsDiff(y, theirs.apply(x) as tf.Tensor)).toBeLessThan(1e-5);
+      return [y, theirs.apply(x) as tf.Tensor];
     });
+    expect(await maxAbsDiff(y, yTheirs)).toBeLessThan(1e-5);
+    tf.dispose([y, yTheirs]);
   });
 
   it("has SeparableConv2D's weights and config", () => {
@@ -64,9 +63,9 @@ describeEachBackend('AtrousSeparableConv2D', () => {
 
     const reloaded = await roundTripInMemory(model);
     expect(reloaded.layers[1]).toBeInstanceOf(AtrousSeparableConv2D);
-    tf.tidy(() => {
-      expect(maxAbsDiff(model.predict(x) as tf.Tensor, reloaded.predict(x) as tf.Tensor)).toBe(0);
-    });
+    const outputs = [model.predict(x) as tf.Tensor, reloaded.predict(x) as tf.Tensor];
+    expect(await maxAbsDiff(outputs[0], outputs[1])).toBe(0);
+    tf.dispose(outputs);
     tf.dispose([x, y]);
     model.dispose();
     reloaded.dispose();

@@ -3,6 +3,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { describe, expect, it } from 'vitest';
 import { describeEachBackend, expectNoTensorLeak, roundTripInMemory } from '../../../../test-utils/backends.js';
+import { maxAbsDiff } from '../../../../test-utils/compare.js';
 import { parseSafetensors, safetensorsToFloat32 } from '../io/safetensors.js';
 import { bilinearInterpolationMatrix } from '../kernels/resize-bilinear-grad.js';
 import { interpolateBilinear, ResizeBilinear, resizeBilinear } from './resize-bilinear.js';
@@ -15,7 +16,6 @@ const refTensor = (key: string) => {
   if (!t) throw new Error(`fixture key ${key} missing`);
   return tf.tensor4d(safetensorsToFloat32(t), t.shape as [number, number, number, number]);
 };
-const maxAbsDiff = (a: tf.Tensor, b: tf.Tensor) => tf.tidy(() => tf.max(tf.abs(tf.sub(a, b))).dataSync()[0]);
 
 const CASES: Array<{ tag: string; size: [number, number] }> = [
   { tag: 'size11x4', size: [11, 4] },
@@ -38,7 +38,7 @@ describe('bilinearInterpolationMatrix', () => {
 describeEachBackend('interpolateBilinear vs torch F.interpolate', () => {
   for (const { tag, size } of CASES) {
     it(`${tag}: forward and input gradient match torch`, async () => {
-      await expectNoTensorLeak(() => {
+      await expectNoTensorLeak(async () => {
         const [x, y, w, g] = [
           refTensor('resize.input'),
           refTensor(`resize.${tag}.output`),
@@ -47,10 +47,10 @@ describeEachBackend('interpolateBilinear vs torch F.interpolate', () => {
         ];
         const out = interpolateBilinear(x, size);
         expect(out.shape).toEqual(y.shape);
-        expect(maxAbsDiff(out, y)).toBeLessThan(1e-5);
+        expect(await maxAbsDiff(out, y)).toBeLessThan(1e-5);
         const grad = tf.grad((v: tf.Tensor) => tf.sum(tf.mul(interpolateBilinear(v as tf.Tensor4D, size), w)))(x);
         expect(grad.shape).toEqual(g.shape);
-        expect(maxAbsDiff(grad, g)).toBeLessThan(1e-5);
+        expect(await maxAbsDiff(grad, g)).toBeLessThan(1e-5);
         tf.dispose([x, y, w, g, out, grad]);
       });
     });
@@ -58,7 +58,7 @@ describeEachBackend('interpolateBilinear vs torch F.interpolate', () => {
 });
 
 describeEachBackend('ResizeBilinear layer', () => {
-  it('resizes to a second input’s size, by scale, and to a fixed size', () => {
+  it('resizes to a second input’s size, by scale, and to a fixed size', async () => {
     const x = refTensor('resize.input');
     const toRef = resizeBilinear();
     const reference = tf.zeros([2, 11, 4, 1]);
@@ -66,9 +66,9 @@ describeEachBackend('ResizeBilinear layer', () => {
     const b = resizeBilinear({ scale: 2 }).apply(x) as tf.Tensor;
     const c = resizeBilinear({ size: [11, 4] }).apply(x) as tf.Tensor;
     expect(a.shape).toEqual([2, 11, 4, 3]);
-    expect(maxAbsDiff(a, refTensor('resize.size11x4.output'))).toBeLessThan(1e-5);
-    expect(maxAbsDiff(b, refTensor('resize.scale2.output'))).toBeLessThan(1e-5);
-    expect(maxAbsDiff(c, a)).toBe(0);
+    expect(await maxAbsDiff(a, refTensor('resize.size11x4.output'))).toBeLessThan(1e-5);
+    expect(await maxAbsDiff(b, refTensor('resize.scale2.output'))).toBeLessThan(1e-5);
+    expect(await maxAbsDiff(c, a)).toBe(0);
     expect(toRef.computeOutputShape([x.shape, reference.shape])).toEqual(a.shape);
     expect(resizeBilinear({ scale: [1.5, 0.5] }).computeOutputShape([null, 5, 7, 3])).toEqual([null, 7, 3, 3]);
     tf.dispose([x, reference, a, b, c]);
@@ -91,7 +91,7 @@ describeEachBackend('ResizeBilinear layer', () => {
     const rs = tf.zeros([2, 6, 9, 1]);
     const [p, q] = [model.predict([xs, rs]) as tf.Tensor, loaded.predict([xs, rs]) as tf.Tensor];
     expect(q.shape).toEqual([2, 6, 9, 3]);
-    expect(maxAbsDiff(p, q)).toBe(0);
+    expect(await maxAbsDiff(p, q)).toBe(0);
     tf.dispose([xs, rs, p, q]);
   });
 

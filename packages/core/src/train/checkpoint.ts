@@ -68,12 +68,13 @@ function weightKey(index: number, originalName: string): string {
  * Serialises the model's weights (trainable and not: BatchNorm statistics
  * count), or `values` given in the model's weight order.
  */
-export function encodeModelWeights(model: LayersModel, values?: readonly tf.Tensor[]): Uint8Array {
+export async function encodeModelWeights(model: LayersModel, values?: readonly tf.Tensor[]): Promise<Uint8Array> {
   const tensors: Record<string, SafetensorsInput> = {};
-  model.weights.forEach((w, i) => {
+  // Read asynchronously: GPU backends (webgpu in Node) cannot read synchronously.
+  for (const [i, w] of model.weights.entries()) {
     const v = values ? values[i] : w.read();
-    tensors[weightKey(i, w.originalName)] = { dtype: 'F32', shape: v.shape, data: v.dataSync() as Float32Array };
-  });
+    tensors[weightKey(i, w.originalName)] = { dtype: 'F32', shape: v.shape, data: (await v.data()) as Float32Array };
+  }
   return encodeSafetensors(tensors, { format: String(CHECKPOINT_FORMAT) });
 }
 
@@ -140,12 +141,12 @@ export async function saveCheckpoint(
   for (const { name, optimizer } of optimizers) {
     const named = await optimizer.getWeights();
     const names: string[] = [];
-    named.forEach((nt, i) => {
+    for (const [i, nt] of named.entries()) {
       names.push(nt.name);
-      tensors[optimizerKey(name, i)] = { dtype: 'F32', shape: nt.tensor.shape, data: Float32Array.from(nt.tensor.dataSync()) };
+      tensors[optimizerKey(name, i)] = { dtype: 'F32', shape: nt.tensor.shape, data: Float32Array.from(await nt.tensor.data()) };
       // getWeights() hands out the optimizer's own variables plus a fresh iteration-count tensor.
       if (!(nt.tensor instanceof tf.Variable)) nt.tensor.dispose();
-    });
+    }
     groups.push({ name, weights: names });
   }
   const full: CheckpointState = {
@@ -154,11 +155,11 @@ export async function saveCheckpoint(
     sections: { trainer: { step: state.step, groups }, ...(state.sections ?? {}) },
   };
   const files: Record<string, Uint8Array | string> = {
-    [CHECKPOINT_FILES.weights]: encodeModelWeights(model),
+    [CHECKPOINT_FILES.weights]: await encodeModelWeights(model),
     [CHECKPOINT_FILES.optimizers]: encodeSafetensors(tensors),
     [CHECKPOINT_FILES.state]: `${JSON.stringify(full, null, 2)}\n`,
   };
-  if (bestWeights) files[CHECKPOINT_FILES.bestWeights] = encodeModelWeights(model, bestWeights);
+  if (bestWeights) files[CHECKPOINT_FILES.bestWeights] = await encodeModelWeights(model, bestWeights);
   await writeDirectoryAtomic(dir, files);
 }
 

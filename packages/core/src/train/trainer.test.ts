@@ -43,7 +43,8 @@ async function* batches(n: number, offset = 0): AsyncGenerator<TrainBatch> {
 }
 
 const ce = (labels: tf.Tensor, logits: tf.Tensor) => sparseSoftmaxCrossEntropy(labels, logits);
-const weightsOf = (m: tfl.LayersModel) => m.getWeights().map((w) => Array.from(w.dataSync()));
+// Asynchronous reads: the webgpu backend cannot read synchronously in Node.
+const weightsOf = (m: tfl.LayersModel) => Promise.all(m.getWeights().map(async (w) => Array.from(await w.data())));
 
 describeEachBackend('Trainer', () => {
   it('lowers the loss of a learnable problem', async () => {
@@ -71,12 +72,12 @@ describeEachBackend('Trainer', () => {
     tf.dispose([b.images, b.labels]);
     expect(loss).toBeCloseTo(2, 6);
     // w1 = w0 - lr * (grad + wd * w0) = 2 - 0.1 * (1 + 0.5 * 2) = 1.8
-    expect(weightsOf(model)[0][0]).toBeCloseTo(1.8, 6);
+    expect((await weightsOf(model))[0][0]).toBeCloseTo(1.8, 6);
   });
 
   it('leaves a frozen group untouched and trains the others', async () => {
     const model = tinyModel(2);
-    const before = weightsOf(model);
+    const before = await weightsOf(model);
     const trainer = new Trainer({
       model,
       loss: ce,
@@ -87,7 +88,7 @@ describeEachBackend('Trainer', () => {
     });
     expect(trainer.groups.map((g) => g.variables.length)).toEqual([2, 2]);
     await trainer.fit({ batches: batches(3), steps: 3 });
-    const after = weightsOf(model);
+    const after = await weightsOf(model);
     expect(after[0]).toEqual(before[0]);
     expect(after[1]).toEqual(before[1]);
     expect(after[2]).not.toEqual(before[2]);
@@ -134,8 +135,8 @@ describeEachBackend('Trainer', () => {
     expect(resumed.step).toBe(3);
     await resumed.fit({ batches: batches(3, (restored!.user as { nextBatch: number }).nextBatch), steps: 6 });
 
-    const a = weightsOf(uninterrupted.model);
-    const b = weightsOf(resumed.model);
+    const a = await weightsOf(uninterrupted.model);
+    const b = await weightsOf(resumed.model);
     for (const [i, w] of a.entries()) {
       for (const [j, v] of w.entries()) expect(b[i][j]).toBeCloseTo(v, 5);
     }
@@ -154,14 +155,14 @@ describeEachBackend('Trainer', () => {
       steps: 20,
       evaluateEvery: 2,
       evaluate: async () => {
-        snapshots.set(trainer.step, weightsOf(model));
+        snapshots.set(trainer.step, await weightsOf(model));
         return { meanIoU: scores[snapshots.size - 1] };
       },
       callbacks: { onEvaluate: (_s, _sc, v) => void verdicts.push(v!) },
     });
     expect(verdicts).toEqual(['improved', 'improved', 'waiting', 'stop']);
     expect(result).toMatchObject({ step: 8, stoppedEarly: true, best: { score: 0.7, step: 4 } });
-    expect(weightsOf(model)).toEqual(snapshots.get(4));
+    expect(await weightsOf(model)).toEqual(snapshots.get(4));
   });
 });
 
@@ -193,13 +194,13 @@ it('refuses a corrupt checkpoint, naming the file, and leaves the model alone', 
   const dir = join(tempDir(), 'bad');
   const trainer = new Trainer({ model: tinyModel(6), loss: ce });
   await trainer.save(dir);
-  const before = weightsOf(trainer.model);
+  const before = await weightsOf(trainer.model);
   writeFileSync(join(dir, 'weights.safetensors'), new Uint8Array(10));
   const other = new Trainer({ model: tinyModel(7), loss: ce });
   await expect(other.restore(dir)).rejects.toThrow(/weights\.safetensors: header is not valid UTF-8 JSON/);
   writeFileSync(join(dir, 'state.json'), '{ nope');
   await expect(other.restore(dir)).rejects.toThrow(/state\.json: not valid JSON/);
-  expect(weightsOf(trainer.model)).toEqual(before);
+  expect(await weightsOf(trainer.model)).toEqual(before);
   const wrongGroups = new Trainer({ model: tinyModel(6), loss: ce, groups: [{ name: 'x', match: 'trunk/' }, { name: 'y' }] });
   await trainer.save(dir);
   await expect(wrongGroups.restore(dir)).rejects.toThrow(/sections\.trainer\.groups has optimizer groups \[all\], the trainer has \[x, y\]/);

@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { LayersModel } from '@tensorflow/tfjs-layers';
 import { layerBackpropSupported, modelGradients } from '../backprop/model-gradients.js';
+import { assertGpuDeviceAlive, untilGpuDeviceLost } from '../gpu/device-lost.js';
 import type { BestModelDecision, BestModelSaver } from './best-model-saver.js';
 import { findCheckpoint, readCheckpoint, saveCheckpoint } from './checkpoint.js';
 import type { EarlyStopping } from './early-stopping.js';
@@ -186,6 +187,8 @@ export class Trainer {
 
   /** Runs one optimizer step on a batch (which the caller still owns) and reports the loss and metrics before the step. */
   async trainStep(batch: TrainBatch): Promise<StepLogs> {
+    // A lost GPU would otherwise leave the run waiting on reads that never settle.
+    assertGpuDeviceAlive();
     const active = this.groups.filter((g) => !g.frozen && g.variables.length > 0);
     const vars = active.flatMap((g) => g.variables);
     const scores: Record<string, tf.Scalar> = {};
@@ -215,7 +218,7 @@ export class Trainer {
       }
       this.step += 1;
       const metrics: Record<string, number> = {};
-      for (const [name, t] of Object.entries(scores)) metrics[name] = (await t.data())[0];
+      for (const [name, t] of Object.entries(scores)) metrics[name] = (await untilGpuDeviceLost(t.data()))[0];
       return { step: this.step, loss, metrics };
     } finally {
       tf.dispose([value, ...Object.values(grads), ...Object.values(scores)]);
@@ -364,7 +367,7 @@ export class Trainer {
   private async checkFiniteStep(value: tf.Scalar, grads: tf.Tensor[]): Promise<number> {
     const probe = finiteProbe(grads);
     try {
-      const [loss, gradsProbe] = await Promise.all([value.data(), probe.data()]);
+      const [loss, gradsProbe] = await untilGpuDeviceLost(Promise.all([value.data(), probe.data()]));
       if (!Number.isFinite(loss[0])) throw new NonFiniteTrainingError(this.step + 1, 'loss', loss[0]);
       if (!Number.isFinite(gradsProbe[0])) throw new NonFiniteTrainingError(this.step + 1, 'gradients', loss[0]);
       return loss[0];

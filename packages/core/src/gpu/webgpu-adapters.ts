@@ -1,0 +1,126 @@
+import { importAtRuntime } from '../runtime-import.js';
+
+/** The package whose Dawn binding gives Node a `navigator.gpu` (pinned in the docs: 0.6.2). */
+export const NODE_WEBGPU_PACKAGE = 'webgpu';
+
+/** The few WebGPU shapes this library touches, so its types do not depend on `@webgpu/types`. */
+export interface GpuAdapterInfoLike {
+  vendor?: string;
+  architecture?: string;
+  device?: string;
+  description?: string;
+  isFallbackAdapter?: boolean;
+}
+/** @internal */
+export interface GpuAdapterLike {
+  info?: GpuAdapterInfoLike;
+}
+/** @internal */
+export interface GpuLike {
+  requestAdapter(options?: Record<string, unknown>): Promise<GpuAdapterLike | null>;
+}
+
+/** One WebGPU adapter found in Node, as {@link listWebGpuAdapters} reports it. */
+export interface WebGpuAdapter {
+  /** Position in the list: the value of `gpuAdapter` / `SEG_GPU_ADAPTER` that picks it. */
+  index: number;
+  /** Human-readable adapter name, e.g. "NVIDIA GeForce RTX 4090 (vulkan)" or "llvmpipe … (opengl, Mesa 22.3.6)". */
+  description: string;
+  /** A CPU rasteriser (llvmpipe, lavapipe, SwiftShader…): correct but slower than the wasm backend. */
+  software: boolean;
+  /** The Dawn instance toggles and `requestAdapter` options that return this adapter again. */
+  dawnOptions: readonly string[];
+  requestOptions: Readonly<Record<string, unknown>>;
+}
+
+// Mesa's llvmpipe/softpipe (also the device name of lavapipe), Google's SwiftShader,
+// Windows' WARP and Dawn's null backend all run shaders on the CPU.
+const SOFTWARE_DEVICE = /llvmpipe|lavapipe|softpipe|swiftshader|basic render|warp|null-backend/i;
+
+/** Whether an adapter is a software rasteriser, from its adapter info. */
+export function isSoftwareAdapter(info: GpuAdapterInfoLike): boolean {
+  if (info.isFallbackAdapter) return true;
+  return SOFTWARE_DEVICE.test([info.vendor, info.architecture, info.device, info.description].filter(Boolean).join(' '));
+}
+
+/** A one-line description of an adapter found through `backend`. */
+export function describeAdapter(info: GpuAdapterInfoLike, backend: string): string {
+  const name = info.device || [info.vendor, info.architecture].filter(Boolean).join(' ') || 'unnamed adapter';
+  return `${name.replace(/-+$/, '')} (${[backend, info.description].filter(Boolean).join(', ')})`;
+}
+
+/**
+ * Where Dawn looks for adapters, in order. Dawn's default backend is the
+ * platform's native API (Vulkan on Linux, Metal, D3D12), which is what real
+ * GPUs use. Its OpenGL ES/GL backend is only reached in WebGPU's
+ * "compatibility" feature level; it is how Mesa's llvmpipe runs WebGPU here
+ * (Mesa's lavapipe Vulkan is refused by Dawn: it lacks
+ * shaderUniform*ArrayDynamicIndexing).
+ */
+const PROBES: readonly { backend: string; dawnOptions: string[]; requestOptions: Record<string, unknown> }[] = [
+  { backend: 'native', dawnOptions: [], requestOptions: { powerPreference: 'high-performance' } },
+  { backend: 'native', dawnOptions: [], requestOptions: { powerPreference: 'low-power' } },
+  { backend: 'opengl', dawnOptions: ['backend=opengl'], requestOptions: { featureLevel: 'compatibility' } },
+];
+
+interface NodeWebGpu {
+  create(options: string[]): GpuLike;
+  globals: Record<string, unknown>;
+}
+
+let nodeWebGpu: Promise<NodeWebGpu> | undefined;
+const instances = new Map<string, GpuLike>();
+
+/** Loads the `webgpu` package (once); rejects with the install command when it is missing. */
+export function loadNodeWebGpu(): Promise<NodeWebGpu> {
+  // Mesa's EGL otherwise looks for an X11/Wayland display, which a server or
+  // container lacks; compute needs none. Set before Dawn first opens EGL.
+  if (process.platform === 'linux' && !process.env.EGL_PLATFORM) process.env.EGL_PLATFORM = 'surfaceless';
+  nodeWebGpu ??= (importAtRuntime(NODE_WEBGPU_PACKAGE) as Promise<NodeWebGpu>).catch((e: Error) => {
+    nodeWebGpu = undefined;
+    throw new Error(`${NODE_WEBGPU_PACKAGE} is not installed (npm install ${NODE_WEBGPU_PACKAGE}@0.6.2): ${e.message.split('\n')[0]}`);
+  });
+  return nodeWebGpu;
+}
+
+/** The Dawn instance for `dawnOptions`, created once: adapters of one instance must not outlive it. */
+export async function dawnInstance(dawnOptions: readonly string[]): Promise<GpuLike> {
+  const key = dawnOptions.join(',');
+  let gpu = instances.get(key);
+  if (!gpu) {
+    gpu = (await loadNodeWebGpu()).create([...dawnOptions]);
+    instances.set(key, gpu);
+  }
+  return gpu;
+}
+
+/**
+ * Every WebGPU adapter Dawn offers this Node process, hardware first. WebGPU
+ * itself has no enumeration call, so each backend is asked with each power
+ * preference and duplicates are dropped.
+ *
+ * @throws If the `webgpu` package is not installed.
+ */
+export async function listWebGpuAdapters(): Promise<WebGpuAdapter[]> {
+  const found: WebGpuAdapter[] = [];
+  const seen = new Set<string>();
+  for (const probe of PROBES) {
+    const gpu = await dawnInstance(probe.dawnOptions);
+    const adapter = await gpu.requestAdapter(probe.requestOptions).catch(() => null);
+    if (!adapter) continue;
+    const info = adapter.info ?? {};
+    const description = describeAdapter(info, probe.backend === 'native' ? '' : probe.backend);
+    const key = `${probe.backend}|${info.vendor}|${info.device}|${info.description}`;
+    if (seen.has(key)) continue;
+    seen.add(key);
+    found.push({
+      index: 0,
+      description,
+      software: isSoftwareAdapter(info),
+      dawnOptions: probe.dawnOptions,
+      requestOptions: probe.requestOptions,
+    });
+  }
+  // Hardware first, so index 0 is the adapter a user most likely means.
+  return [...found.filter((a) => !a.software), ...found.filter((a) => a.software)].map((a, index) => ({ ...a, index }));
+}
