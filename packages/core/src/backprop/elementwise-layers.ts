@@ -29,7 +29,8 @@ export const reluGradient: LayerGradient = {
 export const addGradient: LayerGradient = {
   step(_layer, inputs) {
     return {
-      outputs: [inputs.length === 2 ? tf.add(inputs[0], inputs[1]) : tf.addN(inputs)],
+      // Pairwise, not AddN: WebGPU's AddN binds every input at once, beyond some adapters' limits.
+      outputs: [tf.tidy(() => inputs.reduce((sum, x) => tf.add(sum, x)))],
       saved: [],
       // The same tensor for every input: the caller gives each its own handle.
       backward: ([dy], want) => ({ inputs: want.inputs.map((w) => (w ? dy : null)), weights: noWeights() }),

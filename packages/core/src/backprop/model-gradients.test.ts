@@ -2,6 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { beforeAll, expect, it } from 'vitest';
 import { describeEachBackend, expectNoTensorLeak } from '../../../../test-utils/backends.js';
+import { scalarOf } from '../../../../test-utils/compare.js';
 import { resnet } from '../backbones/resnet.js';
 import '../kernels/register.js';
 import { aspp } from '../layers/aspp.js';
@@ -54,17 +55,23 @@ describeEachBackend('modelGradients', () => {
   });
   const loss = (logits: tf.Tensor) => sparseSoftmaxCrossEntropy(labels, logits);
 
+  /** Copies of the tensors' values, read back without blocking. */
+  const read = (tensors: tf.Tensor[]) => Promise.all(tensors.map(async (t) => (await t.data()).slice()));
+
   /** Runs `fn` from the same weights each time and returns its gradients and the running statistics after it. */
-  const fromSameWeights = (fn: () => { value: tf.Scalar; grads: tf.NamedTensorMap }) => {
+  const fromSameWeights = async (fn: () => { value: tf.Scalar; grads: tf.NamedTensorMap }) => {
     const start = model.getWeights().map((w) => tf.clone(w));
-    const before = start.map((w) => w.dataSync().slice());
+    const before = await read(start);
     const { value, grads } = fn();
-    const after = model.getWeights().map((w) => w.dataSync().slice());
+    // Read before setWeights: getWeights hands out the variables themselves.
+    const after = await read(model.getWeights());
     model.setWeights(start);
     tf.dispose(start);
+    const names = Object.keys(grads);
+    const gradValues = await read(names.map((k) => grads[k]));
     const out = {
-      value: value.dataSync()[0],
-      grads: Object.fromEntries(Object.entries(grads).map(([k, g]) => [k, g.dataSync().slice()])),
+      value: await scalarOf(value),
+      grads: Object.fromEntries(names.map((k, i) => [k, gradValues[i]])),
       before,
       after,
     };
@@ -77,10 +84,10 @@ describeEachBackend('modelGradients', () => {
     expect(layerBackpropSupported(model)).toBe(true);
   });
 
-  it("equals tfjs's tape: loss, every weight's gradient and the running statistics", () => {
+  it("equals tfjs's tape: loss, every weight's gradient and the running statistics", async () => {
     const vars = model.trainableWeights.map((w) => w.read() as tf.Variable);
-    const ours = fromSameWeights(() => modelGradients(model, [images], ([logits]) => loss(logits), vars));
-    const tape = fromSameWeights(() => tf.variableGrads(() => loss(model.apply(images, { training: true }) as tf.Tensor), vars));
+    const ours = await fromSameWeights(() => modelGradients(model, [images], ([logits]) => loss(logits), vars));
+    const tape = await fromSameWeights(() => tf.variableGrads(() => loss(model.apply(images, { training: true }) as tf.Tensor), vars));
     expect(ours.value).toBeCloseTo(tape.value, 5);
     for (const v of vars) expect(close(ours.grads[v.name], tape.grads[v.name], 1e-4), v.name).toBe(true);
     // tfjs-layers runs a nested model once per output it feeds (the trunk's two), so the tape's
@@ -94,10 +101,10 @@ describeEachBackend('modelGradients', () => {
     });
   });
 
-  it('computes only the gradients asked for, frozen layers included', () => {
+  it('computes only the gradients asked for, frozen layers included', async () => {
     const head = ['head', 'classifier'].flatMap((n) => model.getLayer(n).trainableWeights.map((w) => w.read() as tf.Variable));
-    const ours = fromSameWeights(() => modelGradients(model, [images], ([logits]) => loss(logits), head));
-    const tape = fromSameWeights(() => tf.variableGrads(() => loss(model.apply(images, { training: true }) as tf.Tensor), head));
+    const ours = await fromSameWeights(() => modelGradients(model, [images], ([logits]) => loss(logits), head));
+    const tape = await fromSameWeights(() => tf.variableGrads(() => loss(model.apply(images, { training: true }) as tf.Tensor), head));
     expect(Object.keys(ours.grads).sort()).toEqual(head.map((v) => v.name).sort());
     for (const v of head) expect(close(ours.grads[v.name], tape.grads[v.name], 1e-4), v.name).toBe(true);
   });

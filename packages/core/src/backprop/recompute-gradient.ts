@@ -26,7 +26,7 @@ export const recomputeGradient: LayerGradient = {
         const feed = inputs.map((x, i) => xs[i] ?? x);
         const { value, grads } = tf.variableGrads(() => {
           const ys = [layer.call(feed.length === 1 ? feed[0] : feed, { training: true })].flat() as tf.Tensor[];
-          return tf.addN(ys.map((y, i) => (dys[i] ? tf.sum(tf.mul(y, dys[i]!)) : tf.sum(tf.mul(y, 0))))) as tf.Scalar;
+          return ys.map((y, i) => tf.sum(tf.mul(y, dys[i] ?? 0))).reduce((sum, t) => tf.add(sum, t)) as tf.Scalar;
         }, vars);
         value.dispose();
         const weights = new Map<tfl.LayerVariable, tf.Tensor>(weightVars.map((w) => [w, grads[(w.read() as tf.Variable).name]]));

@@ -3,6 +3,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { describe, expect, it } from 'vitest';
 import { describeEachBackend, expectNoTensorLeak, roundTripInMemory } from '../../../../test-utils/backends.js';
+import { relativeError as relError } from '../../../../test-utils/compare.js';
 import { parseSafetensors, safetensorsToFloat32 } from '../io/safetensors.js';
 import { atrousConv2d } from './atrous-conv2d.js';
 import { BatchNormAct, batchNormAct, TORCH_BN_EPSILON, TORCH_BN_MOMENTUM } from './batch-norm-act.js';
@@ -22,20 +23,27 @@ function fixture(name: string): tf.Tensor {
   return tf.tensor(safetensorsToFloat32(t), t.shape, 'float32');
 }
 
-/** max|actual − expected| / max|expected|, as in conv-grads.test.ts. */
-function relError(actual: tf.Tensor, expected: tf.Tensor): number {
-  expect(actual.shape).toEqual(expected.shape);
-  return tf.tidy(() => {
-    const diff = tf.max(tf.abs(tf.sub(actual, expected))).dataSync()[0];
-    return diff / tf.max(tf.abs(expected)).dataSync()[0];
-  });
+/** What was computed, what it should be, and what the comparison is about. */
+type Check = [what: string, actual: tf.Tensor, expected: tf.Tensor];
+
+/**
+ * Expects every `actual` within `tolerance` of its `expected` (relative error,
+ * read back asynchronously), then disposes all of them.
+ */
+async function expectWithin(checks: Check[], tolerance: number): Promise<void> {
+  try {
+    for (const [what, actual, expected] of checks) expect(await relError(actual, expected), what).toBeLessThan(tolerance);
+  } finally {
+    tf.dispose(checks.flatMap(([, actual, expected]) => [actual, expected]));
+  }
 }
 
 // float32 against a float64 reference: measured worst case 5e-7 on cpu and
 // on wasm over BN alone and the conv → BN → ReLU blocks (conv sums of 27
-// products, then BN's mean-subtracting backward pass); 1e-5 leaves 20×
+// products, then BN's mean-subtracting backward pass), 5.6e-7 on webgpu
+// (llvmpipe: same float32 maths, other summation order); 1e-5 leaves 20×
 // headroom and still catches an unbiased running variance (5e-4 to 9e-3 here).
-const TOLERANCE = { cpu: 1e-5, wasm: 1e-5 } as const;
+const TOLERANCE = { cpu: 1e-5, wasm: 1e-5, webgpu: 1e-5 } as const;
 
 const BN_STATE = ['gamma', 'beta', 'moving_mean', 'moving_variance'];
 
@@ -66,9 +74,9 @@ describeEachBackend('BatchNormAct vs torch', (backend) => {
   const tolerance = TOLERANCE[backend];
 
   for (const c of BN_CASES) {
-    it(`${c.name}: training output, gamma/beta gradients and running statistics`, () => {
+    it(`${c.name}: training output, gamma/beta gradients and running statistics`, async () => {
       const layer = batchNormAct({ activation: c.relu ? 'relu' : 'linear' });
-      tf.tidy(() => {
+      const checks = tf.tidy((): Check[] => {
         const [x, dy] = [fixture(`${c.name}.x`), fixture(`${c.name}.dy`)];
         layer.apply(x);
         layer.setWeights(BN_STATE.map((k) => fixture(`${c.name}.${k}`)));
@@ -78,37 +86,46 @@ describeEachBackend('BatchNormAct vs torch', (backend) => {
           y = tf.keep(layer.apply(x, { training: true }) as tf.Tensor);
           return tf.sum(tf.mul(y, dy));
         }, [gamma, beta]);
-        expect(relError(y!, fixture(`${c.name}.y`))).toBeLessThan(tolerance);
-        expect(relError(grads[gamma.name], fixture(`${c.name}.dgamma`))).toBeLessThan(tolerance);
-        expect(relError(grads[beta.name], fixture(`${c.name}.dbeta`))).toBeLessThan(tolerance);
-        const [, , movingMean, movingVariance] = layer.getWeights();
-        expect(relError(movingMean, fixture(`${c.name}.moving_mean_next`))).toBeLessThan(tolerance);
-        expect(relError(movingVariance, fixture(`${c.name}.moving_variance_next`))).toBeLessThan(tolerance);
+        // getWeights hands out the layer's own variables: compare copies.
+        const [, , movingMean, movingVariance] = layer.getWeights().map((w) => tf.clone(w));
+        return [
+          ['y', y!, fixture(`${c.name}.y`)],
+          ['dgamma', grads[gamma.name], fixture(`${c.name}.dgamma`)],
+          ['dbeta', grads[beta.name], fixture(`${c.name}.dbeta`)],
+          ['moving_mean', movingMean, fixture(`${c.name}.moving_mean_next`)],
+          ['moving_variance', movingVariance, fixture(`${c.name}.moving_variance_next`)],
+        ];
       });
+      await expectWithin(checks, tolerance);
       layer.dispose();
     });
 
-    it(`${c.name}: inference uses the running statistics (torch eval mode)`, () => {
+    it(`${c.name}: inference uses the running statistics (torch eval mode)`, async () => {
       const layer = batchNormAct({ activation: c.relu ? 'relu' : 'linear' });
-      tf.tidy(() => {
+      const [checks, movingMean, expectedMean] = tf.tidy((): [Check[], tf.Tensor, tf.Tensor] => {
         const x = fixture(`${c.name}.x`);
         layer.apply(x);
         layer.setWeights(BN_STATE.map((k) => fixture(`${c.name}.${k}`)));
-        expect(relError(layer.apply(x) as tf.Tensor, fixture(`${c.name}.eval_y`))).toBeLessThan(tolerance);
-        expect(relError(layer.apply(x, { training: false }) as tf.Tensor, fixture(`${c.name}.eval_y`))).toBeLessThan(tolerance);
-        // Inference leaves the running statistics alone.
-        expect(relError(layer.getWeights()[2], fixture(`${c.name}.moving_mean`))).toBe(0);
+        const checks: Check[] = [
+          ['default call', layer.apply(x) as tf.Tensor, fixture(`${c.name}.eval_y`)],
+          ['training: false', layer.apply(x, { training: false }) as tf.Tensor, fixture(`${c.name}.eval_y`)],
+        ];
+        return [checks, tf.clone(layer.getWeights()[2]), fixture(`${c.name}.moving_mean`)];
       });
+      await expectWithin(checks, tolerance);
+      // Inference leaves the running statistics alone.
+      expect(await relError(movingMean, expectedMean)).toBe(0);
+      tf.dispose([movingMean, expectedMean]);
       layer.dispose();
     });
   }
 
   for (const c of BLOCK_CASES) {
-    it(`${c.name}: gradients for input, conv kernel, gamma and beta inside a model`, () => {
+    it(`${c.name}: gradients for input, conv kernel, gamma and beta inside a model`, async () => {
       const inputShape = file.tensors.get(`${c.name}.x`)!.shape;
       const bn = batchNormAct({ activation: 'relu' });
       const { model, conv } = blockModel(c, inputShape, bn);
-      tf.tidy(() => {
+      const checks = tf.tidy((): Check[] => {
         conv.setWeights([fixture(`${c.name}.kernel`)]);
         bn.setWeights(BN_STATE.map((k) => fixture(`${c.name}.${k}`)));
         const x = tf.variable(fixture(`${c.name}.x`));
@@ -120,35 +137,43 @@ describeEachBackend('BatchNormAct vs torch', (backend) => {
           y = tf.keep(model.apply(x, { training: true }) as tf.Tensor);
           return tf.sum(tf.mul(y, dy));
         }, [x, kernel, gamma, beta]);
-        expect(relError(y!, fixture(`${c.name}.y`))).toBeLessThan(tolerance);
-        expect(relError(grads[x.name], fixture(`${c.name}.dx`))).toBeLessThan(tolerance);
-        expect(relError(grads[kernel.name], fixture(`${c.name}.dkernel`))).toBeLessThan(tolerance);
-        expect(relError(grads[gamma.name], fixture(`${c.name}.dgamma`))).toBeLessThan(tolerance);
-        expect(relError(grads[beta.name], fixture(`${c.name}.dbeta`))).toBeLessThan(tolerance);
-        // One training call, one update of the running statistics.
-        const [, , movingMean, movingVariance] = bn.getWeights();
-        expect(relError(movingMean, fixture(`${c.name}.moving_mean_next`))).toBeLessThan(tolerance);
-        expect(relError(movingVariance, fixture(`${c.name}.moving_variance_next`))).toBeLessThan(tolerance);
+        // One training call, one update of the running statistics (copies: getWeights hands out the variables).
+        const [, , movingMean, movingVariance] = bn.getWeights().map((w) => tf.clone(w));
+        const checks: Check[] = [
+          ['y', y!, fixture(`${c.name}.y`)],
+          ['dx', grads[x.name], fixture(`${c.name}.dx`)],
+          ['dkernel', grads[kernel.name], fixture(`${c.name}.dkernel`)],
+          ['dgamma', grads[gamma.name], fixture(`${c.name}.dgamma`)],
+          ['dbeta', grads[beta.name], fixture(`${c.name}.dbeta`)],
+          ['moving_mean', movingMean, fixture(`${c.name}.moving_mean_next`)],
+          ['moving_variance', movingVariance, fixture(`${c.name}.moving_variance_next`)],
+        ];
         x.dispose();
+        return checks;
       });
+      await expectWithin(checks, tolerance);
       model.dispose();
     });
 
-    it(`${c.name}: inference equals torch eval mode and tfjs's batchNormalization + relu`, () => {
+    it(`${c.name}: inference equals torch eval mode and tfjs's batchNormalization + relu`, async () => {
       const inputShape = file.tensors.get(`${c.name}.x`)!.shape;
       const ours = blockModel(c, inputShape, batchNormAct({ activation: 'relu' }));
       const stock = tfl.layers.batchNormalization({ epsilon: 1e-5, momentum: 0.9 });
       const theirs = blockModel(c, inputShape, stock);
-      tf.tidy(() => {
+      const [torch, stockRelu] = tf.tidy((): Check[] => {
         const weights = [fixture(`${c.name}.kernel`), ...BN_STATE.map((k) => fixture(`${c.name}.${k}`))];
         ours.model.setWeights(weights);
         theirs.model.setWeights(weights);
         const x = fixture(`${c.name}.x`);
         const y = ours.model.predict(x) as tf.Tensor;
-        expect(relError(y, fixture(`${c.name}.eval_y`))).toBeLessThan(tolerance);
-        // Same kernels on both sides: only float rounding order could differ.
-        expect(relError(y, tf.relu(theirs.model.predict(x) as tf.Tensor))).toBeLessThan(1e-6);
+        return [
+          ['torch eval mode', y, fixture(`${c.name}.eval_y`)],
+          ['batchNormalization + relu', tf.clone(y), tf.relu(theirs.model.predict(x) as tf.Tensor)],
+        ];
       });
+      await expectWithin([torch], tolerance);
+      // Same kernels on both sides: only float rounding order could differ.
+      await expectWithin([stockRelu], 1e-6);
       ours.model.dispose();
       theirs.model.dispose();
     });
@@ -189,12 +214,13 @@ describeEachBackend('BatchNormAct vs torch', (backend) => {
     const loaded = await roundTripInMemory(model);
     expect(loaded.getLayer('bn')).toBeInstanceOf(BatchNormAct);
     expect((loaded.getLayer('bn') as BatchNormAct).activation).toBe('relu');
-    tf.tidy(() => {
+    const [y, torch, original] = tf.tidy(() => {
       const x = fixture(`${c.name}.x`);
-      const y = loaded.predict(x) as tf.Tensor;
-      expect(relError(y, fixture(`${c.name}.eval_y`))).toBeLessThan(tolerance);
-      expect(relError(y, model.predict(x) as tf.Tensor)).toBe(0);
+      return [loaded.predict(x) as tf.Tensor, fixture(`${c.name}.eval_y`), model.predict(x) as tf.Tensor];
     });
+    expect(await relError(y, torch)).toBeLessThan(tolerance);
+    expect(await relError(y, original)).toBe(0);
+    tf.dispose([y, torch, original]);
     model.dispose();
     loaded.dispose();
   });

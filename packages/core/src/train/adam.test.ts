@@ -16,8 +16,8 @@ describeEachBackend('Adam', () => {
       }
       const state = await optimizer.getWeights();
       const out = {
-        values: vars.map((v) => Array.from(v.dataSync())),
-        state: state.map((s) => [s.name.replace(/^.*\//, ''), Array.from(s.tensor.dataSync())]),
+        values: await Promise.all(vars.map(async (v) => Array.from(await v.data()))),
+        state: await Promise.all(state.map(async (s) => [s.name.replace(/^.*\//, ''), Array.from(await s.tensor.data())])),
       };
       tf.dispose(vars);
       tf.dispose(state.map((s) => s.tensor));
@@ -33,7 +33,7 @@ describeEachBackend('Adam', () => {
 
   it('equals tf.train.adam on variables split over several flat chunks (4M elements each)', async () => {
     const shapes = [[3_000_000], [1000, 2000], [10]];
-    const run = (optimizer: tf.Optimizer) => {
+    const run = async (optimizer: tf.Optimizer) => {
       // Seeds from 1: tfjs treats a seed of 0 as none.
       const vars = shapes.map((shape, i) => tf.variable(tf.randomNormal(shape, 0, 1, 'float32', i + 1)));
       for (let k = 1; k <= 2; k++) {
@@ -41,13 +41,13 @@ describeEachBackend('Adam', () => {
         optimizer.applyGradients(Object.fromEntries(vars.map((v, i) => [v.name, g[i]])));
         tf.dispose(g);
       }
-      const out = vars.map((v) => v.dataSync().slice());
+      const out = await Promise.all(vars.map(async (v) => (await v.data()).slice()));
       tf.dispose(vars);
       optimizer.dispose();
       return out;
     };
-    const ours = run(new Adam(0.01));
-    const theirs = run(tf.train.adam(0.01));
+    const ours = await run(new Adam(0.01));
+    const theirs = await run(tf.train.adam(0.01));
     ours.forEach((v, i) => {
       let worst = 0;
       v.forEach((x, j) => (worst = Math.max(worst, Math.abs(x - theirs[i][j]))));
@@ -75,7 +75,7 @@ describeEachBackend('Adam', () => {
       const before = tf.memory().numTensors;
       step(second, 4);
       expect(tf.memory().numTensors).toBe(before);
-      const out = vars.map((v) => Array.from(v.dataSync()));
+      const out = await Promise.all(vars.map(async (v) => Array.from(await v.data())));
       tf.dispose(vars);
       first.dispose();
       second.dispose();

@@ -44,7 +44,17 @@ export class NonFiniteTrainingError extends Error {
  * reads as non-finite, which for gradients means the step is unusable anyway.
  */
 export function finiteProbe(tensors: readonly tf.Tensor[]): tf.Scalar {
-  return tf.tidy(() => (tensors.length ? tf.addN(tensors.map((t) => tf.sum(t))) : tf.scalar(0)) as tf.Scalar);
+  return tf.tidy(() => {
+    let sums = tensors.map((t) => tf.sum(t));
+    // At most three inputs per AddN: WebGPU binds one storage buffer per input, and compatibility-mode
+    // adapters allow four per shader; a larger AddN fails validation and zeroes the whole submission.
+    while (sums.length > 1) {
+      const next: tf.Tensor[] = [];
+      for (let i = 0; i < sums.length; i += 3) next.push(sums.length - i === 1 ? sums[i] : tf.addN(sums.slice(i, i + 3)));
+      sums = next;
+    }
+    return (sums[0] ?? tf.scalar(0)) as tf.Scalar;
+  });
 }
 
 /** Whether every element of `tensors` is finite (downloads one number). */

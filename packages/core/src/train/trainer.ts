@@ -367,10 +367,10 @@ export class Trainer {
   private async checkFiniteStep(value: tf.Scalar, grads: tf.Tensor[]): Promise<number> {
     const probe = finiteProbe(grads);
     try {
-      const [loss, gradsProbe] = await untilGpuDeviceLost(Promise.all([value.data(), probe.data()]));
-      if (!Number.isFinite(loss[0])) throw new NonFiniteTrainingError(this.step + 1, 'loss', loss[0]);
-      if (!Number.isFinite(gradsProbe[0])) throw new NonFiniteTrainingError(this.step + 1, 'gradients', loss[0]);
-      return loss[0];
+      const [[loss], [gradsProbe]] = await untilGpuDeviceLost(Promise.all([value.data(), probe.data()]));
+      if (!Number.isFinite(loss)) throw new NonFiniteTrainingError(this.step + 1, 'loss', loss);
+      if (!Number.isFinite(gradsProbe)) throw new NonFiniteTrainingError(this.step + 1, 'gradients', loss);
+      return loss;
     } finally {
       probe.dispose();
     }
