@@ -7,6 +7,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseTrainMsrcArgs } from './args.js';
 import { DEFAULT_TRAIN_MSRC_OPTIONS, type TrainMsrcOptions } from './options.js';
+import { resolveRunConfig, runConfigJson } from './run-config.js';
 import { trainMsrc } from './train-msrc.js';
 
 describe('train-msrc command line', () => {
@@ -32,11 +33,13 @@ describe('trainMsrc on a synthetic MSRC copy', () => {
   let dir: string;
   let options: TrainMsrcOptions;
   let trainSize: number;
+  let testSize: number;
   const lines: string[] = [];
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'seg-train-msrc-'));
     const data = await generateSyntheticMsrc(join(dir, 'data'), { count: 12, seed: 3, width: 64, height: 43 });
     trainSize = data.splits.train.length;
+    testSize = data.splits.test.length;
     options = {
       ...DEFAULT_TRAIN_MSRC_OPTIONS,
       data: data.root,
@@ -72,6 +75,35 @@ describe('trainMsrc on a synthetic MSRC copy', () => {
     expect(y.shape).toEqual([1, 40, 40, 22]);
     tf.dispose([y]);
     model.dispose();
+  });
+
+  it('writes config.json (the resolved configuration), log.jsonl (every step and validation) and report.html', async () => {
+    const out = options.out;
+    expect(readFileSync(join(out, 'config.json'), 'utf8')).toBe(runConfigJson(await resolveRunConfig(options)));
+    const records = readFileSync(join(out, 'log.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    expect(records.filter((r) => r.type === 'step').map((r) => r.step)).toEqual([1, 2, 3, 4]);
+    expect(records.filter((r) => r.type === 'step').every((r) => Number.isFinite(r.loss))).toBe(true);
+    expect(records.filter((r) => r.type === 'validation').map((r) => r.step)).toEqual([2, 4]);
+    expect(records.at(-1)).toMatchObject({ type: 'end', step: 4, reason: 'finished' });
+    const metrics = JSON.parse(readFileSync(join(out, 'metrics.json'), 'utf8'));
+    expect(records.find((r) => r.type === 'test')).toMatchObject({ pixelAccuracy: metrics.test.pixelAccuracy, meanIoU: metrics.test.meanIoU });
+
+    const html = readFileSync(join(out, 'report.html'), 'utf8');
+    const refs = [...html.matchAll(/(?:src|href)="([^"]+)"/g)].map((m) => m[1]);
+    // Plots, the test triptychs (input, truth, prediction per image) and nothing from a network.
+    expect(refs.filter((r) => r.endsWith('.svg')).sort()).toEqual(['report/confusion.svg', 'report/loss.svg', 'report/scores.svg']);
+    const triptychs = refs.filter((r) => /^report\/test-.*-(img|gt|pred)\.png$/.test(r));
+    expect(triptychs).toHaveLength(3 * Math.min(5, testSize));
+    for (const ref of refs) {
+      expect(ref).not.toMatch(/^[a-z]+:|^\/\//);
+      expect(existsSync(join(out, ref)), ref).toBe(true);
+    }
+    for (const svg of refs.filter((r) => r.endsWith('.svg'))) expect(readFileSync(join(out, svg), 'utf8')).toMatch(/^<svg[^>]*xmlns="http:\/\/www\.w3\.org\/2000\/svg"/);
+    // The page states the test scores metrics.json holds, void excluded, as percentages.
+    expect(html).toContain(`${(100 * metrics.test.voidExcluded.pixelAccuracy).toFixed(1)}%`);
+    expect(html).toContain(`${(100 * metrics.test.voidExcluded.meanIoU).toFixed(1)}%`);
+    expect(html).toMatch(/finished at iteration 4/);
+    expect(lines.some((l) => l.startsWith('report: ') && l.includes('report.html'))).toBe(true);
   });
 
   it('resumes from its checkpoint with --loadCheckpoint', async () => {
