@@ -97,7 +97,7 @@ export function validateOptions(o: TrainMsrcOptions): void {
   positiveInteger('cropSize', o.cropSize);
   if (o.saveFreq !== null) positiveInteger('saveFreq', o.saveFreq);
   if (o.patience !== null) positiveInteger('patience', o.patience);
-  if (o.asppRates !== null) o.asppRates.forEach((r) => positiveInteger('asppRates', r));
+  for (const r of o.asppRates ?? []) positiveInteger('asppRates', r);
   for (const [flag, rate] of [['asppBranchDropout', o.asppBranchDropout], ['asppDropout', o.asppDropout], ...o.decoderDropout.map((r) => ['decoderDropout', r] as const)] as const) {
     if (!(rate >= 0 && rate < 1)) throw new Error(`--${flag} must be a rate in [0, 1), got ${rate}`);
   }

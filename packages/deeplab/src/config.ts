@@ -147,7 +147,7 @@ export function resolveConfig(config: DeepLabV3PlusConfig): ResolvedDeepLabV3Plu
       `deeplabV3Plus: config.decoderDropout is ${JSON.stringify(decoderDropout)}; expected three rates in [0, 1) (low-level projection, fuse 1, fuse 2), e.g. [0.5, 0.5, 0.15]`,
     );
   }
-  decoderDropout.forEach((r, i) => dropoutRate(`decoderDropout[${i}]`, r));
+  for (const [i, r] of decoderDropout.entries()) dropoutRate(`decoderDropout[${i}]`, r);
   const backboneOptions = config.backboneOptions ?? {};
   if (backboneOptions === null || typeof backboneOptions !== 'object') {
     throw new Error('deeplabV3Plus: config.backboneOptions must be an object of backbone factory options');

@@ -177,7 +177,7 @@ describeEachBackend('aspp dropout and bias options', () => {
     const [a, b] = [model.predict(x) as tf.Tensor, loaded.predict(x) as tf.Tensor];
     expect(tf.max(tf.abs(tf.sub(a, b))).dataSync()[0]).toBe(0);
     tf.dispose([x, a, b]);
-    [model, plain, loaded].forEach((m) => m.dispose());
+    for (const m of [model, plain, loaded]) m.dispose();
   });
 
   it('asppRatesFor scales the paper rates with the output stride', () => {
