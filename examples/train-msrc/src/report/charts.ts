@@ -17,11 +17,12 @@ export async function renderSvg(spec: Spec): Promise<string> {
   }
 }
 
-/** One point of a curve. */
+/** One point of a curve; `dense` series (one point per step) are drawn as a faint line without markers. */
 export interface CurvePoint {
   step: number;
   value: number;
   series: string;
+  dense?: boolean;
 }
 
 /** Keeps at most `max` evenly spaced points (the last always), so a 17,250-step curve stays a small SVG. */
@@ -34,21 +35,26 @@ export function thin<T>(points: readonly T[], max: number): T[] {
   return out;
 }
 
-/** Lines over iterations, one colour per series, points on the sparse ones. */
+/** Lines over iterations, one colour per series; sparse series (validations) get a marker per point. */
 export function curveSpec(title: string, yTitle: string, points: readonly CurvePoint[]): Spec {
+  const values = points.filter((p) => Number.isFinite(p.value)).map((p) => ({ ...p, dense: p.dense === true }));
+  const encoding = {
+    x: { field: 'step', type: 'quantitative', title: 'iteration' },
+    y: { field: 'value', type: 'quantitative', title: yTitle, scale: { zero: false } },
+    color: { field: 'series', type: 'nominal', title: null, legend: { orient: 'bottom', direction: 'vertical', labelLimit: 400 } },
+  };
   return {
     $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
     title,
-    width: 520,
+    width: 560,
     height: 240,
     background: 'white',
-    data: { values: points.filter((p) => Number.isFinite(p.value)) },
-    mark: { type: 'line', point: { size: 18 }, strokeWidth: 1.5 },
-    encoding: {
-      x: { field: 'step', type: 'quantitative', title: 'iteration' },
-      y: { field: 'value', type: 'quantitative', title: yTitle, scale: { zero: false } },
-      color: { field: 'series', type: 'nominal', title: null, legend: { orient: 'bottom' } },
-    },
+    data: { values },
+    encoding,
+    layer: [
+      { transform: [{ filter: 'datum.dense' }], mark: { type: 'line', strokeWidth: 1, opacity: 0.45 } },
+      { transform: [{ filter: '!datum.dense' }], mark: { type: 'line', point: { size: 22 }, strokeWidth: 2 } },
+    ],
   };
 }
 

@@ -80,7 +80,7 @@ export class RunReport {
     const charts: { title: string; file: string; spec: Record<string, unknown> }[] = [];
     const v = this.validations;
     const lossPoints: CurvePoint[] = [
-      ...thin(this.steps, MAX_CURVE_POINTS).map((s) => ({ step: s.step, value: s.loss, series: 'training loss (per step)' })),
+      ...thin(this.steps, MAX_CURVE_POINTS).map((s) => ({ step: s.step, value: s.loss, series: 'training loss (per step)', dense: true })),
       ...v.map((x) => ({ step: x.step, value: x.trainLoss, series: 'training loss (mean since last validation)' })),
       ...v.map((x) => ({ step: x.step, value: x.loss, series: 'validation loss' })),
     ];
