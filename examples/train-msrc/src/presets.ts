@@ -42,6 +42,29 @@ export const REFERENCE_CLASS_WEIGHTS: readonly number[] = Object.freeze([
 /** The reference run's train-split size × its dataset's 1000 samples per image / its batch of 16: one DataLoader epoch. */
 const REFERENCE_ITERATIONS = (276 * 1000) / 16;
 
+const REFERENCE: Readonly<PresetValues> = Object.freeze({
+  batchSize: 16,
+  cropSize: 192,
+  learningRateTrunk: 1e-6,
+  learningRateAspp: 1e-5,
+  learningRateDecoder: 1e-4,
+  weightDecay: 5e-4,
+  classWeights: 'reference',
+  iterations: REFERENCE_ITERATIONS,
+  patience: null,
+  valImages: 10,
+  logFreq: 50,
+  backbone: 'resnet101',
+  outputStride: 8,
+  asppRates: [4, 8, 14],
+  asppBias: true,
+  asppBranchDropout: 0.5,
+  asppDropout: 0.5,
+  spatialDropout: true,
+  decoderDropout: [0.5, 0.5, 0.15],
+  augmentation: 'reference',
+});
+
 /**
  * `reference`: every value of the original PyTorch run (its `config.py`,
  * `train.py` defaults, `models/ASPP.py`, `models/Decoder.py`,
@@ -56,42 +79,10 @@ const REFERENCE_ITERATIONS = (276 * 1000) / 16;
  * (per-module Adam, batch, crop, length) stay the reference run's.
  */
 export const PRESETS: Readonly<Record<PresetName, Readonly<PresetValues>>> = Object.freeze({
-  reference: {
-    batchSize: 16,
-    cropSize: 192,
-    learningRateTrunk: 1e-6,
-    learningRateAspp: 1e-5,
-    learningRateDecoder: 1e-4,
-    weightDecay: 5e-4,
-    classWeights: 'reference',
-    iterations: REFERENCE_ITERATIONS,
-    patience: null,
-    valImages: 10,
-    logFreq: 50,
-    backbone: 'resnet101',
-    outputStride: 8,
-    asppRates: [4, 8, 14],
-    asppBias: true,
-    asppBranchDropout: 0.5,
-    asppDropout: 0.5,
-    spatialDropout: true,
-    decoderDropout: [0.5, 0.5, 0.15],
-    augmentation: 'reference',
-  },
-  paper: {
-    batchSize: 16,
-    cropSize: 192,
-    learningRateTrunk: 1e-6,
-    learningRateAspp: 1e-5,
-    learningRateDecoder: 1e-4,
-    weightDecay: 5e-4,
+  reference: REFERENCE,
+  paper: Object.freeze({
+    ...REFERENCE,
     classWeights: 'none',
-    iterations: REFERENCE_ITERATIONS,
-    patience: null,
-    valImages: 10,
-    logFreq: 50,
-    backbone: 'resnet101',
-    outputStride: 8,
     // null: the paper's rates for the output stride, from @seg/core.
     asppRates: null,
     asppBias: false,
@@ -100,7 +91,7 @@ export const PRESETS: Readonly<Record<PresetName, Readonly<PresetValues>>> = Obj
     spatialDropout: false,
     decoderDropout: [0, 0, 0],
     augmentation: 'paper',
-  },
+  }),
 });
 
 /** The preset's values with every explicitly given option on top. */
