@@ -42,7 +42,7 @@ export const REFERENCE_CLASS_WEIGHTS: readonly number[] = Object.freeze([
 /** The reference run's train-split size × its dataset's 1000 samples per image / its batch of 16: one DataLoader epoch. */
 const REFERENCE_ITERATIONS = (276 * 1000) / 16;
 
-const REFERENCE: Readonly<PresetValues> = Object.freeze({
+const REFERENCE: Readonly<PresetValues> = Object.freeze<PresetValues>({
   batchSize: 16,
   cropSize: 192,
   learningRateTrunk: 1e-6,
@@ -80,7 +80,7 @@ const REFERENCE: Readonly<PresetValues> = Object.freeze({
  */
 export const PRESETS: Readonly<Record<PresetName, Readonly<PresetValues>>> = Object.freeze({
   reference: REFERENCE,
-  paper: Object.freeze({
+  paper: Object.freeze<PresetValues>({
     ...REFERENCE,
     classWeights: 'none',
     // null: the paper's rates for the output stride, from @seg/core.
