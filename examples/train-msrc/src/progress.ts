@@ -16,6 +16,8 @@ export interface ProgressArgs {
   sink?: ProgressSink;
   /** Without a TTY: at most one plain line per this many milliseconds. Default 30 s. */
   plainEveryMs?: number;
+  /** Without a TTY, where log lines go (they stay on stdout, apart from the progress lines). Default `console.log`. */
+  log?: (line: string) => void;
   /** Clock in milliseconds (tests set it). Default `Date.now`. */
   now?: () => number;
 }
@@ -71,7 +73,7 @@ export function createProgress(args: ProgressArgs): Progress {
         const { rate, eta } = stats(step);
         sink.write(`progress: iteration ${step}/${args.total}, ${rate.toFixed(2)} it/s, loss ${smoothed.toFixed(4)} (smoothed), ETA ${formatDuration(eta)}\n`);
       },
-      log: (line) => sink.write(`${line}\n`),
+      log: args.log ?? console.log,
       stop() {},
     };
   }

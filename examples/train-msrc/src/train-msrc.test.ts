@@ -1,6 +1,8 @@
+import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { loadModel } from '@seg/deeplab';
 import { generateSyntheticMsrc } from '@seg/msrc';
 import * as tf from '@tensorflow/tfjs-core';
@@ -116,6 +118,33 @@ describe('trainMsrc on a synthetic MSRC copy', () => {
     );
     expect(result.steps).toBe(6);
     expect(existsSync(join(options.out, 'images', '6_pred.png'))).toBe(true);
+  });
+
+  it('Ctrl-C writes the report and ends log.jsonl, then exits 130', async () => {
+    const out = join(dir, 'interrupted');
+    const child = spawn(
+      process.execPath,
+      ['--import', 'tsx', fileURLToPath(new URL('./cli.ts', import.meta.url)), '--data', options.data, '--out', out, '--backend', 'wasm',
+        '--backbone', 'resnet18', '--outputStride', '16', '--trainTrunk', '--iterations', '1000', '--batchSize', '2', '--cropSize', '48',
+        '--logFreq', '2', '--valImages', '2'],
+      { env: { ...process.env, TSX_TSCONFIG_PATH: fileURLToPath(new URL('../../../tsconfig.tests.json', import.meta.url)) }, stdio: ['ignore', 'pipe', 'pipe'] },
+    );
+    let stdout = '';
+    child.stdout.on('data', (d) => {
+      stdout += d;
+    });
+    const exited = new Promise<number | null>((done) => child.on('exit', (code) => done(code)));
+    // The first validation writes the report; interrupt after it, mid-run.
+    const deadline = Date.now() + 60_000;
+    while (!stdout.includes('Iteration: 2,') && Date.now() < deadline) await new Promise((r) => setTimeout(r, 200));
+    expect(stdout).toContain('Iteration: 2,');
+    child.kill('SIGINT');
+    expect(await exited).toBe(130);
+    expect(stdout).toMatch(/interrupted at iteration \d+; writing .*report\.html/);
+    expect(readFileSync(join(out, 'report.html'), 'utf8')).toMatch(/interrupted at iteration \d+/);
+    const records = readFileSync(join(out, 'log.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    expect(records.at(-1)).toMatchObject({ type: 'end', reason: 'interrupted' });
+    expect(records.filter((r) => r.type === 'validation').length).toBeGreaterThanOrEqual(1);
   });
 
   it('says what to do when resuming without a checkpoint or asking for several GPUs', async () => {

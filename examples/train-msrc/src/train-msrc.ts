@@ -215,7 +215,7 @@ export async function trainMsrc(
   };
 
   const saveEvery = options.saveFreq ?? options.logFreq;
-  const progress = showProgress ? createProgress({ total: options.iterations, start: trainer.step }) : null;
+  const progress = showProgress ? createProgress({ total: options.iterations, start: trainer.step, log }) : null;
   const say = (line: string) => (progress ? progress.log(line) : log(line));
   void runLog.write({ type: 'start', time: new Date().toISOString(), step: trainer.step, backend: backend.name });
   // Ctrl-C: the page shows everything up to here; the checkpoint of the last save interval stays as it was.
