@@ -97,6 +97,10 @@ export function createProgress(args: ProgressArgs): Progress {
       bar.update(step, { rate: rate.toFixed(2), loss: smoothed.toFixed(4), etaText: formatDuration(eta) });
     },
     log: (line) => multi.log(`${line}\n`),
-    stop: () => multi.stop(),
+    stop() {
+      // Lines logged since the last redraw are only written by a redraw; stop() alone would drop them.
+      multi.update();
+      multi.stop();
+    },
   };
 }
