@@ -90,6 +90,7 @@ function conv1x1(x: Sym, filters: number, name: string, useBias = false): Sym {
  * still saves and loads with stock tfjs-layers.
  */
 export function spatialDropout2d(rate: number, name: string): tfl.layers.Layer {
+  // tfjs types noiseShape as number[], but like Keras it reads a null entry as "the input's size there".
   return tfl.layers.dropout({ rate, noiseShape: [null, 1, 1, null] as unknown as number[], name });
 }
 
