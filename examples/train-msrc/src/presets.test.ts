@@ -8,7 +8,7 @@ import { DEFAULT_DECODER_CHANNELS, DEFAULT_LOW_LEVEL_CHANNELS } from '@seg/deepl
 import { MSRC_VOID } from '@seg/msrc';
 import { afterAll, describe, expect, it } from 'vitest';
 import { parseTrainMsrcArgs } from './args.js';
-import { REFERENCE_AUGMENTATION, referenceAugmentation } from './augment.js';
+import { paperAugmentation, REFERENCE_AUGMENTATION, referenceAugmentation } from './augment.js';
 import { refuseRandomFrozenTrunk } from './options.js';
 import { resolveRunConfig } from './run-config.js';
 
@@ -53,6 +53,21 @@ describe('--preset reference', () => {
 });
 
 describe('--preset paper and overrides', () => {
+  it('the paper augmentation scales by 0.5–2 and pads a smaller result with void to the crop', () => {
+    const [w, h] = [100, 60];
+    const image = { data: new Uint8Array(w * h * 3).fill(90), width: w, height: h };
+    const labels = new Uint8Array(w * h).fill(3);
+    let padded = 0;
+    for (let seed = 0; seed < 16; seed++) {
+      const out = paperAugmentation(96)({ image, labels }, SeededRng.derive(2, seed));
+      expect([out.image.width, out.image.height]).toEqual([96, 96]);
+      // A 60 px side stays under 96 unless the scale exceeds 1.6: those crops are padded with void.
+      if (out.labels.includes(MSRC_VOID)) padded++;
+      expect(out.labels.every((l) => l === 3 || l === MSRC_VOID)).toBe(true);
+    }
+    expect(padded).toBeGreaterThan(0);
+  });
+
   it('paper: the paper’s ASPP rates for the output stride, no branch or decoder dropout, no class weights', async () => {
     const os8 = await resolveRunConfig(parseTrainMsrcArgs(['--data', '/d', '--preset', 'paper']));
     expect(os8).toMatchObject({ asppRates: [12, 24, 36], asppBranchDropout: 0, decoderDropout: [0, 0, 0], classWeights: null, asppBias: false });
