@@ -1,5 +1,6 @@
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { DEFAULT_TRAIN_MSRC_OPTIONS as D, type TrainMsrcOptions } from './options.js';
+import { PRESET_NAMES, withPreset } from './presets.js';
 
 const int = (v: string) => {
   const n = Number(v);
@@ -12,6 +13,19 @@ const float = (v: string) => {
   return n;
 };
 
+const rate = (v: string) => {
+  const n = float(v);
+  if (!(n >= 0 && n < 1)) throw new InvalidArgumentError(`expected a rate in [0, 1), got "${v}"`);
+  return n;
+};
+const triple = (parse: (v: string) => number, example: string) => (v: string) => {
+  const parts = v.split(',');
+  if (parts.length !== 3) throw new InvalidArgumentError(`expected three comma-separated values such as ${example}, got "${v}"`);
+  return parts.map(parse) as [number, number, number];
+};
+// commander turns a parser's null into '': "none" stays a string until parseTrainMsrcArgs maps it.
+const patience = (v: string) => (v === 'none' ? v : int(v));
+
 /** The command line: the reference run's flags first, under their original names. */
 export function trainMsrcProgram(): Command {
   return new Command('train-msrc')
@@ -20,21 +34,35 @@ export function trainMsrcProgram(): Command {
     .option('--loadCheckpoint', 'resume from <out>/checkpoint', D.loadCheckpoint)
     .option('--multiGPU', 'data-parallel over every visible GPU (not available yet)', D.multiGPU)
     .option('--saveFreq <n>', 'save the model on improvement, checked every n iterations (default: logFreq)', int)
-    .option('--valImages <n>', 'random validation images scored at each log', int, D.valImages)
-    .option('--logFreq <n>', 'log and validate every n iterations', int, D.logFreq)
-    .option('--weightDecay <w>', 'L2 weight decay of the ASPP and decoder optimizers', float, D.weightDecay)
+    .option('--valImages <n>', 'random validation images scored at each log (preset: 10)', int)
+    .option('--logFreq <n>', 'log and validate every n iterations (preset: 50)', int)
+    .option('--weightDecay <w>', 'L2 weight decay of the ASPP and decoder optimizers (reference: 5e-4)', float)
     .option('--trainTrunk', 'also train the ResNet trunk (frozen otherwise)', D.trainTrunk)
     .option('--splitDir <dir>', 'folder with Train.txt, Validation.txt, Test.txt')
     .option('--trunkWeights <file>', 'ImageNet ResNet weights (.safetensors, torchvision/timm layout)')
-    .addOption(new Option('--backbone <name>', 'trunk').choices(['resnet18', 'resnet34', 'resnet50', 'resnet101']).default(D.backbone))
-    .addOption(new Option('--outputStride <n>', 'output stride').choices(['8', '16']).default(String(D.outputStride)))
-    .option('--iterations <n>', 'optimizer steps', int, D.iterations)
-    .option('--batchSize <n>', 'images per step', int, D.batchSize)
-    .option('--cropSize <n>', 'side of the square training crops', int, D.cropSize)
-    .option('--learningRateTrunk <lr>', 'Adam learning rate of the trunk', float, D.learningRateTrunk)
-    .option('--learningRateAspp <lr>', 'Adam learning rate of the ASPP', float, D.learningRateAspp)
-    .option('--learningRateDecoder <lr>', 'Adam learning rate of the decoder', float, D.learningRateDecoder)
-    .option('--patience <n>', 'early stopping: validations without improvement', int, D.patience)
+    .addOption(
+      new Option('--preset <name>', 'where every value not given comes from: the original run, or the DeepLabV3+ paper').choices(PRESET_NAMES).default(D.preset),
+    )
+    .option('--print-config', 'print the fully resolved configuration as JSON and exit')
+    .addOption(new Option('--backbone <name>', 'trunk (preset: resnet101)').choices(['resnet18', 'resnet34', 'resnet50', 'resnet101']))
+    .addOption(new Option('--outputStride <n>', 'output stride (preset: 8)').choices(['8', '16']))
+    .option('--iterations <n>', 'optimizer steps (reference: 17250, one pass of the original data loader)', int)
+    .option('--batchSize <n>', 'images per step (reference: 16)', int)
+    .option('--cropSize <n>', 'side of the square training crops (reference: 192)', int)
+    .option('--learningRateTrunk <lr>', 'Adam learning rate of the trunk (reference: 1e-6)', float)
+    .option('--learningRateAspp <lr>', 'Adam learning rate of the ASPP (reference: 1e-5)', float)
+    .option('--learningRateDecoder <lr>', 'Adam learning rate of the decoder (reference: 1e-4)', float)
+    .option('--classWeights <w>', 'cross-entropy class weights: reference, none, or a JSON file with one weight per class')
+    .option('--asppRates <a,b,c>', 'atrous rates of the ASPP (reference: 4,8,14; paper: 6,12,18 at OS 16, 12,24,36 at OS 8)', triple(int, '4,8,14'))
+    .option('--asppBias', 'bias on the ASPP convolutions (reference)')
+    .option('--no-asppBias', 'no bias on the ASPP convolutions (paper)')
+    .option('--asppBranchDropout <r>', 'spatial dropout after each ASPP branch (reference: 0.5, paper: 0)', rate)
+    .option('--asppDropout <r>', 'dropout after the ASPP projection (0.5)', rate)
+    .option('--spatialDropout', 'the ASPP projection dropout drops whole channels, as Dropout2d (reference)')
+    .option('--no-spatialDropout', 'the ASPP projection dropout drops single activations (paper)')
+    .option('--decoderDropout <a,b,c>', 'spatial dropout after the decoder projection and fusions (reference: 0.5,0.5,0.15)', triple(rate, '0.5,0.5,0.15'))
+    .addOption(new Option('--augmentation <name>', 'training augmentation (preset: its own)').choices(['reference', 'paper']))
+    .option('--patience <n>', 'early stopping after n validations without improvement, or "none" (preset: none)', patience)
     .option('--out <dir>', 'output folder (locked while a run uses it)', D.out)
     .option('--overwrite', "start afresh in an --out holding an earlier run's checkpoint, deleting its outputs", D.overwrite)
     .option(
@@ -54,12 +82,17 @@ export function parseTrainMsrcArgs(argv: readonly string[]): TrainMsrcOptions {
     .exitOverride()
     .configureOutput({ writeErr: () => {} });
   program.parse(argv as string[], { from: 'user' });
-  const o = program.opts();
+  const { printConfig, preset, ...o } = program.opts();
+  const given = {
+    ...o,
+    outputStride: o.outputStride === undefined ? undefined : (Number(o.outputStride) as 8 | 16),
+    patience: o.patience === 'none' ? null : o.patience,
+  };
   return {
     ...D,
-    ...o,
+    ...withPreset(preset, given),
     data: o.data,
     saveFreq: o.saveFreq ?? null,
-    outputStride: Number(o.outputStride) as 8 | 16,
+    printConfig: printConfig === true,
   } as TrainMsrcOptions;
 }

@@ -1,6 +1,8 @@
 #!/usr/bin/env node
 import { resolve } from 'node:path';
 import { parseTrainMsrcArgs } from './args.js';
+import { validateOptions } from './options.js';
+import { resolveRunConfig, runConfigJson } from './run-config.js';
 import { trainMsrc } from './train-msrc.js';
 
 // `pnpm … train -- --flags` hands the `--` through; it is no positional argument here.
@@ -21,7 +23,13 @@ for (const key of ['data', 'splitDir', 'trunkWeights', 'out'] as const) {
   const value = options[key];
   if (value !== undefined) options[key] = resolve(base, value);
 }
-trainMsrc(options).catch((e: Error) => {
+if (options.classWeights !== 'reference' && options.classWeights !== 'none') options.classWeights = resolve(base, options.classWeights);
+async function printConfig(o: typeof options): Promise<void> {
+  validateOptions(o);
+  process.stdout.write(runConfigJson(await resolveRunConfig(o)));
+}
+
+(options.printConfig ? printConfig(options) : trainMsrc(options)).catch((e: Error) => {
   process.stderr.write(`train-msrc: ${e.message}\n`);
   process.exit(1);
 });

@@ -1,4 +1,5 @@
 import type { DeepLabBackbone, OutputStride } from '@seg/deeplab';
+import { PRESETS, type PresetName } from './presets.js';
 
 /**
  * Everything a training run is configured by. The first seven fields are the
@@ -37,8 +38,8 @@ export interface TrainMsrcOptions {
   learningRateTrunk: number;
   learningRateAspp: number;
   learningRateDecoder: number;
-  /** Early stopping: validations without improvement before training stops. */
-  patience: number;
+  /** Early stopping: validations without improvement before training stops; `null`: none (the reference run had none). */
+  patience: number | null;
   /** Output folder: checkpoint, best model, validation images, metrics. */
   out: string;
   seed: number;
@@ -59,28 +60,39 @@ export interface TrainMsrcOptions {
   backboneOptions?: Record<string, unknown>;
   /** Channels of the ASPP and decoder (256 in the paper). */
   decoderChannels?: number;
+
+  /** The preset the values not given explicitly come from (see `presets.ts`). */
+  preset: PresetName;
+  /** Cross-entropy class weights: the reference run's, none, or a JSON file with one weight per class. */
+  classWeights: 'reference' | 'none' | (string & {});
+  /** Atrous rates of the ASPP's 3x3 branches; `null`: the paper's for the output stride. */
+  asppRates: [number, number, number] | null;
+  /** Bias on the ASPP convolutions (PyTorch's `Conv2d` default, which the reference run kept). */
+  asppBias: boolean;
+  /** Spatial dropout after each ASPP branch. */
+  asppBranchDropout: number;
+  /** Dropout after the ASPP projection. */
+  asppDropout: number;
+  /** Whether `asppDropout` drops whole channels (`Dropout2d`) rather than single activations. */
+  spatialDropout: boolean;
+  /** Spatial dropout after the decoder's low-level projection and its two fusion convolutions. */
+  decoderDropout: [number, number, number];
+  /** Print the resolved configuration (`resolveRunConfig`) as JSON and exit instead of training. */
+  printConfig?: boolean;
+  /** Training augmentation: the reference run's (`augment.ts`) or the paper's random scale. */
+  augmentation: 'reference' | 'paper';
 }
 
-/** Defaults of the reference run where it had them, the paper's otherwise. */
+/** The reference preset's values, and defaults for what no preset sets. */
 export const DEFAULT_TRAIN_MSRC_OPTIONS: Omit<TrainMsrcOptions, 'data'> = {
   loadCheckpoint: false,
   multiGPU: false,
   saveFreq: null,
-  valImages: 10,
-  logFreq: 50,
-  weightDecay: 1e-4,
   trainTrunk: false,
-  backbone: 'resnet101',
-  outputStride: 8,
-  iterations: 20000,
-  batchSize: 8,
-  cropSize: 320,
-  learningRateTrunk: 1e-5,
-  learningRateAspp: 1e-4,
-  learningRateDecoder: 1e-4,
-  patience: 20,
   out: 'runs/msrc',
   seed: 0,
+  preset: 'reference',
+  ...PRESETS.reference,
   overwrite: false,
   allowConfigChange: [],
 };
@@ -97,9 +109,27 @@ export function validateOptions(o: TrainMsrcOptions): void {
   positiveInteger('batchSize', o.batchSize);
   positiveInteger('cropSize', o.cropSize);
   if (o.saveFreq !== null) positiveInteger('saveFreq', o.saveFreq);
+  if (o.patience !== null) positiveInteger('patience', o.patience);
+  for (const r of o.asppRates ?? []) positiveInteger('asppRates', r);
+  for (const [flag, rate] of [['asppBranchDropout', o.asppBranchDropout], ['asppDropout', o.asppDropout], ...o.decoderDropout.map((r) => ['decoderDropout', r] as const)] as const) {
+    if (!(rate >= 0 && rate < 1)) throw new Error(`--${flag} must be a rate in [0, 1), got ${rate}`);
+  }
   if (!(o.weightDecay >= 0)) throw new Error(`--weightDecay must be >= 0, got ${o.weightDecay}`);
   if (o.cropSize < 32) throw new Error(`--cropSize must be at least 32 (DeepLabV3+'s smallest input), got ${o.cropSize}`);
   for (const k of ['learningRateTrunk', 'learningRateAspp', 'learningRateDecoder'] as const) {
     if (!(o[k] > 0)) throw new Error(`--${k} must be > 0, got ${o[k]}`);
+  }
+}
+
+/**
+ * Refuses a frozen trunk of random weights (no `--trainTrunk`, no
+ * `--trunkWeights`): the reference run always loaded ImageNet weights, and a
+ * head trained on random features learns next to nothing.
+ */
+export function refuseRandomFrozenTrunk(o: Pick<TrainMsrcOptions, 'trainTrunk' | 'trunkWeights'>): void {
+  if (!o.trainTrunk && !o.trunkWeights) {
+    throw new Error(
+      'the trunk would stay frozen at random weights: pass --trunkWeights <file.safetensors> (ImageNet ResNet weights, as the reference run used) or --trainTrunk to train it',
+    );
   }
 }

@@ -1,6 +1,7 @@
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import {
+  Adam,
   BestModelSaver,
   ConfigMismatchError,
   EarlyStopping,
@@ -18,10 +19,15 @@ import {
 import { deeplabV3Plus, loadTrunkWeights, saveModel, segment } from '@seg/deeplab';
 import { MSRC_CLASSES, MSRC_VOID, openMsrc } from '@seg/msrc';
 import * as tf from '@tensorflow/tfjs-core';
-import { referenceAugmentation } from './augment.js';
+import { trainingAugmentation } from './augment.js';
 import { rgba, writeLabelsPng, writePng } from './images.js';
-import { type TrainMsrcOptions, validateOptions } from './options.js';
+import { refuseRandomFrozenTrunk, type TrainMsrcOptions, validateOptions } from './options.js';
+import { createProgress } from './progress.js';
+import { REPORT_ASSETS, RunReport } from './report/run-report.js';
+import { writeTriptychs } from './report/triptychs.js';
+import { resolveRunConfig, writeRunConfig } from './run-config.js';
 import { checkSplits, openRunFolder, runConfig } from './run-folder.js';
+import { RunLog } from './run-log.js';
 
 /** Scores of one evaluation, as written to `metrics.json`. */
 export interface SplitScores {
@@ -45,8 +51,12 @@ export interface TrainMsrcResult {
 
 const NUM_CLASSES = MSRC_CLASSES.length;
 
+/** Test images the report shows as input | ground truth | prediction. */
+const REPORT_TEST_IMAGES = 5;
+
 /** Void is trained as the 22nd class, as in the reference run; the loss ignores nothing. */
-const loss = (labels: tf.Tensor, logits: tf.Tensor) => sparseSoftmaxCrossEntropy(labels, logits);
+const lossWith = (classWeights: number[] | null) => (labels: tf.Tensor, logits: tf.Tensor) =>
+  sparseSoftmaxCrossEntropy(labels, logits, classWeights ? { classWeights } : {});
 const pixelAccuracy = (labels: tf.Tensor, logits: tf.Tensor) =>
   tf.mean(tf.cast(tf.equal(tf.argMax(logits, -1), tf.cast(labels, 'int32')), 'float32')) as tf.Scalar;
 
@@ -85,23 +95,30 @@ function evalBatches(dataset: SegmentationDataset, seed: number) {
  * `out` is locked while the run uses it; a folder holding a checkpoint needs
  * `loadCheckpoint` or `overwrite`.
  */
-export async function trainMsrc(options: TrainMsrcOptions, log: (line: string) => void = console.log): Promise<TrainMsrcResult> {
+export async function trainMsrc(
+  options: TrainMsrcOptions,
+  log: (line: string) => void = console.log,
+  showProgress = log === console.log,
+): Promise<TrainMsrcResult> {
   validateOptions(options);
+  refuseRandomFrozenTrunk(options);
   const lock = await openRunFolder(options, log);
   try {
-    return await trainInRunFolder(options, log);
+    return await trainInRunFolder(options, log, showProgress);
   } finally {
     await lock.release();
   }
 }
 
-async function trainInRunFolder(options: TrainMsrcOptions, log: (line: string) => void): Promise<TrainMsrcResult> {
+async function trainInRunFolder(options: TrainMsrcOptions, log: (line: string) => void, showProgress: boolean): Promise<TrainMsrcResult> {
   if (options.multiGPU) {
     throw new Error(
       '--multiGPU: data-parallel training over several GPUs is not available in this port yet. ' +
         'Run without it: with @tensorflow/tfjs-node-gpu installed, training uses the first visible GPU (pick it with CUDA_VISIBLE_DEVICES).',
     );
   }
+  const config = await resolveRunConfig(options);
+  const loss = lossWith(config.classWeights);
   const backend = await selectBackend(options.backend ? [options.backend] : undefined);
   log(`backend: ${backend.name}${backend.device ? ` on ${backend.device}` : ''}${backend.skipped.length ? ` (passed over: ${backend.skipped.map((s) => s.split(':')[0]).join(', ')})` : ''}`);
 
@@ -116,6 +133,12 @@ async function trainInRunFolder(options: TrainMsrcOptions, log: (line: string) =
     numClasses: NUM_CLASSES,
     backboneOptions: options.backboneOptions,
     ...(options.decoderChannels ? { decoderChannels: options.decoderChannels } : {}),
+    asppRates: config.asppRates,
+    asppBias: config.asppBias,
+    asppBranchDropout: config.asppBranchDropout,
+    dropout: config.asppDropout,
+    spatialDropout: config.spatialDropout,
+    decoderDropout: config.decoderDropout,
   });
   if (options.trunkWeights) {
     const report = await loadTrunkWeights(model, options.trunkWeights);
@@ -127,11 +150,14 @@ async function trainInRunFolder(options: TrainMsrcOptions, log: (line: string) =
   const out = options.out;
   const checkpointDir = join(out, 'checkpoint');
   await mkdir(join(out, 'images'), { recursive: true });
+  await writeRunConfig(join(out, 'config.json'), config);
+  const runLog = new RunLog(join(out, 'log.jsonl'));
+  const report = new RunReport(out, config, backend.name);
   const saveEvery = options.saveFreq ?? options.logFreq;
   const trainBatches = resumableBatches(
     segmentationBatches(train, {
       batchSize: options.batchSize,
-      transform: referenceAugmentation(options.cropSize),
+      transform: trainingAugmentation(options.augmentation, options.cropSize),
       seed: options.seed,
       normalize: 'imagenet',
       dropRemainder: train.size >= options.batchSize,
@@ -146,12 +172,13 @@ async function trainInRunFolder(options: TrainMsrcOptions, log: (line: string) =
         name: 'trunk',
         match: model.getLayer(options.backbone),
         frozen: !options.trainTrunk,
-        optimizer: tf.train.adam(options.learningRateTrunk),
+        optimizer: new Adam(options.learningRateTrunk),
       },
-      { name: 'aspp', match: model.getLayer('aspp'), weightDecay: options.weightDecay, optimizer: tf.train.adam(options.learningRateAspp) },
-      { name: 'decoder', weightDecay: options.weightDecay, optimizer: tf.train.adam(options.learningRateDecoder) },
+      { name: 'aspp', match: model.getLayer('aspp'), weightDecay: options.weightDecay, optimizer: new Adam(options.learningRateAspp) },
+      { name: 'decoder', weightDecay: options.weightDecay, optimizer: new Adam(options.learningRateDecoder) },
     ],
-    earlyStopping: new EarlyStopping({ monitor: 'pixelAccuracy', mode: 'max', patience: options.patience }),
+    // No patience (the reference preset): the run never stops early; the monitor still tracks the best model.
+    earlyStopping: new EarlyStopping({ monitor: 'pixelAccuracy', mode: 'max', patience: options.patience ?? Number.MAX_SAFE_INTEGER }),
     bestModel: new BestModelSaver({
       dir: join(out, 'best-model'),
       monitor: 'pixelAccuracy',
@@ -194,14 +221,39 @@ async function trainInRunFolder(options: TrainMsrcOptions, log: (line: string) =
     await writeLabelsPng(join(out, 'images', `${trainer.step}_gt.png`), sample.labels, width, height);
     await writeLabelsPng(join(out, 'images', `${trainer.step}_pred.png`), pred, width, height);
     const n = Math.max(window.n, 1);
-    log(
+    say(
       `Iteration: ${trainer.step}, TrainLoss: ${(window.loss / n).toFixed(4)}, TrainAcc: ${(window.acc / n).toFixed(4)}, ` +
         `ValLoss: ${r.loss!.toFixed(4)}, ValAcc: ${r.pixelAccuracy.toFixed(4)}, ValMeanIoU: ${r.meanIoU.toFixed(4)}`,
     );
+    const point = {
+      step: trainer.step,
+      loss: r.loss!,
+      pixelAccuracy: r.pixelAccuracy,
+      meanIoU: r.meanIoU,
+      trainLoss: window.loss / n,
+      trainPixelAccuracy: window.acc / n,
+    };
+    void runLog.write({ type: 'validation', ...point });
+    const shot = (kind: string) => `images/${trainer.step}_${kind}.png`;
+    report.recordValidation(point, r.confusion, { title: `${sample.id} (validation, iteration ${trainer.step})`, image: shot('img'), truth: shot('gt'), prediction: shot('pred') });
+    await report.write(`training: iteration ${trainer.step} of ${options.iterations}`);
     window = { loss: 0, acc: 0, n: 0 };
     return { pixelAccuracy: r.pixelAccuracy, meanIoU: r.meanIoU, loss: r.loss! };
   };
 
+  const progress = showProgress ? createProgress({ total: options.iterations, start: trainer.step, log }) : null;
+  const say = (line: string) => (progress ? progress.log(line) : log(line));
+  void runLog.write({ type: 'start', time: new Date().toISOString(), step: trainer.step, backend: backend.name });
+  // Ctrl-C: the page shows everything up to here; the checkpoint of the last save interval stays as it was.
+  const onInterrupt = () => {
+    progress?.stop();
+    log(`interrupted at iteration ${trainer.step}; writing ${join(out, 'report.html')}`);
+    void Promise.all([runLog.write({ type: 'end', time: new Date().toISOString(), step: trainer.step, reason: 'interrupted' }), report.write(`interrupted at iteration ${trainer.step}`)])
+      .catch((e: Error) => log(`could not write the report: ${e.message}`))
+      .finally(() => process.exit(130));
+  };
+  process.once('SIGINT', onInterrupt);
+  let stepStarted = Date.now();
   const result = await trainer.fit({
     steps: options.iterations,
     evaluateEvery: options.logFreq,
@@ -213,22 +265,29 @@ async function trainInRunFolder(options: TrainMsrcOptions, log: (line: string) =
         window.loss += s.loss;
         window.acc += s.metrics.pixelAccuracy;
         window.n += 1;
+        const seconds = (Date.now() - stepStarted) / 1000;
+        stepStarted = Date.now();
+        void runLog.write({ type: 'step', step: s.step, loss: s.loss, pixelAccuracy: s.metrics.pixelAccuracy, seconds });
+        report.recordStep(s.step, s.loss);
+        progress?.tick(s.step, s.loss);
       },
       onEvaluate: (step, scores, _verdict, bestModel) => {
         if (bestModel === 'saved') {
-          log(`Saved model @iteration ${step} with accuracy ${scores.pixelAccuracy.toFixed(4)} and loss ${scores.loss.toFixed(4)}`);
+          say(`Saved model @iteration ${step} with accuracy ${scores.pixelAccuracy.toFixed(4)} and loss ${scores.loss.toFixed(4)}`);
         } else {
-          log(`Skipped saving @iteration ${step}`);
+          say(`Skipped saving @iteration ${step}`);
         }
       },
-      onCheckpoint: (step) => log(`checkpoint @iteration ${step} in ${checkpointDir}`),
+      onCheckpoint: (step) => say(`checkpoint @iteration ${step} in ${checkpointDir}`),
     },
+  }).finally(() => {
+    process.removeListener('SIGINT', onInterrupt);
+    progress?.stop();
   });
   // fit() restored the best weights; this is the model the run reports.
   await saveModel(model, join(out, 'model'));
-  const testScores = summarize(
-    await evaluateSegmentation(model, evalBatches(test, options.seed), { numClasses: NUM_CLASSES, exclude: [MSRC_VOID], loss }),
-  );
+  const testResult = await evaluateSegmentation(model, evalBatches(test, options.seed), { numClasses: NUM_CLASSES, exclude: [MSRC_VOID], loss });
+  const testScores = summarize(testResult);
   log(
     `Test (${test.size} images): pixel accuracy ${testScores.pixelAccuracy.toFixed(4)}, mIoU ${testScores.meanIoU.toFixed(4)}; ` +
       `void excluded: pixel accuracy ${testScores.voidExcluded.pixelAccuracy.toFixed(4)}, mean accuracy ${testScores.voidExcluded.meanAccuracy.toFixed(4)}, mIoU ${testScores.voidExcluded.meanIoU.toFixed(4)}`,
@@ -241,6 +300,22 @@ async function trainInRunFolder(options: TrainMsrcOptions, log: (line: string) =
     outDir: out,
   };
   await writeFileAtomic(join(out, 'metrics.json'), `${JSON.stringify(summary, null, 2)}\n`);
+  const { voidExcluded: ve } = testScores;
+  report.recordTest(
+    [
+      { label: 'void excluded (MSRC protocol)', ...ve },
+      { label: 'void counted as a class', pixelAccuracy: testScores.pixelAccuracy, meanAccuracy: testScores.meanAccuracy, meanIoU: testScores.meanIoU },
+    ],
+    testResult.confusion,
+    await writeTriptychs(model, test, out, REPORT_TEST_IMAGES),
+    test.size,
+  );
+  void runLog.write({ type: 'test', step: result.step, pixelAccuracy: testScores.pixelAccuracy, meanAccuracy: testScores.meanAccuracy, meanIoU: testScores.meanIoU, voidExcluded: ve });
+  const reason = result.stoppedEarly ? 'stopped early' : 'finished';
+  void runLog.write({ type: 'end', time: new Date().toISOString(), step: result.step, reason });
+  const page = await report.write(`${reason} at iteration ${result.step}`);
+  await runLog.flush();
+  log(`report: ${page} (plots and images in ${join(out, REPORT_ASSETS)})`);
   model.dispose();
   return summary;
 }

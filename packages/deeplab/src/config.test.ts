@@ -13,6 +13,10 @@ describe('resolveConfig', () => {
       lowLevelChannels: 48,
       decoderChannels: 256,
       dropout: 0.5,
+      spatialDropout: false,
+      asppBranchDropout: 0,
+      asppBias: false,
+      decoderDropout: [0, 0, 0],
       backboneOptions: {},
     });
   });
@@ -35,6 +39,10 @@ describe('resolveConfig', () => {
     ['lowLevelChannels', { lowLevelChannels: -48 }, /config\.lowLevelChannels is -48/],
     ['decoderChannels', { decoderChannels: 0 }, /config\.decoderChannels is 0/],
     ['dropout', { dropout: 1 }, /config\.dropout is 1; expected a rate in \[0, 1\)/],
+    ['asppBranchDropout', { asppBranchDropout: 1.5 }, /config\.asppBranchDropout is 1\.5; expected a rate in \[0, 1\)/],
+    ['decoderDropout', { decoderDropout: [0.5, 0.5] }, /config\.decoderDropout is \[0\.5,0\.5\]; expected three rates/],
+    ['decoderDropout', { decoderDropout: [0.5, 0.5, 1] }, /config\.decoderDropout\[2\] is 1; expected a rate/],
+    ['asppBias', { asppBias: 1 }, /config\.asppBias is 1; expected true or false/],
   ];
   it.each(bad)('names the bad field %s and its valid values', (_field, patch, message) => {
     expect(() => resolveConfig({ numClasses: 3, ...patch } as DeepLabV3PlusConfig)).toThrow(message);

@@ -1,3 +1,5 @@
+import { asppRatesFor } from '@seg/core';
+
 /** Backbones a DeepLabV3+ model can be built on: torchvision's ResNets. */
 export const DEEPLAB_BACKBONES = ['resnet18', 'resnet34', 'resnet50', 'resnet101'] as const;
 
@@ -16,10 +18,10 @@ export const DEFAULT_BACKBONE: DeepLabBackbone = 'resnet101';
 /** Output stride 16 trains and runs about 4x cheaper than 8 at a small accuracy cost (Chen et al. 2018, Table 1). */
 export const DEFAULT_OUTPUT_STRIDE: OutputStride = 16;
 
-/** ASPP rates per output stride; at stride 8 they double so the field of view stays the same (Chen et al. 2017). */
+/** ASPP rates per output stride, from `@seg/core`'s `asppRatesFor` (the paper's 6/12/18, doubled at stride 8). */
 export const DEFAULT_ASPP_RATES: Readonly<Record<OutputStride, readonly [number, number, number]>> = {
-  16: [6, 12, 18],
-  8: [12, 24, 36],
+  16: asppRatesFor(16),
+  8: asppRatesFor(8),
 };
 
 /** Channels of the 1x1 low-level projection: 48, so the low-level features do not outweigh the ASPP's (Chen et al. 2018, Table 1). */
@@ -55,6 +57,21 @@ export interface DeepLabV3PlusConfig {
   /** Dropout rate after the ASPP projection, in [0, 1). Default {@link DEFAULT_DROPOUT} (0.5). */
   dropout?: number;
   /**
+   * Whether `dropout` drops whole channels (PyTorch's `Dropout2d`) rather than
+   * single activations. Default `false` (torchvision's ASPP).
+   */
+  spatialDropout?: boolean;
+  /** Spatial dropout (as `Dropout2d`) after each of the five ASPP branches, in [0, 1). Default `0`. */
+  asppBranchDropout?: number;
+  /** Bias on the ASPP convolutions (redundant before batch norm). Default `false`. */
+  asppBias?: boolean;
+  /**
+   * Spatial dropout rates (as `Dropout2d`) in the decoder: after the low-level
+   * projection, after the first and after the second 3x3 fusion convolution.
+   * Default `[0, 0, 0]` (the paper uses none).
+   */
+  decoderDropout?: [number, number, number];
+  /**
    * Extra options handed to `@seg/core`'s backbone factory unchanged (e.g.
    * reduced widths for tests). Default none.
    */
@@ -69,6 +86,13 @@ export type ResolvedDeepLabV3PlusConfig = Required<Omit<DeepLabV3PlusConfig, 'ba
 function positiveInt(field: string, value: unknown): number {
   if (typeof value !== 'number' || !Number.isInteger(value) || value < 1) {
     throw new Error(`deeplabV3Plus: config.${field} is ${JSON.stringify(value)}; expected a positive integer`);
+  }
+  return value;
+}
+
+function dropoutRate(field: string, value: unknown): number {
+  if (typeof value !== 'number' || !(value >= 0 && value < 1)) {
+    throw new Error(`deeplabV3Plus: config.${field} is ${JSON.stringify(value)}; expected a rate in [0, 1)`);
   }
   return value;
 }
@@ -111,10 +135,19 @@ export function resolveConfig(config: DeepLabV3PlusConfig): ResolvedDeepLabV3Plu
   if (typeof separableAspp !== 'boolean') throw new Error(`deeplabV3Plus: config.separableAspp is ${JSON.stringify(separableAspp)}; expected true or false`);
   const lowLevelChannels = positiveInt('lowLevelChannels', config.lowLevelChannels ?? DEFAULT_LOW_LEVEL_CHANNELS);
   const decoderChannels = positiveInt('decoderChannels', config.decoderChannels ?? DEFAULT_DECODER_CHANNELS);
-  const dropout = config.dropout ?? DEFAULT_DROPOUT;
-  if (typeof dropout !== 'number' || !(dropout >= 0 && dropout < 1)) {
-    throw new Error(`deeplabV3Plus: config.dropout is ${JSON.stringify(dropout)}; expected a rate in [0, 1)`);
+  const dropout = dropoutRate('dropout', config.dropout ?? DEFAULT_DROPOUT);
+  const spatialDropout = config.spatialDropout ?? false;
+  if (typeof spatialDropout !== 'boolean') throw new Error(`deeplabV3Plus: config.spatialDropout is ${JSON.stringify(spatialDropout)}; expected true or false`);
+  const asppBias = config.asppBias ?? false;
+  if (typeof asppBias !== 'boolean') throw new Error(`deeplabV3Plus: config.asppBias is ${JSON.stringify(asppBias)}; expected true or false`);
+  const asppBranchDropout = dropoutRate('asppBranchDropout', config.asppBranchDropout ?? 0);
+  const decoderDropout = config.decoderDropout ?? [0, 0, 0];
+  if (!Array.isArray(decoderDropout) || decoderDropout.length !== 3) {
+    throw new Error(
+      `deeplabV3Plus: config.decoderDropout is ${JSON.stringify(decoderDropout)}; expected three rates in [0, 1) (low-level projection, fuse 1, fuse 2), e.g. [0.5, 0.5, 0.15]`,
+    );
   }
+  for (const [i, r] of decoderDropout.entries()) dropoutRate(`decoderDropout[${i}]`, r);
   const backboneOptions = config.backboneOptions ?? {};
   if (backboneOptions === null || typeof backboneOptions !== 'object') {
     throw new Error('deeplabV3Plus: config.backboneOptions must be an object of backbone factory options');
@@ -129,6 +162,10 @@ export function resolveConfig(config: DeepLabV3PlusConfig): ResolvedDeepLabV3Plu
     lowLevelChannels,
     decoderChannels,
     dropout,
+    spatialDropout,
+    asppBranchDropout,
+    asppBias,
+    decoderDropout: [...decoderDropout] as [number, number, number],
     backboneOptions,
   };
 }

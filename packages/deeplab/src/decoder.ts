@@ -1,5 +1,5 @@
 import * as tfl from '@tensorflow/tfjs-layers';
-import { atrousConv2d, batchNormAct, resizeBilinear } from '@seg/core';
+import { atrousConv2d, batchNormAct, resizeBilinear, spatialDropout2d } from '@seg/core';
 
 /** Arguments of {@link deeplabV3PlusDecoder}. */
 export interface DecoderArgs {
@@ -9,6 +9,11 @@ export interface DecoderArgs {
   lowLevelChannels: number;
   /** Channels of the two 3x3 fusion convolutions. Required. */
   decoderChannels: number;
+  /**
+   * Spatial dropout rates (as `Dropout2d`) after the low-level projection and
+   * after each fusion convolution; 0 adds no layer. Default `[0, 0, 0]`.
+   */
+  dropout?: readonly [number, number, number];
   /** Prefix of every layer name. Default `'decoder'`. */
   name?: string;
 }
@@ -35,7 +40,9 @@ function convBnRelu(x: tfl.SymbolicTensor, filters: number, kernelSize: number, 
  * mechanically: `decoder.upsample`, `decoder.project.{0,1}` (1x1 conv, BN + ReLU),
  * `decoder.concat` (`[aspp, project]` in this order), `decoder.fuse.{0,1,3,4}`
  * (3x3 conv, BN + ReLU, twice; the ReLUs `.2`/`.5` of the PyTorch layout live
- * inside the BN layers) and `classifier`.
+ * inside the BN layers) and `classifier`;
+ * with `dropout`, `decoder.project.dropout`, `decoder.fuse.0.dropout` and
+ * `decoder.fuse.3.dropout` follow the projection and the two fusions.
  *
  * @param aspp ASPP output `[N, h, w, C]` at the output stride.
  * @param low Low-level trunk features `[N, H/4, W/4, C_low]`.
@@ -45,8 +52,12 @@ export function deeplabV3PlusDecoder(aspp: tfl.SymbolicTensor, low: tfl.Symbolic
   const name = args.name ?? 'decoder';
   const up = resizeBilinear({ name: `${name}.upsample` }).apply([aspp, low]) as tfl.SymbolicTensor;
   // 48 channels: fewer would lose the boundary detail, more would let low-level features outweigh the ASPP's 256 (paper, Table 1).
-  const projected = convBnRelu(low, args.lowLevelChannels, 1, `${name}.project`, 0);
+  const [dropLow, dropFuse1, dropFuse2] = args.dropout ?? [0, 0, 0];
+  const drop = (x: tfl.SymbolicTensor, rate: number, layer: string) =>
+    rate > 0 ? (spatialDropout2d(rate, `${name}.${layer}`).apply(x) as tfl.SymbolicTensor) : x;
+  const projected = drop(convBnRelu(low, args.lowLevelChannels, 1, `${name}.project`, 0), dropLow, 'project.dropout');
   const merged = tfl.layers.concatenate({ axis: -1, name: `${name}.concat` }).apply([up, projected]) as tfl.SymbolicTensor;
-  const fused = convBnRelu(convBnRelu(merged, args.decoderChannels, 3, `${name}.fuse`, 0), args.decoderChannels, 3, `${name}.fuse`, 3);
+  const fuse1 = drop(convBnRelu(merged, args.decoderChannels, 3, `${name}.fuse`, 0), dropFuse1, 'fuse.0.dropout');
+  const fused = drop(convBnRelu(fuse1, args.decoderChannels, 3, `${name}.fuse`, 3), dropFuse2, 'fuse.3.dropout');
   return atrousConv2d({ filters: args.numClasses, kernelSize: 1, name: 'classifier' }).apply(fused) as tfl.SymbolicTensor;
 }

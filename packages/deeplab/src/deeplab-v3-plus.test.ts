@@ -85,6 +85,29 @@ describe('deeplabV3Plus shapes', () => {
     model.dispose();
   });
 
+  it("the reference run's head: ASPP branch dropout and bias, decoder dropouts; shapes kept, no dropout at inference", () => {
+    const model = deeplabV3Plus({
+      ...narrow('resnet18', 8),
+      asppRates: [4, 8, 14],
+      asppBranchDropout: 0.5,
+      asppBias: true,
+      spatialDropout: true,
+      decoderDropout: [0.5, 0.5, 0.15],
+    });
+    const head = model.getLayer('aspp') as tfl.LayersModel;
+    expect(head.getLayer('convs.3.0').getConfig().dilationRate).toEqual([14, 14]);
+    expect(head.getLayer('convs.4.dropout').getConfig().rate).toBe(0.5);
+    expect(['decoder.project.dropout', 'decoder.fuse.0.dropout', 'decoder.fuse.3.dropout'].map((n) => model.getLayer(n).getConfig().rate)).toEqual([
+      0.5, 0.5, 0.15,
+    ]);
+    const x = tf.randomNormal([1, 48, 40, 3], 0, 1, 'float32', 2);
+    const [a, b] = [model.predict(x) as tf.Tensor, model.predict(x) as tf.Tensor];
+    expect(a.shape).toEqual([1, 48, 40, 3]);
+    expect(tf.max(tf.abs(tf.sub(a, b))).dataSync()[0]).toBe(0);
+    tf.dispose([x, a, b]);
+    model.dispose();
+  });
+
   it('full-width resnet101 (the paper model): symbolic and computed shapes, fixed and free input sizes', () => {
     const free = deeplabV3Plus({ numClasses: 21, outputStride: 8 });
     expect(free.name).toBe('deeplabv3plus_resnet101_os8');

@@ -44,12 +44,16 @@ export function deeplabV3Plus(config: DeepLabV3PlusConfig): tfl.LayersModel {
     filters: c.decoderChannels,
     separable: c.separableAspp,
     dropout: c.dropout,
+    spatialDropout: c.spatialDropout,
+    branchDropout: c.asppBranchDropout,
+    useBias: c.asppBias,
     name: 'aspp',
   }).apply(high) as tfl.SymbolicTensor;
   const logits = deeplabV3PlusDecoder(context, low, {
     numClasses: c.numClasses,
     lowLevelChannels: c.lowLevelChannels,
     decoderChannels: c.decoderChannels,
+    dropout: c.decoderDropout,
   });
   // Resized to the input tensor's size, not by 4: 4·ceil(H/4) overshoots odd sizes such as 65x77.
   const output = resizeBilinear({ name: 'upsample' }).apply([logits, image]) as tfl.SymbolicTensor;

@@ -55,9 +55,9 @@ export function layerGraph(model: tfl.LayersModel): LayerGraph {
         const inputs = node.inputTensors.map((t) => t.id);
         const outputs = node.outputTensors.map((t) => t.id);
         if (isContainer(layer)) {
-          layer.inputs.forEach((t, i) => alias.set(t.id, inputs[i]));
+          for (const [i, t] of layer.inputs.entries()) alias.set(t.id, inputs[i]);
           expand(layer);
-          outputs.forEach((id, i) => alias.set(id, layer.outputs[i].id));
+          for (const [i, id] of outputs.entries()) alias.set(id, layer.outputs[i].id);
           continue;
         }
         calls.push({ layer, inputs, outputs });

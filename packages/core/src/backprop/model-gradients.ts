@@ -83,7 +83,7 @@ export function modelGradients(
   const wanted = new Set(variables);
   const external = new Set(inputs);
   const values = new Map<number, tf.Tensor>();
-  graph.inputs.forEach((id, i) => values.set(id, inputs[i]));
+  for (const [i, id] of graph.inputs.entries()) values.set(id, inputs[i]);
 
   // How many forward reads and saved copies still hold each tensor; freed at zero.
   const holds = new Map<tf.Tensor, number>();
@@ -162,7 +162,7 @@ export function modelGradients(
       if (entry === null) continue;
       const call = graph.calls[i];
       const dys = call.outputs.map((id) => grads.get(id) ?? null);
-      call.outputs.forEach((id) => grads.delete(id));
+      for (const id of call.outputs) grads.delete(id);
       handed.clear();
       const result =
         dys.some((d) => d !== null) ? entry.step.backward(dys, { inputs: entry.inputsWanted, weights: entry.weights }) : null;

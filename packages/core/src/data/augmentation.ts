@@ -20,6 +20,22 @@ export function compose(augmentations: readonly Augmentation[]): Augmentation {
 }
 
 /**
+ * Applies `augmentation` with probability `probability`, else passes the
+ * sample through. The coin is drawn first, from the same generator.
+ */
+export function randomApply(augmentation: Augmentation, probability: number): Augmentation {
+  if (!(probability >= 0 && probability <= 1)) throw new RangeError(`randomApply: probability must be in [0, 1], got ${probability}`);
+  return (sample, rng) => (rng.bool(probability) ? augmentation(sample, rng) : sample);
+}
+
+/** Applies one of `augmentations`, picked uniformly at random (e.g. "rotate or scale, 50/50"). */
+export function oneOf(augmentations: readonly Augmentation[]): Augmentation {
+  if (augmentations.length === 0) throw new RangeError('oneOf: give at least one augmentation');
+  const choices = [...augmentations];
+  return (sample, rng) => choices[rng.int(choices.length)](sample, rng);
+}
+
+/**
  * Default fill for pixels an augmentation brings in from outside the image:
  * the ImageNet mean colour, which ImageNet normalisation maps to about zero,
  * as DeepLab pads with the mean pixel.

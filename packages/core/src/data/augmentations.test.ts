@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { type Augmentation, compose } from './augmentation.js';
+import { type Augmentation, compose, oneOf, randomApply } from './augmentation.js';
 import { gaussianBlur, randomGaussianBlur } from './blur.js';
-import { colorJitter } from './color-jitter.js';
+import { colorJitter, shiftHue } from './color-jitter.js';
 import { centerCrop, cropPadded, randomCrop } from './crop.js';
 import { flipHorizontal, randomHorizontalFlip } from './flip.js';
 import type { LabeledImage } from './image.js';
@@ -9,6 +9,7 @@ import { resizeImageBilinear, resizeLabelsNearest } from './resample.js';
 import { SeededRng } from './rng.js';
 import { randomRotation, rotateLabeled } from './rotation.js';
 import { randomScale, resizeSample } from './scale.js';
+import { randomScaledCrop, scaledCrop } from './scaled-crop.js';
 
 const IGNORE = 21;
 const FILL: [number, number, number] = [7, 9, 11];
@@ -100,6 +101,9 @@ const geometric: [string, Augmentation, number, boolean?][] = [
   ['randomScale (down)', randomScale({ minScale: 0.5, maxScale: 0.8 }), 2],
   ['randomScale (up)', randomScale({ minScale: 1.2, maxScale: 2 }), 2],
   ['randomRotation', randomRotation({ ignoreIndex: IGNORE, maxDegrees: 30, fill: FILL }), 2],
+  // Zooming crops source content away: a frame pixel may blend with a region just outside the frame.
+  ['randomRotation (zoom 1.6)', randomRotation({ ignoreIndex: IGNORE, maxDegrees: 5, zoom: 1.6, fill: FILL }), 2, true],
+  ['randomScaledCrop', randomScaledCrop({ minScale: 1, maxScale: 2.5 }), 2, true],
   ['randomCrop (crop)', randomCrop({ size: 40, ignoreIndex: IGNORE, fill: FILL }), 0],
   ['randomCrop (pad)', randomCrop({ size: 192, ignoreIndex: IGNORE, fill: FILL }), 0],
   ['centerCrop', centerCrop({ size: 80, ignoreIndex: IGNORE, fill: FILL }), 0],
@@ -179,6 +183,117 @@ describe('augmentations keep image and labels aligned', () => {
       expect(out.image.height).toBe(64);
       expect(Math.max(...out.labels)).toBeLessThanOrEqual(21);
     }
+  });
+});
+
+describe("the reference MSRC run's augmentations", () => {
+  it('rotation with zoom ×1.6 up to ±5° leaves no void corner on MSRC-shaped images (landscape and portrait)', () => {
+    for (const [w, h] of [[320, 213], [213, 320]]) {
+      const sample = encodedSample(w, h, 40, 5);
+      // Labels without void, so any void in the output was brought in by the rotation.
+      sample.labels.forEach((l, i) => {
+        if (l === IGNORE) sample.labels[i] = 0;
+      });
+      for (const degrees of [-5, -2.5, 0, 2.5, 5]) {
+        const out = rotateLabeled(sample, degrees, FILL, IGNORE, 1.6);
+        expect(out.image.width).toBe(w);
+        expect(out.image.height).toBe(h);
+        expect(out.labels.includes(IGNORE)).toBe(false);
+      }
+      // Without the zoom the same rotation does bring void in at the corners.
+      expect(rotateLabeled(sample, 5, FILL, IGNORE, 1).labels[0]).toBe(IGNORE);
+    }
+  });
+
+  it('rotateLabeled zooms about the centre: ×2 at 0° shows the middle 2×2 of a 4×4 doubled', () => {
+    // Output x reads the source at 1.5 + (x - 1.5) / 2 = 0.75, 1.25, 1.75, 2.25.
+    const labels = Uint8Array.from({ length: 16 }, (_, i) => i);
+    const data = Uint8Array.from({ length: 48 }, (_, i) => (Math.floor(i / 3) % 4) * 10);
+    const out = rotateLabeled({ image: { data, width: 4, height: 4 }, labels }, 0, FILL, IGNORE, 2);
+    expect([...out.labels]).toEqual([5, 5, 6, 6, 5, 5, 6, 6, 9, 9, 10, 10, 9, 9, 10, 10]);
+    // Bilinear between 10 and 20 at 0.75 → 7.5, 12.5, 17.5, 22.5, rounded half up.
+    expect([...out.image.data.subarray(0, 12).filter((_, i) => i % 3 === 0)]).toEqual([8, 13, 18, 23]);
+  });
+
+  it('scaledCrop equals resize then crop (torch align_corners=False) and keeps the size', () => {
+    // [0, 100] widened ×2 is [0, 25, 75, 100]; the window at 1 is [25, 75]; labels [1, 1, 2, 2] → [1, 2].
+    const img = { image: { data: new Uint8Array([0, 0, 0, 100, 100, 100]), width: 2, height: 1 }, labels: new Uint8Array([1, 2]) };
+    const out = scaledCrop(img, 2, 1, 1, 0);
+    expect([...out.image.data.filter((_, i) => i % 3 === 0)]).toEqual([25, 75]);
+    expect([...out.labels]).toEqual([1, 2]);
+    // Independent x/y scales: ⌊3·1.5⌋ = 4 wide, ⌊2·2.2⌋ = 4 high; the same pixels as resizeImageBilinear gives.
+    const sample = encodedSample(3, 2, 1, 9);
+    const big = resizeImageBilinear(sample.image, 4, 4);
+    const cut = scaledCrop(sample, 1.5, 2.2, 1, 2);
+    expect(cut.image.width).toBe(3);
+    expect(cut.image.height).toBe(2);
+    const expected = [];
+    for (let y = 2; y < 4; y++) for (let x = 1; x < 4; x++) expected.push(...big.data.subarray((y * 4 + x) * 3, (y * 4 + x) * 3 + 3));
+    expect([...cut.image.data]).toEqual(expected);
+    expect(() => scaledCrop(sample, 0.9, 1, 0, 0)).toThrow(/scaledCrop: scales must be >= 1/);
+    expect(() => scaledCrop(sample, 1, 1, 1, 0)).toThrow(/3×2 window at \(1, 0\) leaves the 3×2 enlarged image/);
+  });
+
+  it('randomScaledCrop keeps the size, brings in no void, and stretches x and y independently within [1, 2.5)', () => {
+    // Checkerboard of 4-px cells: label bit 0 flips every 4 columns, bit 1 every 4 rows, so the stretch
+    // of each axis shows as the mean run length of its bit divided by 4.
+    const n = 80;
+    const labels = Uint8Array.from({ length: n * n }, (_, i) => (Math.floor((i % n) / 4) % 2) + 2 * (Math.floor(Math.floor(i / n) / 4) % 2));
+    const sample = { image: { data: new Uint8Array(n * n * 3).fill(50), width: n, height: n }, labels };
+    const meanRun = (values: number[]) => {
+      let runs = 1;
+      for (let i = 1; i < values.length; i++) if (values[i] !== values[i - 1]) runs++;
+      // The two end runs are cut by the crop: count the inner ones only.
+      return runs > 2 ? (values.length - values.indexOf(values.find((v) => v !== values[0])!) - [...values].reverse().findIndex((v) => v !== values.at(-1))) / (runs - 2) : values.length;
+    };
+    const ratios: number[] = [];
+    for (let seed = 0; seed < 16; seed++) {
+      const out = randomScaledCrop()(sample, new SeededRng(seed));
+      expect([out.image.width, out.image.height]).toEqual([n, n]);
+      expect(out.labels.includes(IGNORE)).toBe(false);
+      const sx = meanRun(Array.from({ length: n }, (_, x) => out.labels[40 * n + x] & 1)) / 4;
+      const sy = meanRun(Array.from({ length: n }, (_, y) => out.labels[y * n + 40] >> 1)) / 4;
+      for (const scale of [sx, sy]) {
+        expect(scale).toBeGreaterThan(0.9);
+        expect(scale).toBeLessThan(2.6);
+      }
+      ratios.push(sx / sy);
+    }
+    // One factor for both axes would keep every ratio at 1.
+    expect(Math.max(...ratios) / Math.min(...ratios)).toBeGreaterThan(1.5);
+  });
+
+  it('gaussianBlur with sigma 0 (the reference radius U[0, 1) can draw it) returns the image unchanged', () => {
+    const out = gaussianBlur(input.image, 0);
+    expect(sameBytes(out.data, input.image.data)).toBe(true);
+    expect(out.data).not.toBe(input.image.data);
+    expect(() => randomGaussianBlur({ minSigma: 0, maxSigma: 1 })).not.toThrow();
+  });
+
+  it('shiftHue turns the HSV colour circle: red → green at +1/3, → blue at -1/3; greys stay', () => {
+    const px = (rgb: number[], turns: number) => {
+      const d = Float32Array.from(rgb);
+      shiftHue(d, turns);
+      return [...d].map((v) => Math.round(v));
+    };
+    expect(px([255, 0, 0], 1 / 3)).toEqual([0, 255, 0]);
+    expect(px([255, 0, 0], -1 / 3)).toEqual([0, 0, 255]);
+    // Orange (h = 30°) by half a turn: its complement, azure (210°), same saturation and value.
+    expect(px([255, 128, 0], 0.5)).toEqual([0, 127, 255]);
+    expect(px([90, 90, 90], 0.2)).toEqual([90, 90, 90]);
+    // A full turn is the identity.
+    expect(px([12, 200, 77], 1)).toEqual([12, 200, 77]);
+  });
+
+  it('randomApply and oneOf draw their choice from the generator', () => {
+    const mark: Augmentation = (s) => ({ image: s.image, labels: s.labels.map(() => 1) });
+    const other: Augmentation = (s) => ({ image: s.image, labels: s.labels.map(() => 2) });
+    expect(randomApply(mark, 0)(input, new SeededRng(1))).toBe(input);
+    expect(randomApply(mark, 1)(input, new SeededRng(1)).labels[0]).toBe(1);
+    const picked = new Set(Array.from({ length: 16 }, (_, seed) => oneOf([mark, other])(input, new SeededRng(seed)).labels[0]));
+    expect([...picked].sort()).toEqual([1, 2]);
+    expect(() => oneOf([])).toThrow(/oneOf: give at least one/);
+    expect(() => randomApply(mark, 2)).toThrow(/randomApply: probability must be in \[0, 1\], got 2/);
   });
 });
 

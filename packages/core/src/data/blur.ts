@@ -6,18 +6,23 @@ import type { RgbImage } from './image.js';
 export interface RandomGaussianBlurArgs {
   /** Probability of blurring a sample. Default 0.5. */
   probability?: number;
-  /** Smallest standard deviation, in pixels. Default 0.1. */
+  /** Smallest standard deviation, in pixels; 0 allowed (no blur). Default 0.1. */
   minSigma?: number;
   /** Largest standard deviation, in pixels. Default 2. */
   maxSigma?: number;
 }
 
+/** Below this the kernel's side taps weigh under e^-5000: the blur is the identity. */
+const MIN_SIGMA = 0.01;
+
 /**
  * Blurs an image with a Gaussian of standard deviation `sigma` (kernel radius
  * ⌈3σ⌉, edges clamped), separably: two 1-D passes instead of one 2-D one.
+ * A `sigma` under 0.01 returns a copy.
  */
 export function gaussianBlur(image: RgbImage, sigma: number): RgbImage {
   const { data, width, height } = image;
+  if (sigma < MIN_SIGMA) return { data: Uint8Array.from(data), width, height };
   const radius = Math.max(1, Math.ceil(3 * sigma));
   const taps = 2 * radius + 1;
   const kernel = new Float32Array(taps);
@@ -89,7 +94,7 @@ export function randomGaussianBlur(args: RandomGaussianBlurArgs = {}): Augmentat
   const minSigma = args.minSigma ?? 0.1;
   const maxSigma = args.maxSigma ?? 2;
   checkRange('randomGaussianBlur', 'probability', probability, 0, 1);
-  checkRange('randomGaussianBlur', 'minSigma', minSigma, 0.01, 50);
+  checkRange('randomGaussianBlur', 'minSigma', minSigma, 0, 50);
   checkRange('randomGaussianBlur', 'maxSigma', maxSigma, minSigma, 50);
   return (sample, rng) => {
     if (!rng.bool(probability)) return sample;

@@ -11,7 +11,7 @@ export interface ColorJitterArgs {
   contrast?: number;
   /** Saturation factor drawn from [1 - saturation, 1 + saturation]. Default 0.25. */
   saturation?: number;
-  /** Hue rotation drawn from [-hue, hue] turns (at most 0.5). Default 0. */
+  /** Hue shift drawn from [-hue, hue] turns of the HSV colour circle (at most 0.5), as torchvision's. Default 0. */
   hue?: number;
 }
 
@@ -38,7 +38,7 @@ export function colorJitter(args: ColorJitterArgs = {}): Augmentation {
   if (brightness > 0) ops.push((d, rng) => scaleAll(d, rng.uniform(1 - brightness, 1 + brightness)));
   if (contrast > 0) ops.push((d, rng) => adjustContrast(d, rng.uniform(1 - contrast, 1 + contrast)));
   if (saturation > 0) ops.push((d, rng) => adjustSaturation(d, rng.uniform(1 - saturation, 1 + saturation)));
-  if (hue > 0) ops.push((d, rng) => rotateHue(d, rng.uniform(-hue, hue)));
+  if (hue > 0) ops.push((d, rng) => shiftHue(d, rng.uniform(-hue, hue)));
   return (sample, rng) => {
     if (ops.length === 0) return sample;
     const order = rng.permutation(ops.length);
@@ -81,21 +81,33 @@ function adjustSaturation(d: Float32Array, f: number): void {
   }
 }
 
-/** Rotates chroma in YIQ space: a linear stand-in for an HSV hue shift that needs no per-pixel branching. */
-function rotateHue(d: Float32Array, turns: number): void {
-  const c = Math.cos(turns * 2 * Math.PI);
-  const s = Math.sin(turns * 2 * Math.PI);
+/**
+ * Shifts the HSV hue of every pixel by `turns` of the colour circle, keeping
+ * saturation and value: torchvision's `adjust_hue`, which the reference run's
+ * `ColorJitter(hue=0.08)` applied. Greys have no hue and stay as they are.
+ */
+export function shiftHue(d: Float32Array, turns: number): void {
   for (let p = 0; p < d.length; p += 3) {
     const r = d[p];
     const g = d[p + 1];
     const b = d[p + 2];
-    const y = 0.299 * r + 0.587 * g + 0.114 * b;
-    const i0 = 0.596 * r - 0.274 * g - 0.322 * b;
-    const q0 = 0.211 * r - 0.523 * g + 0.312 * b;
-    const i = i0 * c - q0 * s;
-    const q = i0 * s + q0 * c;
-    d[p] = y + 0.956 * i + 0.621 * q;
-    d[p + 1] = y - 0.272 * i - 0.647 * q;
-    d[p + 2] = y - 1.106 * i + 1.703 * q;
+    const max = Math.max(r, g, b);
+    const min = Math.min(r, g, b);
+    const delta = max - min;
+    if (delta <= 0) continue;
+    let h = max === r ? (g - b) / delta : max === g ? (b - r) / delta + 2 : (r - g) / delta + 4;
+    h = (h / 6 + turns) % 1;
+    if (h < 0) h += 1;
+    const h6 = h * 6;
+    const sector = Math.floor(h6) % 6;
+    const f = h6 - Math.floor(h6);
+    // With s = delta / max: p = v(1 - s) = min, q = v(1 - s·f), t = v(1 - s(1 - f)).
+    const q = max - delta * f;
+    const t = min + delta * f;
+    const [nr, ng, nb] =
+      sector === 0 ? [max, t, min] : sector === 1 ? [q, max, min] : sector === 2 ? [min, max, t] : sector === 3 ? [min, q, max] : sector === 4 ? [t, min, max] : [max, min, q];
+    d[p] = nr;
+    d[p + 1] = ng;
+    d[p + 2] = nb;
   }
 }

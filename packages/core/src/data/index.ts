@@ -8,6 +8,7 @@ export * from './flip.js';
 export * from './scale.js';
 export * from './rotation.js';
 export * from './crop.js';
+export * from './scaled-crop.js';
 export * from './blur.js';
 export * from './color-jitter.js';
 export * from './normalize.js';

@@ -7,7 +7,7 @@ import { maxAbsDiff, relativeError } from '../../../../test-utils/compare.js';
 import { resnet } from '../backbones/resnet.js';
 import '../kernels/register.js';
 import { parseSafetensors, safetensorsToFloat32 } from '../io/safetensors.js';
-import { aspp } from './aspp.js';
+import { aspp, asppRatesFor, spatialDropout2d } from './aspp.js';
 import { resizeBilinear } from './resize-bilinear.js';
 
 // torchvision's ASPP(in 8, rates [2, 3, 5], out 16) in eval mode, from scripts/fixtures/resnet_parity.py.
@@ -133,11 +133,65 @@ describeEachBackend('aspp', () => {
   });
 });
 
+describeEachBackend('aspp dropout and bias options', () => {
+  it('spatialDropout2d zeroes whole channels per sample in training and nothing at inference', () => {
+    const layer = spatialDropout2d(0.5, 'drop');
+    const x = tf.ones([3, 4, 5, 16]);
+    tf.tidy(() => {
+      const y = layer.apply(x, { training: true }) as tf.Tensor;
+      const v = y.arraySync() as number[][][][];
+      let dropped = 0;
+      for (let n = 0; n < 3; n++) {
+        for (let c = 0; c < 16; c++) {
+          const values = new Set(v[n].flatMap((row) => row.map((px) => px[c])));
+          // One value per (sample, channel): 0 when dropped, 1 / (1 - 0.5) = 2 when kept.
+          expect(values.size).toBe(1);
+          const [only] = values;
+          expect([0, 2]).toContain(only);
+          if (only === 0) dropped++;
+        }
+      }
+      // 48 channels at rate 0.5: all kept or all dropped has odds 2^-47.
+      expect(dropped).toBeGreaterThan(0);
+      expect(dropped).toBeLessThan(48);
+      expect(tf.max(tf.abs(tf.sub(layer.apply(x, { training: false }) as tf.Tensor, x))).dataSync()[0]).toBe(0);
+    });
+    x.dispose();
+  });
+
+  it('adds a spatial dropout after every branch, conv biases on request, and round-trips', async () => {
+    const model = aspp({ inputChannels: 4, filters: 8, rates: [4, 8, 14], branchDropout: 0.5, spatialDropout: true, useBias: true });
+    const names = model.layers.map((l) => l.name);
+    for (const b of [0, 1, 2, 3, 4]) expect(names).toContain(`convs.${b}.dropout`);
+    expect(model.getLayer('project.3').getConfig().noiseShape).toEqual([null, 1, 1, null]);
+    expect(model.getLayer('convs.2.0').getConfig().dilationRate).toEqual([8, 8]);
+    for (const conv of ['convs.0.0', 'convs.1.0', 'convs.4.1', 'project.0']) expect(model.getLayer(conv).getWeights()).toHaveLength(2);
+    const plain = aspp({ inputChannels: 4, filters: 8 });
+    expect(plain.layers.some((l) => l.name.endsWith('.dropout'))).toBe(false);
+    expect(plain.getLayer('convs.0.0').getWeights()).toHaveLength(1);
+    // A bias of 8 on each of six convolutions: four branches, the pooling branch, the projection.
+    expect(model.countParams() - plain.countParams()).toBe(6 * 8);
+    const loaded = await roundTripInMemory(model);
+    const x = tf.randomNormal([1, 6, 5, 4], 0, 1, 'float32', 3);
+    const [a, b] = [model.predict(x) as tf.Tensor, loaded.predict(x) as tf.Tensor];
+    expect(tf.max(tf.abs(tf.sub(a, b))).dataSync()[0]).toBe(0);
+    tf.dispose([x, a, b]);
+    for (const m of [model, plain, loaded]) m.dispose();
+  });
+
+  it('asppRatesFor scales the paper rates with the output stride', () => {
+    expect(asppRatesFor(16)).toEqual([6, 12, 18]);
+    expect(asppRatesFor(8)).toEqual([12, 24, 36]);
+    expect(asppRatesFor(32)).toEqual([3, 6, 9]);
+  });
+});
+
 describe('aspp config errors', () => {
   it('names the bad value', () => {
     expect(() => aspp({ inputChannels: 0 })).toThrow(/inputChannels must be a positive integer .* got 0/);
     expect(() => aspp({ inputChannels: 4, outputStride: 4 as 8 })).toThrow(/outputStride 4 is not supported; use 8, 16 or 32/);
     expect(() => aspp({ inputChannels: 4, rates: [6, 12] as never })).toThrow(/rates must be three positive integers, got \[6,12\]/);
     expect(() => aspp({ inputChannels: 4, dropout: 1 })).toThrow(/dropout must be in \[0, 1\), got 1/);
+    expect(() => aspp({ inputChannels: 4, branchDropout: -0.1 })).toThrow(/branchDropout must be in \[0, 1\), got -0.1/);
   });
 });

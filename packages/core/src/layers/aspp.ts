@@ -13,6 +13,7 @@
  *
  * torchvision's separate ReLU modules (`convs.0.2`, …) live inside the
  * preceding `BatchNormAct` layer, which keeps a training step lean.
+ * | `convs.{0..3}.dropout`, `convs.4.dropout` | spatial dropout after each branch (only when `branchDropout > 0`) |
  *
  * @module
  */
@@ -26,6 +27,14 @@ type Sym = tfl.SymbolicTensor;
 
 /** Atrous rates of DeepLabV3 at output stride 16; they scale with 16 / outputStride. */
 export const ASPP_RATES_OS16: readonly [number, number, number] = [6, 12, 18];
+
+/**
+ * The paper's atrous rates at `outputStride`: {@link ASPP_RATES_OS16} scaled
+ * by 16 / outputStride, so the field of view stays the same (Chen et al. 2017).
+ */
+export function asppRatesFor(outputStride: 8 | 16 | 32): [number, number, number] {
+  return ASPP_RATES_OS16.map((r) => (r * 16) / outputStride) as [number, number, number];
+}
 
 /** Configuration of {@link aspp}. */
 export interface ASPPConfig {
@@ -47,6 +56,23 @@ export interface ASPPConfig {
   separable?: boolean;
   /** Dropout rate after the projection. Default `0.5`. */
   dropout?: number;
+  /**
+   * Whether the projection's dropout drops whole channels per sample (PyTorch's
+   * `Dropout2d`) instead of single activations (`Dropout`, torchvision's ASPP).
+   * Default `false`.
+   */
+  spatialDropout?: boolean;
+  /**
+   * Spatial dropout rate (whole channels, as `Dropout2d`) after each of the
+   * five branches, before concatenation. Default `0` (none, as in the paper).
+   */
+  branchDropout?: number;
+  /**
+   * Whether the branch and projection convolutions carry a bias. The batch
+   * norm after each makes it redundant, hence default `false`; some
+   * reimplementations kept PyTorch's `Conv2d` default (`true`).
+   */
+  useBias?: boolean;
   /** Model name. Default `'aspp'`. */
   name?: string;
 }
@@ -57,12 +83,26 @@ function bnRelu(x: Sym, prefix: string, bnIndex: number): Sym {
 }
 
 /** An {@link atrousConv2d} like every conv here: on wasm it trains faster than `tf.layers.conv2d` (bench/README.md). */
-function conv1x1(x: Sym, filters: number, name: string): Sym {
-  return atrousConv2d({ filters, kernelSize: 1, useBias: false, kernelInitializer: 'heNormal', name }).apply(x) as Sym;
+function conv1x1(x: Sym, filters: number, name: string, useBias = false): Sym {
+  return atrousConv2d({ filters, kernelSize: 1, useBias, kernelInitializer: 'heNormal', name }).apply(x) as Sym;
 }
 
-function atrousBranch(x: Sym, filters: number, rate: number, separable: boolean, prefix: string): Sym {
-  const common = { kernelSize: 3, padding: 'same' as const, dilationRate: rate, useBias: false, name: `${prefix}.0` };
+/**
+ * Dropout of whole channels per sample, PyTorch's `Dropout2d`: a standard
+ * `Dropout` whose noise shape broadcasts over height and width, so the model
+ * still saves and loads with stock tfjs-layers.
+ */
+export function spatialDropout2d(rate: number, name: string): tfl.layers.Layer {
+  // tfjs types noiseShape as number[], but like Keras it reads a null entry as "the input's size there".
+  return tfl.layers.dropout({ rate, noiseShape: [null, 1, 1, null] as unknown as number[], name });
+}
+
+function maybeDropout(x: Sym, rate: number, name: string): Sym {
+  return rate > 0 ? (spatialDropout2d(rate, name).apply(x) as Sym) : x;
+}
+
+function atrousBranch(x: Sym, filters: number, rate: number, separable: boolean, useBias: boolean, prefix: string): Sym {
+  const common = { kernelSize: 3, padding: 'same' as const, dilationRate: rate, useBias, name: `${prefix}.0` };
   const conv = separable
     ? atrousSeparableConv2d({ ...common, filters, depthwiseInitializer: 'heNormal', pointwiseInitializer: 'heNormal' })
     : atrousConv2d({ ...common, filters, kernelInitializer: 'heNormal' });
@@ -77,10 +117,13 @@ function validate(config: ASPPConfig): Required<ASPPConfig> {
   const full: Required<ASPPConfig> = {
     inputChannels: config.inputChannels,
     outputStride,
-    rates: config.rates ?? (ASPP_RATES_OS16.map((r) => (r * 16) / outputStride) as [number, number, number]),
+    rates: config.rates ?? asppRatesFor(outputStride),
     filters: config.filters ?? 256,
     separable: config.separable ?? false,
     dropout: config.dropout ?? 0.5,
+    spatialDropout: config.spatialDropout ?? false,
+    branchDropout: config.branchDropout ?? 0,
+    useBias: config.useBias ?? false,
     name: config.name ?? 'aspp',
   };
   if (!Number.isInteger(full.inputChannels) || full.inputChannels < 1) {
@@ -93,6 +136,9 @@ function validate(config: ASPPConfig): Required<ASPPConfig> {
     throw new Error(`aspp: filters must be a positive integer, got ${full.filters}`);
   }
   if (!(full.dropout >= 0 && full.dropout < 1)) throw new Error(`aspp: dropout must be in [0, 1), got ${full.dropout}`);
+  if (!(full.branchDropout >= 0 && full.branchDropout < 1)) {
+    throw new Error(`aspp: branchDropout must be in [0, 1), got ${full.branchDropout}`);
+  }
   return full;
 }
 
@@ -109,20 +155,23 @@ function validate(config: ASPPConfig): Required<ASPPConfig> {
  * ```
  */
 export function aspp(config: ASPPConfig): tfl.LayersModel {
-  const { inputChannels, rates, filters, separable, dropout, name } = validate(config);
+  const { inputChannels, rates, filters, separable, dropout, spatialDropout, branchDropout, useBias, name } = validate(config);
   const input = tfl.input({ shape: [null, null, inputChannels], name: `${name}_input` });
-  const branches = [bnRelu(conv1x1(input, filters, 'convs.0.0'), 'convs.0', 1)];
+  const branches = [maybeDropout(bnRelu(conv1x1(input, filters, 'convs.0.0', useBias), 'convs.0', 1), branchDropout, 'convs.0.dropout')];
   rates.forEach((rate, i) => {
-    branches.push(atrousBranch(input, filters, rate, separable, `convs.${i + 1}`));
+    const branch = atrousBranch(input, filters, rate, separable, useBias, `convs.${i + 1}`);
+    branches.push(maybeDropout(branch, branchDropout, `convs.${i + 1}.dropout`));
   });
   let pooled = tfl.layers.globalAveragePooling2d({ name: 'convs.4.0' }).apply(input) as Sym;
   pooled = tfl.layers.reshape({ targetShape: [1, 1, inputChannels], name: 'convs.4.0.reshape' }).apply(pooled) as Sym;
-  pooled = bnRelu(conv1x1(pooled, filters, 'convs.4.1'), 'convs.4', 2);
+  pooled = bnRelu(conv1x1(pooled, filters, 'convs.4.1', useBias), 'convs.4', 2);
+  // Dropped before the broadcast: a channel of the pooled 1×1 map is the whole channel after it.
+  pooled = maybeDropout(pooled, branchDropout, 'convs.4.dropout');
   // The input's size is only known at run time, so resize to "the size of that tensor".
   branches.push(resizeBilinear({ name: 'convs.4.resize' }).apply([pooled, input]) as Sym);
 
   const concat = tfl.layers.concatenate({ axis: -1, name: 'concat' }).apply(branches) as Sym;
-  let y = bnRelu(conv1x1(concat, filters, 'project.0'), 'project', 1);
-  y = tfl.layers.dropout({ rate: dropout, name: 'project.3' }).apply(y) as Sym;
+  let y = bnRelu(conv1x1(concat, filters, 'project.0', useBias), 'project', 1);
+  y = (spatialDropout ? spatialDropout2d(dropout, 'project.3') : tfl.layers.dropout({ rate: dropout, name: 'project.3' })).apply(y) as Sym;
   return tfl.model({ inputs: input, outputs: y, name });
 }

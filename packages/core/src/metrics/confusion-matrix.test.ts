@@ -29,12 +29,30 @@ describe('ConfusionMatrix', () => {
     const m = new ConfusionMatrix(4).update(pred, truth);
     const all = m.scores();
     expect(all.pixelAccuracy).toBeCloseTo(4 / 7, 12);
-    // Class 2 is predicted once but never true: IoU 0, yet it is left out of the means (absent from truth).
+    // Class 2 is predicted once but never true: IoU 0, and it counts in the mean (its union is 1 pixel).
+    // Class 3 (void, counted here): TP 1, FN 1 (predicted 2), FP 1 (a class-1 pixel) -> 1/3.
     expect(all.perClassIoU[2]).toBe(0);
-    expect(all.meanIoU).toBeCloseTo((2 / 3 + 1 / 3 + 1 / 3) / 3, 12);
+    expect(all.perClassIoU[3]).toBeCloseTo(1 / 3, 12);
+    expect(all.meanIoU).toBeCloseTo((2 / 3 + 1 / 3 + 0 + 1 / 3) / 4, 12);
+    // Recall only averages classes with ground truth: 0, 1 and 3.
+    expect(all.meanAccuracy).toBeCloseTo((2 / 3 + 1 / 2 + 1 / 2) / 3, 12);
     const noVoid = m.scores([3]);
     expect(noVoid.pixelAccuracy).toBeCloseTo(3 / 5, 12);
     expect(noVoid.meanIoU).toBeCloseTo(0.5, 12);
+  });
+
+  it('mIoU counts a class predicted but absent from the ground truth as 0 (FCN / mmsegmentation convention)', () => {
+    // Truth has classes 0 and 1 only; one class-0 pixel is predicted as 2.
+    //   class 0: TP 1, FN 1, FP 0 -> 1/2;  class 1: TP 2 -> 1;  class 2: TP 0, FP 1 -> 0.
+    // Leaving class 2 out would report (1/2 + 1) / 2 = 0.75.
+    const s = new ConfusionMatrix(4).update([0, 2, 1, 1], [0, 0, 1, 1]).scores();
+    expect(s.perClassIoU.slice(0, 3)).toEqual([0.5, 1, 0]);
+    expect(Number.isNaN(s.perClassIoU[3])).toBe(true);
+    expect(s.meanIoU).toBeCloseTo(0.5, 12);
+    // Pixels whose truth is excluded do not make a false positive: predicting 2 on void only is left out.
+    const voidOnly = new ConfusionMatrix(4).update([0, 1, 2], [0, 1, 3]).scores([3]);
+    expect(Number.isNaN(voidOnly.perClassIoU[2])).toBe(true);
+    expect(voidOnly.meanIoU).toBe(1);
   });
 
   it('merges counts from several workers into the single-matrix result', () => {

@@ -7,13 +7,18 @@ export interface ConfusionMatrixOptions {
   ignoreIndex?: number;
 }
 
-/** Scores derived from a confusion matrix; classes never seen in the ground truth are left out of the means. */
+/** Scores derived from a confusion matrix. */
 export interface SegmentationScores {
   /** Correct pixels / counted pixels. */
   pixelAccuracy: number;
-  /** Mean over present classes of per-class recall. */
+  /** Mean of per-class recall over the classes present in the ground truth. */
   meanAccuracy: number;
-  /** Mean over present classes of intersection / union. */
+  /**
+   * Mean of per-class IoU, TP / (TP + FP + FN), over every class whose union
+   * is non-zero (the FCN / mmsegmentation convention): a class predicted but
+   * absent from the ground truth counts as 0 instead of being left out, which
+   * would flatter a model that hallucinates classes.
+   */
   meanIoU: number;
   /** IoU per class id; `NaN` for classes absent from both prediction and ground truth. */
   perClassIoU: number[];
@@ -114,20 +119,17 @@ export class ConfusionMatrix {
       perClassIoU.push(union > 0 ? tp / union : Number.NaN);
       perClassAccuracy.push(rowSum > 0 ? tp / rowSum : Number.NaN);
     }
-    const present = (v: number[]) => v.filter((_, c) => !skip.has(c) && this.rowTotal(c) > 0);
-    const mean = (v: number[]) => (v.length ? v.reduce((a, b) => a + b, 0) / v.length : Number.NaN);
+    // NaN marks an excluded class, an empty row (recall) or an empty union (IoU): each mean skips exactly those.
+    const mean = (v: number[]) => {
+      const defined = v.filter((x) => !Number.isNaN(x));
+      return defined.length ? defined.reduce((a, b) => a + b, 0) / defined.length : Number.NaN;
+    };
     return {
       pixelAccuracy: total > 0 ? correct / total : Number.NaN,
-      meanAccuracy: mean(present(perClassAccuracy)),
-      meanIoU: mean(present(perClassIoU)),
+      meanAccuracy: mean(perClassAccuracy),
+      meanIoU: mean(perClassIoU),
       perClassIoU,
       perClassAccuracy,
     };
-  }
-
-  private rowTotal(c: number): number {
-    let s = 0;
-    for (let k = 0; k < this.numClasses; k++) s += this.counts[c * this.numClasses + k];
-    return s;
   }
 }

@@ -50,7 +50,9 @@ describeEachBackend('Adam', () => {
     const theirs = await run(tf.train.adam(0.01));
     ours.forEach((v, i) => {
       let worst = 0;
-      v.forEach((x, j) => (worst = Math.max(worst, Math.abs(x - theirs[i][j]))));
+      v.forEach((x, j) => {
+        worst = Math.max(worst, Math.abs(x - theirs[i][j]));
+      });
       expect(worst, `variable ${i}`).toBe(0);
     });
   });

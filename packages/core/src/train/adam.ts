@@ -58,7 +58,7 @@ export class Adam extends tf.AdamOptimizer {
    *
    * @throws If a gradient is missing, or the variables differ from the first call's.
    */
-  override applyGradients(variableGradients: Parameters<tf.AdamOptimizer['applyGradients']>[0]): void {
+  override applyGradients(variableGradients: Parameters<tf.AdamOptimizer['applyGradients']>[0] | tf.NamedTensorMap): void {
     const s = this as unknown as AdamFields;
     const list = Array.isArray(variableGradients)
       ? variableGradients
@@ -86,7 +86,7 @@ export class Adam extends tf.AdamOptimizer {
         chunk.v.assign(newV);
         const updated = tf.add(tf.mul(tf.div(mHat, tf.add(tf.sqrt(vHat), s.epsilon)), -s.learningRate), value);
         const parts = chunk.names.length === 1 ? [updated] : tf.split(updated, chunk.sizes);
-        parts.forEach((p, i) => values[at + i].assign(tf.reshape(p, values[at + i].shape)));
+        for (const [i, p] of parts.entries()) values[at + i].assign(tf.reshape(p, values[at + i].shape));
       });
     }
     tf.tidy(() => {

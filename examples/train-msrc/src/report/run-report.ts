@@ -1,0 +1,137 @@
+import { join } from 'node:path';
+import { ConfusionMatrix, writeFileAtomic } from '@seg/core';
+import { MSRC_CLASSES, MSRC_VOID } from '@seg/msrc';
+import type { RunConfig } from '../run-config.js';
+import { type CurvePoint, confusionSpec, curveSpec, renderSvg, thin } from './charts.js';
+import { type ReportPage, reportHtml, type ScoreLine } from './html.js';
+
+/** Folder beside `report.html` that holds its plots and images. */
+export const REPORT_ASSETS = 'report';
+
+/** A validation as the report plots it. */
+export interface ValidationPoint {
+  step: number;
+  loss: number;
+  pixelAccuracy: number;
+  meanIoU: number;
+  trainLoss: number;
+  trainPixelAccuracy: number;
+}
+
+/** Paths relative to the run folder. */
+export interface Triptych {
+  title: string;
+  image: string;
+  truth: string;
+  prediction: string;
+}
+
+/** Points kept per curve: enough to see every trend, small enough for a light SVG. */
+const MAX_CURVE_POINTS = 1500;
+
+/**
+ * Collects what a run reports and writes `<out>/report.html` with its plots
+ * (`<out>/report/*.svg`) from it. Every write replaces the files atomically,
+ * so the page on disk is always a whole one; writes are queued, never
+ * interleaved.
+ */
+export class RunReport {
+  private readonly steps: { step: number; loss: number }[] = [];
+  private readonly validations: ValidationPoint[] = [];
+  private confusion: { source: string; matrix: ConfusionMatrix } | null = null;
+  private test: ScoreLine[] | null = null;
+  private triptychs: Triptych[] = [];
+  private queue: Promise<void> = Promise.resolve();
+
+  constructor(
+    readonly out: string,
+    private readonly config: RunConfig,
+    private readonly backend: string,
+  ) {}
+
+  recordStep(step: number, loss: number): void {
+    this.steps.push({ step, loss });
+  }
+
+  recordValidation(point: ValidationPoint, confusion: ConfusionMatrix, triptych: Triptych): void {
+    this.validations.push(point);
+    this.confusion = { source: `the validation at iteration ${point.step}`, matrix: copyOf(confusion) };
+    this.triptychs = [triptych];
+  }
+
+  recordTest(scores: ScoreLine[], confusion: ConfusionMatrix, triptychs: Triptych[], images: number): void {
+    this.test = scores;
+    this.confusion = { source: `the test split (${images} images)`, matrix: copyOf(confusion) };
+    this.triptychs = triptychs;
+  }
+
+  /** Writes the page and its plots; resolves to the page's path. */
+  write(status: string): Promise<string> {
+    const done = this.queue.then(() => this.render(status));
+    this.queue = done.then(
+      () => undefined,
+      () => undefined,
+    );
+    return done;
+  }
+
+  private async render(status: string): Promise<string> {
+    const names = MSRC_CLASSES.map((c) => c.name);
+    const charts: { title: string; file: string; spec: Record<string, unknown> }[] = [];
+    const v = this.validations;
+    const lossPoints: CurvePoint[] = [
+      ...thin(this.steps, MAX_CURVE_POINTS).map((s) => ({ step: s.step, value: s.loss, series: 'training loss (per step)', dense: true })),
+      ...v.map((x) => ({ step: x.step, value: x.trainLoss, series: 'training loss (mean since last validation)' })),
+      ...v.map((x) => ({ step: x.step, value: x.loss, series: 'validation loss' })),
+    ];
+    charts.push({ title: 'Loss', file: `${REPORT_ASSETS}/loss.svg`, spec: curveSpec('Loss', 'cross-entropy', lossPoints) });
+    const scorePoints: CurvePoint[] = [
+      ...v.map((x) => ({ step: x.step, value: x.trainPixelAccuracy, series: 'training pixel accuracy' })),
+      ...v.map((x) => ({ step: x.step, value: x.pixelAccuracy, series: 'validation pixel accuracy' })),
+      ...v.map((x) => ({ step: x.step, value: x.meanIoU, series: 'validation mIoU' })),
+    ];
+    charts.push({ title: 'Pixel accuracy and mIoU', file: `${REPORT_ASSETS}/scores.svg`, spec: curveSpec('Pixel accuracy and mIoU', 'score', scorePoints) });
+    let perClassIoU: ReportPage['perClassIoU'] = null;
+    if (this.confusion) {
+      const { source, matrix } = this.confusion;
+      charts.push({ title: 'Confusion matrix', file: `${REPORT_ASSETS}/confusion.svg`, spec: confusionSpec(`Confusion matrix: ${source}`, names, matrix.counts) });
+      perClassIoU = { source, rows: perClassRows(names, matrix) };
+    }
+    for (const c of charts) await writeFileAtomic(join(this.out, c.file), await renderSvg(c.spec));
+    const last = v.at(-1);
+    const html = reportHtml({
+      title: `train-msrc run: ${this.out}`,
+      status,
+      updated: new Date().toISOString(),
+      backend: this.backend,
+      config: this.config,
+      charts: charts.map(({ title, file }) => ({ title, file })),
+      perClassIoU,
+      test: this.test,
+      latestValidation: last ? { step: last.step, loss: last.loss, pixelAccuracy: last.pixelAccuracy, meanIoU: last.meanIoU } : null,
+      triptychs: this.triptychs,
+    });
+    const page = join(this.out, 'report.html');
+    await writeFileAtomic(page, html);
+    return page;
+  }
+}
+
+/** The caller's matrix keeps accumulating or is reset; the report keeps its own counts. */
+function copyOf(m: ConfusionMatrix): ConfusionMatrix {
+  return new ConfusionMatrix(m.numClasses).merge(m);
+}
+
+/** Per-class IoU with void excluded, and each class's ground-truth pixels; void's own row left out. */
+function perClassRows(names: readonly string[], matrix: ConfusionMatrix): { name: string; iou: number | null; pixels: number }[] {
+  const n = matrix.numClasses;
+  const { perClassIoU } = matrix.scores([MSRC_VOID]);
+  const rows = [];
+  for (let c = 0; c < n; c++) {
+    if (c === MSRC_VOID) continue;
+    let pixels = 0;
+    for (let k = 0; k < n; k++) pixels += matrix.counts[c * n + k];
+    rows.push({ name: names[c], iou: Number.isNaN(perClassIoU[c]) ? null : perClassIoU[c], pixels });
+  }
+  return rows;
+}
