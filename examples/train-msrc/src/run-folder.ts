@@ -15,16 +15,27 @@ import {
 } from '@seg/core';
 import type { MsrcDataset } from '@seg/msrc';
 import type { TrainMsrcOptions } from './options.js';
+import { REPORT_ASSETS } from './report/run-report.js';
 
 /** What a run writes into its folder; `--overwrite` removes these (and their crash leftovers) and nothing else. */
-export const RUN_OUTPUTS = ['checkpoint', 'best-model', 'model', 'images', 'metrics.json'] as const;
+export const RUN_OUTPUTS = [
+  'checkpoint',
+  'best-model',
+  'model',
+  'images',
+  'metrics.json',
+  'config.json',
+  'log.jsonl',
+  'report.html',
+  REPORT_ASSETS,
+] as const;
 
 /**
  * Options that say how to run, not what is trained: they may differ on
  * resume. Every other option is part of the configuration a checkpoint is
  * checked against.
  */
-const RUN_CONTROL_KEYS = new Set(['loadCheckpoint', 'overwrite', 'allowConfigChange', 'backend', 'out', 'multiGPU']);
+const RUN_CONTROL_KEYS = new Set(['loadCheckpoint', 'overwrite', 'allowConfigChange', 'backend', 'out', 'multiGPU', 'printConfig']);
 
 /** The options a checkpoint stores and a resume must match (see {@link RUN_CONTROL_KEYS}). */
 export function runConfig(options: TrainMsrcOptions): JsonObject {

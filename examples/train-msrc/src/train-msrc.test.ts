@@ -10,6 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseTrainMsrcArgs } from './args.js';
 import { DEFAULT_TRAIN_MSRC_OPTIONS, type TrainMsrcOptions } from './options.js';
 import { resolveRunConfig, runConfigJson } from './run-config.js';
+import { RUN_OUTPUTS } from './run-folder.js';
 import { trainMsrc } from './train-msrc.js';
 
 describe('train-msrc command line', () => {
@@ -174,7 +175,8 @@ describe('trainMsrc on a synthetic MSRC copy', () => {
     expect(r.stderr).toMatch(/^train-msrc: Trainer: training stopped at iteration 2: the loss is NaN\. Its update was not applied/m);
     expect(r.status).toBe(1);
     expect(r.stdout).not.toMatch(/Saved model/);
-    expect(readdirSync(out)).toEqual(['images']);
+    // The run's description (config, log, report) is written; no model and no checkpoint.
+    expect(readdirSync(out).filter((f) => ['checkpoint', 'best-model', 'model', 'metrics.json'].includes(f))).toEqual([]);
   });
 
   it('--overwrite starts afresh in a finished run\'s folder', async () => {
@@ -182,10 +184,10 @@ describe('trainMsrc on a synthetic MSRC copy', () => {
     cpSync(options.out, out, { recursive: true });
     const lines: string[] = [];
     const result = await trainMsrc({ ...options, out, overwrite: true, iterations: 2 }, (l) => lines.push(l));
-    expect(lines).toContain(`--overwrite: removed the previous run's checkpoint, best-model, model, images, metrics.json from ${out}`);
+    expect(lines).toContain(`--overwrite: removed the previous run's ${RUN_OUTPUTS.join(', ')} from ${out}`);
     expect(result.steps).toBe(2);
     expect(readdirSync(join(out, 'images')).sort()).toEqual(['2_gt.png', '2_img.png', '2_pred.png']);
-    expect(readdirSync(out).sort()).toEqual(['best-model', 'checkpoint', 'images', 'metrics.json', 'model']);
+    expect(readdirSync(out).sort()).toEqual(['best-model', 'checkpoint', 'config.json', 'images', 'log.jsonl', 'metrics.json', 'model', 'report', 'report.html']);
   });
 
   it('refuses a second run on a folder in use, naming the holder; the first finishes undisturbed', async () => {

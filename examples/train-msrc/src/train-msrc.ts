@@ -150,7 +150,6 @@ async function trainInRunFolder(options: TrainMsrcOptions, log: (line: string) =
   const out = options.out;
   const checkpointDir = join(out, 'checkpoint');
   await mkdir(join(out, 'images'), { recursive: true });
-  await writeRunConfig(join(out, 'config.json'), config);
   const runLog = new RunLog(join(out, 'log.jsonl'));
   const report = new RunReport(out, config, backend.name);
   const saveEvery = options.saveFreq ?? options.logFreq;
@@ -204,6 +203,8 @@ async function trainInRunFolder(options: TrainMsrcOptions, log: (line: string) =
     const at = trainBatches.position;
     log(`resumed from ${checkpointDir} at iteration ${trainer.step} (epoch ${at.epoch}, batch ${at.batch})`);
   }
+  // Only now: a refused resume must leave the earlier run's config.json as it was.
+  await writeRunConfig(join(out, 'config.json'), config);
 
   let window = { loss: 0, acc: 0, n: 0 };
   const validate = async (): Promise<Record<string, number>> => {

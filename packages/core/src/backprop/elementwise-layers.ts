@@ -40,7 +40,7 @@ export const addGradient: LayerGradient = {
 
 interface DropoutFields {
   rate: number;
-  noiseShape?: number[];
+  noiseShape?: Array<number | null>;
   seed?: number;
 }
 
@@ -50,7 +50,9 @@ export const dropoutGradient: LayerGradient = {
     const { rate, noiseShape, seed } = layer as unknown as DropoutFields;
     if (!(rate > 0)) return { outputs: [x], saved: [], backward: ([dy]) => ({ inputs: [dy], weights: noWeights() }) };
     const keepProb = 1 - rate;
-    const mask = tf.tidy(() => tf.div(tf.floor(tf.add(tf.randomUniform(noiseShape ?? x.shape, 0, 1, 'float32', seed), keepProb)), keepProb));
+    // Keras's noise shape: a null axis takes the input's size (spatial dropout is [null, 1, 1, null]).
+    const shape = noiseShape ? noiseShape.map((d, i) => d ?? x.shape[i]) : x.shape;
+    const mask = tf.tidy(() => tf.div(tf.floor(tf.add(tf.randomUniform(shape, 0, 1, 'float32', seed), keepProb)), keepProb));
     const y = tf.mul(x, mask);
     if (!keep) mask.dispose();
     return {

@@ -134,29 +134,28 @@ describeEachBackend('aspp', () => {
 });
 
 describeEachBackend('aspp dropout and bias options', () => {
-  it('spatialDropout2d zeroes whole channels per sample in training and nothing at inference', () => {
+  it('spatialDropout2d zeroes whole channels per sample in training and nothing at inference', async () => {
     const layer = spatialDropout2d(0.5, 'drop');
     const x = tf.ones([3, 4, 5, 16]);
-    tf.tidy(() => {
-      const y = layer.apply(x, { training: true }) as tf.Tensor;
-      const v = y.arraySync() as number[][][][];
-      let dropped = 0;
-      for (let n = 0; n < 3; n++) {
-        for (let c = 0; c < 16; c++) {
-          const values = new Set(v[n].flatMap((row) => row.map((px) => px[c])));
-          // One value per (sample, channel): 0 when dropped, 1 / (1 - 0.5) = 2 when kept.
-          expect(values.size).toBe(1);
-          const [only] = values;
-          expect([0, 2]).toContain(only);
-          if (only === 0) dropped++;
-        }
+    const y = layer.apply(x, { training: true }) as tf.Tensor;
+    const v = (await y.array()) as number[][][][];
+    let dropped = 0;
+    for (let n = 0; n < 3; n++) {
+      for (let c = 0; c < 16; c++) {
+        const values = new Set(v[n].flatMap((row) => row.map((px) => px[c])));
+        // One value per (sample, channel): 0 when dropped, 1 / (1 - 0.5) = 2 when kept.
+        expect(values.size).toBe(1);
+        const [only] = values;
+        expect([0, 2]).toContain(only);
+        if (only === 0) dropped++;
       }
-      // 48 channels at rate 0.5: all kept or all dropped has odds 2^-47.
-      expect(dropped).toBeGreaterThan(0);
-      expect(dropped).toBeLessThan(48);
-      expect(tf.max(tf.abs(tf.sub(layer.apply(x, { training: false }) as tf.Tensor, x))).dataSync()[0]).toBe(0);
-    });
-    x.dispose();
+    }
+    // 48 channels at rate 0.5: all kept or all dropped has odds 2^-47.
+    expect(dropped).toBeGreaterThan(0);
+    expect(dropped).toBeLessThan(48);
+    const inference = layer.apply(x, { training: false }) as tf.Tensor;
+    expect(await maxAbsDiff(inference, x)).toBe(0);
+    tf.dispose([x, y, inference]);
   });
 
   it('adds a spatial dropout after every branch, conv biases on request, and round-trips', async () => {
@@ -174,7 +173,7 @@ describeEachBackend('aspp dropout and bias options', () => {
     const loaded = await roundTripInMemory(model);
     const x = tf.randomNormal([1, 6, 5, 4], 0, 1, 'float32', 3);
     const [a, b] = [model.predict(x) as tf.Tensor, loaded.predict(x) as tf.Tensor];
-    expect(tf.max(tf.abs(tf.sub(a, b))).dataSync()[0]).toBe(0);
+    expect(await maxAbsDiff(a, b)).toBe(0);
     tf.dispose([x, a, b]);
     for (const m of [model, plain, loaded]) m.dispose();
   });

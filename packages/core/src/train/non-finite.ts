@@ -7,7 +7,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 
 /** What was found non-finite. */
-export type NonFiniteKind = 'loss' | 'gradients' | 'weights';
+export type NonFiniteKind = 'input' | 'loss' | 'gradients' | 'weights';
 
 /** Thrown when training meets a NaN or infinite loss, gradient or weight; names the iteration. */
 export class NonFiniteTrainingError extends Error {
@@ -18,12 +18,12 @@ export class NonFiniteTrainingError extends Error {
     /** The loss of that iteration (may itself be NaN or ±Infinity). */
     readonly loss: number,
   ) {
-    const what =
-      kind === 'loss'
-        ? `the loss is ${loss}`
-        : kind === 'gradients'
-          ? `the gradients hold NaN or Infinity (loss ${loss})`
-          : 'the weights hold NaN or Infinity';
+    const what = {
+      input: "the batch's images hold NaN or Infinity",
+      loss: `the loss is ${loss}`,
+      gradients: `the gradients hold NaN or Infinity (loss ${loss})`,
+      weights: 'the weights hold NaN or Infinity',
+    }[kind];
     super(
       `Trainer: training stopped at iteration ${step}: ${what}. ` +
         (kind === 'weights'

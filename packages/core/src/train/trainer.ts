@@ -204,7 +204,7 @@ export class Trainer {
       ? modelGradients(this.model, [batch.images], ([logits]) => lossOf(logits), vars)
       : tf.variableGrads(() => lossOf(this.model.apply(batch.images, { training: true }) as tf.Tensor), vars);
     try {
-      const loss = await this.checkFiniteStep(value, Object.values(grads));
+      const loss = await this.checkFiniteStep(batch.images, value, Object.values(grads));
       for (const g of active) {
         if (g.weightDecay > 0) {
           // One variable at a time, each raw gradient freed at once: no second copy of every gradient.
@@ -364,17 +364,20 @@ export class Trainer {
   }
 
   /** Reads the loss and throws, applying nothing, if it or any gradient is NaN or infinite. */
-  private async checkFiniteStep(value: tf.Scalar, grads: tf.Tensor[]): Promise<number> {
-    const probe = finiteProbe(grads);
+  private async checkFiniteStep(images: tf.Tensor, value: tf.Scalar, grads: tf.Tensor[]): Promise<number> {
+    // The images too: a ReLU on webgpu turns NaN into 0 (its max(x, 0)), so a NaN pixel may reach neither loss nor gradients.
+    const probes = [finiteProbe([images]), finiteProbe(grads)];
     try {
-      const [[loss], [gradsProbe]] = await untilGpuDeviceLost(Promise.all([value.data(), probe.data()]));
+      const [[loss], [imagesProbe], [gradsProbe]] = await untilGpuDeviceLost(Promise.all([value, ...probes].map((t) => t.data())));
+      if (!Number.isFinite(imagesProbe)) throw new NonFiniteTrainingError(this.step + 1, 'input', loss);
       if (!Number.isFinite(loss)) throw new NonFiniteTrainingError(this.step + 1, 'loss', loss);
       if (!Number.isFinite(gradsProbe)) throw new NonFiniteTrainingError(this.step + 1, 'gradients', loss);
       return loss;
     } finally {
-      probe.dispose();
+      tf.dispose(probes);
     }
   }
+
 
   /** Throws before an evaluation or checkpoint if an update overflowed the weights (e.g. a huge learning rate). */
   private async checkFiniteWeights(): Promise<void> {
