@@ -14,6 +14,8 @@ import * as tfl from '@tensorflow/tfjs-layers';
 import {
   atrousConv2d,
   conv2dFilterGrad,
+  conv2dFilterGradByTaps,
+  convGeometry,
   conv2dInputGrad,
   depthwiseConv2dFilterGrad,
   depthwiseConv2dInputGrad,
@@ -54,6 +56,11 @@ function benchConv({ label, shape, cout, k = 3, strides = 1, dilations = 1, nati
     inputGrad: () => conv2dInputGrad(x.shape, dy, filter, attrs),
     filterGrad: () => conv2dFilterGrad(x, dy, filter.shape, attrs),
   };
+  if (strides === 1 && dilations === 1) {
+    // The per-tap route, which conv2dFilterGrad leaves for one convolution at stride 1 and dilation 1.
+    const g = convGeometry('bench', x.shape, filter.shape, attrs, false);
+    fns.filterGradByTaps = () => conv2dFilterGradByTaps(x, dy, g);
+  }
   if (native) {
     // tfjs-backend-wasm's own Conv2DBackpropInput (dilation 1 only), for comparison.
     fns.nativeInputGrad = () => tf.conv2dTranspose(dy, filter, [n, h, w, cin], strides, 'same');
@@ -82,6 +89,10 @@ function benchDepthwise({ label, shape, dilations }) {
 
 const rows = [
   benchConv({ label: 'conv 1×64×64×256 → 256, dilation 1', shape: [1, 64, 64, 256], cout: 256, native: true }),
+  benchConv({ label: 'conv 2×64×64×64 → 64, dilation 1', shape: [2, 64, 64, 64], cout: 64 }),
+  benchConv({ label: 'conv 2×32×32×128 → 128, dilation 1', shape: [2, 32, 32, 128], cout: 128 }),
+  benchConv({ label: 'conv 2×16×16×256 → 256, dilation 1', shape: [2, 16, 16, 256], cout: 256 }),
+  benchConv({ label: 'conv 2×64×64×128 → 128, dilation 1', shape: [2, 64, 64, 128], cout: 128 }),
   benchConv({ label: 'conv 1×64×64×256 → 256, dilation 2', shape: [1, 64, 64, 256], cout: 256, dilations: 2 }),
   benchConv({ label: 'conv 1×64×64×256 → 256, stride 2', shape: [1, 64, 64, 256], cout: 256, strides: 2, native: true }),
   benchConv({ label: 'conv 1×33×33×512 → 256, dilation 12', shape: [1, 33, 33, 512], cout: 256, dilations: 12 }),
@@ -94,12 +105,12 @@ console.log(
   `wasm backend (SIMD ${tf.env().getBool('WASM_HAS_SIMD_SUPPORT')}, threads ${tf.env().getBool('WASM_HAS_MULTITHREAD_SUPPORT')}), ` +
     `${cpu}, ${os.cpus().length} cores, Node ${process.version}, load average ${os.loadavg()[0].toFixed(1)}, median of ${RUNS} runs (ms)\n`,
 );
-console.log('| 3×3, padding same | forward | input grad | filter grad | filter grad / forward | tfjs wasm Conv2DBackpropInput |');
-console.log('|---|---:|---:|---:|---:|---:|');
+console.log('| 3×3, padding same | forward | input grad | filter grad | filter grad / forward | filter grad by taps | tfjs wasm Conv2DBackpropInput |');
+console.log('|---|---:|---:|---:|---:|---:|---:|');
 const ms = (v) => (v == null ? '—' : v.toFixed(0));
 for (const r of rows) {
   console.log(
-    `| ${r.label} | ${ms(r.forward)} | ${ms(r.inputGrad)} | ${ms(r.filterGrad)} | ${(r.filterGrad / r.forward).toFixed(2)}× | ${ms(r.nativeInputGrad)} |`,
+    `| ${r.label} | ${ms(r.forward)} | ${ms(r.inputGrad)} | ${ms(r.filterGrad)} | ${(r.filterGrad / r.forward).toFixed(2)}× | ${ms(r.filterGradByTaps)} | ${ms(r.nativeInputGrad)} |`,
   );
 }
 

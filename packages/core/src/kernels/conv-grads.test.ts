@@ -4,6 +4,9 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { describeEachBackend, expectNoTensorLeak, useBackend } from '../../../../test-utils/backends.js';
 import { relativeError as relError } from '../../../../test-utils/compare.js';
 import { parseSafetensors, safetensorsToFloat32 } from '../io/safetensors.js';
+import { convGeometry } from './conv-geometry.js';
+import { conv2dFilterGradByTaps } from './conv2d-filter-grad.js';
+import { conv2dFilterGradAsConv } from './conv2d-filter-grad-as-conv.js';
 import { conv2dGradConfig, NATIVE_CONV_GRAD_BACKENDS } from './conv2d-grad.js';
 import { registerSegKernels } from './register.js';
 import { wasmConv2dBackpropFilterConfig } from './wasm-kernels.js';
@@ -219,4 +222,22 @@ describe('unsupported combinations', () => {
     expect(tf.getGradient(tf.Conv2D)).toBe(conv2dGradConfig);
     expect(tf.getKernel(tf.Conv2DBackpropFilter, 'wasm')).toBe(wasmConv2dBackpropFilterConfig);
   });
+});
+
+// Both filter-gradient routes on every case they cover, whichever conv2dFilterGrad picks for its size.
+describeEachBackend('conv2d filter gradient routes match torch', () => {
+  for (const c of CASES.filter((k) => k.op === 'conv2d')) {
+    const plain = [...c.strides, ...c.dilations].every((v) => v === 1);
+    it(`${c.name}: per-tap products${plain ? ' and one convolution' : ''}`, async () => {
+      const [expected, ...routes] = tf.tidy(() => {
+        const x = fixture(`${c.name}.x`);
+        const filter = fixture(`${c.name}.filter`);
+        const dy = fixture(`${c.name}.dy`);
+        const g = convGeometry('test', x.shape, filter.shape, { strides: c.strides, dilations: c.dilations, pad: c.pad }, false);
+        return [fixture(`${c.name}.dfilter`), conv2dFilterGradByTaps(x, dy, g), ...(plain ? [conv2dFilterGradAsConv(x, dy, g)] : [])];
+      });
+      for (const route of routes) expect(await relError(route, expected)).toBeLessThan(TOLERANCE);
+      tf.dispose([expected, ...routes]);
+    });
+  }
 });

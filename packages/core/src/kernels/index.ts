@@ -1,8 +1,10 @@
 // Public exports of src/kernels; each module adds its own line.
 export { registerSegKernels } from './register.js';
-export type { ConvAttrs, ConvPad } from './conv-geometry.js';
+export type { ConvAttrs, ConvGeometry, ConvPad } from './conv-geometry.js';
+export { convGeometry } from './conv-geometry.js';
 export { conv2dInputGrad } from './conv2d-input-grad.js';
-export { conv2dFilterGrad } from './conv2d-filter-grad.js';
+export { conv2dFilterGrad, conv2dFilterGradByTaps } from './conv2d-filter-grad.js';
+export { conv2dFilterGradAsConv } from './conv2d-filter-grad-as-conv.js';
 export { depthwiseConv2dInputGrad } from './depthwise-input-grad.js';
 export { depthwiseConv2dFilterGrad } from './depthwise-filter-grad.js';
 export { conv2dGradConfig, NATIVE_CONV_GRAD_BACKENDS } from './conv2d-grad.js';

@@ -14,7 +14,7 @@ interface AdamFields {
 }
 
 /** Elements updated by one fused set of kernels: large enough to amortise dispatch, small enough for few-MB temporaries. */
-const CHUNK_ELEMENTS = 1 << 22;
+const CHUNK_ELEMENTS = 1 << 21;
 
 /** Consecutive variables whose moments are kept as one flat tensor. */
 interface Chunk {
@@ -33,7 +33,7 @@ interface Chunk {
  * `tidy`, so a ResNet-101 DeepLabV3+ step dispatched ~4,000 kernels for the
  * update alone and kept eight copies of the weights alive at its end (the
  * peak of the whole step, bench/README.md). Here consecutive variables share
- * flat moment tensors of up to 4M elements: the update runs its 14 kernels
+ * flat moment tensors of up to 2M elements: the update runs its 14 kernels
  * once per chunk on the concatenated gradients, and each chunk's
  * temporaries are freed before the next.
  */
@@ -69,31 +69,45 @@ export class Adam extends tf.AdamOptimizer {
     // Per-variable copies made by getWeights() or setWeights() are stale from here on.
     this.dropPerVariable(s);
     const values = list.map(({ name }) => tf.engine().registeredVariables[name]);
+    const [biasM, biasV] = tf.tidy(() => [tf.sub(1, s.accBeta1), tf.sub(1, s.accBeta2)]);
     let next = 0;
     for (const chunk of chunks) {
       const at = next;
       next += chunk.names.length;
-      tf.tidy(() => {
-        const flat = (ts: tf.Tensor[]) => (ts.length === 1 ? tf.reshape(ts[0], [-1]) : tf.concat(ts.map((t) => tf.reshape(t, [-1]))));
-        const g = flat(list.slice(at, next).map((e) => e.tensor));
-        const value = flat(values.slice(at, next));
-        // tfjs's update, kernel for kernel, on the chunk.
-        const newM = tf.add(tf.mul(chunk.m, s.beta1), tf.mul(g, 1 - s.beta1));
-        const newV = tf.add(tf.mul(chunk.v, s.beta2), tf.mul(tf.square(g), 1 - s.beta2));
-        const mHat = tf.div(newM, tf.sub(1, s.accBeta1));
-        const vHat = tf.div(newV, tf.sub(1, s.accBeta2));
-        chunk.m.assign(newM);
-        chunk.v.assign(newV);
-        const updated = tf.add(tf.mul(tf.div(mHat, tf.add(tf.sqrt(vHat), s.epsilon)), -s.learningRate), value);
-        const parts = chunk.names.length === 1 ? [updated] : tf.split(updated, chunk.sizes);
-        for (const [i, p] of parts.entries()) values[at + i].assign(tf.reshape(p, values[at + i].shape));
-      });
+      this.updateChunk(s, chunk, list.slice(at, next).map((e) => e.tensor), values.slice(at, next), biasM, biasV);
     }
+    tf.dispose([biasM, biasV]);
     tf.tidy(() => {
       s.accBeta1.assign(tf.mul(s.accBeta1, s.beta1));
       s.accBeta2.assign(tf.mul(s.accBeta2, s.beta2));
     });
     s.incrementIterations();
+  }
+
+  /**
+   * tfjs's update, kernel for kernel, on one chunk. Temporaries are freed as
+   * soon as the next one exists (nested tidies), so at most about four
+   * chunk-sized tensors live at once.
+   */
+  private updateChunk(s: AdamFields, chunk: Chunk, grads: tf.Tensor[], values: tf.Variable[], biasM: tf.Tensor, biasV: tf.Tensor): void {
+    const flat = (ts: tf.Tensor[]) => tf.tidy(() => (ts.length === 1 ? tf.reshape(ts[0], [-1]) : tf.concat(ts.map((t) => tf.reshape(t, [-1])))));
+    const g = flat(grads);
+    const newM = tf.tidy(() => tf.add(tf.mul(chunk.m, s.beta1), tf.mul(g, 1 - s.beta1)));
+    const newV = tf.tidy(() => tf.add(tf.mul(chunk.v, s.beta2), tf.mul(tf.square(g), 1 - s.beta2)));
+    g.dispose();
+    chunk.m.assign(newM);
+    chunk.v.assign(newV);
+    const mHat = tf.div(newM, biasM);
+    const denominator = tf.tidy(() => tf.add(tf.sqrt(tf.div(newV, biasV)), s.epsilon));
+    tf.dispose([newM, newV]);
+    const step = tf.tidy(() => tf.mul(tf.div(mHat, denominator), -s.learningRate));
+    tf.dispose([mHat, denominator]);
+    tf.tidy(() => {
+      const updated = tf.add(step, flat(values));
+      const parts = values.length === 1 ? [updated] : tf.split(updated, chunk.sizes);
+      for (const [i, p] of parts.entries()) values[i].assign(tf.reshape(p, values[i].shape));
+    });
+    step.dispose();
   }
 
   /** The moments per variable, named and ordered as tfjs's Adam names them. */
