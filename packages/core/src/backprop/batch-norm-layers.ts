@@ -28,14 +28,6 @@ interface BatchNormFields {
 
 const fields = (layer: Layer) => layer as unknown as BatchNormFields;
 
-/** tfjs-layers' moving average: old − (old − batch) · (1 − momentum). */
-export function updateMovingAverage(variable: tfl.LayerVariable, batch: tf.Tensor, momentum: number): void {
-  tf.tidy(() => {
-    const old = variable.read();
-    variable.write(tf.sub(old, tf.mul(tf.sub(old, batch), 1 - momentum)));
-  });
-}
-
 export const batchNormGradient: LayerGradient = {
   supports(layer) {
     const f = fields(layer);
@@ -47,13 +39,14 @@ export const batchNormGradient: LayerGradient = {
     const gamma = f.gamma.read() as tf.Tensor1D;
     const beta = f.beta.read() as tf.Tensor1D;
     const { y, mean, variance, invStd } = batchNormTrainingForward(x, gamma, beta, f.epsilon, relu);
-    updateMovingAverage(f.movingMean, mean, f.momentum);
-    updateMovingAverage(f.movingVariance, variance, f.momentum);
-    variance.dispose();
-    if (!keep) tf.dispose([mean, invStd]);
+    if (!keep) invStd.dispose();
     return {
       outputs: [y],
       saved: keep ? [x, mean, invStd] : [],
+      runningUpdates: [
+        { variable: f.movingMean, value: mean, momentum: f.momentum },
+        { variable: f.movingVariance, value: variance, momentum: f.momentum },
+      ],
       backward([dy], want) {
         const weights = new Map<tfl.LayerVariable, tf.Tensor>();
         if (dy === null) return { inputs: [null], weights };

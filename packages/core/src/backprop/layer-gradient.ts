@@ -20,6 +20,14 @@ export interface LayerGradients {
   weights: Map<tfl.LayerVariable, tf.Tensor>;
 }
 
+/** A running statistic (a BN moving mean or variance) and the batch value it moves towards. */
+export interface RunningUpdate {
+  variable: tfl.LayerVariable;
+  value: tf.Tensor1D;
+  /** Weight of the old value (tfjs-layers' convention: 0.9 is torch's 0.1). */
+  momentum: number;
+}
+
 /** One layer call in training mode: its outputs and the closure of its backward pass. */
 export interface LayerStep {
   /** The layer's outputs (the caller owns them). */
@@ -30,6 +38,12 @@ export interface LayerStep {
    * when the step was made with `keep` false.
    */
   saved: tf.Tensor[];
+  /**
+   * Running statistics to move towards batch values (`old − (old − value) · (1 − momentum)`,
+   * tfjs-layers' update), applied by the caller after the forward pass, all
+   * in a few kernels. The caller takes over the `value` tensors.
+   */
+  runningUpdates?: RunningUpdate[];
   /** Gradients from the gradients of the outputs (`null`: the output got none, read as zeros). */
   backward(dys: Array<tf.Tensor | null>, want: WantedGradients): LayerGradients;
 }

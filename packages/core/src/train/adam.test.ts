@@ -31,7 +31,7 @@ describeEachBackend('Adam', () => {
     tf.dispose(init);
   });
 
-  it('equals tf.train.adam on variables split over several flat chunks (2M elements each)', async () => {
+  it('equals tf.train.adam on variables split over several flat chunks (4M elements each)', async () => {
     const shapes = [[3_000_000], [1000, 2000], [10]];
     const run = async (optimizer: tf.Optimizer) => {
       // Seeds from 1: tfjs treats a seed of 0 as none.

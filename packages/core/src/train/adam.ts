@@ -14,7 +14,7 @@ interface AdamFields {
 }
 
 /** Elements updated by one fused set of kernels: large enough to amortise dispatch, small enough for few-MB temporaries. */
-const CHUNK_ELEMENTS = 1 << 21;
+const CHUNK_ELEMENTS = 1 << 22;
 
 /** Consecutive variables whose moments are kept as one flat tensor. */
 interface Chunk {
@@ -33,7 +33,7 @@ interface Chunk {
  * `tidy`, so a ResNet-101 DeepLabV3+ step dispatched ~4,000 kernels for the
  * update alone and kept eight copies of the weights alive at its end (the
  * peak of the whole step, bench/README.md). Here consecutive variables share
- * flat moment tensors of up to 2M elements: the update runs its 14 kernels
+ * flat moment tensors of up to 4M elements: the update runs its 14 kernels
  * once per chunk on the concatenated gradients, and each chunk's
  * temporaries are freed before the next.
  */
@@ -90,7 +90,9 @@ export class Adam extends tf.AdamOptimizer {
    * chunk-sized tensors live at once.
    */
   private updateChunk(s: AdamFields, chunk: Chunk, grads: tf.Tensor[], values: tf.Variable[], biasM: tf.Tensor, biasV: tf.Tensor): void {
-    const flat = (ts: tf.Tensor[]) => tf.tidy(() => (ts.length === 1 ? tf.reshape(ts[0], [-1]) : tf.concat(ts.map((t) => tf.reshape(t, [-1])))));
+    // Vectors (biases, BN scales) need no reshape: each Reshape is a kernel dispatch too.
+    const vector = (t: tf.Tensor) => (t.rank === 1 ? t : tf.reshape(t, [-1]));
+    const flat = (ts: tf.Tensor[]) => tf.tidy(() => (ts.length === 1 ? vector(ts[0]).clone() : tf.concat(ts.map(vector))));
     const g = flat(grads);
     const newM = tf.tidy(() => tf.add(tf.mul(chunk.m, s.beta1), tf.mul(g, 1 - s.beta1)));
     const newV = tf.tidy(() => tf.add(tf.mul(chunk.v, s.beta2), tf.mul(tf.square(g), 1 - s.beta2)));
@@ -105,7 +107,7 @@ export class Adam extends tf.AdamOptimizer {
     tf.tidy(() => {
       const updated = tf.add(step, flat(values));
       const parts = values.length === 1 ? [updated] : tf.split(updated, chunk.sizes);
-      for (const [i, p] of parts.entries()) values[i].assign(tf.reshape(p, values[i].shape));
+      for (const [i, p] of parts.entries()) values[i].assign(values[i].rank === 1 ? p : tf.reshape(p, values[i].shape));
     });
     step.dispose();
   }
