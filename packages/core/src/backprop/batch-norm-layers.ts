@@ -7,7 +7,7 @@
  *
  * @module
  */
-import * as tf from '@tensorflow/tfjs-core';
+import type * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
 import { batchNormTrainingBackward, batchNormTrainingForward } from '../kernels/batch-norm-training.js';
 import { type Layer, type LayerGradient, registerLayerGradient } from './layer-gradient.js';
