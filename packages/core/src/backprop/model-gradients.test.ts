@@ -8,8 +8,10 @@ import '../kernels/register.js';
 import { aspp } from '../layers/aspp.js';
 import { atrousConv2d } from '../layers/atrous-conv2d.js';
 import { atrousSeparableConv2d } from '../layers/atrous-separable-conv2d.js';
+import { batchNormAct } from '../layers/batch-norm-act.js';
 import { resizeBilinear } from '../layers/resize-bilinear.js';
 import { sparseSoftmaxCrossEntropy } from '../losses/cross-entropy.js';
+import { Trainer } from '../train/trainer.js';
 import { layerBackpropSupported, modelGradients, unsupportedLayers } from './model-gradients.js';
 
 /**
@@ -138,5 +140,32 @@ describeEachBackend('modelGradients', () => {
     const m = tfl.model({ inputs: input, outputs: odd });
     expect(unsupportedLayers(m)).toEqual(['tanh_conv (Conv2D)']);
     expect(() => modelGradients(m, [tf.zeros([1, 4, 4, 2])], ([y]) => tf.sum(y) as tf.Scalar, [])).toThrow(/no layer gradient for tanh_conv \(Conv2D\)/);
+  });
+});
+
+describeEachBackend('Trainer on the layer-by-layer path', () => {
+  it('keeps the tensor count flat over 100 steps (BN, dropout, Adam, weight decay)', async () => {
+    const input = tfl.input({ shape: [8, 8, 3] });
+    let y = atrousConv2d({ filters: 6, kernelSize: 3, padding: 'same', useBias: false, name: 'c1' }).apply(input) as tfl.SymbolicTensor;
+    y = batchNormAct({ activation: 'relu', name: 'bn1' }).apply(y) as tfl.SymbolicTensor;
+    y = tfl.layers.dropout({ rate: 0.2 }).apply(y) as tfl.SymbolicTensor;
+    y = atrousConv2d({ filters: 3, kernelSize: 1, name: 'head' }).apply(y) as tfl.SymbolicTensor;
+    const model = tfl.model({ inputs: input, outputs: y });
+    expect(layerBackpropSupported(model)).toBe(true);
+    const trainer = new Trainer({
+      model,
+      loss: (labels, logits) => sparseSoftmaxCrossEntropy(labels, logits),
+      groups: [{ name: 'all', learningRate: 0.01, weightDecay: 1e-4 }],
+    });
+    const images = tf.randomUniform([2, 8, 8, 3], 0, 1, 'float32', 1) as tf.Tensor4D;
+    const labels = tf.cast(tf.argMax(images, -1), 'int32') as tf.Tensor3D;
+    const first = await trainer.trainStep({ images, labels });
+    const after1 = tf.memory().numTensors;
+    let last = first;
+    for (let i = 1; i < 100; i++) last = await trainer.trainStep({ images, labels });
+    expect(tf.memory().numTensors).toBe(after1);
+    expect(last.loss).toBeLessThan(first.loss);
+    tf.dispose([images, labels]);
+    model.dispose();
   });
 });
