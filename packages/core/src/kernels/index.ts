@@ -17,3 +17,4 @@ export {
 } from './wasm-kernels.js';
 export { bilinearInterpolationMatrix, resizeBilinearGradHalfPixel } from './resize-bilinear-grad.js';
 export { type BatchNormTrainingOptions, batchNormTraining } from './batch-norm-training.js';
+export { wasmSliceConfig, wasmSplitVConfig } from './wasm-slice.js';

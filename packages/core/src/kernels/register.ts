@@ -2,9 +2,20 @@
 // bundle carries its own copy of them); loading it first keeps it from
 // replacing ours afterwards.
 import '@tensorflow/tfjs-layers';
-import { getGradient, getKernel, registerGradient, registerKernel } from '@tensorflow/tfjs-core';
+import {
+  getGradient,
+  getKernel,
+  type KernelConfig,
+  type KernelFunc,
+  registerGradient,
+  registerKernel,
+  Slice,
+  SplitV,
+  unregisterKernel,
+} from '@tensorflow/tfjs-core';
 import { conv2dGradConfig } from './conv2d-grad.js';
 import { depthwiseConv2dGradConfig } from './depthwise-conv2d-grad.js';
+import { wasmSliceConfig, wasmSplitVConfig } from './wasm-slice.js';
 import {
   wasmConv2dBackpropFilterConfig,
   wasmDepthwiseConv2dBackpropFilterConfig,
@@ -17,8 +28,9 @@ import {
  *
  * Runs on `import '@seg/core'` and again whenever an atrous layer is built or
  * called, so a stock gradient registered later (say, by a second copy of
- * tfjs) is replaced again. Idempotent: it only registers what is missing, and
- * never replaces a kernel a backend already has.
+ * tfjs) is replaced again. Idempotent: it registers what is missing, and
+ * replaces only wasm's `Slice` and `SplitV` (with versions that do not copy
+ * their whole input per call), once.
  */
 export function registerSegKernels(): void {
   // tfjs-core's own gradients assert dilation 1 ("not yet supported in
@@ -35,6 +47,25 @@ export function registerSegKernels(): void {
   ]) {
     if (getKernel(config.kernelName, config.backendName) == null) registerKernel(config);
   }
+  // Replaced, not added: wasm's own Slice and SplitV copy their whole input per slice (see wasm-slice.ts).
+  replaceWasmKernel(Slice, wasmSliceConfig);
+  replaceWasmKernel(SplitV, wasmSplitVConfig);
+}
+
+const replaced = new Set<KernelFunc>();
+
+/**
+ * Puts `make(theirs)` in place of wasm's `kernelName` kernel, once, when the
+ * wasm backend has registered it (a later `registerSegKernels()` call does it
+ * if @seg/core loaded first); `theirs` stays as the fallback for strings.
+ */
+function replaceWasmKernel(kernelName: string, make: (theirs: KernelFunc) => KernelConfig): void {
+  const current = getKernel(kernelName, 'wasm');
+  if (current == null || replaced.has(current.kernelFunc)) return;
+  const ours = make(current.kernelFunc);
+  unregisterKernel(kernelName, 'wasm');
+  registerKernel(ours);
+  replaced.add(ours.kernelFunc);
 }
 
 registerSegKernels();
