@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { installNavigatorGpu } from './gpu/navigator-gpu.js';
 import { listWebGpuAdapters, type WebGpuAdapter } from './gpu/webgpu-adapters.js';
+import { registerSegKernels } from './kernels/register.js';
 import { importAtRuntime } from './runtime-import.js';
 
 /** A tfjs backend the library can run on. */
@@ -218,6 +219,8 @@ export async function selectBackend(order: readonly SegBackendName[] = DEFAULT_B
       continue;
     }
     const device = imported.device ?? (name === 'tensorflow-gpu' ? 'CUDA GPU (libtensorflow 2.9.1)' : await cpuName());
+    // The backend's package may have loaded after @seg/core: the kernels it lacks (or that are replaced) go in now.
+    registerSegKernels();
     return { name, tfjsName: tf.getBackend(), device, skipped };
   }
   throw new Error(`selectBackend: no usable tfjs backend.\n  ${skipped.join('\n  ')}`);

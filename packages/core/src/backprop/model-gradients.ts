@@ -19,6 +19,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
+import { registerSegKernels } from '../kernels/register.js';
 import './batch-norm-layers.js';
 import './conv-layers.js';
 import './elementwise-layers.js';
@@ -77,6 +78,8 @@ export function modelGradients(
   loss: (outputs: tf.Tensor[]) => tf.Scalar,
   variables: readonly tf.Variable[],
 ): ModelGradients {
+  // The backend may have been loaded after @seg/core: its missing and replaced kernels go in now.
+  registerSegKernels();
   const graph = graphOf(model);
   const missing = unsupportedLayers(model);
   if (missing.length > 0) throw new Error(`modelGradients: no layer gradient for ${missing.join(', ')}`);

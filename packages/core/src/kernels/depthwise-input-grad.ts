@@ -40,7 +40,6 @@ export function depthwiseConv2dInputGrad(
   return tf.tidy(() => {
     if (g.strideHeight > 1 || g.strideWidth > 1) return stridedInputGrad(dy, filter, g, c, flippedConv);
     const { z, pad } = upstreamForTransposedConv(dy, g);
-    const [kh, kw] = filter.shape;
-    return flippedConv(z, pickTaps(filter, reversedRange(0, kh, 1), reversedRange(0, kw, 1)), pad);
+    return flippedConv(z, pickTaps(filter, reversedRange(0, filter.shape[0], 1), reversedRange(0, filter.shape[1], 1)), pad);
   });
 }
