@@ -7,7 +7,7 @@
 // checker that silently accepts everything fails too.
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
-import { basename, dirname, join, relative, resolve } from 'node:path';
+import { basename, join, relative, resolve } from 'node:path';
 import { assembleModule, codeBlocks, programs } from './extract.mjs';
 
 const root = resolve(import.meta.dirname, '../..');
