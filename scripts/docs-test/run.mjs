@@ -1,6 +1,6 @@
 #!/usr/bin/env node
-// `pnpm test:docs`: every ts/js code block of docs/guides/*.md and
-// packages/*/README.md is type-checked against the built packages, resolved
+// `pnpm test:docs`: every ts/js code block of docs/guides/*.md, the
+// repository README and packages/*/README.md is type-checked against the built packages, resolved
 // as a user's project resolves them (node_modules/@seg/* -> package.json
 // exports -> dist/*.d.ts), and the blocks not marked `no-run` are run in Node.
 // A self-test fixture calling a missing export must fail the type-check, so a
@@ -17,6 +17,7 @@ const RUN_TIMEOUT_S = Number(process.env.SEG_DOCS_TIMEOUT ?? 90);
 const SELF_TEST = join(import.meta.dirname, 'fixtures/missing-export.md');
 
 const mdFiles = [
+  join(root, 'README.md'),
   ...readdirSync(join(root, 'docs/guides')).filter((f) => f.endsWith('.md')).map((f) => join(root, 'docs/guides', f)),
   ...readdirSync(join(root, 'packages')).map((p) => join(root, 'packages', p, 'README.md')).filter(existsSync),
 ];
