@@ -89,6 +89,14 @@ function canvasContext(id: string, width: number, height: number): CanvasRenderi
   return canvas.getContext('2d')!;
 }
 
+/** Draws RGBA bytes (`colorize`/`overlay` output) on a canvas, sized to them. */
+function drawPixels(id: string, rgba: Uint8ClampedArray, width: number, height: number): void {
+  const ctx = canvasContext(id, width, height);
+  const image = ctx.createImageData(width, height);
+  image.data.set(rgba);
+  ctx.putImageData(image, 0, 0);
+}
+
 function opacity(): number {
   return Number($<HTMLInputElement>('opacity').value);
 }
@@ -96,8 +104,7 @@ function opacity(): number {
 function drawOverlay(): void {
   if (!shown) return;
   const { pixels, labels } = shown;
-  const blended = overlay(pixels, labels, MSRC_PALETTE, opacity());
-  canvasContext('overlay', pixels.width, pixels.height).putImageData(new ImageData(blended, pixels.width, pixels.height), 0, 0);
+  drawPixels('overlay', overlay(pixels, labels, MSRC_PALETTE, opacity()), pixels.width, pixels.height);
 }
 
 function drawLegend(labels: ArrayLike<number>): void {
@@ -138,7 +145,7 @@ async function show(source: Blob | string, label: string): Promise<void> {
   const result = await segment(model!, pixels, { flip: true });
   const ms = performance.now() - started;
   shown = { pixels, labels: result.labels };
-  canvasContext('mask', width, height).putImageData(new ImageData(colorize(result.labels, width, height, MSRC_PALETTE), width, height), 0, 0);
+  drawPixels('mask', colorize(result.labels, width, height, MSRC_PALETTE), width, height);
   drawOverlay();
   drawLegend(result.labels);
   $('time').textContent = `${ms.toFixed(0)} ms (flip test-time augmentation: 2 forward passes${firstRun ? '; the first run also compiles the backend\'s kernels' : ''})`;
@@ -175,7 +182,7 @@ async function addSamples(): Promise<string[]> {
     img.alt = name;
     button.append(img);
     button.addEventListener('click', () => {
-      for (const b of box.querySelectorAll('button')) b.classList.toggle('active', b === button);
+      for (const b of Array.from(box.querySelectorAll('button'))) b.classList.toggle('active', b === button);
       showAndReport(`./samples/${name}`, `sample ${name}`);
     });
     box.append(button);
