@@ -105,6 +105,9 @@ try {
   const pageLabels = await examplePage.evaluate(() => window.seg.shownLabels());
   const agree = Array.isArray(pageLabels) && pageLabels.length === nodeLabels.length ? pageLabels.filter((l, i) => l === nodeLabels[i]).length / nodeLabels.length : 0;
   check(agree >= 0.99, `page labels of ${firstSample} agree with Node's segment() on ${(100 * agree).toFixed(2)}% of ${nodeLabels.length} pixels (need 99%)`);
+  const missing = await open('index.html?model=missing/model.json', () => /^error/.test(document.getElementById('status')?.textContent ?? ''));
+  const missingStatus = (await missing.textContent('#status')) ?? '';
+  check(/could not load the model from missing\/model\.json/.test(missingStatus), `a model that cannot be loaded is named on the page: "${missingStatus.slice(0, 120)}"`);
   check(errors.length === 0, `no uncaught page errors${errors.length ? `: ${errors.join('; ')}` : ''}`);
 } finally {
   await browser.close();
