@@ -31,6 +31,7 @@ export default defineConfig({
       project('deeplab', 'packages/deeplab'),
       project('train-msrc', 'examples/train-msrc'),
       project('segment-image', 'examples/segment-image'),
+      project('browser', 'examples/browser'),
     ],
   },
 });

@@ -1,5 +1,8 @@
-// Bundles the page for browsers and copies it, with tfjs's .wasm binaries, into dist/.
-import { copyFileSync, mkdirSync, readdirSync } from 'node:fs';
+// Bundles the page for browsers and copies it, with tfjs's .wasm binaries, the
+// shipped model and the sample images, into dist/. Without model/ (a fresh
+// checkout that lost it), train-model.mjs makes it first.
+import { execFileSync } from 'node:child_process';
+import { copyFileSync, cpSync, existsSync, mkdirSync, readdirSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { build } from 'esbuild';
@@ -7,6 +10,12 @@ import { build } from 'esbuild';
 const here = import.meta.dirname;
 const out = join(here, 'dist');
 mkdirSync(out, { recursive: true });
+if (!existsSync(join(here, 'model/model.json')) || !existsSync(join(here, 'samples/samples.json'))) {
+  console.log('browser example: model/ or samples/ missing; training the shipped model (about three minutes)');
+  execFileSync(process.execPath, [join(here, 'train-model.mjs')], { stdio: 'inherit' });
+}
+cpSync(join(here, 'model'), join(out, 'model'), { recursive: true });
+cpSync(join(here, 'samples'), join(out, 'samples'), { recursive: true });
 await build({
   entryPoints: [join(here, 'src/main.ts')],
   bundle: true,

@@ -3,7 +3,7 @@ import { createReadStream, statSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { extname, join, normalize, sep } from 'node:path';
 
-const TYPES = { '.html': 'text/html', '.js': 'text/javascript', '.json': 'application/json', '.wasm': 'application/wasm', '.bin': 'application/octet-stream', '.map': 'application/json' };
+const TYPES = { '.html': 'text/html', '.js': 'text/javascript', '.json': 'application/json', '.wasm': 'application/wasm', '.bin': 'application/octet-stream', '.map': 'application/json', '.png': 'image/png' };
 
 /** Serves `root` on 127.0.0.1:`port` (0: any free port); resolves to the server. */
 export function serve(root, port = 0) {
@@ -24,5 +24,5 @@ export function serve(root, port = 0) {
 
 if (import.meta.url === `file://${process.argv[1]}`) {
   const server = await serve(join(import.meta.dirname, 'dist'), Number(process.env.PORT ?? 8080));
-  console.log(`open http://127.0.0.1:${server.address().port}/ (add ?model=<url of model.json> for a trained model)`);
+  console.log(`open http://127.0.0.1:${server.address().port}/ (add ?model=<url of model.json> for another model)`);
 }

@@ -1,31 +1,45 @@
 /**
- * In-browser DeepLabV3+ segmentation: pick an image, segment it with a model
- * served next to the page (`?model=<url of model.json>`, e.g. one saved by
- * examples/train-msrc) or, without one, an untrained demo model, and see the
- * MSRC-coloured mask blended over the image.
+ * In-browser DeepLabV3+ segmentation: the page loads the small model shipped
+ * with the example (trained on synthetic MSRC-style scenes by
+ * train-model.mjs) or the one named by `?model=<url of model.json>`, segments
+ * a bundled sample or a dropped/picked image, and shows the input, the mask
+ * and an overlay with adjustable opacity, the legend with each class's share
+ * of pixels, the backend and the inference time.
  */
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import '@tensorflow/tfjs-backend-webgl';
 import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 import * as tfl from '@tensorflow/tfjs-layers';
-import { colorize, deeplabV3Plus, overlay, segment } from '@seg/deeplab';
+import { colorize, overlay, segment } from '@seg/deeplab';
 import { MSRC_CLASSES, MSRC_PALETTE } from '@seg/msrc/palette';
+import { classShares } from './class-shares.js';
 
 // The .wasm binaries are copied next to the bundle by build.mjs.
 setWasmPaths(new URL('./', import.meta.url).href);
+
+/** The model shipped with the page (copied into dist/ by build.mjs). */
+const DEFAULT_MODEL_URL = './model/model.json';
+/** The bundled sample images, listed by train-model.mjs. */
+const SAMPLES_URL = './samples/samples.json';
 
 /** What the page exposes on `window.seg` (used by the end-to-end test too). */
 export interface SegPage {
   /** Activates a tfjs backend; returns its name, or null if it cannot start here. */
   useBackend(name: 'webgl' | 'wasm' | 'cpu'): Promise<string | null>;
-  /** Loads a model from a `model.json` URL, or builds the untrained demo model without one. */
+  /** Loads a model from a `model.json` URL; default: the model shipped with the page. */
   loadModel(url?: string): Promise<void>;
-  /** Segments an `ImageData`; returns the label map and the RGBA mask. */
+  /** Segments an `ImageData` (no flip unless asked); returns the label map and the RGBA mask. */
   segmentPixels(image: ImageData, flip?: boolean): Promise<{ labels: number[]; mask: Uint8ClampedArray }>;
+  /** The labels of the image on screen, as the page computed them (flip test-time augmentation on), or null. */
+  shownLabels(): number[] | null;
 }
 
 let model: tfl.LayersModel | null = null;
+/** Whether the next segmentation is the model's first on this backend (it includes WebGL/WebGPU shader compilation). */
+let firstRun = true;
+/** The image on screen and its labels, kept so the opacity slider re-blends without re-running the model. */
+let shown: { pixels: ImageData; labels: Uint8Array | Int32Array } | null = null;
 
 const page: SegPage = {
   async useBackend(name) {
@@ -37,55 +51,182 @@ const page: SegPage = {
       return null;
     }
   },
-  async loadModel(url) {
+  async loadModel(url = DEFAULT_MODEL_URL) {
+    let loaded: tfl.LayersModel;
+    try {
+      loaded = await tfl.loadLayersModel(url);
+    } catch (e) {
+      throw new Error(
+        `could not load the model from ${url}: ${(e as Error).message}. ` +
+          (url === DEFAULT_MODEL_URL
+            ? 'The example ships one: run `pnpm --filter @seg-examples/browser build` to copy it into dist/.'
+            : 'Pass ?model= the URL of a model.json written by saveModel (e.g. runs/demo/model copied into dist/).'),
+      );
+    }
     model?.dispose();
-    model = url
-      ? await tfl.loadLayersModel(url)
-      : deeplabV3Plus({ numClasses: MSRC_CLASSES.length, backbone: 'resnet18', backboneOptions: { baseWidth: 16 }, decoderChannels: 64 });
+    model = loaded;
   },
   async segmentPixels(image, flip = false) {
     if (!model) throw new Error('no model loaded: call loadModel() first');
     const result = await segment(model, image, { flip });
     return { labels: Array.from(result.labels), mask: colorize(result.labels, image.width, image.height, MSRC_PALETTE) };
   },
+  shownLabels: () => (shown ? Array.from(shown.labels) : null),
 };
 (window as unknown as { seg: SegPage }).seg = page;
 
-async function show(file: File): Promise<void> {
-  const status = document.getElementById('status')!;
-  const bitmap = await createImageBitmap(file);
-  const canvas = document.getElementById('view') as HTMLCanvasElement;
-  canvas.width = bitmap.width;
-  canvas.height = bitmap.height;
-  const ctx = canvas.getContext('2d')!;
-  ctx.drawImage(bitmap, 0, 0);
-  const pixels = ctx.getImageData(0, 0, bitmap.width, bitmap.height);
-  status.textContent = `segmenting ${bitmap.width}×${bitmap.height} on ${tf.getBackend()}…`;
-  const started = performance.now();
-  const result = await segment(model!, pixels, { flip: true });
-  const blended = overlay(pixels, result.labels, MSRC_PALETTE, 0.5);
-  pixels.data.set(blended);
-  ctx.putImageData(pixels, 0, 0);
-  const present = [...new Set(result.labels)].map((id) => MSRC_CLASSES[id].name).join(', ');
-  status.textContent = `${Math.round(performance.now() - started)} ms on ${tf.getBackend()}: ${present}`;
+const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
+
+function setStatus(text: string, error = false): void {
+  $('status').textContent = text;
+  $('status').classList.toggle('error', error);
 }
 
-async function start(): Promise<void> {
-  const status = document.getElementById('status');
-  if (!status) return; // loaded by a test page without the UI
-  for (const name of ['webgl', 'wasm', 'cpu'] as const) if (await page.useBackend(name)) break;
-  const url = new URLSearchParams(location.search).get('model') ?? undefined;
-  await page.loadModel(url);
-  status.textContent = url
-    ? `model ${url} on ${tf.getBackend()}: choose an image`
-    : `untrained demo model on ${tf.getBackend()} (add ?model=<url of model.json> for a trained one): choose an image`;
-  document.getElementById('file')!.addEventListener('change', (e) => {
+function canvasContext(id: string, width: number, height: number): CanvasRenderingContext2D {
+  const canvas = $<HTMLCanvasElement>(id);
+  canvas.width = width;
+  canvas.height = height;
+  return canvas.getContext('2d')!;
+}
+
+/** Draws RGBA bytes (`colorize`/`overlay` output) on a canvas, sized to them. */
+function drawPixels(id: string, rgba: Uint8ClampedArray, width: number, height: number): void {
+  const ctx = canvasContext(id, width, height);
+  const image = ctx.createImageData(width, height);
+  image.data.set(rgba);
+  ctx.putImageData(image, 0, 0);
+}
+
+function opacity(): number {
+  return Number($<HTMLInputElement>('opacity').value);
+}
+
+function drawOverlay(): void {
+  if (!shown) return;
+  const { pixels, labels } = shown;
+  drawPixels('overlay', overlay(pixels, labels, MSRC_PALETTE, opacity()), pixels.width, pixels.height);
+}
+
+function drawLegend(labels: ArrayLike<number>): void {
+  const legend = $('legend');
+  legend.replaceChildren(
+    ...classShares(labels).map(({ id, share }) => {
+      const item = document.createElement('li');
+      const swatch = document.createElement('span');
+      swatch.className = 'swatch';
+      swatch.style.background = `rgb(${MSRC_PALETTE[id].join(',')})`;
+      const name = document.createElement('span');
+      name.textContent = MSRC_CLASSES[id]?.name ?? `class ${id}`;
+      const pct = document.createElement('span');
+      pct.className = 'share';
+      pct.textContent = `${(100 * share).toFixed(1)}%`;
+      item.append(swatch, name, pct);
+      return item;
+    }),
+  );
+}
+
+/** Decodes an image (a File or a URL), draws it, segments it and shows the results. */
+async function show(source: Blob | string, label: string): Promise<void> {
+  let bitmap: ImageBitmap;
+  try {
+    const blob = typeof source === 'string' ? await fetchBlob(source) : source;
+    bitmap = await createImageBitmap(blob);
+  } catch (e) {
+    throw new Error(`could not read ${label} as an image (${(e as Error).message}); use a PNG, JPEG, GIF, BMP or WebP file`);
+  }
+  const { width, height } = bitmap;
+  const ctx = canvasContext('input', width, height);
+  ctx.drawImage(bitmap, 0, 0);
+  bitmap.close();
+  const pixels = ctx.getImageData(0, 0, width, height);
+  setStatus(`segmenting ${label} (${width}×${height}) on ${tf.getBackend()}…`);
+  const started = performance.now();
+  const result = await segment(model!, pixels, { flip: true });
+  const ms = performance.now() - started;
+  shown = { pixels, labels: result.labels };
+  drawPixels('mask', colorize(result.labels, width, height, MSRC_PALETTE), width, height);
+  drawOverlay();
+  drawLegend(result.labels);
+  $('time').textContent = `${ms.toFixed(0)} ms (flip test-time augmentation: 2 forward passes${firstRun ? '; the first run also compiles the backend\'s kernels' : ''})`;
+  firstRun = false;
+  $('image-info').textContent = `${label}, ${width}×${height}`;
+  setStatus(`segmented ${label} in ${ms.toFixed(0)} ms on ${tf.getBackend()}`);
+}
+
+async function fetchBlob(url: string): Promise<Blob> {
+  const response = await fetch(url);
+  if (!response.ok) throw new Error(`HTTP ${response.status} for ${url}`);
+  return response.blob();
+}
+
+function showAndReport(source: Blob | string, label: string): void {
+  show(source, label).catch((e: Error) => setStatus(`error: ${e.message}`, true));
+}
+
+async function addSamples(): Promise<string[]> {
+  let names: string[];
+  try {
+    names = await (await fetchBlob(SAMPLES_URL)).text().then(JSON.parse);
+  } catch (e) {
+    setStatus(`no sample images (${(e as Error).message}); drop or pick an image`, true);
+    return [];
+  }
+  const box = $('samples');
+  for (const name of names) {
+    const button = document.createElement('button');
+    button.title = `segment sample ${name}`;
+    button.dataset.sample = name;
+    const img = document.createElement('img');
+    img.src = `./samples/${name}`;
+    img.alt = name;
+    button.append(img);
+    button.addEventListener('click', () => {
+      for (const b of Array.from(box.querySelectorAll('button'))) b.classList.toggle('active', b === button);
+      showAndReport(`./samples/${name}`, `sample ${name}`);
+    });
+    box.append(button);
+  }
+  return names;
+}
+
+function wireInputs(): void {
+  $<HTMLInputElement>('file').addEventListener('change', (e) => {
     const file = (e.target as HTMLInputElement).files?.[0];
-    if (file) show(file).catch((err: Error) => (status.textContent = `error: ${err.message}`));
+    if (file) showAndReport(file, file.name);
+  });
+  const drop = $('drop');
+  for (const type of ['dragenter', 'dragover'] as const) {
+    document.addEventListener(type, (e) => {
+      e.preventDefault();
+      drop.classList.add('over');
+    });
+  }
+  document.addEventListener('dragleave', () => drop.classList.remove('over'));
+  document.addEventListener('drop', (e) => {
+    e.preventDefault();
+    drop.classList.remove('over');
+    const file = e.dataTransfer?.files[0];
+    if (file) showAndReport(file, file.name);
+  });
+  $<HTMLInputElement>('opacity').addEventListener('input', () => {
+    $('opacity-value').textContent = `${Math.round(100 * opacity())}%`;
+    drawOverlay();
   });
 }
 
-start().catch((e: Error) => {
-  const status = document.getElementById('status');
-  if (status) status.textContent = `error: ${e.message}`;
-});
+async function start(): Promise<void> {
+  if (!document.getElementById('status')) return; // loaded by a test page without the UI
+  for (const name of ['webgl', 'wasm', 'cpu'] as const) if (await page.useBackend(name)) break;
+  $('backend').textContent = tf.getBackend();
+  const url = new URLSearchParams(location.search).get('model') ?? undefined;
+  await page.loadModel(url);
+  $('model-info').textContent = url ?? 'shipped: DeepLabV3+, narrow ResNet-18, trained on synthetic MSRC-style scenes';
+  wireInputs();
+  const samples = await addSamples();
+  setStatus(`model ready on ${tf.getBackend()}: pick a sample, or drop or choose an image`);
+  // Start on the first sample, so the page shows what it does at once.
+  if (samples.length) $('samples').querySelector('button')?.click();
+}
+
+start().catch((e: Error) => setStatus(`error: ${e.message}`, true));

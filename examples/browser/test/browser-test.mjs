@@ -2,17 +2,21 @@
 // a model saved in Node by @seg/deeplab's saveModel is loaded in headless
 // Chromium by tf.loadLayersModel (over HTTP, from the bundled example page)
 // and must segment a fixed image as Node does: exactly on cpu, and all but a
-// few near-tie pixels on wasm and webgl. The example page itself must start.
-import { existsSync, writeFileSync } from 'node:fs';
+// few near-tie pixels on wasm and webgl. The example page itself must start
+// on its shipped model, segment its first sample as Node's segment() does
+// with that model, and is photographed into artifacts/segment.png.
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import '@tensorflow/tfjs-layers';
-import { deeplabV3Plus, saveModel, segment } from '@seg/deeplab';
+import { deeplabV3Plus, loadModel, saveModel, segment } from '@seg/deeplab';
+import { readImageFile } from '@seg/msrc';
 import { chromium as playwright } from 'playwright-core';
 import { serve } from '../serve.mjs';
 
 const dist = join(import.meta.dirname, '..', 'dist');
+const artifacts = join(import.meta.dirname, '..', 'artifacts');
 const chromium = process.env.CHROMIUM ?? '/usr/bin/chromium';
 if (!existsSync(chromium)) {
   console.error(`browser test: no Chromium at ${chromium}; install Debian's chromium package or set CHROMIUM`);
@@ -58,7 +62,7 @@ const browser = await playwright.launch({
 });
 const errors = [];
 async function open(path, ready) {
-  const page = await browser.newPage();
+  const page = await browser.newPage({ viewport: { width: 1200, height: 800 } });
   page.on('pageerror', (e) => errors.push(`${path}: ${e.message}`));
   await page.goto(`${base}/${path}`);
   await page.waitForFunction(ready, undefined, { timeout: 240_000 });
@@ -84,9 +88,26 @@ try {
     const same = Array.isArray(labels) ? labels.filter((l, i) => l === expected[i]).length / expected.length : 0;
     check(same >= minAgreement, `${backend}: browser labels agree with Node's on ${(100 * same).toFixed(2)}% of ${expected.length} pixels (need ${100 * minAgreement}%)`);
   }
-  const examplePage = await open('index.html', () => !/^loading/.test(document.getElementById('status')?.textContent ?? ''));
+  const examplePage = await open('index.html', () => /^(segmented|error)/.test(document.getElementById('status')?.textContent ?? ''));
   const status = (await examplePage.textContent('#status')) ?? '';
-  check(/untrained demo model on (webgl|wasm|cpu)/.test(status), `example page starts: "${status}"`);
+  check(/^segmented sample .* on (webgl|wasm|cpu)$/.test(status), `example page segments its first sample with the shipped model: "${status}"`);
+  mkdirSync(artifacts, { recursive: true });
+  await examplePage.screenshot({ path: join(artifacts, 'segment.png'), fullPage: true });
+  console.log(`     screenshot: ${join(artifacts, 'segment.png')}`);
+  const legend = await examplePage.$$eval('#legend li', (items) => items.map((li) => li.textContent));
+  check(legend.length > 1, `legend lists the classes found with their share of pixels: ${legend.join(', ')}`);
+  // The page's labels for its first sample vs Node's segment() with the same shipped model and options.
+  const [firstSample] = JSON.parse(readFileSync(join(dist, 'samples/samples.json'), 'utf8'));
+  const shipped = await loadModel(join(dist, 'model'));
+  const image = await readImageFile(join(dist, 'samples', firstSample));
+  const nodeLabels = (await segment(shipped, { ...image, channels: 3 }, { flip: true })).labels;
+  shipped.dispose();
+  const pageLabels = await examplePage.evaluate(() => window.seg.shownLabels());
+  const agree = Array.isArray(pageLabels) && pageLabels.length === nodeLabels.length ? pageLabels.filter((l, i) => l === nodeLabels[i]).length / nodeLabels.length : 0;
+  check(agree >= 0.99, `page labels of ${firstSample} agree with Node's segment() on ${(100 * agree).toFixed(2)}% of ${nodeLabels.length} pixels (need 99%)`);
+  const missing = await open('index.html?model=missing/model.json', () => /^error/.test(document.getElementById('status')?.textContent ?? ''));
+  const missingStatus = (await missing.textContent('#status')) ?? '';
+  check(/could not load the model from missing\/model\.json/.test(missingStatus), `a model that cannot be loaded is named on the page: "${missingStatus.slice(0, 120)}"`);
   check(errors.length === 0, `no uncaught page errors${errors.length ? `: ${errors.join('; ')}` : ''}`);
 } finally {
   await browser.close();

@@ -188,6 +188,15 @@ async function importBackend(name: SegBackendName, options: SelectBackendOptions
  *
  * @throws On an unknown backend name or bad GPU options (naming the value and
  *   what is available), or if none of `order` can be used, listing why each failed.
+ *
+ * @param order Backends to try, best first. Default {@link DEFAULT_BACKEND_ORDER}.
+ * @param options GPU choices; defaults come from `SEG_ALLOW_SOFTWARE_GPU` and `SEG_GPU_ADAPTER`.
+ *
+ * @example
+ * ```ts
+ * const chosen = await selectBackend(); // e.g. { name: 'wasm', skipped: ['tensorflow-gpu: ...', ...] }
+ * console.log(`training on ${chosen.name} (${chosen.device ?? 'CPU'})`);
+ * ```
  */
 export async function selectBackend(order: readonly SegBackendName[] = DEFAULT_BACKEND_ORDER, options: SelectBackendOptions = {}): Promise<BackendSelection> {
   for (const name of order) {

@@ -59,6 +59,13 @@ function probabilities(model: LayersModel, x: tf.Tensor4D, flip: boolean): tf.Te
  *   `[1, H, W, numClasses]` logits, such as {@link deeplabV3Plus} builds.
  * @throws If a scale shrinks the image below {@link MIN_INPUT_SIZE} pixels or
  *   the model's output does not match its input size.
+ *
+ * @example
+ * ```ts
+ * const model = deeplabV3Plus({ numClasses: 22, backbone: 'resnet50', outputStride: 16 });
+ * const seg = await segment(model, { data: rgb, width: 320, height: 213, channels: 3 }, { flip: true });
+ * const rgba = colorize(seg.labels, seg.width, seg.height, MSRC_PALETTE);
+ * ```
  */
 export async function segment(model: LayersModel, image: ImageInput, options: SegmentOptions = {}): Promise<Segmentation> {
   const { flip = false, scales = [1], returnScores = false } = options;

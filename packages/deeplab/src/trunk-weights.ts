@@ -13,6 +13,12 @@ import { DEEPLAB_BACKBONES } from './config.js';
  * @throws If the model has no ResNet trunk, or the file does not fit it
  *   (missing/unexpected keys, shape mismatches, naming key and shapes); the
  *   model is left untouched then.
+ *
+ * @example
+ * ```ts
+ * const model = deeplabV3Plus({ numClasses: 22, backbone: 'resnet101', outputStride: 8 });
+ * const { loaded, ignored } = await loadTrunkWeights(model, 'resnet101.tv_in1k.safetensors');
+ * ```
  */
 export async function loadTrunkWeights(model: tfl.LayersModel, source: string | Uint8Array): Promise<TorchvisionWeightsReport> {
   const trunks = model.layers.filter((l) => (DEEPLAB_BACKBONES as readonly string[]).includes(l.name));

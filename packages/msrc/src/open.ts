@@ -59,6 +59,13 @@ export interface MsrcDataset {
  * @throws If the layout is not found, no split file is found, or split
  *   entries have no image or ground truth (the message lists them; run
  *   `seg-msrc check` for a full report).
+ *
+ * @example
+ * ```ts
+ * const msrc = await openMsrc('/data/MSRC_ObjCategImageDatabase_v2');
+ * const train = msrc.split('train'); // a SegmentationDataset
+ * const { id, image, labels } = await train.get(0);
+ * ```
  */
 export async function openMsrc(root: string, options: OpenMsrcOptions = {}): Promise<MsrcDataset> {
   const layout = await findMsrcLayout(root, options);

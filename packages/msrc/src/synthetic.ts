@@ -145,6 +145,14 @@ export function syntheticMsrcSplits(options: SyntheticMsrcOptions = {}): Record<
  * listed image half-written. Existing files of the same names are replaced.
  * A split left empty (fewer than three images) gets no split file at all,
  * so `seg-msrc check` reports it missing rather than passing an empty one.
+ *
+ * @param dir The folder to write (created if missing).
+ *
+ * @example
+ * ```ts
+ * const { root, splits } = await generateSyntheticMsrc('/tmp/msrc-synthetic', { count: 60, seed: 0 });
+ * const msrc = await openMsrc(root);
+ * ```
  */
 export async function generateSyntheticMsrc(dir: string, options: SyntheticMsrcOptions = {}): Promise<SyntheticMsrcResult> {
   const o = resolve(options);

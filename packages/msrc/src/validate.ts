@@ -65,6 +65,15 @@ export interface ValidateMsrcOptions extends MsrcLayoutOptions {
  * corrupt files, image/ground-truth size mismatches and colours outside the
  * MSRC palette. Every listed file is decoded, so this takes a few seconds on
  * the 591 real images.
+ *
+ * @param root The unpacked dataset folder, or its parent.
+ * @returns Every problem found, each naming its file (`ok` when there are none).
+ *
+ * @example
+ * ```ts
+ * const report = await validateMsrc('/data/MSRC_ObjCategImageDatabase_v2');
+ * if (!report.ok) throw new Error(formatMsrcReport(report));
+ * ```
  */
 export async function validateMsrc(root: string, options: ValidateMsrcOptions = {}): Promise<MsrcValidationReport> {
   const problems: MsrcProblem[] = [];

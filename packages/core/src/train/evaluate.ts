@@ -33,6 +33,14 @@ export interface EvaluationResult extends SegmentationScores {
  * Runs the model in inference mode over labelled batches (disposing them) and
  * scores its arg-max predictions: pixel accuracy, mean accuracy and mean IoU,
  * the numbers the MSRC literature reports.
+ *
+ * @throws If the model predicts another number of classes than `args.numClasses`.
+ *
+ * @example
+ * ```ts
+ * const batches = segmentationBatches(validation, { batchSize: 1, shuffle: false, normalize: 'imagenet' }).epoch(0);
+ * const { pixelAccuracy, meanIoU } = await evaluateSegmentation(model, batches, { numClasses: 22 });
+ * ```
  */
 export async function evaluateSegmentation(
   model: LayersModel,

@@ -155,6 +155,19 @@ export interface FitResult {
  * `model.fit()` cannot express the reference run (several optimizers with
  * their own learning rates and weight decay, a frozen trunk), hence a loop of
  * its own on `tf.variableGrads`.
+ *
+ * @example
+ * ```ts
+ * const trainer = new Trainer({
+ *   model,
+ *   loss: (labels, logits) => sparseSoftmaxCrossEntropy(labels, logits, { ignoreIndex: 255 }),
+ *   groups: [{ name: 'all', optimizer: tf.train.adam(1e-4) }],
+ *   earlyStopping: new EarlyStopping({ monitor: 'meanIoU', patience: 10 }),
+ *   data: resumableBatches(segmentationBatches(train, { batchSize: 8, seed: 1, normalize: 'imagenet' })),
+ * });
+ * await trainer.restore('runs/ckpt'); // null on a first run, else continues it
+ * await trainer.fit({ steps: 20_000, checkpointDir: 'runs/ckpt', evaluateEvery: 500, evaluate });
+ * ```
  */
 export class Trainer {
   readonly model: LayersModel;
