@@ -217,9 +217,14 @@ export class Trainer {
     await this.replicas?.start();
   }
 
-  /** Ends the replicas of `workers` (a step waiting on them rejects). Without workers, nothing to do. */
-  dispose(): void {
-    this.replicas?.dispose();
+  /** Ends the replicas of `workers` (a step waiting on them rejects); resolves once they have exited. Without workers, nothing to do. */
+  async dispose(): Promise<void> {
+    await this.replicas?.dispose();
+  }
+
+  /** Tensors each replica held after its last step (`[]` without workers or before the first step), to spot leaks. */
+  get replicaTensors(): readonly number[] {
+    return this.replicas?.replicaTensors ?? [];
   }
 
   private activeGroups(): ParameterGroup[] {

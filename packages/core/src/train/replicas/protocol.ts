@@ -57,6 +57,8 @@ export type FromReplica =
       type: 'done';
       loss: number;
       metrics: Record<string, number>;
+      /** Tensors the replica holds after the step (`tf.memory().numTensors`), to spot leaks. */
+      tensors: number;
       /** Processes only: gradients (and, replica 0, statistics), flat (threads wrote the shared buffer). */
       grads?: Float32Array;
     }

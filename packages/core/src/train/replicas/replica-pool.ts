@@ -25,9 +25,11 @@ export interface TrainerWorkers {
   /** How many replicas; a batch smaller than this uses one per image. Required. */
   count: number;
   /**
-   * URL or path of an ES module whose default export `(args) => { model, loss, metrics? }`
-   * (may be async) builds the trainer's model and loss again; `metrics` is
-   * required when the trainer has metrics. Required.
+   * URL or path of an ES module whose default export
+   * `(args, { index }) => { model, loss, metrics? }` (may be async) builds the
+   * trainer's model and loss again in replica `index`; `metrics` is required
+   * when the trainer has metrics. It must import the same tfjs and @seg
+   * packages as the trainer (published names, not sources). Required.
    */
   replica: string | URL;
   /** JSON handed to the replica module's default export. Default `null`. */
@@ -65,8 +67,11 @@ export interface ReplicaStepResult {
 
 /** The transport-independent handle on one replica. */
 interface Channel {
-  send(msg: ToReplica, transfer?: ArrayBuffer[]): void;
-  end(): void;
+  send(msg: ToReplica): void;
+  /** Ends the replica; resolves once it has exited. */
+  end(): Promise<void>;
+  /** Whether the replica keeps the process alive: only while the trainer waits for it. */
+  ref(waiting: boolean): void;
 }
 
 interface Pending {
@@ -87,7 +92,8 @@ function installExitHook(): void {
   if (exitHookInstalled) return;
   exitHookInstalled = true;
   process.once('exit', () => {
-    for (const pool of live) pool.dispose();
+    // Only synchronous work runs at exit: the kill signals go out, their exits are not awaited.
+    for (const pool of live) void pool.dispose();
   });
 }
 
@@ -107,7 +113,10 @@ export class ReplicaPool {
   private starting: Promise<void> | null = null;
   /** The first failure; every later step rejects with it. */
   private failure: Error | null = null;
-  private disposed = false;
+  /** Set by the first dispose(); later calls wait for the same exits. */
+  private disposal: Promise<void> | null = null;
+  /** Tensors each replica held after its last step, to spot leaks. */
+  readonly replicaTensors: number[] = [];
 
   constructor(
     private readonly model: LayersModel,
@@ -153,10 +162,19 @@ export class ReplicaPool {
     const shared = this.transport === 'thread';
     const weights = shared ? new SharedArrayBuffer(this.weightLayout.length * 4) : null;
     this.weightBuffer = weights ? new Float32Array(weights) : new Float32Array(this.weightLayout.length);
+    const ready: Promise<FromReplica>[] = [];
     for (let i = 0; i < count; i++) {
       const grads = shared ? new SharedArrayBuffer(gradLength * 4) : null;
       this.gradBuffers.push(grads ? new Float32Array(grads) : new Float32Array(gradLength));
-      this.channels.push(await this.open(i, entry));
+      const channel = await this.open(i, entry);
+      if (this.disposal) {
+        // Disposed (or failed) while this one was opening: the list dispose() ended did not hold it.
+        await channel.end();
+        throw this.failure;
+      }
+      this.channels.push(channel);
+      // Waiting before sending: an answer arriving while the next replica opens is not lost.
+      ready.push(this.reply(i));
       const init: ReplicaInit = {
         type: 'init',
         index: i,
@@ -171,7 +189,7 @@ export class ReplicaPool {
       };
       this.channels[i].send(init);
     }
-    await Promise.all(this.channels.map((_, i) => this.reply(i)));
+    await Promise.all(ready);
   }
 
   /** Opens replica `i` as a worker thread or a child process. */
@@ -198,10 +216,15 @@ export class ReplicaPool {
         this.pending.delete(i);
         p?.reject(this.fail(i, e.message));
       });
+      const exited = new Promise<void>((resolve) => worker.once('exit', () => resolve()));
       worker.on('exit', (code) => onExit(`code ${code}`));
       return {
         send: (msg) => worker.postMessage(msg),
-        end: () => void worker.terminate(),
+        ref: (waiting) => (waiting ? worker.ref() : worker.unref()),
+        end: async () => {
+          await worker.terminate();
+          await exited;
+        },
       };
     }
     const { fork } = (await importAtRuntime('node:child_process')) as typeof import('node:child_process');
@@ -218,23 +241,43 @@ export class ReplicaPool {
       this.pending.delete(i);
       p?.reject(this.fail(i, e.message));
     });
+    const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
     child.on('exit', (code, signal) => onExit(signal ? `signal ${signal}` : `code ${code}`));
     return {
       send: (msg) => child.send(msg),
-      end: () => void child.kill(),
+      ref: (waiting) => {
+        const channel = child.channel as { ref(): void; unref(): void } | null | undefined;
+        if (waiting) {
+          child.ref();
+          channel?.ref();
+        } else {
+          child.unref();
+          channel?.unref();
+        }
+      },
+      end: async () => {
+        if (child.exitCode === null && child.signalCode === null) child.kill();
+        await exited;
+      },
     };
   }
 
-  /** Records the first failure (replica index and message) and returns it. */
+  /** Records the first failure (replica index and message), ends every replica, and returns it. */
   private fail(i: number, message: string): Error {
-    this.failure ??= new Error(`Trainer: replica ${i} failed: ${message}`);
+    if (!this.failure) {
+      this.failure = new Error(`Trainer: replica ${i} failed: ${message}`);
+      // The others would wait for steps that never come: end them all, so nothing lingers.
+      void this.dispose();
+    }
     return this.failure;
   }
 
-  /** The next answer of replica `i`. */
+  /** The next answer of replica `i`; the replica keeps the process alive until then. */
   private reply(i: number): Promise<FromReplica> {
     if (this.failure) return Promise.reject(this.failure);
-    return new Promise((resolve, reject) => this.pending.set(i, { resolve, reject }));
+    const channel = this.channels[i];
+    channel.ref(true);
+    return new Promise<FromReplica>((resolve, reject) => this.pending.set(i, { resolve, reject })).finally(() => channel.ref(false));
   }
 
   /**
@@ -243,7 +286,7 @@ export class ReplicaPool {
    * current weights (BatchNorm moving statistics included).
    */
   async gradients(images: tf.Tensor4D, labels: tf.Tensor3D): Promise<ReplicaStepResult> {
-    if (this.disposed) throw new Error('Trainer: its workers were disposed (trainer.dispose()); create a new Trainer');
+    // A failure (which also disposes) names the replica; a plain dispose() says so.
     if (this.failure) throw this.failure;
     await this.start();
     await this.writeWeights();
@@ -273,6 +316,7 @@ export class ReplicaPool {
     for (const [r, m] of done.entries()) {
       if (m.type !== 'done') throw this.fail(r, `answered ${m.type} to a step`);
       if (m.grads) this.gradBuffers[r].set(m.grads);
+      this.replicaTensors[r] = m.tensors;
       loss += weights[r] * m.loss;
       for (const name of this.metricNames) metrics[name] = (metrics[name] ?? 0) + weights[r] * m.metrics[name];
     }
@@ -310,17 +354,20 @@ export class ReplicaPool {
     }
   }
 
-  /** Ends every replica; a step still waiting rejects. */
-  dispose(): void {
-    if (this.disposed) return;
-    this.disposed = true;
+  /** Ends every replica (a step still waiting rejects); resolves once all have exited. */
+  dispose(): Promise<void> {
+    this.disposal ??= this.endAll();
+    return this.disposal;
+  }
+
+  private async endAll(): Promise<void> {
     live.delete(this);
     this.failure ??= new Error('Trainer: its workers were disposed (trainer.dispose()); create a new Trainer');
     for (const [i, p] of this.pending) {
       this.pending.delete(i);
       p.reject(this.failure);
     }
-    for (const c of this.channels) c.end();
+    await Promise.all(this.channels.map((c) => c.end()));
   }
 }
 

@@ -43,11 +43,11 @@ let replica: Replica | null = null;
 
 async function start(init: ReplicaInit): Promise<Replica> {
   await selectBackend(init.backends);
-  const mod = (await import(init.replica)) as { default?: (args: unknown) => ReplicaParts | Promise<ReplicaParts> };
+  const mod = (await import(init.replica)) as { default?: (args: unknown, replica: { index: number }) => ReplicaParts | Promise<ReplicaParts> };
   if (typeof mod.default !== 'function') {
     throw new Error(`${init.replica} has no default export; it must export default (args) => ({ model, loss })`);
   }
-  const parts = await mod.default(init.args);
+  const parts = await mod.default(init.args, { index: init.index });
   if (!parts?.model || typeof parts.loss !== 'function') {
     throw new Error(`${init.replica}: its default export must return { model, loss }`);
   }
@@ -85,7 +85,7 @@ function loadWeights(r: Replica): void {
   }
 }
 
-async function step(r: Replica, msg: ReplicaStep): Promise<FromReplica> {
+async function step(r: Replica, msg: ReplicaStep): Promise<{ loss: number; metrics: Record<string, number> }> {
   if (msg.weights) r.weights.set(msg.weights);
   loadWeights(r);
   const { model, loss, metrics = {} } = r.parts;
@@ -114,13 +114,18 @@ async function step(r: Replica, msg: ReplicaStep): Promise<FromReplica> {
       const metricValues: Record<string, number> = {};
       for (const [name, t] of Object.entries(scores)) metricValues[name] = (await t.data())[0];
       const lossValue = (await value.data())[0];
-      return { type: 'done', loss: lossValue, metrics: metricValues, grads: r.init.grads ? undefined : r.grads };
+      return { loss: lossValue, metrics: metricValues };
     } finally {
       tf.dispose([value, ...Object.values(grads)]);
     }
   } finally {
     tf.dispose([images, labels, ...Object.values(scores)]);
   }
+}
+
+async function answerStep(r: Replica, msg: ReplicaStep): Promise<FromReplica> {
+  const { loss, metrics } = await step(r, msg);
+  return { type: 'done', loss, metrics, tensors: tf.memory().numTensors, grads: r.init.grads ? undefined : r.grads };
 }
 
 async function onMessage(msg: ToReplica): Promise<void> {
@@ -130,7 +135,7 @@ async function onMessage(msg: ToReplica): Promise<void> {
       send({ type: 'ready' });
     } else {
       if (!replica) throw new Error('step before init');
-      send(await step(replica, msg));
+      send(await answerStep(replica, msg));
     }
   } catch (e) {
     const err = e as Error;
