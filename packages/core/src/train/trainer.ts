@@ -1,6 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { LayersModel } from '@tensorflow/tfjs-layers';
-import { layerBackpropSupported, modelGradients } from '../backprop/model-gradients.js';
 import { assertGpuDeviceAlive, untilGpuDeviceLost } from '../gpu/device-lost.js';
 import type { BestModelDecision, BestModelSaver } from './best-model-saver.js';
 import { findCheckpoint, readCheckpoint, saveCheckpoint } from './checkpoint.js';
@@ -9,6 +8,7 @@ import { allFinite, finiteProbe, NonFiniteTrainingError } from './non-finite.js'
 import { type ParameterGroup, type ParameterGroupConfig, resolveParameterGroups } from './parameter-groups.js';
 import { ReplicaPool, type TrainerWorkers } from './replicas/replica-pool.js';
 import { acquireRunLock } from './run-lock.js';
+import { stepGradients } from './step-gradients.js';
 import {
   type ConfigChange,
   ConfigMismatchError,
@@ -264,18 +264,7 @@ export class Trainer {
 
   /** Loss, gradients and metric scores of the batch, computed in this thread. */
   private localGradients(batch: TrainBatch, vars: tf.Variable[]): StepGradients {
-    const scores: Record<string, tf.Scalar> = {};
-    const lossOf = (logits: tf.Tensor): tf.Scalar => {
-      for (const [name, fn] of Object.entries(this.metrics)) {
-        // Kept out of the tape's tidy; they feed no gradient.
-        scores[name] = tf.keep(tf.tidy(() => fn(batch.labels, logits)));
-      }
-      return this.loss(batch.labels, logits);
-    };
-    // Layer by layer where every layer has a written gradient (PyTorch's memory profile), else tfjs's tape.
-    const { value, grads } = layerBackpropSupported(this.model)
-      ? modelGradients(this.model, [batch.images], ([logits]) => lossOf(logits), vars)
-      : tf.variableGrads(() => lossOf(this.model.apply(batch.images, { training: true }) as tf.Tensor), vars);
+    const { value, grads, scores } = stepGradients(this.model, this.loss, this.metrics, batch.images, batch.labels, vars);
     return { value, grads, metrics: scores };
   }
 

@@ -230,8 +230,12 @@ export class ReplicaPool {
     const { fork } = (await importAtRuntime('node:child_process')) as typeof import('node:child_process');
     const env = { ...process.env };
     if (this.options.devices === 'gpu') {
-      // One device per process: tfjs-node-gpu sees only GPU i, WebGPU picks adapter i.
-      env.CUDA_VISIBLE_DEVICES = String(i);
+      // One device per process: tfjs-node-gpu sees only GPU i (the i-th of those this process may see), WebGPU picks adapter i.
+      const cuda = process.env.CUDA_VISIBLE_DEVICES?.split(',').map((d) => d.trim()).filter((d) => d !== '');
+      if (cuda && cuda.length > 0 && cuda[i] === undefined) {
+        throw new Error(`Trainer: workers.count is ${this.options.count}, but CUDA_VISIBLE_DEVICES="${process.env.CUDA_VISIBLE_DEVICES}" lists ${cuda.length} GPUs; lower the count or list more GPUs`);
+      }
+      env.CUDA_VISIBLE_DEVICES = cuda && cuda.length > 0 ? cuda[i] : String(i);
       env.SEG_GPU_ADAPTER = String(i);
     }
     const child: ChildProcess = fork(entry, [], { serialization: 'advanced', env, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });

@@ -15,7 +15,7 @@ import '@tensorflow/tfjs-layers';
 import type { LayersModel } from '@tensorflow/tfjs-layers';
 import '../../kernels/register.js';
 import { selectBackend } from '../../backend.js';
-import { layerBackpropSupported, modelGradients } from '../../backprop/model-gradients.js';
+import { stepGradients } from '../step-gradients.js';
 import { flatLayout, type FromReplica, type ReplicaInit, type ReplicaStep, type ToReplica } from './protocol.js';
 
 /** What a replica module's default export returns. */
@@ -93,33 +93,24 @@ async function step(r: Replica, msg: ReplicaStep): Promise<{ loss: number; metri
   const vars = r.init.gradIndices.map((i) => weights[i].read() as tf.Variable);
   const images = tf.tensor4d(msg.images, msg.imageShape as [number, number, number, number]);
   const labels = tf.tensor3d(msg.labels, msg.labelShape as [number, number, number], 'int32');
-  const scores: Record<string, tf.Scalar> = {};
-  const lossOf = (logits: tf.Tensor): tf.Scalar => {
-    for (const name of r.init.metricNames) scores[name] = tf.keep(tf.tidy(() => metrics[name](labels, logits)));
-    return loss(labels, logits);
-  };
+  // Only the metrics the trainer reports.
+  const wanted = Object.fromEntries(r.init.metricNames.map((n) => [n, metrics[n]]));
+  let result: ReturnType<typeof stepGradients> | undefined;
   try {
-    // The trainer's own gradient path (Trainer.trainStep): layer by layer when every layer has a written gradient.
-    const { value, grads } = layerBackpropSupported(model)
-      ? modelGradients(model, [images], ([logits]) => lossOf(logits), vars)
-      : tf.variableGrads(() => lossOf(model.apply(images, { training: true }) as tf.Tensor), vars);
-    try {
-      for (const [j, v] of vars.entries()) r.grads.set(await grads[v.name].data(), r.gradLayout.offsets[j]);
-      if (r.init.index === 0) {
-        // Replica 0's BatchNorm moving statistics become the trainer's, as nn.DataParallel keeps device 0's.
-        for (const [j, i] of r.init.statIndices.entries()) {
-          r.grads.set(await weights[i].read().data(), r.gradLayout.length + r.statLayout.offsets[j]);
-        }
+    result = stepGradients(model, loss, wanted, images, labels, vars);
+    for (const [j, v] of vars.entries()) r.grads.set(await result.grads[v.name].data(), r.gradLayout.offsets[j]);
+    if (r.init.index === 0) {
+      // Replica 0's BatchNorm moving statistics become the trainer's, as nn.DataParallel keeps device 0's.
+      for (const [j, i] of r.init.statIndices.entries()) {
+        r.grads.set(await weights[i].read().data(), r.gradLayout.length + r.statLayout.offsets[j]);
       }
-      const metricValues: Record<string, number> = {};
-      for (const [name, t] of Object.entries(scores)) metricValues[name] = (await t.data())[0];
-      const lossValue = (await value.data())[0];
-      return { loss: lossValue, metrics: metricValues };
-    } finally {
-      tf.dispose([value, ...Object.values(grads)]);
     }
+    const scores: Record<string, number> = {};
+    for (const [name, t] of Object.entries(result.scores)) scores[name] = (await t.data())[0];
+    return { loss: (await result.value.data())[0], metrics: scores };
   } finally {
-    tf.dispose([images, labels, ...Object.values(scores)]);
+    tf.dispose([images, labels]);
+    if (result) tf.dispose([result.value, ...Object.values(result.grads), ...Object.values(result.scores)]);
   }
 }
 
