@@ -313,7 +313,9 @@ export class ReplicaPool {
       start += n;
     }
     const done = await Promise.all(answers);
-    // Every shard holds whole images of one size, so pixel weights are image counts over the batch.
+    // Every shard holds whole images of one size, so pixel weights are image counts over the batch. A loss
+    // that ignores some pixels (an ignore index) averages over the counted ones per shard; the shards are then
+    // still weighted by all their pixels, as the reference run's loss, which ignores none, needs.
     const weights = sizes.map((n) => n / images.shape[0]);
     let loss = 0;
     const metrics: Record<string, number> = {};
