@@ -13,11 +13,13 @@
 //
 // --by-kernel adds where the profiled step's memory and time go, per kernel name.
 //
-// --workers N (N > 1) then times the same steps on N data-parallel replicas
-// (Trainer `workers`: worker threads on the same backend, deeplab-replica.mjs)
-// in the same run: train_ms_per_img is theirs, single_train_ms_per_img the
-// one-thread step's, speedup their ratio; rss_mb samples the process's RSS
-// (worker threads included) during each phase's steps.
+// --workers N (N > 1) then times steps on N data-parallel replicas (Trainer
+// `workers`: worker threads on the same backend, deeplab-replica.mjs) in the
+// same run, alternating with one-thread steps so that both see the same load:
+// train_ms_per_img is theirs, single_train_ms_per_img the one-thread step's
+// (medians, first step left out), speedup their ratio; rss_mb is the process's
+// peak RSS (worker threads included) over the one-thread steps, then over the
+// alternating ones.
 //
 //   node bench/train-step.bench.mjs --backend wasm --size 224 --batch 4 --workers 2
 //
@@ -79,9 +81,13 @@ const sync = async () => {
 };
 
 log(`${selection.name}${selection.device ? ` (${selection.device})` : ''}: ${flags.backbone} OS ${outputStride}, ${size}², batch ${batch}, ${steps} steps`);
-/** Times `steps` steps of `t`, sampling the process's RSS meanwhile: [ms per step], peak RSS in MB. */
-async function timeSteps(t, label) {
-  const times = [];
+/**
+ * Times `steps` rounds of one step of each trainer, alternating (so both see
+ * the same load from other jobs), and samples the process's RSS meanwhile:
+ * [ms per step] per trainer, peak RSS in MB.
+ */
+async function timeSteps(trainers) {
+  const times = trainers.map(() => []);
   let peakRss = 0;
   const sample = () => {
     peakRss = Math.max(peakRss, process.memoryUsage().rss);
@@ -89,20 +95,22 @@ async function timeSteps(t, label) {
   const sampler = setInterval(sample, 100);
   try {
     for (let i = 0; i < steps; i++) {
-      const t0 = performance.now();
-      const { loss } = await t.trainStep(data);
-      await sync();
-      times.push(performance.now() - t0);
-      sample();
-      log(`  ${label} step ${i + 1}: ${(times[i] / batch).toFixed(0)} ms/img, loss ${loss.toFixed(4)}, ${tf.memory().numTensors} tensors`);
+      for (const [k, [t, label]] of trainers.entries()) {
+        const t0 = performance.now();
+        const { loss } = await t.trainStep(data);
+        await sync();
+        times[k].push(performance.now() - t0);
+        sample();
+        log(`  ${label} step ${i + 1}: ${(times[k][i] / batch).toFixed(0)} ms/img, loss ${loss.toFixed(4)}, ${tf.memory().numTensors} tensors`);
+      }
     }
   } finally {
     clearInterval(sampler);
   }
   return { times, rssMb: Math.round(peakRss / 2 ** 20) };
 }
-const single = await timeSteps(trainer, '1 thread');
-const trainTimes = single.times;
+const single = await timeSteps([[trainer, '1 thread']]);
+const trainTimes = single.times[0];
 
 const residentBytes = tf.memory().numBytes;
 const profile = await tf.profile(async () => {
@@ -122,7 +130,8 @@ const fwdMs = performance.now() - t0;
 
 const median = (v) => [...v].sort((a, b) => a - b)[Math.floor(v.length / 2)];
 // The first step builds Adam's state (and compiles shaders on GPUs; starts the replicas): not representative.
-const singleMsPerImg = median(trainTimes.slice(1)) / batch;
+let singleMsPerImg = median(trainTimes.slice(1)) / batch;
+let msPerImg = singleMsPerImg;
 let parallel = null;
 if (workers > 1) {
   const replicas = new Trainer({
@@ -137,12 +146,14 @@ if (workers > 1) {
   });
   try {
     await replicas.startWorkers();
-    parallel = await timeSteps(replicas, `${workers} replicas`);
+    // Both trainers train the same model (each with its own Adam state): only their speed is compared.
+    parallel = await timeSteps([[replicas, `${workers} replicas`], [trainer, '1 thread']]);
   } finally {
-    replicas.dispose();
+    await replicas.dispose();
   }
+  msPerImg = median(parallel.times[0].slice(1)) / batch;
+  singleMsPerImg = median(parallel.times[1].slice(1)) / batch;
 }
-const msPerImg = parallel ? median(parallel.times.slice(1)) / batch : singleMsPerImg;
 const result = {
   backend: selection.name,
   device: selection.device ?? null,

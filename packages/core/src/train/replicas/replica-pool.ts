@@ -103,6 +103,8 @@ export class ReplicaPool {
   private readonly pending = new Map<number, Pending>();
   private readonly gradBuffers: Float32Array[] = [];
   private weightBuffer!: Float32Array;
+  /** The weighted sum of the replicas' gradients, reused from step to step. */
+  private meanBuffer: Float32Array | null = null;
   private readonly shapes: number[][];
   private readonly gradIndices: number[];
   private readonly statIndices: number[];
@@ -312,30 +314,33 @@ export class ReplicaPool {
       answers.push(answer);
       start += n;
     }
-    const done = await Promise.all(answers);
     // Every shard holds whole images of one size, so pixel weights are image counts over the batch. A loss
     // that ignores some pixels (an ignore index) averages over the counted ones per shard; the shards are then
     // still weighted by all their pixels, as the reference run's loss, which ignores none, needs.
     const weights = sizes.map((n) => n / images.shape[0]);
+    this.meanBuffer ??= new Float32Array(this.gradLayout.length);
+    const mean = this.meanBuffer.fill(0);
     let loss = 0;
     const metrics: Record<string, number> = {};
-    for (const [r, m] of done.entries()) {
+    // Each answer is summed in as soon as it and those before it are in (while the slower replicas still
+    // compute), always in replica order so that the sum does not depend on which finished first.
+    // A failure rejects every answer (fail() ends all replicas): the first awaited reports it, the rest are let go.
+    for (const answer of answers) answer.catch(() => {});
+    for (const [r, answer] of answers.entries()) {
+      const m = await answer;
       if (m.type !== 'done') throw this.fail(r, `answered ${m.type} to a step`);
-      if (m.grads) this.gradBuffers[r].set(m.grads);
+      const g = m.grads ?? this.gradBuffers[r];
+      if (m.grads && r === 0) this.gradBuffers[0].set(m.grads.subarray(this.gradLayout.length), this.gradLayout.length);
+      const wr = weights[r];
+      for (let k = 0; k < mean.length; k++) mean[k] += wr * g[k];
       this.replicaTensors[r] = m.tensors;
-      loss += weights[r] * m.loss;
-      for (const name of this.metricNames) metrics[name] = (metrics[name] ?? 0) + weights[r] * m.metrics[name];
+      loss += wr * m.loss;
+      for (const name of this.metricNames) metrics[name] = (metrics[name] ?? 0) + wr * m.metrics[name];
     }
     const grads: tf.NamedTensorMap = {};
     for (const [j, v] of this.variables.entries()) {
       const offset = this.gradLayout.offsets[j];
-      const size = v.size;
-      const mean = new Float32Array(size);
-      for (const [r, wr] of weights.entries()) {
-        const g = this.gradBuffers[r];
-        for (let k = 0; k < size; k++) mean[k] += wr * g[offset + k];
-      }
-      grads[v.name] = tf.tensor(mean, v.shape, 'float32');
+      grads[v.name] = tf.tensor(mean.subarray(offset, offset + v.size), v.shape, 'float32');
     }
     return { loss, metrics, grads, applyStatistics: () => this.readStatistics() };
   }
