@@ -398,24 +398,32 @@ async function replicaModuleUrl(replica: string | URL): Promise<string> {
   return pathToFileURL(resolve(replica)).href;
 }
 
+/** Where the build puts the replica worker, relative to @seg/core's package.json. */
+const WORKER_ENTRY = 'dist/train/replicas/replica-worker.js';
+
 /**
- * The built worker entry (`@seg/core/replica-worker`, in dist): worker threads
- * and child processes need loadable JavaScript, also when the trainer itself
- * runs from TypeScript sources (tests).
+ * The built worker entry, in @seg/core's dist: worker threads and child
+ * processes need loadable ES module JavaScript (one tfjs instance with the
+ * replica module's), also when the trainer itself runs from TypeScript
+ * sources (tests). Found through the package's own package.json, which the
+ * CommonJS build (no `import.meta`) resolves from the working directory.
  */
 async function workerEntry(): Promise<URL> {
   const { createRequire } = (await importAtRuntime('node:module')) as typeof import('node:module');
+  const { dirname, join } = (await importAtRuntime('node:path')) as typeof import('node:path');
+  const { existsSync } = (await importAtRuntime('node:fs')) as typeof import('node:fs');
   const { pathToFileURL } = (await importAtRuntime('node:url')) as typeof import('node:url');
-  const require = createRequire(`${process.cwd()}/`);
-  let path: string;
+  let packageJson: string;
   try {
-    path = createRequire(import.meta.url).resolve('@seg/core/replica-worker');
+    packageJson = createRequire(import.meta.url).resolve('@seg/core/package.json');
   } catch {
     try {
-      path = require.resolve('@seg/core/replica-worker');
+      packageJson = createRequire(`${process.cwd()}/`).resolve('@seg/core/package.json');
     } catch (e) {
-      throw new Error(`Trainer: cannot find @seg/core's replica worker (${(e as Error).message.split('\n')[0]}); run \`pnpm build\` in packages/core`);
+      throw new Error(`Trainer: cannot find @seg/core's package.json for its replica worker (${(e as Error).message.split('\n')[0]})`);
     }
   }
+  const path = join(dirname(packageJson), WORKER_ENTRY);
+  if (!existsSync(path)) throw new Error(`Trainer: the replica worker ${path} is missing; run \`pnpm build\` in packages/core`);
   return pathToFileURL(path);
 }
