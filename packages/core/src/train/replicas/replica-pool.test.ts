@@ -126,6 +126,18 @@ describe('Trainer workers', () => {
     tf.dispose([b.images, b.labels]);
   });
 
+  it('rejects naming the module when a replica cannot load it, or it builds another model', async () => {
+    const b = batch(2, 1);
+    const missing = new Trainer({ model: model(), loss, workers: { count: 2, replica: fixture('missing.mjs') } });
+    await expect(missing.trainStep(b)).rejects.toThrow(/replica [01] failed: .*missing\.mjs/);
+    await missing.dispose();
+    // The trainer's model has BatchNorm, the replicas' not: 8 weights against 4.
+    const other = new Trainer({ model: model({ batchNorm: true }), loss, workers: { count: 1, replica: fixture('tiny-replica.mjs') } });
+    await expect(other.trainStep(b)).rejects.toThrow(/replica 0 failed: .*tiny-replica\.mjs builds a model with 4 weights, the trainer's has 8/);
+    await other.dispose();
+    tf.dispose([b.images, b.labels]);
+  });
+
   it('rejects, not hangs, when a replica exits', async () => {
     for (const transport of ['thread', 'process'] as const) {
       const trainer = new Trainer({ model: model(), loss, workers: { count: 2, replica: fixture('exiting-replica.mjs'), transport } });

@@ -149,7 +149,12 @@ export class ReplicaPool {
 
   /** Starts every replica (once) and waits until each has built its model. */
   start(): Promise<void> {
-    this.starting ??= this.startAll();
+    this.starting ??= this.startAll().catch(async (e: Error) => {
+      // Whatever failed (a replica, or opening one), none of those already started may linger.
+      this.failure ??= e;
+      await this.dispose();
+      throw this.failure;
+    });
     return this.starting;
   }
 
@@ -176,7 +181,10 @@ export class ReplicaPool {
       }
       this.channels.push(channel);
       // Waiting before sending: an answer arriving while the next replica opens is not lost.
-      ready.push(this.reply(i));
+      const answer = this.reply(i);
+      // Rejected when another replica fails first; that failure is the one reported.
+      answer.catch(() => {});
+      ready.push(answer);
       const init: ReplicaInit = {
         type: 'init',
         index: i,
