@@ -13,10 +13,22 @@
 //
 // --by-kernel adds where the profiled step's memory and time go, per kernel name.
 //
+// --workers N (N > 1) then times steps on N data-parallel replicas (Trainer
+// `workers`: worker threads on the same backend, deeplab-replica.mjs) in the
+// same run, alternating with one-thread steps so that both see the same load:
+// train_ms_per_img is theirs, single_train_ms_per_img the one-thread step's
+// (medians, first step left out), speedup their ratio; rss_mb is the process's
+// peak RSS (worker threads included) over the one-thread steps, then over the
+// alternating ones.
+//
+//   node bench/train-step.bench.mjs --backend wasm --size 224 --batch 4 --workers 2
+//
 // The last line printed is one JSON object (alone with --json):
 // { backend, device, backbone, outputStride, size, batch, workers,
 //   fwd_ms_per_img, train_ms_per_img, peak_bytes, resident_bytes,
-//   kernels_per_step, peak_rss_mb }
+//   kernels_per_step, peak_rss_mb, img_per_s,
+//   single_train_ms_per_img, speedup, rss_mb: { single, workers } }
+// (fwd, peak, resident and kernels are the one-thread step's).
 import { parseArgs } from 'node:util';
 import { selectBackend, sparseSoftmaxCrossEntropy, Trainer } from '@seg/core';
 import { deeplabV3Plus } from '@seg/deeplab';
@@ -52,10 +64,6 @@ const steps = Math.max(2, positiveInt('steps'));
 const workers = positiveInt('workers');
 const numClasses = positiveInt('classes');
 const outputStride = positiveInt('output-stride');
-if (workers !== 1) {
-  console.error('train-step.bench: --workers above 1 needs data-parallel replicas in Trainer, which this version lacks');
-  process.exit(2);
-}
 const log = flags.json ? () => {} : (line) => console.log(line);
 
 const selection = await selectBackend([flags.backend], { allowSoftwareGpu: flags['allow-software-gpu'] });
@@ -73,14 +81,36 @@ const sync = async () => {
 };
 
 log(`${selection.name}${selection.device ? ` (${selection.device})` : ''}: ${flags.backbone} OS ${outputStride}, ${size}², batch ${batch}, ${steps} steps`);
-const trainTimes = [];
-for (let i = 0; i < steps; i++) {
-  const t0 = performance.now();
-  const { loss } = await trainer.trainStep(data);
-  await sync();
-  trainTimes.push(performance.now() - t0);
-  log(`  step ${i + 1}: ${(trainTimes[i] / batch).toFixed(0)} ms/img, loss ${loss.toFixed(4)}, ${tf.memory().numTensors} tensors`);
+/**
+ * Times `steps` rounds of one step of each trainer, alternating (so both see
+ * the same load from other jobs), and samples the process's RSS meanwhile:
+ * [ms per step] per trainer, peak RSS in MB.
+ */
+async function timeSteps(trainers) {
+  const times = trainers.map(() => []);
+  let peakRss = 0;
+  const sample = () => {
+    peakRss = Math.max(peakRss, process.memoryUsage().rss);
+  };
+  const sampler = setInterval(sample, 100);
+  try {
+    for (let i = 0; i < steps; i++) {
+      for (const [k, [t, label]] of trainers.entries()) {
+        const t0 = performance.now();
+        const { loss } = await t.trainStep(data);
+        await sync();
+        times[k].push(performance.now() - t0);
+        sample();
+        log(`  ${label} step ${i + 1}: ${(times[k][i] / batch).toFixed(0)} ms/img, loss ${loss.toFixed(4)}, ${tf.memory().numTensors} tensors`);
+      }
+    }
+  } finally {
+    clearInterval(sampler);
+  }
+  return { times, rssMb: Math.round(peakRss / 2 ** 20) };
 }
+const single = await timeSteps([[trainer, '1 thread']]);
+const trainTimes = single.times[0];
 
 const residentBytes = tf.memory().numBytes;
 const profile = await tf.profile(async () => {
@@ -99,6 +129,31 @@ await forward();
 const fwdMs = performance.now() - t0;
 
 const median = (v) => [...v].sort((a, b) => a - b)[Math.floor(v.length / 2)];
+// The first step builds Adam's state (and compiles shaders on GPUs; starts the replicas): not representative.
+let singleMsPerImg = median(trainTimes.slice(1)) / batch;
+let msPerImg = singleMsPerImg;
+let parallel = null;
+if (workers > 1) {
+  const replicas = new Trainer({
+    model,
+    loss: (labels, logits) => sparseSoftmaxCrossEntropy(labels, logits),
+    workers: {
+      count: workers,
+      replica: new URL('./deeplab-replica.mjs', import.meta.url),
+      args: { backbone: flags.backbone, outputStride, numClasses, size },
+      backends: [selection.name],
+    },
+  });
+  try {
+    await replicas.startWorkers();
+    // Both trainers train the same model (each with its own Adam state): only their speed is compared.
+    parallel = await timeSteps([[replicas, `${workers} replicas`], [trainer, '1 thread']]);
+  } finally {
+    await replicas.dispose();
+  }
+  msPerImg = median(parallel.times[0].slice(1)) / batch;
+  singleMsPerImg = median(parallel.times[1].slice(1)) / batch;
+}
 const result = {
   backend: selection.name,
   device: selection.device ?? null,
@@ -108,13 +163,16 @@ const result = {
   batch,
   workers,
   fwd_ms_per_img: Math.round(fwdMs / batch),
-  // The first step builds Adam's state (and compiles shaders on GPUs): not representative.
-  train_ms_per_img: Math.round(median(trainTimes.slice(1)) / batch),
+  train_ms_per_img: Math.round(msPerImg),
   peak_bytes: profile.peakBytes,
   resident_bytes: residentBytes,
   kernels_per_step: profile.kernels.length,
   // maxRSS is in KiB and covers the whole process lifetime, wasm heap included.
   peak_rss_mb: Math.round(process.resourceUsage().maxRSS / 1024),
+  img_per_s: Number((1000 / msPerImg).toFixed(3)),
+  single_train_ms_per_img: Math.round(singleMsPerImg),
+  speedup: Number((singleMsPerImg / msPerImg).toFixed(2)),
+  rss_mb: { single: single.rssMb, workers: parallel?.rssMb ?? null },
 };
 log(
   `  activation memory (peak - resident): ${((result.peak_bytes - result.resident_bytes) / 2 ** 20).toFixed(0)} MB, ` +

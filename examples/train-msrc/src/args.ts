@@ -32,7 +32,8 @@ export function trainMsrcProgram(): Command {
     .description('Train DeepLabV3+ on MSRC-v2 (the reference PyTorch run, in TensorFlow.js)')
     .requiredOption('--data <dir>', 'MSRC-v2 folder (MSRC_ObjCategImageDatabase_v2) or its parent')
     .option('--loadCheckpoint', 'resume from <out>/checkpoint', D.loadCheckpoint)
-    .option('--multiGPU', 'data-parallel over every visible GPU (not available yet)', D.multiGPU)
+    .option('--multiGPU', 'data-parallel over every visible GPU (a process per GPU; needs two or more)', D.multiGPU)
+    .option('--workers <n>', 'data-parallel CPU replicas (worker threads; default: one per core on wasm/cpu when the batch allows)', int)
     .option('--saveFreq <n>', 'save the model on improvement, checked every n iterations (default: logFreq)', int)
     .option('--valImages <n>', 'random validation images scored at each log (preset: 10)', int)
     .option('--logFreq <n>', 'log and validate every n iterations (preset: 50)', int)
@@ -93,6 +94,7 @@ export function parseTrainMsrcArgs(argv: readonly string[]): TrainMsrcOptions {
     ...withPreset(preset, given),
     data: o.data,
     saveFreq: o.saveFreq ?? null,
+    workers: o.workers ?? null,
     printConfig: printConfig === true,
   } as TrainMsrcOptions;
 }

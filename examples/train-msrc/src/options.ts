@@ -9,8 +9,14 @@ import { PRESETS, type PresetName } from './presets.js';
 export interface TrainMsrcOptions {
   /** Resume from the checkpoint in `<out>/checkpoint` (weights, optimizer state, step, data position, RNG). */
   loadCheckpoint: boolean;
-  /** Data-parallel training over every visible GPU. */
+  /** Data-parallel training over every visible GPU (a replica per GPU; at least two). */
   multiGPU: boolean;
+  /**
+   * Data-parallel replicas on the CPU (worker threads, each batch split across
+   * them). `null`: one per core when the batch has that many images, on the
+   * single-threaded wasm and cpu backends; otherwise one.
+   */
+  workers: number | null;
   /** Save the model when validation accuracy improved, checked every this many iterations. `null`: at every log. */
   saveFreq: number | null;
   /** Validation images scored at each log (a seeded random subset, as the reference run did). */
@@ -87,6 +93,7 @@ export interface TrainMsrcOptions {
 export const DEFAULT_TRAIN_MSRC_OPTIONS: Omit<TrainMsrcOptions, 'data'> = {
   loadCheckpoint: false,
   multiGPU: false,
+  workers: null,
   saveFreq: null,
   trainTrunk: false,
   out: 'runs/msrc',
@@ -109,6 +116,10 @@ export function validateOptions(o: TrainMsrcOptions): void {
   positiveInteger('batchSize', o.batchSize);
   positiveInteger('cropSize', o.cropSize);
   if (o.saveFreq !== null) positiveInteger('saveFreq', o.saveFreq);
+  if (o.workers !== null) {
+    positiveInteger('workers', o.workers);
+    if (o.multiGPU) throw new Error('--workers sets CPU replicas, --multiGPU a replica per GPU; pass one of the two');
+  }
   if (o.patience !== null) positiveInteger('patience', o.patience);
   for (const r of o.asppRates ?? []) positiveInteger('asppRates', r);
   for (const [flag, rate] of [['asppBranchDropout', o.asppBranchDropout], ['asppDropout', o.asppDropout], ...o.decoderDropout.map((r) => ['decoderDropout', r] as const)] as const) {

@@ -35,7 +35,7 @@ export const RUN_OUTPUTS = [
  * resume. Every other option is part of the configuration a checkpoint is
  * checked against.
  */
-const RUN_CONTROL_KEYS = new Set(['loadCheckpoint', 'overwrite', 'allowConfigChange', 'backend', 'out', 'multiGPU', 'printConfig']);
+const RUN_CONTROL_KEYS = new Set(['loadCheckpoint', 'overwrite', 'allowConfigChange', 'backend', 'out', 'multiGPU', 'workers', 'printConfig']);
 
 /** The options a checkpoint stores and a resume must match (see {@link RUN_CONTROL_KEYS}). */
 export function runConfig(options: TrainMsrcOptions): JsonObject {

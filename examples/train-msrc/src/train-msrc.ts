@@ -12,19 +12,19 @@ import {
   SeededRng,
   segmentationBatches,
   selectBackend,
-  sparseSoftmaxCrossEntropy,
   Trainer,
   writeFileAtomic,
 } from '@seg/core';
 import { deeplabV3Plus, loadTrunkWeights, saveModel, segment } from '@seg/deeplab';
 import { MSRC_CLASSES, MSRC_VOID, openMsrc } from '@seg/msrc';
-import * as tf from '@tensorflow/tfjs-core';
 import { trainingAugmentation } from './augment.js';
+import { lossWith, type MsrcReplicaArgs, pixelAccuracy } from './msrc-replica.mjs';
 import { rgba, writeLabelsPng, writePng } from './images.js';
 import { refuseRandomFrozenTrunk, type TrainMsrcOptions, validateOptions } from './options.js';
 import { createProgress } from './progress.js';
 import { REPORT_ASSETS, RunReport } from './report/run-report.js';
 import { writeTriptychs } from './report/triptychs.js';
+import { replicaWorkers } from './replicas.js';
 import { resolveRunConfig, writeRunConfig } from './run-config.js';
 import { checkSplits, openRunFolder, runConfig } from './run-folder.js';
 import { RunLog } from './run-log.js';
@@ -53,12 +53,6 @@ const NUM_CLASSES = MSRC_CLASSES.length;
 
 /** Test images the report shows as input | ground truth | prediction. */
 const REPORT_TEST_IMAGES = 5;
-
-/** Void is trained as the 22nd class, as in the reference run; the loss ignores nothing. */
-const lossWith = (classWeights: number[] | null) => (labels: tf.Tensor, logits: tf.Tensor) =>
-  sparseSoftmaxCrossEntropy(labels, logits, classWeights ? { classWeights } : {});
-const pixelAccuracy = (labels: tf.Tensor, logits: tf.Tensor) =>
-  tf.mean(tf.cast(tf.equal(tf.argMax(logits, -1), tf.cast(labels, 'int32')), 'float32')) as tf.Scalar;
 
 function summarize(r: EvaluationResult): SplitScores {
   const noVoid = r.excluded!;
@@ -103,20 +97,22 @@ export async function trainMsrc(
   validateOptions(options);
   refuseRandomFrozenTrunk(options);
   const lock = await openRunFolder(options, log);
+  // What the run started and must end however it ends (the replicas).
+  const atEnd: Array<() => Promise<void>> = [];
   try {
-    return await trainInRunFolder(options, log, showProgress);
+    return await trainInRunFolder(options, log, showProgress, atEnd);
   } finally {
+    for (const end of atEnd) await end();
     await lock.release();
   }
 }
 
-async function trainInRunFolder(options: TrainMsrcOptions, log: (line: string) => void, showProgress: boolean): Promise<TrainMsrcResult> {
-  if (options.multiGPU) {
-    throw new Error(
-      '--multiGPU: data-parallel training over several GPUs is not available in this port yet. ' +
-        'Run without it: with @tensorflow/tfjs-node-gpu installed, training uses the first visible GPU (pick it with CUDA_VISIBLE_DEVICES).',
-    );
-  }
+async function trainInRunFolder(
+  options: TrainMsrcOptions,
+  log: (line: string) => void,
+  showProgress: boolean,
+  atEnd: Array<() => Promise<void>>,
+): Promise<TrainMsrcResult> {
   const config = await resolveRunConfig(options);
   const loss = lossWith(config.classWeights);
   const backend = await selectBackend(options.backend ? [options.backend] : undefined);
@@ -127,19 +123,25 @@ async function trainInRunFolder(options: TrainMsrcOptions, log: (line: string) =
   const [train, validation, test] = (['train', 'validation', 'test'] as const).map((s) => data.split(s));
   log(`MSRC at ${data.root}: ${train.size} train, ${validation.size} validation, ${test.size} test images`);
 
-  const model = deeplabV3Plus({
-    backbone: options.backbone,
-    outputStride: options.outputStride,
-    numClasses: NUM_CLASSES,
-    backboneOptions: options.backboneOptions,
-    ...(options.decoderChannels ? { decoderChannels: options.decoderChannels } : {}),
-    asppRates: config.asppRates,
-    asppBias: config.asppBias,
-    asppBranchDropout: config.asppBranchDropout,
-    dropout: config.asppDropout,
-    spatialDropout: config.spatialDropout,
-    decoderDropout: config.decoderDropout,
-  });
+  // JSON, so that every data-parallel replica builds the same model from it.
+  const replicaArgs: MsrcReplicaArgs = {
+    model: {
+      backbone: options.backbone,
+      outputStride: options.outputStride,
+      numClasses: NUM_CLASSES,
+      backboneOptions: options.backboneOptions,
+      ...(options.decoderChannels ? { decoderChannels: options.decoderChannels } : {}),
+      asppRates: config.asppRates,
+      asppBias: config.asppBias,
+      asppBranchDropout: config.asppBranchDropout,
+      dropout: config.asppDropout,
+      spatialDropout: config.spatialDropout,
+      decoderDropout: config.decoderDropout,
+    },
+    classWeights: config.classWeights,
+  };
+  const workers = await replicaWorkers(options, backend, replicaArgs);
+  const model = deeplabV3Plus(replicaArgs.model);
   if (options.trunkWeights) {
     const report = await loadTrunkWeights(model, options.trunkWeights);
     log(`trunk weights: ${report.loaded.length} tensors loaded from ${options.trunkWeights} (${report.ignored.length} ignored)`);
@@ -187,7 +189,15 @@ async function trainInRunFolder(options: TrainMsrcOptions, log: (line: string) =
     }),
     data: trainBatches,
     config: runConfig(options),
+    workers,
   });
+  if (workers) {
+    log(
+      `data-parallel: ${workers.count} replicas (${workers.devices === 'gpu' ? 'a process per GPU' : 'worker threads'}), ` +
+        'each batch split across them; BatchNorm uses each shard\'s statistics, as nn.DataParallel',
+    );
+  }
+  atEnd.push(() => trainer.dispose());
 
   if (options.loadCheckpoint) {
     try {

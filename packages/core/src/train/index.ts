@@ -36,3 +36,5 @@ export type {
 } from './trainer.js';
 export { evaluateSegmentation } from './evaluate.js';
 export type { EvaluateArgs, EvaluationResult } from './evaluate.js';
+export { ReplicaPool, shardSizes } from './replicas/replica-pool.js';
+export type { ReplicaStepResult, TrainerWorkers } from './replicas/replica-pool.js';

@@ -1,13 +1,14 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { LayersModel } from '@tensorflow/tfjs-layers';
-import { layerBackpropSupported, modelGradients } from '../backprop/model-gradients.js';
 import { assertGpuDeviceAlive, untilGpuDeviceLost } from '../gpu/device-lost.js';
 import type { BestModelDecision, BestModelSaver } from './best-model-saver.js';
 import { findCheckpoint, readCheckpoint, saveCheckpoint } from './checkpoint.js';
 import type { EarlyStopping } from './early-stopping.js';
 import { allFinite, finiteProbe, NonFiniteTrainingError } from './non-finite.js';
 import { type ParameterGroup, type ParameterGroupConfig, resolveParameterGroups } from './parameter-groups.js';
+import { ReplicaPool, type TrainerWorkers } from './replicas/replica-pool.js';
 import { acquireRunLock } from './run-lock.js';
+import { stepGradients } from './step-gradients.js';
 import {
   type ConfigChange,
   ConfigMismatchError,
@@ -59,6 +60,22 @@ export interface TrainerArgs {
    * one, naming the differing keys. Default none.
    */
   config?: JsonObject;
+  /**
+   * Data-parallel replicas (worker threads on CPU, a process per GPU): each
+   * step splits the batch across them and averages their gradients; the
+   * optimizer step, checkpoints and evaluation stay in this thread. Call
+   * `dispose()` to end them. Default none: the step runs in this thread.
+   */
+  workers?: TrainerWorkers;
+}
+
+/** What a step's forward and backward pass yield; metrics are tensors (this thread) or numbers (replicas). */
+interface StepGradients {
+  value: tf.Scalar;
+  grads: tf.NamedTensorMap;
+  metrics: Record<string, tf.Scalar | number>;
+  /** Replicas only: takes their BatchNorm moving statistics (this thread's forward pass updated its own). */
+  applyStatistics?: () => void;
 }
 
 /** Options of {@link Trainer.restore}. */
@@ -152,6 +169,11 @@ export interface FitResult {
  * where it stopped. A NaN or infinite loss or gradient stops training at
  * once, before anything from that iteration is applied or saved.
  *
+ * With `workers`, each step's batch is split across data-parallel replicas
+ * (see {@link TrainerWorkers}); only the forward and backward passes move,
+ * so all of the above behaves as in one thread. BatchNorm then normalises
+ * each shard with its own batch statistics, as PyTorch's `nn.DataParallel`.
+ *
  * `model.fit()` cannot express the reference run (several optimizers with
  * their own learning rates and weight decay, a frozen trunk), hence a loop of
  * its own on `tf.variableGrads`.
@@ -183,6 +205,7 @@ export class Trainer {
   private bestWeights: tf.Tensor[] | null = null;
   /** Checkpoint folders this trainer restored from or wrote: `fit()` may replace only these. */
   private readonly ownCheckpoints = new Set<string>();
+  private readonly replicas: ReplicaPool | null = null;
 
   constructor(args: TrainerArgs) {
     this.model = args.model;
@@ -196,26 +219,39 @@ export class Trainer {
     if (this.groups.every((g) => g.frozen || g.variables.length === 0)) {
       throw new Error('Trainer: every parameter group is frozen or empty; nothing would train');
     }
+    if (args.workers) {
+      const vars = this.activeGroups().flatMap((g) => g.variables);
+      this.replicas = new ReplicaPool(args.model, vars, Object.keys(this.metrics), args.workers);
+    }
+  }
+
+  /** Starts the replicas of `workers` and waits until each has built its model (the first step does this anyway). */
+  async startWorkers(): Promise<void> {
+    await this.replicas?.start();
+  }
+
+  /** Ends the replicas of `workers` (a step waiting on them rejects); resolves once they have exited. Without workers, nothing to do. */
+  async dispose(): Promise<void> {
+    await this.replicas?.dispose();
+  }
+
+  /** Tensors each replica held after its last step (`[]` without workers or before the first step), to spot leaks. */
+  get replicaTensors(): readonly number[] {
+    return this.replicas?.replicaTensors ?? [];
+  }
+
+  private activeGroups(): ParameterGroup[] {
+    return this.groups.filter((g) => !g.frozen && g.variables.length > 0);
   }
 
   /** Runs one optimizer step on a batch (which the caller still owns) and reports the loss and metrics before the step. */
   async trainStep(batch: TrainBatch): Promise<StepLogs> {
     // A lost GPU would otherwise leave the run waiting on reads that never settle.
     assertGpuDeviceAlive();
-    const active = this.groups.filter((g) => !g.frozen && g.variables.length > 0);
-    const vars = active.flatMap((g) => g.variables);
-    const scores: Record<string, tf.Scalar> = {};
-    const lossOf = (logits: tf.Tensor): tf.Scalar => {
-      for (const [name, fn] of Object.entries(this.metrics)) {
-        // Kept out of the tape's tidy; they feed no gradient.
-        scores[name] = tf.keep(tf.tidy(() => fn(batch.labels, logits)));
-      }
-      return this.loss(batch.labels, logits);
-    };
-    // Layer by layer where every layer has a written gradient (PyTorch's memory profile), else tfjs's tape.
-    const { value, grads } = layerBackpropSupported(this.model)
-      ? modelGradients(this.model, [batch.images], ([logits]) => lossOf(logits), vars)
-      : tf.variableGrads(() => lossOf(this.model.apply(batch.images, { training: true }) as tf.Tensor), vars);
+    const active = this.activeGroups();
+    const { value, grads, metrics, applyStatistics } = this.replicas
+      ? await this.replicaGradients(batch)
+      : this.localGradients(batch, active.flatMap((g) => g.variables));
     try {
       const loss = await this.checkFiniteStep(batch.images, value, Object.values(grads));
       for (const g of active) {
@@ -229,13 +265,26 @@ export class Trainer {
         }
         g.optimizer.applyGradients(Object.fromEntries(g.variables.map((v) => [v.name, grads[v.name]])));
       }
+      applyStatistics?.();
       this.step += 1;
-      const metrics: Record<string, number> = {};
-      for (const [name, t] of Object.entries(scores)) metrics[name] = (await untilGpuDeviceLost(t.data()))[0];
-      return { step: this.step, loss, metrics };
+      const scores: Record<string, number> = {};
+      for (const [name, t] of Object.entries(metrics)) scores[name] = typeof t === 'number' ? t : (await untilGpuDeviceLost(t.data()))[0];
+      return { step: this.step, loss, metrics: scores };
     } finally {
-      tf.dispose([value, ...Object.values(grads), ...Object.values(scores)]);
+      tf.dispose([value, ...Object.values(grads), ...Object.values(metrics).filter((t) => typeof t !== 'number')]);
     }
+  }
+
+  /** Loss, gradients and metric scores of the batch, computed in this thread. */
+  private localGradients(batch: TrainBatch, vars: tf.Variable[]): StepGradients {
+    const { value, grads, scores } = stepGradients(this.model, this.loss, this.metrics, batch.images, batch.labels, vars);
+    return { value, grads, metrics: scores };
+  }
+
+  /** The pixel-weighted means of the replicas' losses, gradients and metrics. */
+  private async replicaGradients(batch: TrainBatch): Promise<StepGradients> {
+    const { loss, grads, metrics, applyStatistics } = await this.replicas!.gradients(batch.images, batch.labels);
+    return { value: tf.scalar(loss), grads, metrics, applyStatistics };
   }
 
   /** Trains on `args.batches` (or the trainer's `data`) until `args.steps`, evaluating, checkpointing and stopping early as configured. */
