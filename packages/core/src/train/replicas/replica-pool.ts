@@ -28,7 +28,7 @@ export interface TrainerWorkers {
    * URL or path of an ES module whose default export
    * `(args, { index }) => { model, loss, metrics? }` (may be async) builds the
    * trainer's model and loss again in replica `index`; `metrics` is required
-   * when the trainer has metrics. It must import the same tfjs and @seg
+   * when the trainer has metrics. It must import the same tfjs and `@seg/*`
    * packages as the trainer (published names, not sources). Required.
    */
   replica: string | URL;
