@@ -4,9 +4,10 @@
 // kernels per step. The peak comes from `tf.profile` of a step after the first
 // (the first one builds the optimizer state and, on GPUs, compiles shaders).
 //
-// It imports only the published packages (@seg/core, @seg/deeplab, tfjs), so a
-// GPU machine needs just `npm install @seg/deeplab @seg/core` plus tfjs and
-// `webgpu` or tfjs-node-gpu to run it unchanged:
+// Besides bench/timing.mjs beside it, it imports only the published packages
+// (@seg/core, @seg/deeplab, tfjs), so a GPU machine needs just this folder and
+// `npm install @seg/deeplab @seg/core` plus tfjs and `webgpu` or tfjs-node-gpu
+// to run it unchanged:
 //
 //   node bench/train-step.bench.mjs --backend wasm --backbone resnet18 --output-stride 16 --size 256 --batch 2
 //   node bench/train-step.bench.mjs --backend webgpu --allow-software-gpu --size 64 --batch 1
@@ -33,6 +34,7 @@ import { parseArgs } from 'node:util';
 import { selectBackend, sparseSoftmaxCrossEntropy, Trainer } from '@seg/core';
 import { deeplabV3Plus } from '@seg/deeplab';
 import * as tf from '@tensorflow/tfjs-core';
+import { median } from './timing.mjs';
 
 const { values: flags } = parseArgs({
   options: {
@@ -128,7 +130,6 @@ const t0 = performance.now();
 await forward();
 const fwdMs = performance.now() - t0;
 
-const median = (v) => [...v].sort((a, b) => a - b)[Math.floor(v.length / 2)];
 // The first step builds Adam's state (and compiles shaders on GPUs; starts the replicas): not representative.
 let singleMsPerImg = median(trainTimes.slice(1)) / batch;
 let msPerImg = singleMsPerImg;

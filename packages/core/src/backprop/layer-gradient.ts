@@ -1,5 +1,6 @@
 import type * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
+import type { RunningUpdate } from '../layers/running-statistics.js';
 
 /** A tfjs-layers layer, as the functional API exposes it. */
 export type Layer = tfl.layers.Layer;
@@ -18,14 +19,6 @@ export interface LayerGradients {
   inputs: Array<tf.Tensor | null>;
   /** Gradients of the wanted weights. */
   weights: Map<tfl.LayerVariable, tf.Tensor>;
-}
-
-/** A running statistic (a BN moving mean or variance) and the batch value it moves towards. */
-export interface RunningUpdate {
-  variable: tfl.LayerVariable;
-  value: tf.Tensor1D;
-  /** Weight of the old value (tfjs-layers' convention: 0.9 is torch's 0.1). */
-  momentum: number;
 }
 
 /** One layer call in training mode: its outputs and the closure of its backward pass. */

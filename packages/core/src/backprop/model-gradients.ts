@@ -24,7 +24,8 @@ import './batch-norm-layers.js';
 import './conv-layers.js';
 import './elementwise-layers.js';
 import './shape-layers.js';
-import { type LayerStep, layerGradient, type RunningUpdate, registerLayerGradient } from './layer-gradient.js';
+import { applyRunningUpdates, type RunningUpdate } from '../layers/running-statistics.js';
+import { type LayerStep, layerGradient, registerLayerGradient } from './layer-gradient.js';
 import { type LayerGraph, layerGraph } from './layer-graph.js';
 import { recomputeGradient } from './recompute-gradient.js';
 
@@ -198,24 +199,4 @@ export function modelGradients(
     for (const t of holds.keys()) t.dispose();
     for (const entry of steps) if (entry) for (const t of entry.step.saved) if (!external.has(t)) t.dispose();
   }
-}
-
-/**
- * Moves every running statistic towards its batch value as tfjs-layers does
- * (`old − (old − value) · (1 − momentum)`), all statistics of one momentum at
- * once: 6 kernels for the whole model instead of 3 per statistic (a
- * DeepLabV3+ has ~60). Frees each value for which `owned` holds.
- */
-function applyRunningUpdates(updates: readonly RunningUpdate[], owned: (t: tf.Tensor) => boolean): void {
-  const byMomentum = new Map<number, RunningUpdate[]>();
-  for (const u of updates) byMomentum.set(u.momentum, [...(byMomentum.get(u.momentum) ?? []), u]);
-  for (const [momentum, group] of byMomentum) {
-    tf.tidy(() => {
-      const old = tf.concat(group.map((u) => u.variable.read()));
-      const moved = tf.sub(old, tf.mul(tf.sub(old, tf.concat(group.map((u) => u.value))), 1 - momentum));
-      const parts = tf.split(moved, group.map((u) => u.value.size));
-      for (const [i, u] of group.entries()) u.variable.write(parts[i]);
-    });
-  }
-  for (const u of updates) if (owned(u.value)) u.value.dispose();
 }

@@ -4,6 +4,7 @@ import type * as tfl from '@tensorflow/tfjs-layers';
 import type { BatchNormalization as TfBatchNormalization } from '@tensorflow/tfjs-layers/dist/layers/normalization.js';
 import { batchNormTraining } from '../kernels/batch-norm-training.js';
 import { tfjsLayerClass } from './atrous-conv2d.js';
+import { applyRunningUpdates } from './running-statistics.js';
 
 type TfBatchNormArgs = NonNullable<Parameters<typeof tfl.layers.batchNormalization>[0]>;
 
@@ -79,19 +80,18 @@ export class BatchNormAct extends BatchNormalizationBase {
     return tf.tidy(() => {
       const x = Array.isArray(inputs) ? inputs[0] : inputs;
       const w = this as unknown as BatchNormWeights;
-      const decay = 1 - w.momentum;
-      // Written in place of tfjs-layers' moving averages: old − (old − batch) · (1 − momentum).
-      const update = (variable: tfl.LayerVariable, value: tf.Tensor) => {
-        const old = variable.read();
-        variable.write(tf.sub(old, tf.mul(tf.sub(old, value), decay)));
-      };
       return batchNormTraining(x, w.gamma.read() as tf.Tensor1D, w.beta.read() as tf.Tensor1D, {
         epsilon: w.epsilon,
         relu,
-        onMoments: (mean, variance) => {
-          update(w.movingMean, mean);
-          update(w.movingVariance, variance);
-        },
+        // The op disposes the moments after this call.
+        onMoments: (mean, variance) =>
+          applyRunningUpdates(
+            [
+              { variable: w.movingMean, value: mean, momentum: w.momentum },
+              { variable: w.movingVariance, value: variance, momentum: w.momentum },
+            ],
+            () => false,
+          ),
       });
     });
   }
