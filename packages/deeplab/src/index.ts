@@ -28,5 +28,6 @@ export type { FileIOOptions } from './model-files.js';
 export { IMAGENET_MEAN, IMAGENET_STD, imageSize, normalize, preprocess } from './preprocess.js';
 export type { BrowserImage, ImageInput, RawImage } from './preprocess.js';
 export { segment } from './segment.js';
+export type { Segmenter } from './segmenter.js';
 export type { Segmentation, SegmentOptions } from './segment.js';
 export { loadTrunkWeights } from './trunk-weights.js';

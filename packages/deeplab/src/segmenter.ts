@@ -1,0 +1,14 @@
+import type { ImageInput } from './preprocess.js';
+import type { Segmentation, SegmentOptions } from './segment.js';
+
+/**
+ * A loaded model that segments images, whatever runs it (tfjs, ONNX Runtime):
+ * the object form of {@link segment}, as tfjs-models' loaders return it.
+ * Batch segmentation and services take one of these.
+ */
+export interface Segmenter {
+  /** Segments one image; the same result and options as {@link segment}. */
+  segment(image: ImageInput, options?: SegmentOptions): Promise<Segmentation>;
+  /** Frees the model and everything the segmenter holds; it cannot be used afterwards. */
+  dispose(): void | Promise<void>;
+}
