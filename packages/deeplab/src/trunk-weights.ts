@@ -4,11 +4,15 @@ import { DEEPLAB_BACKBONES } from './config.js';
 
 /**
  * Loads torchvision/timm ResNet ImageNet weights (e.g. `resnet101.tv_in1k`
- * `.safetensors`) into the trunk of a model built by {@link deeplabV3Plus},
- * as the reference run does before fine-tuning. ASPP and decoder keep their
- * initialisation; the file's `fc.*` classifier is ignored.
+ * `.safetensors`, or torchvision's `resnet101-63fe2227.pth`) into the trunk
+ * of a model built by {@link deeplabV3Plus}, as the reference run does
+ * before fine-tuning. ASPP and decoder keep their initialisation; the file's
+ * `fc.*` classifier is ignored. The trunk of a torchvision segmentation
+ * checkpoint (`backbone.*` keys) or of a `{'model': state_dict}` checkpoint
+ * is found under its prefix. A `.pth` file is read without running any of
+ * its code (see `readTorchCheckpoint`).
  *
- * @param source A `.safetensors` file path (Node.js) or its bytes.
+ * @param source A `.safetensors` or `.pth` file path (Node.js) or its bytes.
  * @returns The keys loaded and ignored.
  * @throws If the model has no ResNet trunk, or the file does not fit it
  *   (missing/unexpected keys, shape mismatches, naming key and shapes); the

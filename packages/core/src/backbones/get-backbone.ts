@@ -7,11 +7,8 @@ import {
   resnet,
   resnetOutChannels,
 } from './resnet.js';
-import {
-  loadTorchvisionWeights,
-  type TorchvisionWeightsOptions,
-  type TorchvisionWeightsReport,
-} from './torchvision-weights.js';
+import type { TorchvisionWeightsReport } from './torch-state-dict.js';
+import { loadTorchvisionWeights, type TorchvisionWeightsOptions } from './torchvision-weights.js';
 
 /** Names {@link getBackbone} knows. */
 export const BACKBONE_NAMES = ['resnet18', 'resnet34', 'resnet50', 'resnet101'] as const;

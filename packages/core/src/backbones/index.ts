@@ -14,11 +14,20 @@ export {
 } from './resnet.js';
 export {
   applyTorchvisionWeights,
-  type LayerContainer,
   loadTorchvisionWeights,
-  type TorchvisionWeightSpec,
   type TorchvisionWeightsOptions,
-  type TorchvisionWeightsReport,
   torchvisionWeightSpecs,
 } from './torchvision-weights.js';
+export {
+  assignTorchWeights,
+  type LayerContainer,
+  leafLayers,
+  nestedModules,
+  NUM_BATCHES_TRACKED,
+  type TorchModule,
+  type TorchvisionWeightSpec,
+  type TorchvisionWeightsReport,
+  type TorchWeightAssignOptions,
+  torchWeightSpecs,
+} from './torch-state-dict.js';
 export { BACKBONE_NAMES, type Backbone, type BackboneName, type BackboneOptions, getBackbone } from './get-backbone.js';
