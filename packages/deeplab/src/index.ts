@@ -31,3 +31,5 @@ export { segment } from './segment.js';
 export type { Segmenter } from './segmenter.js';
 export type { Segmentation, SegmentOptions } from './segment.js';
 export { loadTrunkWeights } from './trunk-weights.js';
+export { loadReferenceMsrcWeights, REFERENCE_MSRC_ARCHITECTURE } from './reference-weights.js';
+export type { ReferenceMsrcFiles } from './reference-weights.js';

@@ -43,6 +43,13 @@ describe('resnetStageSchedule', () => {
       [1, 2, 4],
     ]);
   });
+
+  it('dilates first blocks too with dilateFirstBlock (DeepLab, the reference MSRC trunk)', () => {
+    expect(resnetStageSchedule(8, true).map((s) => [s.stride, s.firstDilation, s.dilation]).slice(2)).toEqual([
+      [1, 2, 2],
+      [1, 4, 4],
+    ]);
+  });
 });
 
 describeEachBackend('resnet vs torchvision (reduced widths, 1×67×75 input)', () => {
