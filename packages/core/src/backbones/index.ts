@@ -30,4 +30,20 @@ export {
   type TorchWeightAssignOptions,
   torchWeightSpecs,
 } from './torch-state-dict.js';
+export {
+  makeDivisible,
+  MOBILENET_V3_LARGE,
+  type MobileNetV3Config,
+  type MobileNetV3Row,
+  mobileNetV3Blocks,
+  mobileNetV3Channels,
+  mobileNetV3Large,
+} from './mobilenet-v3.js';
+export {
+  type InvertedResidualSpec,
+  invertedResidual,
+  MOBILENET_V3_BN_EPSILON,
+  MOBILENET_V3_BN_MOMENTUM,
+  type MobileNetActivation,
+} from './mobilenet-v3-blocks.js';
 export { BACKBONE_NAMES, type Backbone, type BackboneName, type BackboneOptions, getBackbone } from './get-backbone.js';

@@ -1,6 +1,5 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import * as tf from '@tensorflow/tfjs-core';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { expectNoTensorLeak, useBackend } from '../../../../test-utils/backends.js';
 import { parseSafetensors } from '../io/safetensors.js';
@@ -23,7 +22,8 @@ describe('loadTorchvisionWeights with .pth files [cpu]', () => {
     const b = await expectNoTensorLeak(() => loadTorchvisionWeights(fromPth, path('torch-checkpoints', 'resnet18.pth')));
     expect(b).toEqual(a);
     expect(weightsOf(fromPth)).toEqual(weightsOf(fromSafetensors));
-    tf.dispose([fromSafetensors, fromPth]);
+    fromSafetensors.dispose();
+    fromPth.dispose();
   });
 
   it("finds the backbone under a checkpoint's prefix ({'model': state_dict}), ignoring the rest", async () => {
@@ -39,7 +39,8 @@ describe('loadTorchvisionWeights with .pth files [cpu]', () => {
         expect(Math.abs(v - want[i][j])).toBeLessThanOrEqual(Math.abs(want[i][j]) * 2 ** -11 + 2 ** -24);
       });
     });
-    tf.dispose([reference, model]);
+    reference.dispose();
+    model.dispose();
   });
 
   it('takes a segmentation checkpoint (backbone.* keys) and refuses a file holding the backbone twice', () => {

@@ -1,7 +1,7 @@
 /**
  * Weight-free elementwise layers in a layer-by-layer training step: `ReLU`
  * keeps its output (as PyTorch's in-place ReLU), `Add` keeps nothing,
- * `Dropout` keeps its scaled mask.
+ * `Multiply` keeps its inputs, `Dropout` keeps its scaled mask.
  *
  * @module
  */
@@ -38,6 +38,30 @@ export const addGradient: LayerGradient = {
   },
 };
 
+/** Sums a gradient over the axes along which a tensor of `shape` was broadcast, giving it that shape. */
+function reduceToShape(g: tf.Tensor, shape: number[]): tf.Tensor {
+  const axes = g.shape.map((d, i) => (shape[i] === 1 && d !== 1 ? i : -1)).filter((i) => i >= 0);
+  return axes.length > 0 ? tf.reshape(tf.sum(g, axes, true), shape) : g;
+}
+
+/** tfjs-layers' `Multiply` (with broadcasting, as a squeeze-excitation scale uses it). */
+export const multiplyGradient: LayerGradient = {
+  step(_layer, inputs, keep) {
+    return {
+      outputs: [tf.tidy(() => inputs.reduce((product, x) => tf.mul(product, x)))],
+      saved: keep ? [...inputs] : [],
+      backward: ([dy], want) => ({
+        inputs: inputs.map((x, i) =>
+          dy !== null && want.inputs[i]
+            ? tf.tidy(() => reduceToShape(inputs.reduce((g, other, j) => (j === i ? g : tf.mul(g, other)), dy), x.shape))
+            : null,
+        ),
+        weights: noWeights(),
+      }),
+    };
+  },
+};
+
 interface DropoutFields {
   rate: number;
   noiseShape?: Array<number | null>;
@@ -68,4 +92,5 @@ export const dropoutGradient: LayerGradient = {
 
 registerLayerGradient('ReLU', reluGradient);
 registerLayerGradient('Add', addGradient);
+registerLayerGradient('Multiply', multiplyGradient);
 registerLayerGradient('Dropout', dropoutGradient);

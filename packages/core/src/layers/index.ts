@@ -4,3 +4,10 @@ export { AtrousSeparableConv2D, type AtrousSeparableConv2DArgs, atrousSeparableC
 export { interpolateBilinear, ResizeBilinear, type ResizeBilinearArgs, resizeBilinear } from './resize-bilinear.js';
 export { ASPP_RATES_OS16, type ASPPConfig, aspp, asppRatesFor, spatialDropout2d } from './aspp.js';
 export { BatchNormAct, type BatchNormActArgs, batchNormAct, TORCH_BN_EPSILON, TORCH_BN_MOMENTUM } from './batch-norm-act.js';
+export {
+  AtrousDepthwiseConv2D,
+  type AtrousDepthwiseConv2DArgs,
+  atrousDepthwiseConv2d,
+  atrousDepthwiseConv2dGradient,
+} from './atrous-depthwise-conv2d.js';
+export { ElementwiseActivation, HardSigmoid, hardSigmoid, hardSigmoidGradient, HardSwish, hardSwish, hardSwishGradient } from './hard-activations.js';
