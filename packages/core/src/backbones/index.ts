@@ -20,6 +20,7 @@ export {
 } from './torchvision-weights.js';
 export {
   assignTorchWeights,
+  findKeyPrefix,
   type LayerContainer,
   leafLayers,
   nestedModules,

@@ -157,6 +157,30 @@ function problemsError(source: string, lists: string[][], hint: string): Error {
 }
 
 /**
+ * The prefix under which `file` holds most of `specs`' keys (`''` if it
+ * holds none): `model.` for a `{'model': state_dict}` checkpoint,
+ * `backbone.` for a segmentation model's backbone, … Candidates are the
+ * prefixes of the file keys ending in `anchorKey`.
+ *
+ * @param source The file's name, for error messages.
+ * @throws If several prefixes hold equally many keys, naming them.
+ */
+export function findKeyPrefix(specs: Map<string, TorchvisionWeightSpec>, file: SafetensorsFile, anchorKey: string, source: string): string {
+  const candidates = [...file.tensors.keys()]
+    .filter((k) => k.endsWith(anchorKey) && (k.length === anchorKey.length || k[k.length - anchorKey.length - 1] === '.'))
+    .map((k) => k.slice(0, k.length - anchorKey.length));
+  const score = (p: string) => [...specs.keys()].filter((k) => file.tensors.has(`${p}${k}`)).length;
+  const ranked = candidates.map((p) => ({ p, n: score(p) })).sort((a, b) => b.n - a.n);
+  const best = ranked.filter((r) => r.n === ranked[0].n);
+  if (best.length > 1) {
+    throw new Error(
+      `torch weights ${source}: the file holds the model's keys under several prefixes (${best.map((r) => JSON.stringify(r.p)).join(', ')}); pass options.keyPrefix`,
+    );
+  }
+  return ranked[0]?.p ?? '';
+}
+
+/**
  * Assigns a state dict's tensors to the layers `specs` describe. Every key,
  * shape and dtype is checked before the first weight is assigned, so a bad
  * file leaves the model untouched. Conv kernels are transposed OIHW → HWIO;

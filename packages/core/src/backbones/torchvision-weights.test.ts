@@ -53,7 +53,7 @@ describe('loadTorchvisionWeights with .pth files [cpu]', () => {
     const report = applyTorchvisionWeights(model, renamed('backbone.'), 'seg.pth');
     expect(report.loaded[0]).toBe('backbone.conv1.weight');
     expect(() => applyTorchvisionWeights(model, renamed('backbone.', 'aux.'), 'two.pth')).toThrow(
-      /two\.pth: the file holds the backbone under several prefixes \("backbone\.", "aux\."\); pass options\.keyPrefix/,
+      /two\.pth: the file holds the model.s keys under several prefixes \("backbone\.", "aux\."\); pass options\.keyPrefix/,
     );
     expect(applyTorchvisionWeights(model, renamed('backbone.', 'aux.'), 'two.pth', { keyPrefix: 'aux.' }).loaded[0]).toBe('aux.conv1.weight');
     model.dispose();

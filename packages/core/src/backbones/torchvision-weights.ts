@@ -11,6 +11,7 @@ import type { SafetensorsFile } from '../io/safetensors.js';
 import { readWeightFile } from '../io/tensor-files.js';
 import {
   assignTorchWeights,
+  findKeyPrefix,
   type LayerContainer,
   leafLayers,
   type TorchvisionWeightSpec,
@@ -98,23 +99,6 @@ export function torchvisionWeightSpecs(
   return torchWeightSpecs(backboneModules(model, options.prefix ?? '').modules);
 }
 
-/** The prefix under which `file` holds most of `specs`' keys (`''` if it holds none). */
-function detectKeyPrefix(specs: Map<string, TorchvisionWeightSpec>, file: SafetensorsFile, anchor: string, source: string): string {
-  const anchorKey = `${anchor}.weight`;
-  const candidates = [...file.tensors.keys()]
-    .filter((k) => k.endsWith(anchorKey) && (k.length === anchorKey.length || k[k.length - anchorKey.length - 1] === '.'))
-    .map((k) => k.slice(0, k.length - anchorKey.length));
-  const score = (p: string) => [...specs.keys()].filter((k) => file.tensors.has(`${p}${k}`)).length;
-  const ranked = candidates.map((p) => ({ p, n: score(p) })).sort((a, b) => b.n - a.n);
-  const best = ranked.filter((r) => r.n === ranked[0].n);
-  if (best.length > 1) {
-    throw new Error(
-      `torchvision weights ${source}: the file holds the backbone under several prefixes (${best.map((r) => JSON.stringify(r.p)).join(', ')}); pass options.keyPrefix`,
-    );
-  }
-  return ranked[0]?.p ?? '';
-}
-
 /**
  * Assigns the tensors of a parsed torchvision/timm backbone file (ResNet or
  * MobileNetV3-Large) to the backbone layers of `model`: the lower-level half
@@ -138,7 +122,7 @@ export function applyTorchvisionWeights(
   const specs = torchWeightSpecs(modules);
   return assignTorchWeights(specs, file, source, {
     ignore: layout.classifier,
-    keyPrefix: options.keyPrefix ?? detectKeyPrefix(specs, file, layout.anchor, source),
+    keyPrefix: options.keyPrefix ?? findKeyPrefix(specs, file, `${layout.anchor}.weight`, source),
     hint: 'missing/unexpected keys usually mean a file for another architecture, depth, width or block count',
   });
 }
