@@ -8,7 +8,7 @@
  * @module
  */
 
-/** The TensorFlow.js release @seg is built and tested with; every `@tensorflow/*` package at this version. */
+/** The TensorFlow.js release these packages are built and tested with; every `@tensorflow/*` package at this version. */
 export const TFJS_VERSION = '4.22.0';
 
 /** An npm package at the version tested here. */
