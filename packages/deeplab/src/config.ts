@@ -22,10 +22,9 @@ export const DEEPLAB_BACKBONES: readonly DeepLabBackbone[] = BACKBONE_NAMES;
 export type DeepLabOutputStride = Exclude<OutputStride, 32>;
 
 /**
- * Output strides DeepLabV3+ is built at: `@seg/core`'s `OUTPUT_STRIDES`
- * but 32, which the paper never uses (it trains at 16 and evaluates at 16 and
- * 8, Chen et al. 2018, Table 3) and which would leave a {@link MIN_INPUT_SIZE}
- * input a single pixel of ASPP features.
+ * Output strides DeepLabV3+ is built at: `@seg/core`'s `OUTPUT_STRIDES` but
+ * 32. The model runs its ASPP at stride 16 or 8; at 32 a {@link MIN_INPUT_SIZE}
+ * input would leave the ASPP a single pixel.
  */
 export const DEEPLAB_OUTPUT_STRIDES: readonly DeepLabOutputStride[] = OUTPUT_STRIDES.filter((s): s is DeepLabOutputStride => s !== 32);
 
