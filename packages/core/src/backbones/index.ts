@@ -1,8 +1,5 @@
 // Public exports of src/backbones; each module adds its own line.
 export {
-  DEFAULT_OUTPUT_STRIDE,
-  OUTPUT_STRIDES,
-  type OutputStride,
   RESNET_BLOCKS,
   RESNET_DEPTHS,
   type ResNetConfig,
@@ -47,4 +44,12 @@ export {
   MOBILENET_V3_BN_MOMENTUM,
   type MobileNetActivation,
 } from './mobilenet-v3-blocks.js';
-export { BACKBONE_NAMES, type Backbone, type BackboneName, type BackboneOptions, getBackbone } from './get-backbone.js';
+export {
+  BACKBONE_NAMES,
+  BACKBONES,
+  type Backbone,
+  type BackboneName,
+  type BackboneOptions,
+  type BackboneSpec,
+  getBackbone,
+} from './get-backbone.js';

@@ -9,7 +9,7 @@ import { formulaArray, formulaStateDict, type StateDictEntry } from '../../../..
 import { layerBackpropSupported, modelGradients } from '../backprop/model-gradients.js';
 import { parseSafetensors, safetensorsToFloat32 } from '../io/safetensors.js';
 import { makeDivisible, mobileNetV3Blocks, mobileNetV3Large } from './mobilenet-v3.js';
-import type { OutputStride } from './resnet.js';
+import type { OutputStride } from '../layers/output-stride.js';
 import { loadTorchvisionWeights, torchvisionWeightSpecs } from './torchvision-weights.js';
 
 // Outputs and gradients of torchvision's MobileNetV3-Large (width 0.25) with formula weights: scripts/fixtures/torchvision_models.py.
@@ -48,7 +48,7 @@ describe('mobileNetV3Blocks', () => {
   });
 
   it('refuses unsupported settings, naming them', () => {
-    expect(() => mobileNetV3Large({ outputStride: 4 as OutputStride })).toThrow(/outputStride 4 is not supported; use one of 8, 16, 32/);
+    expect(() => mobileNetV3Large({ outputStride: 4 as OutputStride })).toThrow(/mobileNetV3Large: outputStride is 4; expected one of 8, 16, 32/);
     expect(() => mobileNetV3Large({ widthMultiplier: 0 })).toThrow(/widthMultiplier 0 must be positive/);
     expect(() => mobileNetV3Large({ outputs: [17] })).toThrow(/outputs \[17\] must be indices of features, 0…16/);
   });

@@ -22,7 +22,7 @@
  */
 import * as tfl from '@tensorflow/tfjs-layers';
 import { convBNAct, type InvertedResidualSpec, invertedResidual, type MobileNetActivation } from './mobilenet-v3-blocks.js';
-import { DEFAULT_OUTPUT_STRIDE, OUTPUT_STRIDES, type OutputStride } from './resnet.js';
+import { checkOutputStride, DEFAULT_OUTPUT_STRIDE, type OutputStride } from '../layers/output-stride.js';
 
 /** One row of the paper's Table 1 (torchvision's `_mobilenet_v3_conf`): kernel, expansion, output channels, SE, activation, stride. */
 export type MobileNetV3Row = readonly [kernel: number, expanded: number, out: number, se: boolean, activation: MobileNetActivation, stride: 1 | 2];
@@ -79,9 +79,7 @@ export interface MobileNetV3Config {
 
 /** The blocks of the table at a width and output stride, as {@link invertedResidual} builds them. */
 export function mobileNetV3Blocks(outputStride: OutputStride = DEFAULT_OUTPUT_STRIDE, widthMultiplier = 1): InvertedResidualSpec[] {
-  if (!OUTPUT_STRIDES.includes(outputStride)) {
-    throw new Error(`mobileNetV3Large: outputStride ${outputStride} is not supported; use one of ${OUTPUT_STRIDES.join(', ')}`);
-  }
+  checkOutputStride('mobileNetV3Large: outputStride', outputStride);
   const width = (c: number) => makeDivisible(c * widthMultiplier);
   let input = width(STEM_CHANNELS);
   let stride = 2; // after the stem
