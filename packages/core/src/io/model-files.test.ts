@@ -176,7 +176,7 @@ describe('model files (Node, no tfjs-node)', () => {
     renameSync(shard, outside);
     symlinkSync(outside, shard);
     await expect(loadModel(dir)).rejects.toThrow(
-      `weight shard ${shard} listed in ${resolve(dir, 'model.json')} cannot be read: it is a link to ${outside}, outside the model directory`,
+      `weight shard ${shard} listed in ${resolve(dir, 'model.json')} cannot be read: it is a link to ${outside}, outside the folder`,
     );
   });
 
