@@ -5,7 +5,7 @@
  * garbage. So the trainer checks before applying an update and before saving.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { untilGpuDeviceLost } from '../gpu/device-lost.js';
+import { untilGpuDeviceLost } from '../backends/webgpu/device-lost.js';
 
 /** What was found non-finite: the batch, the loss, the gradients, the weights after an update, or an evaluation's monitored scores. */
 export type NonFiniteKind = 'input' | 'loss' | 'gradients' | 'weights' | 'scores';

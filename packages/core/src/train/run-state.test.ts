@@ -16,7 +16,8 @@ import { EarlyStopping } from './early-stopping.js';
 import { NonFiniteTrainingError } from './non-finite.js';
 import { RunLockedError } from './run-lock.js';
 import { ConfigMismatchError } from '../run-state/config-diff.js';
-import { type TrainBatch, Trainer } from './trainer.js';
+import type { TrainBatch } from './gradient-source.js';
+import { Trainer } from './trainer.js';
 
 const dirs: string[] = [];
 const tempDir = () => {

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { LayersModel } from '@tensorflow/tfjs-layers';
-import { untilGpuDeviceLost } from '../gpu/device-lost.js';
+import { untilGpuDeviceLost } from '../backends/webgpu/device-lost.js';
 import type { SegmentationLoss, SegmentationMetrics } from '../losses/segmentation-loss.js';
 import type { GradientSource, StepGradients, TrainBatch } from './gradient-source.js';
 import { stepGradients } from './step-gradients.js';

@@ -9,7 +9,8 @@ import '../kernels/register.js';
 import { sparseSoftmaxCrossEntropy } from '../losses/cross-entropy.js';
 import { EarlyStopping } from './early-stopping.js';
 import { evaluateSegmentation } from './evaluate.js';
-import { type TrainBatch, Trainer } from './trainer.js';
+import type { TrainBatch } from './gradient-source.js';
+import { Trainer } from './trainer.js';
 
 const dirs: string[] = [];
 const tempDir = () => {

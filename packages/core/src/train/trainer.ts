@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { LayersModel } from '@tensorflow/tfjs-layers';
-import { assertGpuDeviceAlive } from '../gpu/device-lost.js';
+import { assertGpuDeviceAlive } from '../backends/webgpu/device-lost.js';
 import { findAtomicDirectory } from '../io/atomic-files.js';
 import type { SegmentationLoss, SegmentationMetrics } from '../losses/segmentation-loss.js';
 import { checkConfig } from '../run-state/config-diff.js';

@@ -5,7 +5,8 @@
  *
  * @module
  */
-import { listWebGpuAdapters } from '../../gpu/webgpu-adapters.js';
+import { GPU_ADAPTER_ENV, softwareGpuAllowed } from '../../backends/environment.js';
+import { listWebGpuAdapters } from '../../backends/webgpu/adapters.js';
 import { importAtRuntime } from '../../runtime-import.js';
 
 /**
@@ -38,7 +39,7 @@ export function replicaDeviceEnvironment(index: number, count: number, env: Node
       `Trainer: workers.count is ${count}, but CUDA_VISIBLE_DEVICES="${env.CUDA_VISIBLE_DEVICES}" lists ${cuda.length} usable GPU(s); lower the count or list more GPUs`,
     );
   }
-  return { ...env, CUDA_VISIBLE_DEVICES: cuda ? cuda[index] : String(index), SEG_GPU_ADAPTER: String(index) };
+  return { ...env, CUDA_VISIBLE_DEVICES: cuda ? cuda[index] : String(index), [GPU_ADAPTER_ENV]: String(index) };
 }
 
 /** The GPUs a backend can give replicas here, by name, and how they were found (for the error when too few). */
@@ -50,10 +51,11 @@ export interface VisibleGpus {
 /**
  * The GPUs this process can see for `backend`: CUDA devices for
  * `tensorflow-gpu` (`CUDA_VISIBLE_DEVICES`, else `nvidia-smi -L`), WebGPU
- * adapters for `webgpu` (hardware ones unless `allowSoftwareGpu`), none for
+ * adapters for `webgpu` (hardware ones unless software GPUs are allowed:
+ * `allowSoftwareGpu`, default `SEG_ALLOW_SOFTWARE_GPU`), none for
  * backends that compute on the CPU. Node only.
  */
-export async function visibleGpus(backend: string, allowSoftwareGpu = false): Promise<VisibleGpus> {
+export async function visibleGpus(backend: string, allowSoftwareGpu?: boolean): Promise<VisibleGpus> {
   if (backend === 'tensorflow-gpu') {
     const cuda = visibleCudaDevices();
     if (cuda !== undefined) return { gpus: cuda.map((d) => `CUDA device ${d}`), how: `CUDA_VISIBLE_DEVICES="${process.env.CUDA_VISIBLE_DEVICES}"` };
@@ -63,8 +65,9 @@ export async function visibleGpus(backend: string, allowSoftwareGpu = false): Pr
     return { gpus: smi.stdout.split('\n').filter((l) => l.startsWith('GPU ')), how: 'nvidia-smi -L' };
   }
   if (backend === 'webgpu') {
-    const adapters = (await listWebGpuAdapters()).filter((a) => allowSoftwareGpu || !a.software);
-    return { gpus: adapters.map((a) => a.description), how: `WebGPU adapters${allowSoftwareGpu ? '' : ' (hardware)'}` };
+    const software = softwareGpuAllowed(allowSoftwareGpu);
+    const adapters = (await listWebGpuAdapters()).filter((a) => software || !a.software);
+    return { gpus: adapters.map((a) => a.description), how: `WebGPU adapters${software ? '' : ' (hardware)'}` };
   }
   return { gpus: [], how: `the ${backend} backend, which computes on the CPU` };
 }

@@ -11,7 +11,8 @@ import '@tensorflow/tfjs-backend-cpu';
 import type * as tfl from '@tensorflow/tfjs-layers';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import '../../kernels/register.js';
-import { type TrainBatch, Trainer } from '../trainer.js';
+import type { TrainBatch } from '../gradient-source.js';
+import { Trainer } from '../trainer.js';
 // @ts-expect-error: a plain-JS fixture without types (replicas load it too).
 import { loss, metrics, tinyModel } from './fixtures/tiny-replica.mjs';
 import { shardSizes } from './shards.js';

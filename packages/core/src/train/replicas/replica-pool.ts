@@ -17,7 +17,8 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import type { LayersModel } from '@tensorflow/tfjs-layers';
-import type { SegBackendName } from '../../backend.js';
+import { BACKEND_PACKAGES, type SegBackendName } from '../../backends/packages.js';
+import { NODE_BACKEND_ORDER } from '../../backends/select.js';
 import type { GradientSource, StepGradients, TrainBatch } from '../gradient-source.js';
 import { replicaDeviceEnvironment } from './devices.js';
 import { type FlatLayout, flatLayout, readFlat, writeFlat } from './flat-weights.js';
@@ -298,7 +299,9 @@ export class ReplicaPool implements GradientSource {
   }
 }
 
+/** GPU replicas try the GPU backends in Node's order; CPU replicas the trainer's one-thread backend, else wasm. */
 function defaultBackends(devices: 'cpu' | 'gpu'): SegBackendName[] {
-  if (devices === 'gpu') return ['tensorflow-gpu', 'webgpu'];
-  return tf.getBackend() === 'cpu' ? ['cpu'] : ['wasm'];
+  if (devices === 'gpu') return NODE_BACKEND_ORDER.filter((b) => BACKEND_PACKAGES[b].computesOn === 'gpu');
+  const current = NODE_BACKEND_ORDER.find((b) => BACKEND_PACKAGES[b].tfjsName === tf.getBackend());
+  return current !== undefined && BACKEND_PACKAGES[current].computesOn === 'one-cpu-thread' ? [current] : ['wasm'];
 }

@@ -13,7 +13,7 @@ import * as tf from '@tensorflow/tfjs-core';
 // tfjs-core alone registers no gradients; tfjs-layers does.
 import '@tensorflow/tfjs-layers';
 import '../../kernels/register.js';
-import { selectBackend } from '../../backend.js';
+import { selectBackend } from '../../backends/select.js';
 import { type StepTensors, stepGradients } from '../step-gradients.js';
 import { type FlatLayout, flatLayout, readFlat, writeFlat } from './flat-weights.js';
 import type { FromReplica, ReplicaInit, ReplicaStep, ToReplica } from './protocol.js';

@@ -5,7 +5,7 @@
  * @module
  */
 import type { LayersModel } from '@tensorflow/tfjs-layers';
-import type { SegBackendName } from '../../backend.js';
+import type { SegBackendName } from '../../backends/packages.js';
 import type { SegmentationLoss, SegmentationMetrics } from '../../losses/segmentation-loss.js';
 import type { JsonValue } from '../../run-state/json.js';
 
