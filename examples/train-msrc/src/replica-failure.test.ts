@@ -47,7 +47,7 @@ it('a replica failing at its 3rd step: named error, last good checkpoint kept, l
   const lines: string[] = [];
   const error = (await trainMsrc(options, (l) => lines.push(l)).catch((e: Error) => e)) as Error;
   expect(error.message).toMatch(/^Trainer: replica 1 failed: out of memory in the loss \(injected\)/);
-  expect(lines).toContain('checkpoint @iteration 2 in ' + join(out, 'checkpoint'));
+  expect(lines).toContain(`checkpoint @iteration 2 in ${join(out, 'checkpoint')}`);
   expect(JSON.parse(readFileSync(join(out, 'checkpoint', 'state.json'), 'utf8')).sections.trainer.step).toBe(2);
   expect(existsSync(join(out, 'run.lock'))).toBe(false);
   expect(existsSync(join(out, 'checkpoint.lock'))).toBe(false);

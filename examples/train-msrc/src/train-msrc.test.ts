@@ -212,8 +212,20 @@ describe('trainMsrc on a synthetic MSRC copy', () => {
   it('refuses, before training, to write over files no run wrote: a user\'s config.json or model/, with or without --overwrite', async () => {
     for (const [name, make] of [
       ['config.json', (p: string) => writeFileSync(p, '{"mine": true}')],
-      ['model/', (p: string) => (mkdirSync(p), writeFileSync(join(p, 'model.json'), '{}'))],
-      ['images/4_img.png', (p: string) => (mkdirSync(join(p, '..'), { recursive: true }), writeFileSync(p, 'mine'))],
+      [
+        'model/',
+        (p: string) => {
+          mkdirSync(p);
+          writeFileSync(join(p, 'model.json'), '{}');
+        },
+      ],
+      [
+        'images/4_img.png',
+        (p: string) => {
+          mkdirSync(join(p, '..'), { recursive: true });
+          writeFileSync(p, 'mine');
+        },
+      ],
     ] as const) {
       for (const overwrite of [false, true]) {
         const out = join(dir, `foreign-${name.replace(/\W/g, '')}-${overwrite}`);

@@ -41,7 +41,14 @@ function fresh(dir: string) {
 describe('a checkpoint folder without a readable state.json', () => {
   it.each([
     ['deleted', (file: string) => rmSync(file), /holds .*weights\.safetensors.* but no state\.json, so it cannot be resumed/],
-    ['replaced by a FIFO', (file: string) => (rmSync(file), execFileSync('mkfifo', [file])), /but a state\.json that is not a regular file \(a FIFO/],
+    [
+      'replaced by a FIFO',
+      (file: string) => {
+        rmSync(file);
+        execFileSync('mkfifo', [file]);
+      },
+      /but a state\.json that is not a regular file \(a FIFO/,
+    ],
   ])('(%s) is an error for restore() and fit(), which change nothing', async (_what, damage, message) => {
     const dir = await finishedRun();
     damage(join(dir, 'checkpoint', 'state.json'));

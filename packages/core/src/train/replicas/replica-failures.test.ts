@@ -69,8 +69,9 @@ describe('a failing replica', () => {
   ] as const)('%s replica that does "%s" at its 3rd step: fit rejects naming it, the others end, nothing leaks', async (transport, how, message) => {
     const r = await failingFit(transport, { replica: 1, at: 3, how });
     expect(r.error?.message).toMatch(message);
-    // Steps 1 and 2 trained and the 3rd was not applied; a replica that crashes after answering fails the 4th.
-    expect(r.step).toBe(how === 'uncaught' ? 3 : 2);
+    // Steps 1 and 2 trained and the 3rd was not applied; an asynchronous crash lands in the 3rd step or, after answering it, the 4th.
+    if (how === 'uncaught') expect([2, 3]).toContain(r.step);
+    else expect(r.step).toBe(2);
     expect(r.seconds).toBeLessThan(30);
     expect(r.threadsBack).toBe(true);
     expect(r.tensorsBack).toBe(true);
