@@ -14,8 +14,7 @@ import type { TrainBatch } from '../gradient-source.js';
 import { Trainer } from '../trainer.js';
 // @ts-expect-error: a plain-JS fixture without types (replicas load it too).
 import { loss, tinyModel } from './fixtures/tiny-replica.mjs';
-import { replicaTimeoutMs } from './replica-pool.js';
-import type { TrainerWorkers } from './workers.js';
+import { replicaTimeoutMs, type TrainerWorkers } from './workers.js';
 
 const fixture = (name: string) => new URL(`./fixtures/${name}`, import.meta.url);
 beforeAll(async () => {

@@ -26,14 +26,7 @@ import type { FromReplica, ReplicaInit } from './protocol.js';
 import { replicaModuleUrl, workerEntry } from './replica-module.js';
 import { addWeighted, shardSizes, shardWeights } from './shards.js';
 import { type Channel, openProcess, openThread } from './transport.js';
-import type { TrainerWorkers } from './workers.js';
-
-/** Never less than this for a replica to answer (the default `stepTimeoutMs` floor). */
-const MIN_TIMEOUT_MS = 60_000;
-/** Starting a replica and its first step build the model and compile kernels: allowed this long by default. */
-const FIRST_STEP_TIMEOUT_MS = 600_000;
-/** The default timeout is this many times the slowest step seen. */
-const SLOWEST_STEP_FACTOR = 10;
+import { replicaTimeoutMs, type TrainerWorkers } from './workers.js';
 
 interface Pending {
   resolve(m: FromReplica): void;
@@ -50,17 +43,6 @@ function installExitHook(): void {
     // Only synchronous work runs at exit: the kill signals go out, their exits are not awaited.
     for (const pool of live) void pool.dispose();
   });
-}
-
-/**
- * How long a replica may take to answer: `option` when given, else ten
- * minutes until a step was measured (starting builds the model, the first
- * step compiles kernels), then ten times the slowest step, at least a minute.
- */
-export function replicaTimeoutMs(option: number | undefined, slowestStepMs: number): number {
-  if (option !== undefined) return option;
-  if (slowestStepMs === 0) return FIRST_STEP_TIMEOUT_MS;
-  return Math.max(MIN_TIMEOUT_MS, SLOWEST_STEP_FACTOR * slowestStepMs);
 }
 
 /** Replicas of a model, each a worker thread or child process. */
