@@ -22,31 +22,29 @@ type Sym = tfl.SymbolicTensor;
 /** A value's shape without the batch axis. */
 type Shape = number[];
 
-/** A weight per channel, multiplying: a user's layer that nobody registered, so its model trains on the tape. */
-export class UnregisteredScale extends tfl.layers.Layer {
-  static className = 'UnregisteredScale';
-  private gamma!: tfl.LayerVariable;
+/** A layer with one weight per channel, `w`, for the two custom layers below. */
+abstract class ChannelWeightLayer extends tfl.layers.Layer {
+  protected w!: tfl.LayerVariable;
   override build(inputShape: tfl.Shape | tfl.Shape[]): void {
     const shape = inputShape as tfl.Shape;
-    this.gamma = this.addWeight('gamma', [shape[shape.length - 1]!], 'float32', tfl.initializers.ones());
+    this.w = this.addWeight('w', [shape[shape.length - 1]!], 'float32', tfl.initializers.ones());
     this.built = true;
-  }
-  override call(inputs: tf.Tensor | tf.Tensor[]): tf.Tensor {
-    return tf.tidy(() => tf.mul(Array.isArray(inputs) ? inputs[0] : inputs, this.gamma.read()));
   }
 }
 
-/** A weight per channel, added after a square: a user's deterministic layer registered with `recomputeGradient`. */
-export class RecomputedShift extends tfl.layers.Layer {
-  static className = 'RecomputedShift';
-  private beta!: tfl.LayerVariable;
-  override build(inputShape: tfl.Shape | tfl.Shape[]): void {
-    const shape = inputShape as tfl.Shape;
-    this.beta = this.addWeight('beta', [shape[shape.length - 1]!], 'float32', tfl.initializers.zeros());
-    this.built = true;
-  }
+/** x · w: a user's layer that nobody registered, so its model trains on the tape. */
+export class UnregisteredScale extends ChannelWeightLayer {
+  static className = 'UnregisteredScale';
   override call(inputs: tf.Tensor | tf.Tensor[]): tf.Tensor {
-    return tf.tidy(() => tf.add(tf.mul(tf.square(Array.isArray(inputs) ? inputs[0] : inputs), 0.5), this.beta.read()));
+    return tf.tidy(() => tf.mul(Array.isArray(inputs) ? inputs[0] : inputs, this.w.read()));
+  }
+}
+
+/** x² / 2 + w: a user's deterministic layer registered with `recomputeGradient`. */
+export class RecomputedShift extends ChannelWeightLayer {
+  static className = 'RecomputedShift';
+  override call(inputs: tf.Tensor | tf.Tensor[]): tf.Tensor {
+    return tf.tidy(() => tf.add(tf.mul(tf.square(Array.isArray(inputs) ? inputs[0] : inputs), 0.5), this.w.read()));
   }
 }
 registerLayerGradient(RecomputedShift, recomputeGradient);
