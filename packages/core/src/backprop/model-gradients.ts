@@ -80,7 +80,7 @@ function tapeGradients(
   const outputs = () => [model.apply(inputs.length === 1 ? inputs[0] : inputs, { training: true }) as tf.Tensor | tf.Tensor[]].flat();
   const trainable = variables.filter((v) => v.trainable);
   // tf.variableGrads refuses an empty list, and throws when no variable reaches the loss:
-  // 0 · Σ w of one of them adds nothing (exactly) to the loss and gradients, and connects it.
+  // 0 · Σ w of one of them adds nothing to the loss and gradients (exactly, for finite weights) and connects it.
   const { value, grads } =
     trainable.length > 0
       ? tf.variableGrads(() => tf.add(loss(outputs()), tf.mul(0, tf.sum(trainable[0]))) as tf.Scalar, trainable)
