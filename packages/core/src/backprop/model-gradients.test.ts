@@ -163,7 +163,7 @@ describeEachBackend('modelGradients', () => {
 });
 
 describeEachBackend('a tf.sequential model (issue #17)', () => {
-  const args = { inputShape: [24, 24, 3], filters: 5, kernelSize: 3, padding: 'same', kernelInitializer: tfl.initializers.glorotUniform({ seed: 3 }) } as const;
+  const args = { inputShape: [24, 24, 3], filters: 5, kernelSize: 3, padding: 'same' as const, kernelInitializer: tfl.initializers.glorotUniform({ seed: 3 }) };
   const layers = { atrousConv2d: () => atrousConv2d(args), 'tf.layers.conv2d': () => tfl.layers.conv2d(args) };
   for (const [name, layer] of Object.entries(layers)) {
     it(`trains layer by layer with ${name}, with the tape's gradients, through Trainer.trainStep`, async () => {
