@@ -16,6 +16,7 @@ export * from './backbones/index.js';
 export * from './data/index.js';
 export * from './losses/index.js';
 export * from './metrics/index.js';
+export * from './run-state/index.js';
 export * from './train/index.js';
 export * from './backprop/index.js';
 export * from './backends/index.js';
