@@ -21,6 +21,7 @@ export type { DeepLabBackbone, DeepLabV3PlusConfig, OutputStride, ResolvedDeepLa
 export { deeplabV3PlusDecoder } from './decoder.js';
 export type { DecoderArgs } from './decoder.js';
 export { deeplabV3Plus } from './deeplab-v3-plus.js';
+export { DeepLabV3PlusModel } from './deeplab-model.js';
 export { InputSizeGuard, inputSizeGuard } from './input-size-guard.js';
 export type { InputSizeGuardArgs } from './input-size-guard.js';
 export { fileIO, loadModel, registerFileRouter, saveModel } from './model-files.js';
@@ -29,5 +30,5 @@ export { IMAGENET_MEAN, IMAGENET_STD, imageSize, normalize, preprocess } from '.
 export type { BrowserImage, ImageInput, RawImage } from './preprocess.js';
 export { segment } from './segment.js';
 export type { Segmenter } from './segmenter.js';
-export type { Segmentation, SegmentOptions } from './segment.js';
+export type { Segmentation, SegmentOptions } from './segment-options.js';
 export { loadTrunkWeights } from './trunk-weights.js';
