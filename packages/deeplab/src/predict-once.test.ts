@@ -112,7 +112,7 @@ describe('one forward pass: predict(), segment() and evaluation run the trunk on
     tf.dispose(model.apply(x) as tf.Tensor);
     expect(trunk.count).toBe(1);
     async function* batches() {
-      for (let i = 0; i < 2; i++) yield { images: tf.randomNormal([2, 33, 41, 3], 0, 1, 'float32', i), labels: tf.zeros([2, 33, 41], 'int32') };
+      for (let i = 0; i < 2; i++) yield { images: tf.randomNormal([2, 33, 41, 3], 0, 1, 'float32', i) as tf.Tensor4D, labels: tf.zeros([2, 33, 41], 'int32') as tf.Tensor3D };
     }
     trunk.reset();
     await evaluateSegmentation(model, batches(), { numClasses: 3 });

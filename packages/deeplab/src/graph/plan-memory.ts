@@ -1,5 +1,5 @@
 import type * as tfl from '@tensorflow/tfjs-layers';
-import type { LayerPlan } from './layer-plan.js';
+import type { LayerPlan, PlanStep } from './layer-plan.js';
 
 /** What a run of a plan needs at its widest point, from shapes alone. */
 export interface PlanMemory {
@@ -24,25 +24,44 @@ const product = (shape: readonly (number | null)[]) => shape.reduce<number>((a, 
 export function planMemory(plan: LayerPlan, inputShapes: readonly (readonly number[])[]): PlanMemory {
   const shapes: tfl.Shape[] = [];
   const bytes = (slot: number) => 4 * product(shapes[slot]);
-  plan.inputs.forEach((slot, i) => {
-    shapes[slot] = [...inputShapes[i]];
-  });
-  let live = plan.inputs.reduce((sum, slot) => sum + bytes(slot), 0);
-  let peakBytes = live;
-  let largestTensorBytes = Math.max(...plan.inputs.map(bytes));
-  plan.steps.forEach((step, k) => {
-    const ins = step.inputs.map((s) => shapes[s]);
-    const out = step.layer.computeOutputShape(ins.length === 1 ? ins[0] : ins);
-    const outs = (Array.isArray(out[0]) ? out : [out]) as tfl.Shape[];
-    let widest = 0;
-    step.outputs.forEach((slot, i) => {
-      shapes[slot] = outs[i];
-      live += bytes(slot);
-      widest = Math.max(widest, bytes(slot));
-    });
+  let live = 0;
+  let peakBytes = 0;
+  let largestTensorBytes = 0;
+  walkShapes(plan, inputShapes, shapes, (step, k) => {
+    if (k === 0) {
+      live = plan.inputs.reduce((sum, slot) => sum + bytes(slot), 0);
+      largestTensorBytes = Math.max(...plan.inputs.map(bytes));
+    }
+    const widest = Math.max(0, ...step.outputs.map(bytes));
+    live += step.outputs.reduce((sum, slot) => sum + bytes(slot), 0);
     largestTensorBytes = Math.max(largestTensorBytes, widest);
     peakBytes = Math.max(peakBytes, live + widest);
     for (const s of new Set(step.inputs)) if (plan.lastUse[s] === k) live -= bytes(s);
   });
   return { peakBytes, largestTensorBytes };
+}
+
+/**
+ * The output shapes of the plan's model for inputs of `inputShapes`, from
+ * each layer's `computeOutputShape`.
+ */
+export function planOutputShapes(plan: LayerPlan, inputShapes: readonly (readonly number[])[]): tfl.Shape[] {
+  const shapes: tfl.Shape[] = [];
+  walkShapes(plan, inputShapes, shapes, () => {});
+  return plan.outputs.map((s) => shapes[s]);
+}
+
+function walkShapes(plan: LayerPlan, inputShapes: readonly (readonly number[])[], shapes: tfl.Shape[], onStep: (step: PlanStep, k: number) => void): void {
+  plan.inputs.forEach((slot, i) => {
+    shapes[slot] = [...inputShapes[i]];
+  });
+  plan.steps.forEach((step, k) => {
+    const ins = step.inputs.map((s) => shapes[s]);
+    const out = step.layer.computeOutputShape(ins.length === 1 ? ins[0] : ins);
+    const outs = (Array.isArray(out[0]) ? out : [out]) as tfl.Shape[];
+    step.outputs.forEach((slot, i) => {
+      shapes[slot] = outs[i];
+    });
+    onStep(step, k);
+  });
 }

@@ -167,7 +167,6 @@ export const LAYER_CONVERTERS: Readonly<Record<string, LayerConverter>> = {
   Maximum: merge('Max', true),
   Minimum: merge('Min', true),
   Multiply: merge('Mul', false),
-  Subtract: merge('Sub', false),
   ReLU: relu,
   Activation: (c) => [activation(c, c.inputs[0], c.config.activation)],
   LeakyReLU: (c) => [{ ...c.inputs[0], name: c.g.op('LeakyRelu', [c.inputs[0].name], c.path, [{ name: 'alpha', f: (c.config.alpha as number | undefined) ?? 0.3 }]) }],

@@ -1,6 +1,6 @@
 import type * as tfl from '@tensorflow/tfjs-layers';
 import { layerPlan, type LayerPlan } from '../graph/layer-plan.js';
-import { planMemory } from '../graph/plan-memory.js';
+import { planMemory, planOutputShapes } from '../graph/plan-memory.js';
 import { IMAGENET_MEAN, IMAGENET_STD } from '../preprocess.js';
 import type { ConvertContext, WeightValues } from './convert-context.js';
 import { LAYER_CONVERTERS } from './convert-layers.js';
@@ -115,6 +115,8 @@ export async function exportOnnx(model: tfl.LayersModel, options: ExportOnnxOpti
   const weights = await readWeights(plan);
   const g = new OnnxGraphBuilder(precision);
   const values: OnnxValue[] = [];
+  // Graph inputs and outputs keep their names; layer nodes are named after layer paths, which may clash.
+  const outputNames = model.outputs.map((_, i) => g.reserve(model.outputs.length === 1 ? 'logits' : model.outputNames[i]));
   const inputs: OnnxValueInfo[] = model.inputs.map((t, i) => {
     const name = g.reserve(model.inputs.length === 1 ? 'image' : model.inputNames[i]);
     values[plan.inputs[i]] = { name, layout: t.shape.length === 4 ? 'nchw' : 'nhwc', rank: t.shape.length };
@@ -138,9 +140,9 @@ export async function exportOnnx(model: tfl.LayersModel, options: ExportOnnxOpti
       values[slot] = outs[i];
     });
   }
-  const sameSize = model.outputs.length === 1 && model.inputs.length === 1 && sizesMatch(model);
+  const sameSize = model.outputs.length === 1 && model.inputs.length === 1 && sizesMatch(model, plan);
   const outputs: OnnxValueInfo[] = model.outputs.map((t, i) => {
-    const name = g.reserve(model.outputs.length === 1 ? 'logits' : model.outputNames[i]);
+    const name = outputNames[i];
     const v = g.toNchw(values[plan.outputs[i]], name);
     g.nodes.push({ opType: 'Identity', name: g.unique(`${name}.identity`), inputs: [v.name], outputs: [name], attributes: [] });
     return { name, elemType: ONNX_DTYPE.FLOAT, dims: dimNames(t.shape, sameSize ? '' : `${name}_`) };
@@ -157,10 +159,12 @@ export async function exportOnnx(model: tfl.LayersModel, options: ExportOnnxOpti
 }
 
 /** Whether the model's output has its input's height and width (DeepLabV3+'s logits do). */
-function sizesMatch(model: tfl.LayersModel): boolean {
+function sizesMatch(model: tfl.LayersModel, plan: LayerPlan): boolean {
+  const [, h, w, c] = model.inputs[0].shape;
+  const [height, width] = [h ?? 97, w ?? 129];
   try {
-    const out = model.computeOutputShape([1, 97, 129, model.inputs[0].shape[3] ?? 3]) as number[];
-    return out.length === 4 && out[1] === 97 && out[2] === 129;
+    const [out] = planOutputShapes(plan, [[1, height, width, c ?? 3]]);
+    return out.length === 4 && out[1] === height && out[2] === width;
   } catch {
     return false;
   }
