@@ -38,3 +38,8 @@ export type { OnnxPrecision } from './onnx/onnx-graph.js';
 export { ONNX_METADATA_FORMAT, ONNX_METADATA_KEYS } from './onnx/onnx-metadata.js';
 export { runSegDeeplab, segDeeplabProgram } from './cli/program.js';
 export type { CliIo } from './cli/program.js';
+export { loadOnnxSegmenter } from './onnx/load-onnx-segmenter.js';
+export type { OnnxSegmenterOptions } from './onnx/load-onnx-segmenter.js';
+export type { ModelSource } from './onnx/model-source.js';
+export { ORT_PACKAGES } from './onnx/ort-runtime.js';
+export type { OrtModule, OrtRuntimeName, OrtSession, OrtTensor } from './onnx/ort-runtime.js';
