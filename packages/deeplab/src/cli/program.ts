@@ -9,6 +9,9 @@ export interface CliIo {
   err(text: string): void;
 }
 
+/** One factory per subcommand, each in its own file. */
+const SUBCOMMANDS: readonly ((io: CliIo) => Command)[] = [exportCommand];
+
 const processIo: CliIo = {
   out: (t) => process.stdout.write(t),
   err: (t) => process.stderr.write(t),
@@ -21,11 +24,13 @@ const processIo: CliIo = {
  * exit code.
  */
 export function segDeeplabProgram(io: CliIo = processIo): Command {
-  return new Command('seg-deeplab')
+  const program = new Command('seg-deeplab')
     .description('DeepLabV3+ models of @seg/deeplab: export to ONNX')
     .exitOverride()
-    .configureOutput({ writeOut: io.out, writeErr: io.err })
-    .addCommand(exportCommand(io));
+    .configureOutput({ writeOut: io.out, writeErr: io.err });
+  // addCommand() does not pass exitOverride and the output on, as command() would.
+  for (const command of SUBCOMMANDS) program.addCommand(command(io).copyInheritedSettings(program));
+  return program;
 }
 
 /**
