@@ -36,8 +36,6 @@ export { DEFAULT_ONNX_OPSET, exportOnnx, ONNX_IR_VERSIONS } from './onnx/export-
 export type { ExportOnnxOptions } from './onnx/export-onnx.js';
 export type { OnnxPrecision } from './onnx/onnx-graph.js';
 export { ONNX_METADATA_FORMAT, ONNX_METADATA_KEYS } from './onnx/onnx-metadata.js';
-export { runSegDeeplab, segDeeplabProgram } from './cli/program.js';
-export type { CliIo } from './cli/program.js';
 export { loadOnnxSegmenter } from './onnx/load-onnx-segmenter.js';
 export type { OnnxSegmenterOptions } from './onnx/load-onnx-segmenter.js';
 export type { ModelSource } from './onnx/model-source.js';
