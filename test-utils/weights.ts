@@ -12,7 +12,10 @@ export function randomizeWeights(model: tfl.LayersModel, seed: number): void {
   const next = () => ++s;
   const visit = (layer: tfl.layers.Layer): void => {
     const nested = (layer as unknown as { layers?: tfl.layers.Layer[] }).layers;
-    if (nested) return nested.forEach(visit);
+    if (nested) {
+      nested.forEach(visit);
+      return;
+    }
     if (layer.weights.length === 0) return;
     const values = layer.weights.map((w) => {
       const name = w.originalName.slice(w.originalName.lastIndexOf('/') + 1).replace(/_\d+$/, '');

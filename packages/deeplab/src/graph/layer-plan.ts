@@ -93,7 +93,9 @@ function buildPlan(model: NestedModel): LayerPlan {
 
   const expand = (container: NestedModel, fed: readonly number[], prefix: string): number[] => {
     const slotOf = new Map<number, number>();
-    container.inputs.forEach((t, i) => slotOf.set(t.id, fed[i]));
+    container.inputs.forEach((t, i) => {
+      slotOf.set(t.id, fed[i]);
+    });
     const visit = (t: SymbolicEdge): number => {
       const known = slotOf.get(t.id);
       if (known !== undefined) return known;
@@ -110,7 +112,9 @@ function buildPlan(model: NestedModel): LayerPlan {
         outs = node.outputTensors.map(() => slots++);
         steps.push({ layer, path: `${prefix}${layer.name}`, inputs: ins, outputs: outs });
       }
-      node.outputTensors.forEach((o, i) => slotOf.set(o.id, outs[i]));
+      node.outputTensors.forEach((o, i) => {
+        slotOf.set(o.id, outs[i]);
+      });
       return outs[t.tensorIndex];
     };
     return container.outputs.map(visit);
