@@ -1,6 +1,6 @@
 import { spawnSync } from 'node:child_process';
 import { availableParallelism } from 'node:os';
-import { type BackendSelection, listWebGpuAdapters, type TrainerWorkers } from '@seg/core';
+import { type BackendSelection, listWebGpuAdapters, softwareGpuAllowed, type TrainerWorkers } from '@seg/core';
 import type { MsrcReplicaArgs } from './msrc-replica.mjs';
 import type { TrainMsrcOptions } from './options.js';
 
@@ -23,7 +23,7 @@ export async function visibleGpus(backend: BackendSelection): Promise<{ gpus: st
     return { gpus: smi.stdout.split('\n').filter((l) => l.startsWith('GPU ')), how: 'nvidia-smi -L' };
   }
   if (backend.name === 'webgpu') {
-    const allowSoftware = process.env.SEG_ALLOW_SOFTWARE_GPU === '1';
+    const allowSoftware = softwareGpuAllowed();
     const adapters = (await listWebGpuAdapters()).filter((a) => allowSoftware || !a.software);
     return { gpus: adapters.map((a) => a.description), how: `WebGPU adapters${allowSoftware ? '' : ' (hardware)'}` };
   }

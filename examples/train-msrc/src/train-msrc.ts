@@ -116,7 +116,7 @@ async function trainInRunFolder(
   const config = await resolveRunConfig(options);
   const loss = lossWith(config.classWeights);
   const backend = await selectBackend(options.backend ? [options.backend] : undefined);
-  log(`backend: ${backend.name}${backend.device ? ` on ${backend.device}` : ''}${backend.skipped.length ? ` (passed over: ${backend.skipped.map((s) => s.split(':')[0]).join(', ')})` : ''}`);
+  log(`backend: ${backend.name}${backend.device ? ` on ${backend.device}` : ''}${backend.skipped.length ? ` (passed over: ${backend.skipped.map((s) => s.backend).join(', ')})` : ''}`);
 
   const data = await openMsrc(options.data, { splitDir: options.splitDir });
   checkSplits(data);

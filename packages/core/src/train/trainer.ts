@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { LayersModel } from '@tensorflow/tfjs-layers';
-import { assertGpuDeviceAlive, untilGpuDeviceLost } from '../gpu/device-lost.js';
+import { assertGpuDeviceAlive, untilGpuDeviceLost } from '../backends/webgpu/device-lost.js';
 import type { BestModelDecision, BestModelSaver } from './best-model-saver.js';
 import { findCheckpoint, readCheckpoint, saveCheckpoint } from './checkpoint.js';
 import type { EarlyStopping } from './early-stopping.js';

@@ -9,7 +9,7 @@
  *
  * @module
  */
-import type { SegBackendName } from '../../backend.js';
+import type { SegBackendName } from '../../backends/packages.js';
 import type { JsonValue } from '../state.js';
 
 /** What a replica is told once, before its first step. */

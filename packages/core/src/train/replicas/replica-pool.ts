@@ -15,7 +15,7 @@ import type { ChildProcess } from 'node:child_process';
 import type { Worker } from 'node:worker_threads';
 import * as tf from '@tensorflow/tfjs-core';
 import type { LayersModel } from '@tensorflow/tfjs-layers';
-import type { SegBackendName } from '../../backend.js';
+import type { SegBackendName } from '../../backends/packages.js';
 import { importAtRuntime } from '../../runtime-import.js';
 import type { JsonValue } from '../state.js';
 import { flatLayout, type FromReplica, type ReplicaInit, type ToReplica } from './protocol.js';

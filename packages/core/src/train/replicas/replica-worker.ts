@@ -14,7 +14,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-layers';
 import type { LayersModel } from '@tensorflow/tfjs-layers';
 import '../../kernels/register.js';
-import { selectBackend } from '../../backend.js';
+import { selectBackend } from '../../backends/select.js';
 import { stepGradients } from '../step-gradients.js';
 import { flatLayout, type FromReplica, type ReplicaInit, type ReplicaStep, type ToReplica } from './protocol.js';
 
