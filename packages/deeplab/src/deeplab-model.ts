@@ -14,7 +14,7 @@ type PredictArgs = Parameters<tfl.LayersModel['predict']>[1];
  * both ASPP and the decoder, ran twice; `apply()` on tensors calls each
  * nested model's `computeMask()`, which runs the nested graph again (trunk
  * and ASPP twice). Here `predict()` and `apply()` run the layer graph
- * through {@link runOnce}; saving, loading and symbolic use are tfjs-layers'
+ * through a layer plan that calls each layer once and frees each activation after its last reader; saving, loading and symbolic use are tfjs-layers'
  * own. Saved models name this class (`DeepLabV3Plus`), and importing
  * `@seg/deeplab` registers it, as it registers the custom layers.
  */
