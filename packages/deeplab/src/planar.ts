@@ -5,23 +5,7 @@
  *
  * @module
  */
-
-/** One axis of a half-pixel-centre bilinear resize: source index pairs and weights per output index. */
-function axisTaps(inSize: number, outSize: number): { lo: Int32Array; hi: Int32Array; t: Float32Array } {
-  const lo = new Int32Array(outSize);
-  const hi = new Int32Array(outSize);
-  const t = new Float32Array(outSize);
-  const ratio = inSize / outSize;
-  for (let o = 0; o < outSize; o++) {
-    // PyTorch's align_corners=False (tfjs's halfPixelCenters): clamp below at 0, above at the last pixel.
-    const src = Math.max(0, (o + 0.5) * ratio - 0.5);
-    const i = Math.min(Math.floor(src), inSize - 1);
-    lo[o] = i;
-    hi[o] = Math.min(i + 1, inSize - 1);
-    t[o] = src - i;
-  }
-  return { lo, hi, t };
-}
+import { bilinearTaps } from '@seg/core';
 
 /**
  * Bilinear resize with half-pixel centres, PyTorch's `align_corners=False`
@@ -29,8 +13,8 @@ function axisTaps(inSize: number, outSize: number): { lo: Int32Array; hi: Int32A
  */
 export function resizePlanes(x: Float32Array, channels: number, height: number, width: number, outHeight: number, outWidth: number): Float32Array {
   if (height === outHeight && width === outWidth) return x;
-  const rows = axisTaps(height, outHeight);
-  const cols = axisTaps(width, outWidth);
+  const rows = bilinearTaps(height, outHeight);
+  const cols = bilinearTaps(width, outWidth);
   const out = new Float32Array(channels * outHeight * outWidth);
   for (let c = 0; c < channels; c++) {
     const src = c * height * width;
@@ -38,11 +22,11 @@ export function resizePlanes(x: Float32Array, channels: number, height: number, 
     for (let oy = 0; oy < outHeight; oy++) {
       const top = src + rows.lo[oy] * width;
       const bottom = src + rows.hi[oy] * width;
-      const ty = rows.t[oy];
+      const ty = rows.wHi[oy];
       for (let ox = 0; ox < outWidth; ox++) {
         const l = cols.lo[ox];
         const r = cols.hi[ox];
-        const tx = cols.t[ox];
+        const tx = cols.wHi[ox];
         const a = x[top + l] + (x[top + r] - x[top + l]) * tx;
         const b = x[bottom + l] + (x[bottom + r] - x[bottom + l]) * tx;
         out[dst + oy * outWidth + ox] = a + (b - a) * ty;

@@ -3,6 +3,7 @@ import * as tfl from '@tensorflow/tfjs-layers';
 import * as ort from 'onnxruntime-node';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { useBackend } from '../../../../test-utils/backends.js';
+import { arrayRelativeError } from '../../../../test-utils/compare.js';
 import { randomizeWeights } from '../../../../test-utils/weights.js';
 import { aspp, atrousConv2d, batchNormAct, resizeBilinear } from '@seg/core';
 import { exportOnnx } from './export-onnx.js';
@@ -21,14 +22,7 @@ async function parity(model: tfl.LayersModel, shape: number[]): Promise<number[]
     const expected = y.rank === 4 ? tf.transpose(y, [0, 3, 1, 2]) : y;
     const got = out[session.outputNames[i]];
     expect(got.dims).toEqual(expected.shape);
-    const e = (await expected.data()) as Float32Array;
-    const a = got.data as Float32Array;
-    let [err, scale] = [0, 0];
-    e.forEach((v, j) => {
-      err = Math.max(err, Math.abs(a[j] - v));
-      scale = Math.max(scale, Math.abs(v));
-    });
-    errors.push(err / scale);
+    errors.push(arrayRelativeError(got.data as Float32Array, (await expected.data()) as Float32Array).error);
     tf.dispose([expected, y]);
   }
   tf.dispose([x, feed]);

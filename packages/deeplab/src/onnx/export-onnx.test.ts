@@ -3,6 +3,7 @@ import type * as tfl from '@tensorflow/tfjs-layers';
 import * as ort from 'onnxruntime-node';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { useBackend } from '../../../../test-utils/backends.js';
+import { arrayRelativeError } from '../../../../test-utils/compare.js';
 import { randomizeWeights } from '../../../../test-utils/weights.js';
 import { getBackbone } from '@seg/core';
 import { DEEPLAB_BACKBONES, type DeepLabV3PlusConfig } from '../config.js';
@@ -56,14 +57,9 @@ async function bothRuntimes(model: tfl.LayersModel, session: ort.InferenceSessio
 }
 
 function relativeError(expected: Float32Array, actual: Float32Array): number {
-  let err = 0;
-  let scale = 0;
-  for (let i = 0; i < expected.length; i++) {
-    err = Math.max(err, Math.abs(actual[i] - expected[i]));
-    scale = Math.max(scale, Math.abs(expected[i]));
-  }
+  const { error, scale } = arrayRelativeError(actual, expected);
   expect(scale).toBeGreaterThan(0.1);
-  return err / scale;
+  return error;
 }
 
 /** Share of pixels whose arg-max over the class axis (axis 1 of `[1, C, H, W]`) agrees. */

@@ -6,6 +6,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { useBackend } from '../../../../test-utils/backends.js';
+import { randomRgbImage } from '../../../../test-utils/images.js';
 import { randomizeWeights } from '../../../../test-utils/weights.js';
 import { deeplabV3Plus } from '../deeplab-v3-plus.js';
 import type { RawImage } from '../preprocess.js';
@@ -15,16 +16,6 @@ import { loadOnnxSegmenter } from './load-onnx-segmenter.js';
 import { encodeOnnxModel, ONNX_DTYPE } from './onnx-proto.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'seg-onnx-segmenter-'));
-
-function randomImage(width: number, height: number, seed: number): RawImage {
-  const data = new Uint8Array(width * height * 3);
-  let s = seed;
-  for (let i = 0; i < data.length; i++) {
-    s = (s * 1103515245 + 12345) >>> 0;
-    data[i] = s >>> 24;
-  }
-  return { data, width, height, channels: 3 };
-}
 
 describe('loadOnnxSegmenter', () => {
   let model: tfl.LayersModel;
@@ -46,7 +37,7 @@ describe('loadOnnxSegmenter', () => {
   for (const runtime of ['node', 'web'] as const) {
     it(`onnxruntime-${runtime}: the labels and scores of tfjs's segment(), plain and with flip and scales`, async () => {
       const segmenter = await loadOnnxSegmenter(runtime === 'node' ? file : pathToFileURL(file), { runtime, threads: 1 });
-      const image = randomImage(77, 65, 3);
+      const image = randomRgbImage(77, 65, 3);
       for (const options of [{ returnScores: true }, { flip: true, scales: [1, 0.75], returnScores: true }]) {
         const [ours, theirs] = [await segmenter.segment(image, options), await segment(model, image, options)];
         expect([ours.width, ours.height]).toEqual([77, 65]);
@@ -97,12 +88,12 @@ describe('loadOnnxSegmenter', () => {
       'loadOnnxSegmenter: the given bytes\'s input "image" has shape [batch, 1, height, width]; a segmenter feeds [N, 3, H, W] RGB images',
     );
     const segmenter = await loadOnnxSegmenter(bytes, { threads: 1 });
-    await expect(segmenter.segment({ ...randomImage(40, 40, 1), channels: 2 } as never)).rejects.toThrow('segment: image channels is 2; expected 3 (RGB) or 4 (RGBA)');
+    await expect(segmenter.segment({ ...randomRgbImage(40, 40, 1), channels: 2 } as never)).rejects.toThrow('segment: image channels is 2; expected 3 (RGB) or 4 (RGBA)');
     const values = new Float32Array(40 * 40 * 3).fill(10);
     values[7] = Number.POSITIVE_INFINITY;
     const t = tf.tensor3d(values, [40, 40, 3]);
     await expect(segmenter.segment(t)).rejects.toThrow('segment: image value Infinity at x=2, y=0, channel G is not finite');
-    await expect(segmenter.segment(randomImage(40, 40, 1), { scales: [Number.NaN] })).rejects.toThrow('segment: options.scales[0] is NaN');
+    await expect(segmenter.segment(randomRgbImage(40, 40, 1), { scales: [Number.NaN] })).rejects.toThrow('segment: options.scales[0] is NaN');
     t.dispose();
     await segmenter.dispose();
   });
@@ -113,7 +104,7 @@ describe('loadOnnxSegmenter', () => {
     await expect(segmenter.segment(huge)).rejects.toThrow(
       /^segment: a 8000x6000 image needs about [\d.]+ GiB at its widest point on ONNX Runtime web, more than 4\.00 GiB, ONNX Runtime Web's 4 GiB wasm heap \(32-bit wasm\); scale it down to at most about \d+x\d+/,
     );
-    expect((await segmenter.segment(randomImage(48, 40, 2))).labels.length).toBe(48 * 40);
+    expect((await segmenter.segment(randomRgbImage(48, 40, 2))).labels.length).toBe(48 * 40);
     await segmenter.dispose();
   });
 });
