@@ -149,45 +149,41 @@ export interface OnnxHeader {
   outputs: OnnxValueInfo[];
 }
 
-/** Reads the length-delimited fields of a message, calling `onField` for those it wants. */
-function fields(bytes: Uint8Array, onField: (field: number, reader: BinaryReader, wire: WireType) => boolean): void {
+/** Reads a message, handing each field with a handler to it and skipping the others. */
+function read(bytes: Uint8Array, handlers: Readonly<Record<number, (r: BinaryReader) => void>>): void {
   const r = new BinaryReader(bytes);
   while (r.pos < r.len) {
     const [field, wire] = r.tag();
-    if (!onField(field, r, wire)) r.skip(wire, field);
+    const handle = handlers[field];
+    if (handle) handle(r);
+    else r.skip(wire, field);
   }
 }
 
 function readValueInfo(bytes: Uint8Array): OnnxValueInfo {
-  const v: OnnxValueInfo = { name: '', elemType: 0, dims: [] };
-  const dims: (number | string)[] = [];
-  fields(bytes, (f, r) => {
-    if (f === 1) v.name = r.string();
-    else if (f === 2) {
-      fields(r.bytes(), (tf, tr) => {
-        if (tf !== 1) return false;
-        fields(tr.bytes(), (ef, er) => {
-          if (ef === 1) v.elemType = er.int32();
-          else if (ef === 2)
-            fields(er.bytes(), (sf, sr) => {
-              if (sf !== 1) return false;
-              fields(sr.bytes(), (df, dr) => {
-                if (df === 1) dims.push(Number(dr.int64()));
-                else if (df === 2) dims.push(dr.string());
-                else return false;
-                return true;
-              });
-              return true;
-            });
-          else return false;
-          return true;
-        });
-        return true;
-      });
-    } else return false;
-    return true;
+  const v = { name: '', elemType: 0, dims: [] as (number | string)[] };
+  const dimension = (r: BinaryReader) =>
+    read(r.bytes(), {
+      1: (d) => v.dims.push(Number(d.int64())),
+      2: (d) => v.dims.push(d.string()),
+    });
+  read(bytes, {
+    1: (r) => {
+      v.name = r.string();
+    },
+    // TypeProto { tensor_type { elem_type, shape { dim* } } }
+    2: (type) =>
+      read(type.bytes(), {
+        1: (tensor) =>
+          read(tensor.bytes(), {
+            1: (e) => {
+              v.elemType = e.int32();
+            },
+            2: (shape) => read(shape.bytes(), { 1: dimension }),
+          }),
+      }),
   });
-  return { ...v, dims };
+  return v;
 }
 
 /**
@@ -198,38 +194,42 @@ function readValueInfo(bytes: Uint8Array): OnnxValueInfo {
  */
 export function readOnnxHeader(bytes: Uint8Array): OnnxHeader {
   const h: OnnxHeader = { irVersion: 0, opset: undefined, producerName: '', metadata: {}, inputs: [], outputs: [] };
-  fields(bytes, (f, r) => {
-    if (f === 1) h.irVersion = Number(r.int64());
-    else if (f === 2) h.producerName = r.string();
-    else if (f === 7)
-      fields(r.bytes(), (gf, gr) => {
-        if (gf === 11) h.inputs.push(readValueInfo(gr.bytes()));
-        else if (gf === 12) h.outputs.push(readValueInfo(gr.bytes()));
-        else return false;
-        return true;
+  read(bytes, {
+    1: (r) => {
+      h.irVersion = Number(r.int64());
+    },
+    2: (r) => {
+      h.producerName = r.string();
+    },
+    7: (graph) =>
+      read(graph.bytes(), {
+        11: (r) => h.inputs.push(readValueInfo(r.bytes())),
+        12: (r) => h.outputs.push(readValueInfo(r.bytes())),
+      }),
+    8: (r) => {
+      const opset = { domain: '', version: undefined as number | undefined };
+      read(r.bytes(), {
+        1: (o) => {
+          opset.domain = o.string();
+        },
+        2: (o) => {
+          opset.version = Number(o.int64());
+        },
       });
-    else if (f === 8) {
-      let domain = '';
-      let version: number | undefined;
-      fields(r.bytes(), (of, or) => {
-        if (of === 1) domain = or.string();
-        else if (of === 2) version = Number(or.int64());
-        else return false;
-        return true;
+      if (opset.domain === '' || opset.domain === 'ai.onnx') h.opset = opset.version;
+    },
+    14: (r) => {
+      const entry = { key: '', value: '' };
+      read(r.bytes(), {
+        1: (e) => {
+          entry.key = e.string();
+        },
+        2: (e) => {
+          entry.value = e.string();
+        },
       });
-      if (domain === '' || domain === 'ai.onnx') h.opset = version;
-    } else if (f === 14) {
-      let key = '';
-      let value = '';
-      fields(r.bytes(), (ef, er) => {
-        if (ef === 1) key = er.string();
-        else if (ef === 2) value = er.string();
-        else return false;
-        return true;
-      });
-      h.metadata[key] = value;
-    } else return false;
-    return true;
+      h.metadata[entry.key] = entry.value;
+    },
   });
   return h;
 }
