@@ -151,7 +151,7 @@ export async function exportOnnx(model: tfl.LayersModel, options: ExportOnnxOpti
     irVersion: ONNX_IR_VERSIONS[opset],
     opset,
     producerName: '@seg/deeplab',
-    producerVersion: '1',
+    producerVersion: ONNX_METADATA_FORMAT,
     docString: `${model.name}, exported from TensorFlow.js by @seg/deeplab's exportOnnx`,
     metadata: metadata(model, plan, precision),
     graph: { name: model.name, nodes: g.nodes, initializers: g.initializers, inputs, outputs },
