@@ -4,14 +4,17 @@
  * train-model.mjs) or the one named by `?model=<url of model.json>`, segments
  * a bundled sample or a dropped/picked image, and shows the input, the mask
  * and an overlay with adjustable opacity, the legend with each class's share
- * of pixels, the backend and the inference time.
+ * of pixels, the backend and the inference time. The runtime is a choice:
+ * tfjs (webgl, wasm or cpu) on the model, or ONNX Runtime Web (WebGPU where
+ * the browser has it, else wasm) on its ONNX export (`model.onnx`, written by
+ * build.mjs with exportOnnx).
  */
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import '@tensorflow/tfjs-backend-webgl';
 import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 import * as tfl from '@tensorflow/tfjs-layers';
-import { colorize, overlay, segment } from '@seg/deeplab';
+import { colorize, loadOnnxSegmenter, overlay, type Segmenter, segment } from '@seg/deeplab';
 import { MSRC_CLASSES, MSRC_PALETTE } from '@seg/msrc/palette';
 import { classShares } from './class-shares.js';
 
@@ -20,13 +23,21 @@ setWasmPaths(new URL('./', import.meta.url).href);
 
 /** The model shipped with the page (copied into dist/ by build.mjs). */
 const DEFAULT_MODEL_URL = './model/model.json';
+/** The shipped model's ONNX export (build.mjs). */
+const DEFAULT_ONNX_URL = './model.onnx';
 /** The bundled sample images, listed by train-model.mjs. */
 const SAMPLES_URL = './samples/samples.json';
 
 /** What the page exposes on `window.seg` (used by the end-to-end test too). */
 export interface SegPage {
-  /** Activates a tfjs backend; returns its name, or null if it cannot start here. */
+  /** Activates a tfjs backend (and the tfjs runtime); returns its name, or null if it cannot start here. */
   useBackend(name: 'webgl' | 'wasm' | 'cpu'): Promise<string | null>;
+  /**
+   * Segments with ONNX Runtime Web from now on, on the ONNX model at `url`
+   * (default: the shipped model's export); `providers` default to WebGPU
+   * where the browser has it, else wasm. Returns what runs it.
+   */
+  useOnnx(url?: string, providers?: string[]): Promise<string>;
   /** Loads a model from a `model.json` URL; default: the model shipped with the page. */
   loadModel(url?: string): Promise<void>;
   /** Segments an `ImageData` (no flip unless asked); returns the label map and the RGBA mask. */
@@ -36,6 +47,8 @@ export interface SegPage {
 }
 
 let model: tfl.LayersModel | null = null;
+/** The ONNX Runtime Web segmenter while that runtime is chosen, and what runs it. */
+let onnx: { segmenter: Segmenter; name: string } | null = null;
 /** Whether the next segmentation is the model's first on this backend (it includes WebGL/WebGPU shader compilation). */
 let firstRun = true;
 /** The image on screen and its labels, kept so the opacity slider re-blends without re-running the model. */
@@ -44,12 +57,25 @@ let shown: { pixels: ImageData; labels: Uint8Array | Int32Array } | null = null;
 const page: SegPage = {
   async useBackend(name) {
     try {
+      await onnx?.segmenter.dispose();
+      onnx = null;
       if (!(await tf.setBackend(name))) return null;
       await tf.ready();
       return tf.getBackend();
     } catch {
       return null;
     }
+  },
+  async useOnnx(url = DEFAULT_ONNX_URL, providers) {
+    const ort = await import('onnxruntime-web');
+    // The .wasm binaries are copied next to the bundle by build.mjs; threads need a cross-origin-isolated page.
+    ort.env.wasm.wasmPaths = new URL('./ort/', import.meta.url).href;
+    ort.env.wasm.numThreads = crossOriginIsolated ? navigator.hardwareConcurrency : 1;
+    const executionProviders = providers ?? ('gpu' in navigator ? ['webgpu', 'wasm'] : ['wasm']);
+    const segmenter = await loadOnnxSegmenter(url, { runtime: 'web', ort, executionProviders });
+    await onnx?.segmenter.dispose();
+    onnx = { segmenter, name: `ONNX Runtime Web (${executionProviders.join(' or ')})` };
+    return onnx.name;
   },
   async loadModel(url = DEFAULT_MODEL_URL) {
     let loaded: tfl.LayersModel;
@@ -67,13 +93,25 @@ const page: SegPage = {
     model = loaded;
   },
   async segmentPixels(image, flip = false) {
-    if (!model) throw new Error('no model loaded: call loadModel() first');
-    const result = await segment(model, image, { flip });
+    const result = await segmenter().segment(image, { flip });
     return { labels: Array.from(result.labels), mask: colorize(result.labels, image.width, image.height, MSRC_PALETTE) };
   },
   shownLabels: () => (shown ? Array.from(shown.labels) : null),
 };
 (window as unknown as { seg: SegPage }).seg = page;
+
+/** The chosen runtime as a Segmenter: ONNX Runtime Web's, or tfjs's segment() on the loaded model. */
+function segmenter(): Segmenter {
+  if (onnx) return onnx.segmenter;
+  if (!model) throw new Error('no model loaded: call loadModel() first');
+  const tfjsModel = model;
+  return { segment: (image, options) => segment(tfjsModel, image, options), dispose: () => undefined };
+}
+
+/** What segments now, for the page. */
+function runtimeName(): string {
+  return onnx ? onnx.name : `tfjs ${tf.getBackend()}`;
+}
 
 const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
 
@@ -140,18 +178,18 @@ async function show(source: Blob | string, label: string): Promise<void> {
   ctx.drawImage(bitmap, 0, 0);
   bitmap.close();
   const pixels = ctx.getImageData(0, 0, width, height);
-  setStatus(`segmenting ${label} (${width}×${height}) on ${tf.getBackend()}…`);
+  setStatus(`segmenting ${label} (${width}×${height}) on ${runtimeName()}…`);
   const started = performance.now();
-  const result = await segment(model!, pixels, { flip: true });
+  const result = await segmenter().segment(pixels, { flip: true });
   const ms = performance.now() - started;
   shown = { pixels, labels: result.labels };
   drawPixels('mask', colorize(result.labels, width, height, MSRC_PALETTE), width, height);
   drawOverlay();
   drawLegend(result.labels);
-  $('time').textContent = `${ms.toFixed(0)} ms (flip test-time augmentation: 2 forward passes${firstRun ? '; the first run also compiles the backend\'s kernels' : ''})`;
+  $('time').textContent = `${ms.toFixed(0)} ms (flip test-time augmentation: a batch of 2${firstRun ? '; the first run also compiles the backend\'s kernels' : ''})`;
   firstRun = false;
   $('image-info').textContent = `${label}, ${width}×${height}`;
-  setStatus(`segmented ${label} in ${ms.toFixed(0)} ms on ${tf.getBackend()}`);
+  setStatus(`segmented ${label} in ${ms.toFixed(0)} ms on ${runtimeName()}`);
 }
 
 async function fetchBlob(url: string): Promise<Blob> {
@@ -209,22 +247,38 @@ function wireInputs(): void {
     const file = e.dataTransfer?.files[0];
     if (file) showAndReport(file, file.name);
   });
+  $<HTMLSelectElement>('runtime').addEventListener('change', (e) => {
+    const choice = (e.target as HTMLSelectElement).value;
+    const switched = choice === 'onnx' ? page.useOnnx() : pickTfjsBackend();
+    switched
+      .then(() => {
+        $('backend').textContent = runtimeName();
+        firstRun = true;
+        $('samples').querySelector<HTMLButtonElement>('button.active')?.click();
+      })
+      .catch((err: Error) => setStatus(`error: ${err.message}`, true));
+  });
   $<HTMLInputElement>('opacity').addEventListener('input', () => {
     $('opacity-value').textContent = `${Math.round(100 * opacity())}%`;
     drawOverlay();
   });
 }
 
+/** The best tfjs backend this browser starts. */
+async function pickTfjsBackend(): Promise<void> {
+  for (const name of ['webgl', 'wasm', 'cpu'] as const) if (await page.useBackend(name)) return;
+}
+
 async function start(): Promise<void> {
   if (!document.getElementById('status')) return; // loaded by a test page without the UI
-  for (const name of ['webgl', 'wasm', 'cpu'] as const) if (await page.useBackend(name)) break;
-  $('backend').textContent = tf.getBackend();
+  await pickTfjsBackend();
+  $('backend').textContent = runtimeName();
   const url = new URLSearchParams(location.search).get('model') ?? undefined;
   await page.loadModel(url);
   $('model-info').textContent = url ?? 'shipped: DeepLabV3+, narrow ResNet-18, trained on synthetic MSRC-style scenes';
   wireInputs();
   const samples = await addSamples();
-  setStatus(`model ready on ${tf.getBackend()}: pick a sample, or drop or choose an image`);
+  setStatus(`model ready on ${runtimeName()}: pick a sample, or drop or choose an image`);
   // Start on the first sample, so the page shows what it does at once.
   if (samples.length) $('samples').querySelector('button')?.click();
 }

@@ -42,3 +42,4 @@ export {
   writeDirectoryAtomic,
   writeFileAtomic,
 } from './io/atomic-files.js';
+export { importAtRuntime } from './runtime-import.js';
