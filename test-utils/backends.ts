@@ -5,6 +5,8 @@ import '@tensorflow/tfjs-backend-wasm';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { beforeAll, describe } from 'vitest';
 import { selectBackend } from '../packages/core/src/backends/select.js';
+// What `import '@seg/core'` registers (kernels, gradients, layer steps): tests run as its users do.
+import '../packages/core/src/registration.js';
 
 export type TestBackend = 'cpu' | 'wasm' | 'webgpu';
 

@@ -24,3 +24,15 @@ export async function relativeError(actual: tf.Tensor, expected: tf.Tensor): Pro
 export async function scalarOf(t: tf.Tensor): Promise<number> {
   return (await t.data())[0];
 }
+
+/** {@link relativeError} of plain arrays: max|actual - expected| / max|expected|, and that scale. */
+export function arrayRelativeError(actual: ArrayLike<number>, expected: ArrayLike<number>): { error: number; scale: number } {
+  if (actual.length !== expected.length) throw new Error(`${actual.length} values differ in count from the expected ${expected.length}`);
+  let err = 0;
+  let scale = 0;
+  for (let i = 0; i < expected.length; i++) {
+    err = Math.max(err, Math.abs(actual[i] - expected[i]));
+    scale = Math.max(scale, Math.abs(expected[i]));
+  }
+  return { error: err / scale, scale };
+}

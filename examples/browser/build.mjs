@@ -1,10 +1,14 @@
-// Bundles the page for browsers and copies it, with tfjs's .wasm binaries, the
-// shipped model and the sample images, into dist/. Without model/ (a fresh
+// Bundles the page for browsers and copies it, with tfjs's and ONNX Runtime
+// Web's .wasm binaries, the shipped model (and its ONNX export, made here by
+// exportOnnx) and the sample images, into dist/. Without model/ (a fresh
 // checkout that lost it), train-model.mjs makes it first.
 import { execFileSync } from 'node:child_process';
-import { copyFileSync, cpSync, existsSync, mkdirSync, readdirSync } from 'node:fs';
+import { copyFileSync, cpSync, existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
+import * as tf from '@tensorflow/tfjs-core';
+import '@tensorflow/tfjs-backend-cpu';
+import { exportOnnx, loadModel } from '@seg/deeplab';
 import { build } from 'esbuild';
 
 const here = import.meta.dirname;
@@ -16,17 +20,27 @@ if (!existsSync(join(here, 'model/model.json')) || !existsSync(join(here, 'sampl
 }
 cpSync(join(here, 'model'), join(out, 'model'), { recursive: true });
 cpSync(join(here, 'samples'), join(out, 'samples'), { recursive: true });
+await tf.setBackend('cpu');
+const shipped = await loadModel(join(here, 'model'));
+writeFileSync(join(out, 'model.onnx'), await exportOnnx(shipped));
+shipped.dispose();
 await build({
   entryPoints: [join(here, 'src/main.ts')],
   bundle: true,
+  // ONNX Runtime Web goes in its own chunk, loaded when that runtime is picked.
+  splitting: true,
   format: 'esm',
   platform: 'browser',
   target: 'es2022',
-  outfile: join(out, 'main.js'),
+  outdir: out,
   sourcemap: true,
   logLevel: 'warning',
 });
 copyFileSync(join(here, 'public/index.html'), join(out, 'index.html'));
 const wasmDir = dirname(createRequire(import.meta.url).resolve('@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.wasm'));
 for (const f of readdirSync(wasmDir)) if (f.endsWith('.wasm')) copyFileSync(join(wasmDir, f), join(out, f));
+// ONNX Runtime Web's default bundle runs wasm and WebGPU through its JSEP build.
+const ortDir = dirname(createRequire(import.meta.url).resolve('onnxruntime-web/ort-wasm-simd-threaded.jsep.wasm'));
+mkdirSync(join(out, 'ort'), { recursive: true });
+for (const f of ['ort-wasm-simd-threaded.jsep.wasm', 'ort-wasm-simd-threaded.jsep.mjs']) copyFileSync(join(ortDir, f), join(out, 'ort', f));
 console.log(`browser example built into ${out}`);

@@ -1,3 +1,3 @@
 import { packageConfig } from '../../tsup.package.js';
 
-export default packageConfig(['src/index.ts']);
+export default packageConfig(['src/index.ts', 'src/cli.ts']);

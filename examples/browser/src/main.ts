@@ -8,7 +8,10 @@
  * file (`.pth` or `.safetensors` of torchvision's segmentation models) with
  * the model name chosen beside it replaces the model (`fromTorchvision`; the
  * `.pth` is read without running any of its code): the page then shows the
- * 21 VOC classes.
+ * 21 VOC classes, on tfjs. The runtime is a choice: tfjs (webgl, wasm or
+ * cpu) on the model, or ONNX Runtime Web (WebGPU where the browser has it,
+ * else wasm) on the shipped model's ONNX export (`model.onnx`, written by
+ * build.mjs with exportOnnx).
  */
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
@@ -18,8 +21,10 @@ import * as tfl from '@tensorflow/tfjs-layers';
 import {
   colorize,
   fromTorchvision,
+  loadOnnxSegmenter,
   overlay,
   type Palette,
+  type Segmenter,
   segment,
   TORCHVISION_MODELS,
   type TorchvisionModelName,
@@ -34,13 +39,21 @@ setWasmPaths(new URL('./', import.meta.url).href);
 
 /** The model shipped with the page (copied into dist/ by build.mjs). */
 const DEFAULT_MODEL_URL = './model/model.json';
+/** The shipped model's ONNX export (build.mjs). */
+const DEFAULT_ONNX_URL = './model.onnx';
 /** The bundled sample images, listed by train-model.mjs. */
 const SAMPLES_URL = './samples/samples.json';
 
 /** What the page exposes on `window.seg` (used by the end-to-end test too). */
 export interface SegPage {
-  /** Activates a tfjs backend; returns its name, or null if it cannot start here. */
+  /** Activates a tfjs backend (and the tfjs runtime); returns its name, or null if it cannot start here. */
   useBackend(name: 'webgl' | 'wasm' | 'cpu'): Promise<string | null>;
+  /**
+   * Segments with ONNX Runtime Web from now on, on the ONNX model at `url`
+   * (default: the shipped model's export); `providers` default to WebGPU
+   * where the browser has it, else wasm. Returns what runs it.
+   */
+  useOnnx(url?: string, providers?: string[]): Promise<string>;
   /** Loads a model from a `model.json` URL; default: the model shipped with the page. */
   loadModel(url?: string): Promise<void>;
   /** Builds torchvision's model `name` with the weights at `source` (a URL, or a file's bytes): `.pth` or `.safetensors`. */
@@ -60,6 +73,8 @@ interface Classes {
 const MSRC: Classes = { names: MSRC_CLASSES.map((c) => c.name), palette: MSRC_PALETTE };
 /** The loaded model's classes: MSRC's for saved models, VOC's for torchvision's. */
 let classes: Classes = MSRC;
+/** The ONNX Runtime Web segmenter while that runtime is chosen, and what runs it. */
+let onnx: { segmenter: Segmenter; name: string } | null = null;
 /** Whether the next segmentation is the model's first on this backend (it includes WebGL/WebGPU shader compilation). */
 let firstRun = true;
 /** The image on screen and its labels, kept so the opacity slider re-blends without re-running the model. */
@@ -68,12 +83,25 @@ let shown: { pixels: ImageData; labels: Uint8Array | Int32Array } | null = null;
 const page: SegPage = {
   async useBackend(name) {
     try {
+      await onnx?.segmenter.dispose();
+      onnx = null;
       if (!(await tf.setBackend(name))) return null;
       await tf.ready();
       return tf.getBackend();
     } catch {
       return null;
     }
+  },
+  async useOnnx(url = DEFAULT_ONNX_URL, providers) {
+    const ort = await import('onnxruntime-web');
+    // The .wasm binaries are copied next to the bundle by build.mjs; threads need a cross-origin-isolated page.
+    ort.env.wasm.wasmPaths = new URL('./ort/', import.meta.url).href;
+    ort.env.wasm.numThreads = crossOriginIsolated ? navigator.hardwareConcurrency : 1;
+    const executionProviders = providers ?? ('gpu' in navigator ? ['webgpu', 'wasm'] : ['wasm']);
+    const segmenter = await loadOnnxSegmenter(url, { runtime: 'web', ort, executionProviders });
+    await onnx?.segmenter.dispose();
+    onnx = { segmenter, name: `ONNX Runtime Web (${executionProviders.join(' or ')})` };
+    return onnx.name;
   },
   async loadModel(url = DEFAULT_MODEL_URL) {
     let loaded: tfl.LayersModel;
@@ -94,19 +122,34 @@ const page: SegPage = {
   async loadTorchvision(name, source) {
     const bytes = typeof source === 'string' ? new Uint8Array(await (await fetchBlob(source)).arrayBuffer()) : source;
     const loaded = await fromTorchvision(name, bytes);
+    // The ONNX export is the shipped model's: the torchvision model runs on tfjs.
+    await onnx?.segmenter.dispose();
+    onnx = null;
     model?.dispose();
     model = loaded;
     classes = { names: VOC_CLASSES, palette: VOC_PALETTE };
     firstRun = true;
   },
   async segmentPixels(image, flip = false) {
-    if (!model) throw new Error('no model loaded: call loadModel() first');
-    const result = await segment(model, image, { flip });
+    const result = await segmenter().segment(image, { flip });
     return { labels: Array.from(result.labels), mask: colorize(result.labels, image.width, image.height, classes.palette) };
   },
   shownLabels: () => (shown ? Array.from(shown.labels) : null),
 };
 (window as unknown as { seg: SegPage }).seg = page;
+
+/** The chosen runtime as a Segmenter: ONNX Runtime Web's, or tfjs's segment() on the loaded model. */
+function segmenter(): Segmenter {
+  if (onnx) return onnx.segmenter;
+  if (!model) throw new Error('no model loaded: call loadModel() first');
+  const tfjsModel = model;
+  return { segment: (image, options) => segment(tfjsModel, image, options), dispose: () => undefined };
+}
+
+/** What segments now, for the page. */
+function runtimeName(): string {
+  return onnx ? onnx.name : `tfjs ${tf.getBackend()}`;
+}
 
 const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
 
@@ -173,18 +216,18 @@ async function show(source: Blob | string, label: string): Promise<void> {
   ctx.drawImage(bitmap, 0, 0);
   bitmap.close();
   const pixels = ctx.getImageData(0, 0, width, height);
-  setStatus(`segmenting ${label} (${width}×${height}) on ${tf.getBackend()}…`);
+  setStatus(`segmenting ${label} (${width}×${height}) on ${runtimeName()}…`);
   const started = performance.now();
-  const result = await segment(model!, pixels, { flip: true });
+  const result = await segmenter().segment(pixels, { flip: true });
   const ms = performance.now() - started;
   shown = { pixels, labels: result.labels };
   drawPixels('mask', colorize(result.labels, width, height, classes.palette), width, height);
   drawOverlay();
   drawLegend(result.labels);
-  $('time').textContent = `${ms.toFixed(0)} ms (flip test-time augmentation: 2 forward passes${firstRun ? '; the first run also compiles the backend\'s kernels' : ''})`;
+  $('time').textContent = `${ms.toFixed(0)} ms (flip test-time augmentation: a batch of 2${firstRun ? '; the first run also compiles the backend\'s kernels' : ''})`;
   firstRun = false;
   $('image-info').textContent = `${label}, ${width}×${height}`;
-  setStatus(`segmented ${label} in ${ms.toFixed(0)} ms on ${tf.getBackend()}`);
+  setStatus(`segmented ${label} in ${ms.toFixed(0)} ms on ${runtimeName()}`);
 }
 
 async function fetchBlob(url: string): Promise<Blob> {
@@ -231,6 +274,8 @@ async function loadWeightFile(file: File): Promise<void> {
   const name = $<HTMLSelectElement>('torchvision').value as TorchvisionModelName;
   setStatus(`loading ${file.name} into ${name}…`);
   await page.loadTorchvision(name, new Uint8Array(await file.arrayBuffer()));
+  $<HTMLSelectElement>('runtime').value = 'tfjs';
+  $('backend').textContent = runtimeName();
   $('model-info').textContent = `${name} with ${file.name} (VOC classes)`;
   setStatus(`loaded ${name} from ${file.name}`);
   $('samples').querySelector<HTMLButtonElement>('button.active')?.click();
@@ -261,23 +306,39 @@ function wireInputs(): void {
     const file = e.dataTransfer?.files[0];
     if (file) openFile(file);
   });
+  $<HTMLSelectElement>('runtime').addEventListener('change', (e) => {
+    const choice = (e.target as HTMLSelectElement).value;
+    const switched = choice === 'onnx' ? page.useOnnx() : pickTfjsBackend();
+    switched
+      .then(() => {
+        $('backend').textContent = runtimeName();
+        firstRun = true;
+        $('samples').querySelector<HTMLButtonElement>('button.active')?.click();
+      })
+      .catch((err: Error) => setStatus(`error: ${err.message}`, true));
+  });
   $<HTMLInputElement>('opacity').addEventListener('input', () => {
     $('opacity-value').textContent = `${Math.round(100 * opacity())}%`;
     drawOverlay();
   });
 }
 
+/** The best tfjs backend this browser starts. */
+async function pickTfjsBackend(): Promise<void> {
+  for (const name of ['webgl', 'wasm', 'cpu'] as const) if (await page.useBackend(name)) return;
+}
+
 async function start(): Promise<void> {
   if (!document.getElementById('status')) return; // loaded by a test page without the UI
-  for (const name of ['webgl', 'wasm', 'cpu'] as const) if (await page.useBackend(name)) break;
-  $('backend').textContent = tf.getBackend();
+  await pickTfjsBackend();
+  $('backend').textContent = runtimeName();
   const url = new URLSearchParams(location.search).get('model') ?? undefined;
   await page.loadModel(url);
   $('model-info').textContent = url ?? 'shipped: DeepLabV3+, narrow ResNet-18, trained on synthetic MSRC-style scenes';
   $('torchvision').replaceChildren(...TORCHVISION_MODELS.map((name) => Object.assign(document.createElement('option'), { value: name, textContent: name })));
   wireInputs();
   const samples = await addSamples();
-  setStatus(`model ready on ${tf.getBackend()}: pick a sample, or drop or choose an image`);
+  setStatus(`model ready on ${runtimeName()}: pick a sample, or drop or choose an image`);
   // Start on the first sample, so the page shows what it does at once.
   if (samples.length) $('samples').querySelector('button')?.click();
 }

@@ -2,29 +2,25 @@
 // a model saved in Node by @seg/deeplab's saveModel is loaded in headless
 // Chromium by tf.loadLayersModel (over HTTP, from the bundled example page)
 // and must segment a fixed image as Node does: exactly on cpu, and all but a
-// few near-tie pixels on wasm and webgl. The example page itself must start
+// few near-tie pixels on wasm and webgl; its ONNX export (exportOnnx, in Node)
+// must do the same on ONNX Runtime Web's wasm. The example page itself must start
 // on its shipped model, segment its first sample as Node's segment() does
 // with that model, and is photographed into artifacts/segment.png. A
 // torchvision model's weights, loaded by the page from a URL or picked as a
 // file, segment as Node's fromTorchvision() does.
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import '@tensorflow/tfjs-layers';
 import { encodeSafetensors, nestedModules, torchWeightSpecs } from '@seg/core';
-import { deeplabV3Plus, fromTorchvision, loadModel, saveModel, segment, torchvisionModel, VOC_CLASSES } from '@seg/deeplab';
+import { deeplabV3Plus, exportOnnx, fromTorchvision, loadModel, saveModel, segment, torchvisionModel, VOC_CLASSES } from '@seg/deeplab';
 import { readImageFile } from '@seg/msrc';
-import { chromium as playwright } from 'playwright-core';
 import { serve } from '../serve.mjs';
+import { launchChromium } from './chromium.mjs';
 
 const dist = join(import.meta.dirname, '..', 'dist');
 const artifacts = join(import.meta.dirname, '..', 'artifacts');
-const chromium = process.env.CHROMIUM ?? '/usr/bin/chromium';
-if (!existsSync(chromium)) {
-  console.error(`browser test: no Chromium at ${chromium}; install Debian's chromium package or set CHROMIUM`);
-  process.exit(1);
-}
 const W = 45;
 const H = 37;
 const pixel = (x, y, c) => (c === 3 ? 255 : (x * 7 + y * 13 + c * 29) % 256);
@@ -32,6 +28,7 @@ const pixel = (x, y, c) => (c === 3 ? 255 : (x * 7 + y * 13 + c * 29) % 256);
 await tf.setBackend('cpu');
 const model = deeplabV3Plus({ numClasses: 22, backbone: 'resnet18', backboneOptions: { baseWidth: 8 }, decoderChannels: 16 });
 await saveModel(model, join(dist, 'test-model'));
+writeFileSync(join(dist, 'test-model.onnx'), await exportOnnx(model));
 const data = new Uint8Array(W * H * 4);
 for (let y = 0; y < H; y++) for (let x = 0; x < W; x++) for (let c = 0; c < 4; c++) data[(y * W + x) * 4 + c] = pixel(x, y, c);
 const expected = Array.from((await segment(model, { data, width: W, height: H, channels: 4 })).labels);
@@ -67,6 +64,8 @@ try {
     await window.seg.loadModel('./test-model/model.json');
     out[backend] = (await window.seg.segmentPixels(image)).labels;
   }
+  await window.seg.useOnnx('./test-model.onnx', ['wasm']);
+  out.onnx = (await window.seg.segmentPixels(image)).labels;
   await window.seg.useBackend('cpu');
   await window.seg.loadTorchvision('${TORCHVISION}', './test-torchvision.safetensors');
   out.torchvision = (await window.seg.segmentPixels(image)).labels;
@@ -77,11 +76,7 @@ document.getElementById('result').textContent = JSON.stringify(out);
 
 const server = await serve(dist);
 const base = `http://127.0.0.1:${server.address().port}`;
-// The flags keep Chromium off the network (this machine has none) and out of GPU drivers.
-const browser = await playwright.launch({
-  executablePath: chromium,
-  args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-});
+const browser = await launchChromium();
 const errors = [];
 async function open(path, ready) {
   const page = await browser.newPage({ viewport: { width: 1200, height: 800 } });
@@ -101,7 +96,7 @@ try {
   const testPage = await open('test.html', () => document.getElementById('result')?.textContent !== 'pending');
   const result = JSON.parse(await testPage.textContent('#result'));
   check(result && !result.error, `browser page ran${result?.error ? `: ${result.error}` : ''}`);
-  for (const [backend, minAgreement] of [['cpu', 1], ['wasm', 0.99], ['webgl', 0.99]]) {
+  for (const [backend, minAgreement] of [['cpu', 1], ['wasm', 0.99], ['webgl', 0.99], ['onnx', 0.99]]) {
     const labels = result?.[backend];
     if (labels === null && backend === 'webgl') {
       console.log('skip webgl: not available in this headless Chromium');
@@ -114,7 +109,7 @@ try {
   check(vocSame === 1, `${TORCHVISION} weights loaded by the page (cpu) label as Node's fromTorchvision: ${(100 * vocSame).toFixed(2)}% of pixels agree`);
   const examplePage = await open('index.html', () => /^(segmented|error)/.test(document.getElementById('status')?.textContent ?? ''));
   const status = (await examplePage.textContent('#status')) ?? '';
-  check(/^segmented sample .* on (webgl|wasm|cpu)$/.test(status), `example page segments its first sample with the shipped model: "${status}"`);
+  check(/^segmented sample .* on tfjs (webgl|wasm|cpu)$/.test(status), `example page segments its first sample with the shipped model: "${status}"`);
   mkdirSync(artifacts, { recursive: true });
   await examplePage.screenshot({ path: join(artifacts, 'segment.png'), fullPage: true });
   console.log(`     screenshot: ${join(artifacts, 'segment.png')}`);
@@ -129,6 +124,13 @@ try {
   const pageLabels = await examplePage.evaluate(() => window.seg.shownLabels());
   const agree = Array.isArray(pageLabels) && pageLabels.length === nodeLabels.length ? pageLabels.filter((l, i) => l === nodeLabels[i]).length / nodeLabels.length : 0;
   check(agree >= 0.99, `page labels of ${firstSample} agree with Node's segment() on ${(100 * agree).toFixed(2)}% of ${nodeLabels.length} pixels (need 99%)`);
+  // The runtime choice: ONNX Runtime Web on the shipped model's export gives the page's tfjs labels.
+  await examplePage.selectOption('#runtime', 'onnx');
+  await examplePage.waitForFunction(() => /^(segmented .* on ONNX Runtime Web|error)/.test(document.getElementById('status')?.textContent ?? ''), undefined, { timeout: 240_000 });
+  const onnxStatus = (await examplePage.textContent('#status')) ?? '';
+  const onnxLabels = await examplePage.evaluate(() => window.seg.shownLabels());
+  const onnxAgree = Array.isArray(onnxLabels) ? onnxLabels.filter((l, i) => l === nodeLabels[i]).length / nodeLabels.length : 0;
+  check(onnxAgree >= 0.99, `runtime ONNX Runtime Web ("${onnxStatus}"): labels agree with Node's on ${(100 * onnxAgree).toFixed(2)}%`);
   // A weight file picked on the page (as a drop does) with the model name chosen beside it.
   await examplePage.selectOption('#torchvision', TORCHVISION);
   await examplePage.setInputFiles('#file', join(dist, 'test-torchvision.safetensors'));

@@ -2,12 +2,14 @@
  * @seg/core: TensorFlow.js building blocks for semantic segmentation.
  *
  * Importing this module registers the dilation-aware convolution gradients and
- * the kernels the wasm backend lacks (see {@link registerSegKernels}), and the
- * library's layer classes for model (de)serialisation.
+ * the kernels the wasm backend lacks (see {@link registerSegKernels}), the
+ * layer-by-layer training steps of the layers it covers (see
+ * {@link modelGradients}), and the library's layer classes for model
+ * (de)serialisation.
  *
  * @packageDocumentation
  */
-import './kernels/register.js';
+import './registration.js';
 export * from './kernels/index.js';
 export * from './layers/index.js';
 export * from './backbones/index.js';
@@ -49,3 +51,4 @@ export {
   writeDirectoryAtomic,
   writeFileAtomic,
 } from './io/atomic-files.js';
+export { importAtRuntime } from './runtime-import.js';

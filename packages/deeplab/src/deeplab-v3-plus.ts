@@ -1,6 +1,7 @@
 import { aspp, getBackbone, resizeBilinear } from '@seg/core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { type DeepLabV3PlusConfig, MIN_INPUT_SIZE, resolveConfig } from './config.js';
+import { DeepLabV3PlusModel } from './deeplab-model.js';
 import { deeplabV3PlusDecoder } from './decoder.js';
 import { inputSizeGuard } from './input-size-guard.js';
 
@@ -19,6 +20,9 @@ import { inputSizeGuard } from './input-size-guard.js';
  * at least 32 px per side works, including sizes that are not a multiple of
  * the output stride.
  *
+ * The model is a {@link DeepLabV3PlusModel}: its `predict()` runs the trunk
+ * once, although the trunk feeds both ASPP and the decoder.
+ *
  * @example
  * ```ts
  * const model = deeplabV3Plus({ numClasses: 21, backbone: 'resnet101', outputStride: 8 });
@@ -26,7 +30,7 @@ import { inputSizeGuard } from './input-size-guard.js';
  * ```
  * @throws If a config field is invalid, naming it and its valid values.
  */
-export function deeplabV3Plus(config: DeepLabV3PlusConfig): tfl.LayersModel {
+export function deeplabV3Plus(config: DeepLabV3PlusConfig): DeepLabV3PlusModel {
   const c = resolveConfig(config);
   const input = tfl.input({ shape: c.inputShape, name: 'image' });
   const image = inputSizeGuard({ minSize: MIN_INPUT_SIZE, name: 'input_size_guard' }).apply(input) as tfl.SymbolicTensor;
@@ -57,5 +61,5 @@ export function deeplabV3Plus(config: DeepLabV3PlusConfig): tfl.LayersModel {
   });
   // Resized to the input tensor's size, not by 4: 4·ceil(H/4) overshoots odd sizes such as 65x77.
   const output = resizeBilinear({ name: 'upsample' }).apply([logits, image]) as tfl.SymbolicTensor;
-  return tfl.model({ inputs: input, outputs: output, name: `deeplabv3plus_${c.backbone}_os${c.outputStride}` });
+  return new DeepLabV3PlusModel({ inputs: input, outputs: output, name: `deeplabv3plus_${c.backbone}_os${c.outputStride}` });
 }

@@ -60,7 +60,7 @@ export class InputSizeGuard extends tfl.layers.Layer {
 }
 serialization.registerClass(InputSizeGuard);
 // In a layer-by-layer training step the guard checks and passes values and gradients through.
-registerLayerGradient(InputSizeGuard.className, {
+registerLayerGradient(InputSizeGuard, {
   step: (layer, [x]) => ({
     outputs: [layer.call(x, {}) as tf.Tensor],
     saved: [],

@@ -24,7 +24,8 @@ export type BrowserImage = ImageData | HTMLImageElement | HTMLCanvasElement | HT
  */
 export type ImageInput = RawImage | tf.Tensor3D | BrowserImage;
 
-function isRawImage(image: object): image is RawImage {
+/** @internal */
+export function isRawImage(image: object): image is RawImage {
   return 'data' in image && 'width' in image && 'height' in image && 'channels' in image;
 }
 
@@ -35,22 +36,33 @@ export function imageSize(image: ImageInput): { width: number; height: number } 
   return { width, height };
 }
 
-function rawToTensor(image: RawImage): tf.Tensor3D {
+/**
+ * Throws unless `image` is consistent raw pixels: integer size, 3 or 4
+ * channels, 8-bit data of `width * height * channels` bytes.
+ *
+ * @internal
+ */
+export function checkRawImage(where: string, image: RawImage): void {
   const { data, width, height, channels } = image;
   if (!Number.isInteger(width) || width <= 0 || !Number.isInteger(height) || height <= 0) {
-    throw new Error(`preprocess: image width ${width} and height ${height} must be positive integers`);
+    throw new Error(`${where}: image width ${width} and height ${height} must be positive integers`);
   }
   if (channels !== 3 && channels !== 4) {
-    throw new Error(`preprocess: image channels is ${channels}; expected 3 (RGB) or 4 (RGBA)`);
+    throw new Error(`${where}: image channels is ${channels}; expected 3 (RGB) or 4 (RGBA)`);
   }
   if (!(data instanceof Uint8Array || data instanceof Uint8ClampedArray)) {
-    throw new Error('preprocess: image data must be a Uint8Array or Uint8ClampedArray of 0-255 pixel values');
+    throw new Error(`${where}: image data must be a Uint8Array or Uint8ClampedArray of 0-255 pixel values`);
   }
   if (data.length !== width * height * channels) {
     throw new Error(
-      `preprocess: image data has ${data.length} bytes, expected width*height*channels = ${width}*${height}*${channels} = ${width * height * channels}`,
+      `${where}: image data has ${data.length} bytes, expected width*height*channels = ${width}*${height}*${channels} = ${width * height * channels}`,
     );
   }
+}
+
+function rawToTensor(image: RawImage): tf.Tensor3D {
+  checkRawImage('preprocess', image);
+  const { data, width, height, channels } = image;
   return tf.tidy(() => {
     const pixels = tf.tensor3d(Int32Array.from(data), [height, width, channels], 'int32');
     return channels === 4 ? tf.slice(pixels, [0, 0, 0], [height, width, 3]) : pixels;

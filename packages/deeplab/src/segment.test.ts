@@ -2,6 +2,7 @@ import * as tfl from '@tensorflow/tfjs-layers';
 import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { describeEachBackend, expectNoTensorLeak } from '../../../test-utils/backends.js';
+import { randomRgbImage } from '../../../test-utils/images.js';
 import { deeplabV3Plus } from './deeplab-v3-plus.js';
 import { IMAGENET_MEAN, IMAGENET_STD, type RawImage } from './preprocess.js';
 import { segment } from './segment.js';
@@ -27,16 +28,6 @@ function asymmetricModel(classes: number): tfl.LayersModel {
   });
 }
 
-function randomImage(width: number, height: number, seed: number): RawImage {
-  const data = new Uint8Array(width * height * 3);
-  let s = seed;
-  for (let i = 0; i < data.length; i++) {
-    s = (s * 1103515245 + 12345) >>> 0;
-    data[i] = s >>> 24;
-  }
-  return { data, width, height, channels: 3 };
-}
-
 function mirror<T extends ArrayLike<number> & { slice(): T }>(values: T, width: number, height: number, channels: number): T {
   const out = values.slice() as unknown as number[];
   for (let y = 0; y < height; y++) {
@@ -60,7 +51,7 @@ describeEachBackend('segment', () => {
   });
 
   it('labels each pixel with the arg-max class and scores it with its softmax probability', async () => {
-    const image = randomImage(33, 35, 3);
+    const image = randomRgbImage(33, 35, 3);
     const result = await segment(identity, image, { returnScores: true });
     expect(result.width).toBe(33);
     expect(result.height).toBe(35);
@@ -75,7 +66,7 @@ describeEachBackend('segment', () => {
   });
 
   it('flip TTA gives the mirrored result on a mirrored input', async () => {
-    const image = randomImage(41, 37, 11);
+    const image = randomRgbImage(41, 37, 11);
     const mirrored: RawImage = { ...image, data: mirror(image.data, 41, 37, 3) };
     const a = await segment(asymmetric, image, { flip: true, returnScores: true });
     const b = await segment(asymmetric, mirrored, { flip: true, returnScores: true });
@@ -91,7 +82,7 @@ describeEachBackend('segment', () => {
   });
 
   it('flip TTA leaves a mirror-equivariant (per-pixel) model unchanged', async () => {
-    const image = randomImage(32, 32, 5);
+    const image = randomRgbImage(32, 32, 5);
     const plain = await segment(identity, image, { returnScores: true });
     const flipped = await segment(identity, image, { flip: true, returnScores: true });
     expect(Array.from(flipped.labels)).toEqual(Array.from(plain.labels));
@@ -116,7 +107,7 @@ describeEachBackend('segment', () => {
   });
 
   it('leaks no tensors, with or without TTA, and on errors', async () => {
-    const image = randomImage(40, 36, 9);
+    const image = randomRgbImage(40, 36, 9);
     await expectNoTensorLeak(() => segment(asymmetric, image));
     await expectNoTensorLeak(() => segment(asymmetric, image, { flip: true, scales: [1, 1.25], returnScores: true }));
     await expectNoTensorLeak(() => expect(segment(asymmetric, image, { scales: [0.5] })).rejects.toThrow());
@@ -126,15 +117,15 @@ describeEachBackend('segment', () => {
   });
 
   it('refuses scales that shrink the image below 32 px, naming the scale', async () => {
-    await expect(segment(identity, randomImage(40, 36, 1), { scales: [1, 0.5] })).rejects.toThrow(
+    await expect(segment(identity, randomRgbImage(40, 36, 1), { scales: [1, 0.5] })).rejects.toThrow(
       'segment: scale 0.5 turns the 40x36 image into 20x18; scales must be positive and keep both sides >= 32 px',
     );
-    await expect(segment(identity, randomImage(40, 36, 1), { scales: [] })).rejects.toThrow(/scales is empty/);
+    await expect(segment(identity, randomRgbImage(40, 36, 1), { scales: [] })).rejects.toThrow(/scales is empty/);
   });
 
   it('returns Int32Array labels for more than 256 classes', async () => {
     const many = tfl.sequential({ layers: [tfl.layers.conv2d({ inputShape: [null, null, 3], filters: 300, kernelSize: 1 })] });
-    const result = await segment(many, randomImage(32, 32, 2));
+    const result = await segment(many, randomRgbImage(32, 32, 2));
     expect(result.labels).toBeInstanceOf(Int32Array);
     expect(Math.max(...result.labels)).toBeLessThan(300);
     many.dispose();
@@ -155,7 +146,7 @@ describeEachBackend('segment with a DeepLabV3+ model', () => {
   afterAll(() => model.dispose());
 
   it('leaks no tensors and flip TTA mirrors its result on a mirrored 65x77 input', async () => {
-    const image = randomImage(65, 77, 21);
+    const image = randomRgbImage(65, 77, 21);
     const mirrored: RawImage = { ...image, data: mirror(image.data, 65, 77, 3) };
     const options = { flip: true, scales: [1, 0.75], returnScores: true };
     const a = await expectNoTensorLeak(() => segment(model, image, options));

@@ -1,64 +1,75 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { LayersModel } from '@tensorflow/tfjs-layers';
-import { MIN_INPUT_SIZE } from './config.js';
-import { type ImageInput, imageSize, preprocess } from './preprocess.js';
+import { layerPlan } from './graph/layer-plan.js';
+import { planMemory } from './graph/plan-memory.js';
+import { runOnce } from './graph/run-plan.js';
+import { readPixels } from './image-pixels.js';
+import { checkMemory, tfjsMemoryLimits } from './memory-limits.js';
+import { IMAGENET_MEAN, IMAGENET_STD, type ImageInput } from './preprocess.js';
+import type { Segmentation, SegmentOptions } from './segment-options.js';
+import { type LogitsRunner, segmentWithTta } from './test-time-augmentation.js';
 
-/** Options of {@link segment}. */
-export interface SegmentOptions {
-  /**
-   * Horizontal-flip test-time augmentation: also predict the mirrored image
-   * and average its mirrored-back probabilities with the plain ones. Default `false`.
-   */
-  flip?: boolean;
-  /**
-   * Input scales whose class probabilities are resized back to the image size
-   * and averaged (multi-scale inference, e.g. `[0.5, 0.75, 1, 1.25, 1.5, 1.75]`
-   * in the paper's evaluation). Default `[1]`.
-   */
-  scales?: readonly number[];
-  /** Also return each pixel's winning probability. Default `false`. */
-  returnScores?: boolean;
-}
+export type { Segmentation, SegmentOptions } from './segment-options.js';
 
-/** A segmentation as plain data: one class id per pixel, row-major. */
-export interface Segmentation {
-  /** Width in pixels (the input image's). */
-  width: number;
-  /** Height in pixels (the input image's). */
-  height: number;
-  /** Class id per pixel; `Uint8Array` for up to 256 classes, else `Int32Array`. */
-  labels: Uint8Array | Int32Array;
-  /** Averaged probability of the chosen class per pixel, if `returnScores` was set. */
-  scores?: Float32Array;
-}
-
-/** Half-pixel-centre bilinear resize, the same sampling as PyTorch's `align_corners=False`. */
-function resize(x: tf.Tensor4D, height: number, width: number): tf.Tensor4D {
-  if (x.shape[1] === height && x.shape[2] === width) return x;
-  return tf.image.resizeBilinear(x, [height, width], false, true);
-}
-
-function probabilities(model: LayersModel, x: tf.Tensor4D, flip: boolean): tf.Tensor4D {
-  const [, h, w] = x.shape;
-  const logits = model.predict(x) as tf.Tensor4D;
-  if (logits.rank !== 4 || logits.shape[1] !== h || logits.shape[2] !== w) {
-    throw new Error(`segment: the model maps a [1, ${h}, ${w}, 3] input to [${logits.shape.join(', ')}]; expected [1, ${h}, ${w}, numClasses] logits`);
+function checkModel(model: unknown): asserts model is LayersModel {
+  const m = model as Partial<LayersModel> | null;
+  if (m === null || typeof m !== 'object' || !Array.isArray(m.inputs) || !Array.isArray(m.outputs) || !Array.isArray(m.layers)) {
+    throw new Error(`segment: model is ${m === null || typeof m !== 'object' ? String(m) : 'not a tf.LayersModel'}; expected a tf.LayersModel such as deeplabV3Plus() builds or loadModel() loads`);
   }
-  const probs = tf.softmax(logits);
-  if (!flip) return probs;
-  const mirrored = tf.reverse(tf.softmax(model.predict(tf.reverse(x, 2)) as tf.Tensor4D), 2);
-  return tf.div(tf.add(probs, mirrored), 2);
+  if (m.inputs.length !== 1 || m.outputs.length !== 1) {
+    throw new Error(`segment: model "${m.name}" has ${m.inputs.length} inputs and ${m.outputs.length} outputs; expected one image input and one logits output`);
+  }
+}
+
+/** The tfjs side of {@link segmentWithTta}: the model's layer plan, run once per batch. */
+function tfjsRunner(model: LayersModel): LogitsRunner {
+  const classes = model.outputs[0].shape[3] ?? undefined;
+  return {
+    classes,
+    normalization: { scale: 255, mean: IMAGENET_MEAN, std: IMAGENET_STD },
+    async checkFits(n, height, width, imageWidth, imageHeight) {
+      const need = planMemory(layerPlan(model), [[n, height, width, 3]]);
+      // The NCHW batch and the NCHW logits live beside the plan's NHWC ones.
+      const extra = 4 * n * height * width * (3 + (classes ?? 1));
+      const runtime = `the tfjs ${tf.getBackend()} backend`;
+      checkMemory('segment', runtime, imageWidth, imageHeight, { ...need, peakBytes: need.peakBytes + extra }, await tfjsMemoryLimits());
+    },
+    async logits(images, n, height, width) {
+      const y = tf.tidy(() => {
+        const x = tf.transpose(tf.tensor4d(images, [n, 3, height, width]), [0, 2, 3, 1]);
+        const [out] = runOnce(model, x);
+        if (out.rank !== 4 || out.shape[1] !== height || out.shape[2] !== width) {
+          throw new Error(`segment: the model maps a [${n}, ${height}, ${width}, 3] input to [${out.shape.join(', ')}]; expected [${n}, ${height}, ${width}, numClasses] logits`);
+        }
+        return tf.transpose(out, [0, 3, 1, 2]);
+      });
+      try {
+        return { data: (await y.data()) as Float32Array, classes: y.shape[1] as number };
+      } finally {
+        y.dispose();
+      }
+    },
+  };
 }
 
 /**
- * Segments one image: preprocesses it, runs the model (optionally on flipped
+ * Segments one image: normalises it, runs the model (optionally on flipped
  * and rescaled copies, averaging class probabilities at the image's size) and
- * returns each pixel's most likely class. Every intermediate tensor is disposed.
+ * returns each pixel's most likely class. The model runs each layer once per
+ * batch (see {@link DeepLabV3PlusModel}); every tensor is disposed.
  *
- * @param model A model mapping `[1, H, W, 3]` normalised images to
- *   `[1, H, W, numClasses]` logits, such as {@link deeplabV3Plus} builds.
- * @throws If a scale shrinks the image below {@link MIN_INPUT_SIZE} pixels or
- *   the model's output does not match its input size.
+ * Before anything is allocated, the memory the run needs is compared with
+ * what the current backend can hold (the wasm heap's 4 GiB, a WebGPU
+ * device's largest buffer, a WebGL texture, the machine's memory on `cpu`):
+ * a wasm backend that runs out aborts and fails every later call, so a too
+ * large image is an error that names its size, the need and the limit.
+ *
+ * @param model A model mapping `[N, H, W, 3]` normalised images to
+ *   `[N, H, W, numClasses]` logits, such as {@link deeplabV3Plus} builds.
+ * @throws If an argument is of the wrong type (naming it), a value is NaN or
+ *   infinite, a scale shrinks the image below {@link MIN_INPUT_SIZE} pixels,
+ *   the image would not fit the backend, or the model's output does not
+ *   match its input size.
  *
  * @example
  * ```ts
@@ -68,37 +79,7 @@ function probabilities(model: LayersModel, x: tf.Tensor4D, flip: boolean): tf.Te
  * ```
  */
 export async function segment(model: LayersModel, image: ImageInput, options: SegmentOptions = {}): Promise<Segmentation> {
-  const { flip = false, scales = [1], returnScores = false } = options;
-  const { width, height } = imageSize(image);
-  if (scales.length === 0) throw new Error('segment: options.scales is empty; pass at least one scale, e.g. [1]');
-  for (const s of scales) {
-    const h = Math.round(height * s);
-    const w = Math.round(width * s);
-    if (!(s > 0) || h < MIN_INPUT_SIZE || w < MIN_INPUT_SIZE) {
-      throw new Error(
-        `segment: scale ${s} turns the ${width}x${height} image into ${w}x${h}; scales must be positive and keep both sides >= ${MIN_INPUT_SIZE} px`,
-      );
-    }
-  }
-  const [labelsT, scoresT] = tf.tidy(() => {
-    const x = preprocess(image);
-    let sum: tf.Tensor4D | undefined;
-    for (const s of scales) {
-      const scaled = resize(x, Math.round(height * s), Math.round(width * s));
-      const p = resize(probabilities(model, scaled, flip), height, width);
-      sum = sum ? (tf.add(sum, p) as tf.Tensor4D) : p;
-    }
-    const mean = scales.length > 1 ? tf.div(sum!, scales.length) : sum!;
-    return [tf.argMax(mean, -1), returnScores ? tf.max(mean, -1) : undefined] as const;
-  });
-  try {
-    const numClasses = (model.outputs[0].shape[3] as number | null) ?? Number.POSITIVE_INFINITY;
-    const ids = (await labelsT.data()) as Int32Array;
-    const labels = numClasses <= 256 ? Uint8Array.from(ids) : Int32Array.from(ids);
-    const result: Segmentation = { width, height, labels };
-    if (scoresT) result.scores = Float32Array.from(await scoresT.data());
-    return result;
-  } finally {
-    tf.dispose([labelsT, scoresT as tf.Tensor]);
-  }
+  checkModel(model);
+  const pixels = await readPixels('segment', image);
+  return segmentWithTta('segment', pixels, options, tfjsRunner(model));
 }

@@ -1,5 +1,5 @@
 import type { ImageInput } from './preprocess.js';
-import type { Segmentation, SegmentOptions } from './segment.js';
+import type { Segmentation, SegmentOptions } from './segment-options.js';
 
 /**
  * A loaded model that segments images, whatever runs it (tfjs, ONNX Runtime):

@@ -1,16 +1,18 @@
 /**
  * Weight-free elementwise layers in a layer-by-layer training step: `ReLU`
  * keeps its output (as PyTorch's in-place ReLU), `Add` keeps nothing,
- * `Multiply` keeps its inputs, `Dropout` keeps its scaled mask.
+ * `Dropout` keeps its scaled mask.
  *
  * @module
  */
 import * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
-import { type Layer, type LayerGradient, registerLayerGradient } from './layer-gradient.js';
+import type { LayerGradient } from './layer-gradient.js';
+import { recomputeGradient } from './recompute-gradient.js';
 
 const noWeights = () => new Map<tfl.LayerVariable, tf.Tensor>();
 
+/** tfjs-layers' `ReLU` without a `maxValue` (a clipped one is recomputed instead). */
 export const reluGradient: LayerGradient = {
   supports: (layer) => (layer as unknown as { maxValue?: number }).maxValue == null,
   step(_layer, [x], keep) {
@@ -26,8 +28,11 @@ export const reluGradient: LayerGradient = {
   },
 };
 
+/** tfjs-layers' `Add` of same-shaped inputs; broadcasting ones are recomputed (their gradients need summing). */
 export const addGradient: LayerGradient = {
-  step(_layer, inputs) {
+  step(layer, inputs, keep) {
+    const shape = inputs[0].shape;
+    if (inputs.some((x) => !tf.util.arraysEqual(x.shape, shape))) return recomputeGradient.step(layer, inputs, keep);
     return {
       // Pairwise, not AddN: WebGPU's AddN binds every input at once, beyond some adapters' limits.
       outputs: [tf.tidy(() => inputs.reduce((sum, x) => tf.add(sum, x)))],
@@ -38,45 +43,27 @@ export const addGradient: LayerGradient = {
   },
 };
 
-/** Sums a gradient over the axes along which a tensor of `shape` was broadcast, giving it that shape. */
-function reduceToShape(g: tf.Tensor, shape: number[]): tf.Tensor {
-  const axes = g.shape.map((d, i) => (shape[i] === 1 && d !== 1 ? i : -1)).filter((i) => i >= 0);
-  return axes.length > 0 ? tf.reshape(tf.sum(g, axes, true), shape) : g;
-}
-
-/** tfjs-layers' `Multiply` (with broadcasting, as a squeeze-excitation scale uses it). */
-export const multiplyGradient: LayerGradient = {
-  step(_layer, inputs, keep) {
-    return {
-      outputs: [tf.tidy(() => inputs.reduce((product, x) => tf.mul(product, x)))],
-      saved: keep ? [...inputs] : [],
-      backward: ([dy], want) => ({
-        inputs: inputs.map((x, i) =>
-          dy !== null && want.inputs[i]
-            ? tf.tidy(() => reduceToShape(inputs.reduce((g, other, j) => (j === i ? g : tf.mul(g, other)), dy), x.shape))
-            : null,
-        ),
-        weights: noWeights(),
-      }),
-    };
-  },
-};
-
+/** The fields of tfjs-layers' `Dropout` read here; `getNoiseShape` is protected in its typings. */
 interface DropoutFields {
   rate: number;
-  noiseShape?: Array<number | null>;
   seed?: number;
+  getNoiseShape(x: tf.Tensor): number[] | null | undefined;
 }
 
-/** tfjs's `tf.dropout` with its mask kept: x · ⌊U + keep⌋ / keep, the mask broadcast over `noiseShape`. */
+/**
+ * tfjs's `tf.dropout` with its mask kept: x · ⌊U + keep⌋ / keep, the mask
+ * broadcast over the layer's noise shape. A seeded layer draws the same mask
+ * as tfjs-layers' own call; an unseeded one another mask of the same law,
+ * whose gradient is the one of this step's output.
+ */
 export const dropoutGradient: LayerGradient = {
-  step(layer: Layer, [x], keep) {
-    const { rate, noiseShape, seed } = layer as unknown as DropoutFields;
-    if (!(rate > 0)) return { outputs: [x], saved: [], backward: ([dy]) => ({ inputs: [dy], weights: noWeights() }) };
-    const keepProb = 1 - rate;
-    // Keras's noise shape: a null axis takes the input's size (spatial dropout is [null, 1, 1, null]).
-    const shape = noiseShape ? noiseShape.map((d, i) => d ?? x.shape[i]) : x.shape;
-    const mask = tf.tidy(() => tf.div(tf.floor(tf.add(tf.randomUniform(shape, 0, 1, 'float32', seed), keepProb)), keepProb));
+  step(layer, [x], keep) {
+    const f = layer as unknown as DropoutFields;
+    // tfjs-layers' Dropout passes its input through unless 0 < rate < 1.
+    if (!(f.rate > 0 && f.rate < 1)) return { outputs: [x], saved: [], backward: ([dy]) => ({ inputs: [dy], weights: noWeights() }) };
+    const keepProb = 1 - f.rate;
+    const shape = f.getNoiseShape(x) ?? x.shape;
+    const mask = tf.tidy(() => tf.div(tf.floor(tf.add(tf.randomUniform(shape, 0, 1, 'float32', f.seed), keepProb)), keepProb));
     const y = tf.mul(x, mask);
     if (!keep) mask.dispose();
     return {
@@ -89,8 +76,3 @@ export const dropoutGradient: LayerGradient = {
     };
   },
 };
-
-registerLayerGradient('ReLU', reluGradient);
-registerLayerGradient('Add', addGradient);
-registerLayerGradient('Multiply', multiplyGradient);
-registerLayerGradient('Dropout', dropoutGradient);

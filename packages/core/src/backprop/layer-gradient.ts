@@ -1,6 +1,6 @@
 import type * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
-import type { RunningUpdate } from '../layers/running-statistics.js';
+import type { RunningUpdate } from './running-statistics.js';
 
 /** A tfjs-layers layer, as the functional API exposes it. */
 export type Layer = tfl.layers.Layer;
@@ -52,19 +52,36 @@ export interface LayerGradient {
   step(layer: Layer, inputs: tf.Tensor[], keep: boolean): LayerStep;
 }
 
+/** A layer class as tfjs-layers registers it for serialisation: its own static `className`. */
+export interface LayerClass {
+  readonly className: string;
+}
+
 const REGISTRY = new Map<string, LayerGradient>();
 
 /**
- * Registers how layers of class `className` run forward and backward in a
- * layer-by-layer training step (see `modelGradients`). A later registration
- * for the same class replaces the earlier one.
+ * Registers how layers of `layerClass` (a class, or its `className`) run
+ * forward and backward in a layer-by-layer training step (see
+ * `modelGradients`). A later registration for the same class replaces the
+ * earlier one.
+ *
+ * Only layers of exactly this class get the gradient: a subclass that does
+ * not declare its own `className` may compute something else in `call()`,
+ * so it is left to the tape (as is a subclass registered under its own name).
+ *
+ * @example
+ * ```ts
+ * registerLayerGradient(MyDeterministicLayer, recomputeGradient);
+ * ```
  */
-export function registerLayerGradient(className: string, gradient: LayerGradient): void {
-  REGISTRY.set(className, gradient);
+export function registerLayerGradient(layerClass: LayerClass | string, gradient: LayerGradient): void {
+  REGISTRY.set(typeof layerClass === 'string' ? layerClass : layerClass.className, gradient);
 }
 
 /** The registered gradient of `layer`'s class, if it covers this instance. */
 export function layerGradient(layer: Layer): LayerGradient | undefined {
-  const gradient = REGISTRY.get(layer.getClassName());
+  const own = layer.constructor as Partial<LayerClass>;
+  if (!Object.hasOwn(own, 'className') || typeof own.className !== 'string') return undefined;
+  const gradient = REGISTRY.get(own.className);
   return gradient && (gradient.supports?.(layer) ?? true) ? gradient : undefined;
 }

@@ -15,60 +15,105 @@ export interface LayerGraph {
   outputs: number[];
 }
 
-interface GraphNode {
-  outboundLayer: Layer;
-  inputTensors: tfl.SymbolicTensor[];
-  outputTensors: tfl.SymbolicTensor[];
+/** What tfjs-layers' `SymbolicTensor` holds of the graph: the inputs of the node that made it, and that node. */
+interface Symbolic {
+  id: number;
+  name: string;
+  inputs: Symbolic[];
+  sourceLayer: Layer;
+  nodeIndex: number;
 }
 
+/** What tfjs-layers' `Container` (a functional model, a built `Sequential`) holds of its graph. */
 interface Container {
-  inputs: tfl.SymbolicTensor[];
-  outputs: tfl.SymbolicTensor[];
-  nodesByDepth: Record<string, GraphNode[]>;
+  name: string;
+  inputs: Symbolic[];
+  outputs: Symbolic[];
+  built: boolean;
+  build(inputShape?: tfl.Shape): void;
 }
 
 const isContainer = (layer: unknown): layer is Container =>
-  (layer as Partial<Container>).nodesByDepth !== undefined && Array.isArray((layer as Partial<Container>).outputs);
+  (layer as { nodesByDepth?: unknown }).nodesByDepth !== undefined && Array.isArray((layer as Partial<Container>).outputs);
 
 /**
- * Flattens a functional `LayersModel` into the layer calls its `call()`
- * would make, in the same order (deepest nodes first, as tfjs-layers'
- * `runInternalGraph`), with nested models expanded in place: a nested
- * model's inputs and outputs become aliases of the values around it.
+ * `container`, built if it is not yet. A `Sequential` builds its graph (an
+ * inner functional model whose nodes it mirrors) on its first call and again
+ * after `add()`, as `apply()` would.
  */
-export function layerGraph(model: tfl.LayersModel): LayerGraph {
-  const alias = new Map<number, number>();
-  const resolve = (id: number): number => {
-    let r = id;
-    while (alias.has(r)) r = alias.get(r)!;
-    return r;
-  };
-  const calls: LayerCall[] = [];
-  const expand = (container: Container): void => {
-    const depths = Object.keys(container.nodesByDepth)
-      .map(Number)
-      .sort((a, b) => b - a);
-    for (const depth of depths) {
-      for (const node of container.nodesByDepth[depth]) {
-        const layer = node.outboundLayer;
-        if (layer.getClassName() === 'InputLayer') continue;
-        const inputs = node.inputTensors.map((t) => t.id);
-        const outputs = node.outputTensors.map((t) => t.id);
-        if (isContainer(layer)) {
-          for (const [i, t] of layer.inputs.entries()) alias.set(t.id, inputs[i]);
-          expand(layer);
-          for (const [i, id] of outputs.entries()) alias.set(id, layer.outputs[i].id);
-          continue;
+function built(container: Container): Container {
+  if (!container.built) container.build();
+  return container;
+}
+
+/**
+ * The symbolic tensors behind `fetches`, inputs first, in the order
+ * tfjs-layers' executor (`engine/executor.ts`) computes them: a depth-first
+ * walk from each fetch in turn, merged. Matching it matters where the order
+ * shows: batch-norm running statistics moved by two calls of one layer.
+ */
+function executionOrder(fetches: Symbolic[], feeds: Symbolic[]): Symbolic[] {
+  const order: Symbolic[] = [];
+  const listed = new Set<number>();
+  for (const fetch of fetches) {
+    const visited = new Set(feeds.map((t) => t.id));
+    const stack = [fetch];
+    const marks: number[] = [];
+    while (stack.length > 0) {
+      const top = stack[stack.length - 1];
+      if (visited.has(top.id)) {
+        stack.pop();
+        continue;
+      }
+      const marked = marks[marks.length - 1] === stack.length - 1;
+      if (top.inputs.length === 0 || marked) {
+        stack.pop();
+        visited.add(top.id);
+        if (marked) marks.pop();
+        if (!listed.has(top.id)) {
+          listed.add(top.id);
+          order.push(top);
         }
-        calls.push({ layer, inputs, outputs });
+      } else {
+        marks.push(stack.length - 1);
+        for (const input of top.inputs) if (!visited.has(input.id)) stack.push(input);
       }
     }
+  }
+  return order;
+}
+
+/**
+ * Flattens a `LayersModel` (functional or `Sequential`) into the layer calls
+ * its `call()` makes, in the same order, with nested models expanded in
+ * place. Every value gets an id of its own: a nested model called twice, or
+ * a layer called at two nodes, appears as two calls of the same layer on
+ * different values. A node with several outputs (a nested model) runs once,
+ * where tfjs-layers' executor runs it once per output it needs.
+ */
+export function layerGraph(model: tfl.LayersModel): LayerGraph {
+  let next = 0;
+  const calls: LayerCall[] = [];
+  const expand = (container: Container, inputs: number[]): number[] => {
+    // Symbolic tensor id → value id, for this call of the container only.
+    const scope = new Map<number, number>();
+    for (const [i, t] of container.inputs.entries()) scope.set(t.id, inputs[i]);
+    for (const t of executionOrder(container.outputs, container.inputs)) {
+      if (scope.has(t.id)) continue;
+      const layer = t.sourceLayer;
+      const node = layer.inboundNodes[t.nodeIndex] as unknown as { inputTensors: Symbolic[]; outputTensors: Symbolic[] };
+      const ins = node.inputTensors.map((s) => {
+        const id = scope.get(s.id);
+        if (id === undefined) throw new Error(`layerGraph: ${layer.name} reads ${s.name}, which nothing in ${container.name} computes`);
+        return id;
+      });
+      const outs = isContainer(layer) ? expand(built(layer), ins) : node.outputTensors.map(() => next++);
+      if (!isContainer(layer)) calls.push({ layer, inputs: ins, outputs: outs });
+      for (const [i, s] of node.outputTensors.entries()) scope.set(s.id, outs[i]);
+    }
+    return container.outputs.map((t) => scope.get(t.id)!);
   };
-  const root = model as unknown as Container;
-  expand(root);
-  return {
-    calls: calls.map((c) => ({ layer: c.layer, inputs: c.inputs.map(resolve), outputs: c.outputs.map(resolve) })),
-    inputs: root.inputs.map((t) => resolve(t.id)),
-    outputs: root.outputs.map((t) => resolve(t.id)),
-  };
+  const root = built(model as unknown as Container);
+  const inputs = root.inputs.map(() => next++);
+  return { calls, inputs, outputs: expand(root, inputs) };
 }

@@ -1,77 +1,59 @@
 /**
- * Loss and weight gradients of a functional `LayersModel`, computed layer by
- * layer instead of through tfjs's gradient tape.
+ * Loss and weight gradients of any tfjs-layers `LayersModel` (functional or
+ * `Sequential`, nested and shared models and layers, several outputs):
+ * layer by layer where every layer has a registered {@link LayerGradient}
+ * (PyTorch's memory profile, see `layer-by-layer.ts`), else through tfjs's
+ * tape for the whole model.
  *
- * Why: tfjs's `variableGrads` keeps every saved tensor and the gradient of
- * every intermediate tensor until the whole backward pass is over, so a
- * DeepLabV3+ step needed several times the activation memory PyTorch needs
- * (bench/README.md). Here each layer's backward pass runs as soon as the
- * gradients of its outputs are complete, and its saved tensors and those
- * gradients are freed right after, as PyTorch's autograd does. Layers whose
- * inputs need no gradient and whose weights are not trained (a frozen trunk)
- * save nothing at all.
- *
- * A model containing a layer without a registered {@link LayerGradient} is
- * not handled here (`layerBackpropSupported` says so); callers fall back to
- * `tf.variableGrads`.
+ * Why per model and not per layer: a layer without a registered gradient
+ * can only be differentiated by running it again under the tape, which is
+ * exact only if it is deterministic and keeps no running state, and nothing
+ * says so of a class nobody registered. Deterministic classes join the
+ * layer-by-layer path with `registerLayerGradient(MyLayer, recomputeGradient)`.
  *
  * @module
  */
 import * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
 import { registerSegKernels } from '../kernels/register.js';
-import './batch-norm-layers.js';
-import './conv-layers.js';
-import './elementwise-layers.js';
-import './shape-layers.js';
-import { applyRunningUpdates, type RunningUpdate } from '../layers/running-statistics.js';
-import { type LayerStep, layerGradient, registerLayerGradient } from './layer-gradient.js';
+import { layerByLayerGradients, type ModelGradients } from './layer-by-layer.js';
+import { layerGradient } from './layer-gradient.js';
 import { type LayerGraph, layerGraph } from './layer-graph.js';
-import { recomputeGradient } from './recompute-gradient.js';
 
-// Deterministic layers whose backward is not written by hand: recomputed under the tape.
-for (const className of ['AtrousSeparableConv2D', 'SeparableConv2D', 'DepthwiseConv2D']) {
-  registerLayerGradient(className, recomputeGradient);
-}
+export type { ModelGradients } from './layer-by-layer.js';
 
-const graphs = new WeakMap<tfl.LayersModel, LayerGraph>();
-const graphOf = (model: tfl.LayersModel): LayerGraph => {
-  let graph = graphs.get(model);
-  if (!graph) {
-    graph = layerGraph(model);
-    graphs.set(model, graph);
-  }
-  return graph;
-};
+const missingIn = (graph: LayerGraph): string[] => [
+  ...new Set(graph.calls.filter((c) => layerGradient(c.layer) === undefined).map((c) => `${c.layer.name} (${c.layer.getClassName()})`)),
+];
 
-/** The layers of `model` (nested models expanded) that no registered layer gradient covers, by name and class. */
+/**
+ * The layers of `model` (nested models expanded) that no registered layer
+ * gradient covers, by name and class: while there is one, {@link modelGradients}
+ * runs the model under tfjs's tape.
+ */
 export function unsupportedLayers(model: tfl.LayersModel): string[] {
-  return graphOf(model)
-    .calls.filter((c) => layerGradient(c.layer) === undefined)
-    .map((c) => `${c.layer.name} (${c.layer.getClassName()})`);
+  return missingIn(layerGraph(model));
 }
 
-/** Whether {@link modelGradients} covers every layer of `model`. */
+/** Whether {@link modelGradients} runs `model` layer by layer (else through tfjs's tape). */
 export function layerBackpropSupported(model: tfl.LayersModel): boolean {
   return unsupportedLayers(model).length === 0;
 }
 
-/** What {@link modelGradients} returns; the caller disposes `value` and every gradient. */
-export interface ModelGradients {
-  value: tf.Scalar;
-  /** Gradients by variable name (`tf.Variable.name`), for the variables asked for. */
-  grads: tf.NamedTensorMap;
-}
-
 /**
  * Runs `model` on `inputs` in training mode, `loss` on its outputs, and
- * back-propagates layer by layer to the gradients of `variables` — what
- * `tf.variableGrads(() => loss(model.apply(inputs, { training: true })), variables)`
- * computes, with PyTorch's memory profile.
+ * back-propagates to the gradients of `variables`: what
+ * `tf.variableGrads(() => loss([model.apply(inputs, { training: true })].flat()), variables)`
+ * computes, layer by layer with PyTorch's memory profile when every layer
+ * has a registered gradient (see {@link unsupportedLayers}), else with that
+ * very call. A variable the loss does not depend on gets a zero gradient.
+ *
+ * One difference from tfjs-layers: a nested model with several outputs runs
+ * once per call, where tfjs-layers' executor runs it once per output it
+ * needs, moving its batch-norm running statistics that many times.
  *
  * @param loss Called once with the model's outputs under tfjs's tape (it
  *   may compute and `tf.keep` metrics from them); returns the scalar loss.
- * @throws If a layer of the model is not supported (see {@link unsupportedLayers}).
  */
 export function modelGradients(
   model: tfl.LayersModel,
@@ -79,124 +61,31 @@ export function modelGradients(
   loss: (outputs: tf.Tensor[]) => tf.Scalar,
   variables: readonly tf.Variable[],
 ): ModelGradients {
-  // The backend may have been loaded after @seg/core: its missing and replaced kernels go in now.
+  // The one check beyond import and selectBackend, cheap (a few registry reads): a backend
+  // activated with tf.setBackend after @seg/core loaded still gets its replaced kernels, and a
+  // second tfjs copy loaded later, which puts tfjs's dilation-rejecting gradients back, loses again.
   registerSegKernels();
-  const graph = graphOf(model);
-  const missing = unsupportedLayers(model);
-  if (missing.length > 0) throw new Error(`modelGradients: no layer gradient for ${missing.join(', ')}`);
-  const wanted = new Set(variables);
-  const external = new Set(inputs);
-  const values = new Map<number, tf.Tensor>();
-  for (const [i, id] of graph.inputs.entries()) values.set(id, inputs[i]);
+  const graph = layerGraph(model);
+  if (missingIn(graph).length === 0) return layerByLayerGradients(graph, inputs, loss, variables);
+  return tapeGradients(model, inputs, loss, variables);
+}
 
-  // How many forward reads and saved copies still hold each tensor; freed at zero.
-  const holds = new Map<tf.Tensor, number>();
-  const hold = (t: tf.Tensor, n = 1) => {
-    if (!external.has(t)) holds.set(t, (holds.get(t) ?? 0) + n);
-  };
-  const release = (t: tf.Tensor) => {
-    const n = holds.get(t);
-    if (n === undefined) return;
-    if (n > 1) holds.set(t, n - 1);
-    else {
-      holds.delete(t);
-      t.dispose();
-    }
-  };
-  const reads = new Map<number, number>();
-  for (const c of graph.calls) for (const id of c.inputs) reads.set(id, (reads.get(id) ?? 0) + 1);
-  for (const id of graph.outputs) reads.set(id, (reads.get(id) ?? 0) + 1);
-
-  const needsGrad = new Set<number>();
-  const steps: Array<{ step: LayerStep; inputsWanted: boolean[]; weights: Set<tfl.LayerVariable> } | null> = [];
-  const grads = new Map<number, tf.Tensor>();
-  const weightGrads = new Map<tf.Variable, tf.Tensor>();
-  const runningUpdates: RunningUpdate[] = [];
-  let value: tf.Scalar | undefined;
-  try {
-    for (const call of graph.calls) {
-      const ins = call.inputs.map((id) => values.get(id)!);
-      const weights = new Set(call.layer.trainableWeights.filter((w) => wanted.has(w.read() as tf.Variable)));
-      const inputsWanted = call.inputs.map((id) => needsGrad.has(id));
-      const keep = weights.size > 0 || inputsWanted.some(Boolean);
-      const step = layerGradient(call.layer)!.step(call.layer, ins, keep);
-      for (const t of step.saved) hold(t);
-      step.outputs.forEach((t, i) => {
-        const id = call.outputs[i];
-        values.set(id, t);
-        hold(t, reads.get(id) ?? 0);
-        if (keep) needsGrad.add(id);
-        // An output nobody reads or saved.
-        if (!external.has(t) && !holds.get(t)) {
-          holds.delete(t);
-          t.dispose();
-        }
-      });
-      ins.forEach(release);
-      steps.push(keep ? { step, inputsWanted, weights } : null);
-      if (step.runningUpdates) runningUpdates.push(...step.runningUpdates);
-    }
-    applyRunningUpdates(runningUpdates, (t) => !holds.has(t));
-    runningUpdates.length = 0;
-
-    const outputs = graph.outputs.map((id) => values.get(id)!);
-    const { value: lossValue, grads: outputGrads } = tf.valueAndGrads((...outs: tf.Tensor[]) => loss(outs))(outputs);
-    value = lossValue as tf.Scalar;
-    graph.outputs.forEach((id, i) => {
-      if (needsGrad.has(id)) grads.set(id, outputGrads[i]);
-      else outputGrads[i].dispose();
-    });
-    outputs.forEach(release);
-
-    // Gives every stored gradient its own handle: a layer may return one tensor for several inputs (Add).
-    const handed = new Set<tf.Tensor>();
-    const own = (t: tf.Tensor) => {
-      if (!handed.has(t)) {
-        handed.add(t);
-        return t;
-      }
-      return tf.reshape(t, t.shape);
-    };
-    const accumulate = <K>(map: Map<K, tf.Tensor>, key: K, g: tf.Tensor) => {
-      const previous = map.get(key);
-      if (previous === undefined) map.set(key, own(g));
-      else {
-        map.set(key, tf.add(previous, g));
-        previous.dispose();
-      }
-    };
-    for (let i = graph.calls.length - 1; i >= 0; i--) {
-      const entry = steps[i];
-      if (entry === null) continue;
-      const call = graph.calls[i];
-      const dys = call.outputs.map((id) => grads.get(id) ?? null);
-      for (const id of call.outputs) grads.delete(id);
-      handed.clear();
-      const result =
-        dys.some((d) => d !== null) ? entry.step.backward(dys, { inputs: entry.inputsWanted, weights: entry.weights }) : null;
-      entry.step.saved.forEach(release);
-      steps[i] = null;
-      if (result) {
-        result.inputs.forEach((g, j) => {
-          if (g !== null && entry.inputsWanted[j]) accumulate(grads, call.inputs[j], g);
-        });
-        for (const [w, g] of result.weights) accumulate(weightGrads, w.read() as tf.Variable, g);
-      }
-      // What was not stored is freed; a layer may pass a gradient straight through (Add), so check by identity.
-      const spent = [...dys, ...(result?.inputs ?? []), ...(result?.weights.values() ?? [])];
-      for (const t of spent) if (t !== null && !handed.has(t)) t.dispose();
-    }
-    const named: tf.NamedTensorMap = {};
-    for (const v of variables) named[v.name] = weightGrads.get(v) ?? tf.zerosLike(v);
-    weightGrads.clear();
-    return { value, grads: named };
-  } catch (e) {
-    value?.dispose();
-    tf.dispose([...grads.values(), ...weightGrads.values()]);
-    throw e;
-  } finally {
-    tf.dispose(runningUpdates.map((u) => u.value));
-    for (const t of holds.keys()) t.dispose();
-    for (const entry of steps) if (entry) for (const t of entry.step.saved) if (!external.has(t)) t.dispose();
-  }
+/** {@link modelGradients} through tfjs's tape. */
+function tapeGradients(
+  model: tfl.LayersModel,
+  inputs: tf.Tensor[],
+  loss: (outputs: tf.Tensor[]) => tf.Scalar,
+  variables: readonly tf.Variable[],
+): ModelGradients {
+  const outputs = () => [model.apply(inputs.length === 1 ? inputs[0] : inputs, { training: true }) as tf.Tensor | tf.Tensor[]].flat();
+  const trainable = variables.filter((v) => v.trainable);
+  // tf.variableGrads refuses an empty list, and throws when no variable reaches the loss:
+  // 0 · Σ w of one of them adds nothing to the loss and gradients (exactly, for finite weights) and connects it.
+  const { value, grads } =
+    trainable.length > 0
+      ? tf.variableGrads(() => tf.add(loss(outputs()), tf.mul(0, tf.sum(trainable[0]))) as tf.Scalar, trainable)
+      : { value: tf.tidy(() => loss(outputs())), grads: {} as tf.NamedTensorMap };
+  const named: tf.NamedTensorMap = {};
+  for (const v of variables) named[v.name] = grads[v.name] ?? tf.zerosLike(v);
+  return { value, grads: named };
 }

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
-import type { LayerGradient } from './layer-gradient.js';
+import type { Layer, LayerGradient } from './layer-gradient.js';
 
 /**
  * A layer-by-layer step for any deterministic layer without running state:
@@ -37,3 +37,16 @@ export const recomputeGradient: LayerGradient = {
     };
   },
 };
+
+/**
+ * `gradient` where it covers the layer, else {@link recomputeGradient}: for
+ * deterministic layer classes whose written gradient covers only some
+ * configurations (a channels-first conv, a clipped ReLU).
+ */
+export function orRecompute(gradient: LayerGradient): LayerGradient {
+  const covers = (layer: Layer) => gradient.supports?.(layer) ?? true;
+  return {
+    supports: (layer) => covers(layer) || (recomputeGradient.supports?.(layer) ?? true),
+    step: (layer, inputs, keep) => (covers(layer) ? gradient : recomputeGradient).step(layer, inputs, keep),
+  };
+}

@@ -1,15 +1,14 @@
 /**
  * Layers that move values without arithmetic on them — `ZeroPadding2D`,
- * `Reshape`, `Concatenate`, `GlobalAveragePooling2D`, `MaxPooling2D`,
- * `ResizeBilinear` — in a layer-by-layer training step. Only max pooling
- * keeps tensors (its input and output, as tfjs's `MaxPool` gradient needs).
+ * `Reshape`, `Concatenate`, `GlobalAveragePooling2D`, `MaxPooling2D` — in a
+ * layer-by-layer training step. Only max pooling keeps tensors (its input
+ * and output, as tfjs's `MaxPool` gradient needs).
  *
  * @module
  */
 import * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
-import { resizeBilinearGradHalfPixel } from '../kernels/resize-bilinear-grad.js';
-import { type Layer, type LayerGradient, registerLayerGradient } from './layer-gradient.js';
+import type { Layer, LayerGradient } from './layer-gradient.js';
 
 const noWeights = () => new Map<tfl.LayerVariable, tf.Tensor>();
 const channelsLast = (layer: Layer) => (layer as unknown as { dataFormat?: string }).dataFormat !== 'channelsFirst';
@@ -106,26 +105,3 @@ export const maxPooling2dGradient: LayerGradient = {
     };
   },
 };
-
-/** `@seg/core`'s bilinear resize (half-pixel centres); a reference input (size only) gets no gradient. */
-export const resizeBilinearGradient: LayerGradient = {
-  step(layer, inputs) {
-    const x = inputs[0] as tf.Tensor4D;
-    const size: [number, number] = [x.shape[1], x.shape[2]];
-    return {
-      outputs: [layer.call(inputs.length === 1 ? x : inputs, {}) as tf.Tensor],
-      saved: [],
-      backward: ([dy], want) => ({
-        inputs: inputs.map((_, i) => (i === 0 && dy !== null && want.inputs[0] ? resizeBilinearGradHalfPixel(dy as tf.Tensor4D, size) : null)),
-        weights: noWeights(),
-      }),
-    };
-  },
-};
-
-registerLayerGradient('ZeroPadding2D', zeroPadding2dGradient);
-registerLayerGradient('Reshape', reshapeGradient);
-registerLayerGradient('Concatenate', concatenateGradient);
-registerLayerGradient('GlobalAveragePooling2D', globalAveragePooling2dGradient);
-registerLayerGradient('MaxPooling2D', maxPooling2dGradient);
-registerLayerGradient('ResizeBilinear', resizeBilinearGradient);

@@ -15,6 +15,6 @@ export {
   wasmDepthwiseConv2dBackpropFilterConfig,
   wasmDepthwiseConv2dBackpropInputConfig,
 } from './wasm-kernels.js';
-export { bilinearInterpolationMatrix, resizeBilinearGradHalfPixel } from './resize-bilinear-grad.js';
+export { bilinearInterpolationMatrix, bilinearTaps, resizeBilinearGradHalfPixel } from './resize-bilinear-grad.js';
 export { type BatchNormTrainingOptions, batchNormTraining } from './batch-norm-training.js';
 export { wasmSliceConfig, wasmSplitVConfig } from './wasm-slice.js';

@@ -26,11 +26,12 @@ import {
  * Registers the dilation-aware `Conv2D` / `DepthwiseConv2dNative` gradients
  * and the convolution backprop kernels the wasm backend lacks.
  *
- * Runs on `import '@seg/core'` and again whenever an atrous layer is built or
- * called, so a stock gradient registered later (say, by a second copy of
- * tfjs) is replaced again. Idempotent: it registers what is missing, and
- * replaces only wasm's `Slice` and `SplitV` (with versions that do not copy
- * their whole input per call), once.
+ * Runs on `import '@seg/core'` (`registration.ts`), when `selectBackend`
+ * activates a backend (whose package may have loaded after @seg/core), and
+ * at the start of each `modelGradients` step, so a stock gradient registered
+ * later (say, by a second copy of tfjs) is replaced again. Idempotent and
+ * cheap: it registers what is missing, and replaces only wasm's `Slice` and
+ * `SplitV` (with versions that do not copy their whole input per call), once.
  */
 export function registerSegKernels(): void {
   // tfjs-core's own gradients assert dilation 1 ("not yet supported in
@@ -67,5 +68,3 @@ function replaceWasmKernel(kernelName: string, make: (theirs: KernelFunc) => Ker
   registerKernel(ours);
   replaced.add(ours.kernelFunc);
 }
-
-registerSegKernels();

@@ -21,8 +21,12 @@ export function bilinearInterpolationMatrix(inSize: number, outSize: number): Fl
   return m;
 }
 
-/** The two taps of 1-D half-pixel bilinear interpolation for every output sample. */
-function bilinearTaps(inSize: number, outSize: number): { lo: Int32Array; hi: Int32Array; wLo: Float32Array; wHi: Float32Array } {
+/**
+ * The two taps of 1-D half-pixel bilinear interpolation (PyTorch's
+ * `align_corners=False`, tfjs's `halfPixelCenters`) for every output sample:
+ * output `p` is `wLo[p]·in[lo[p]] + wHi[p]·in[hi[p]]`.
+ */
+export function bilinearTaps(inSize: number, outSize: number): { lo: Int32Array; hi: Int32Array; wLo: Float32Array; wHi: Float32Array } {
   const lo = new Int32Array(outSize);
   const hi = new Int32Array(outSize);
   const wLo = new Float32Array(outSize);

@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { describeEachBackend, expectNoTensorLeak, roundTripInMemory } from '../../../../test-utils/backends.js';
 import { maxAbsDiff, relativeError } from '../../../../test-utils/compare.js';
 import { resnet } from '../backbones/resnet.js';
-import '../kernels/register.js';
+import '../registration.js';
 import { parseSafetensors, safetensorsToFloat32 } from '../io/safetensors.js';
 import { aspp, asppRatesFor, spatialDropout2d } from './aspp.js';
 import { resizeBilinear } from './resize-bilinear.js';

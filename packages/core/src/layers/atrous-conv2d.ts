@@ -4,7 +4,9 @@ import { serialization } from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-layers';
 import type * as tfl from '@tensorflow/tfjs-layers';
 import type { Conv2D as TfConv2D } from '@tensorflow/tfjs-layers/dist/layers/convolutional.js';
-import { registerSegKernels } from '../kernels/register.js';
+import { conv2dBeforeActivation, conv2dGradient } from '../backprop/conv-layers.js';
+import type { LayerGradient } from '../backprop/layer-gradient.js';
+import { convFields, tfjsLayerClass } from '../backprop/tfjs-layer-fields.js';
 
 type TfConv2DArgs = Parameters<typeof tfl.layers.conv2d>[0];
 
@@ -43,24 +45,6 @@ export interface AtrousConv2DArgs extends TfConv2DArgs {
   biasConstraint?: TfConv2DArgs['biasConstraint'];
   /** Activity regularizer. Default none. */
   activityRegularizer?: TfConv2DArgs['activityRegularizer'];
-}
-
-/**
- * The class tfjs-layers registered under `className`.
- *
- * tfjs-layers does not export its layer classes from the package root, and a
- * deep import would load a second copy of tfjs-layers under Node's CommonJS
- * entry; the serialization registry hands out the very class the public
- * factories build.
- *
- * @internal
- */
-export function tfjsLayerClass(className: string): unknown {
-  const entry = serialization.SerializationMap.getMap().classNameMap[className];
-  if (entry == null) {
-    throw new Error(`@seg/core: tfjs-layers class '${className}' is not registered; is @tensorflow/tfjs-layers loaded?`);
-  }
-  return entry[0];
 }
 
 /**
@@ -106,26 +90,18 @@ export class AtrousConv2D extends Conv2DBase {
 
   /** Convolves the NHWC input, adds the bias and applies the activation. */
   override call(inputs: tf.Tensor | tf.Tensor[], _kwargs: Record<string, unknown>): tf.Tensor {
-    // A tfjs copy loaded after @seg/core may have put the stock gradients back.
-    registerSegKernels();
-    return tf.tidy(() => {
-      const x = Array.isArray(inputs) ? inputs[0] : inputs;
-      const [sh, sw] = this.strides;
-      const [dh, dw] = this.dilationRate;
-      let y: tf.Tensor = tf.conv2d(
-        x as tf.Tensor4D,
-        this.kernel.read() as tf.Tensor4D,
-        [sh, sw],
-        this.padding as 'same' | 'valid',
-        'NHWC',
-        [dh, dw],
-      );
-      if (this.bias != null) y = tf.add(y, this.bias.read());
-      return this.activation.apply(y);
-    });
+    const x = Array.isArray(inputs) ? inputs[0] : inputs;
+    return tf.tidy(() => this.activation.apply(conv2dBeforeActivation(convFields(this), x)));
   }
 }
 serialization.registerClass(AtrousConv2D);
+
+/**
+ * The training step of {@link AtrousConv2D}: tfjs-layers' `Conv2D` one, since
+ * the layer has `Conv2D`'s weights and its `call()` is the same
+ * convolution, bias and activation.
+ */
+export const atrousConv2dGradient: LayerGradient = conv2dGradient;
 
 /**
  * Creates an {@link AtrousConv2D} layer: a drop-in for `tf.layers.conv2d`

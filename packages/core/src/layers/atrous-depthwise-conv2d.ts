@@ -4,9 +4,10 @@ import { serialization } from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-layers';
 import type * as tfl from '@tensorflow/tfjs-layers';
 import type { DepthwiseConv2D as TfDepthwiseConv2D } from '@tensorflow/tfjs-layers/dist/layers/convolutional_depthwise.js';
-import { type LayerGradient, registerLayerGradient } from '../backprop/layer-gradient.js';
-import { registerSegKernels } from '../kernels/register.js';
-import { checkAtrousArgs, tfjsLayerClass } from './atrous-conv2d.js';
+import { convolutionGradient } from '../backprop/conv-layers.js';
+import type { LayerGradient } from '../backprop/layer-gradient.js';
+import { type ConvFields, convFields, tfjsLayerClass } from '../backprop/tfjs-layer-fields.js';
+import { checkAtrousArgs } from './atrous-conv2d.js';
 
 type TfDepthwiseConv2DArgs = Parameters<typeof tfl.layers.depthwiseConv2d>[0];
 
@@ -39,16 +40,22 @@ export interface AtrousDepthwiseConv2DArgs extends TfDepthwiseConv2DArgs {
 
 const DepthwiseConv2DBase = tfjsLayerClass('DepthwiseConv2D') as typeof TfDepthwiseConv2D;
 
-/** The fields of tfjs-layers' `DepthwiseConv2D` read here (private or protected in its typings). */
-interface DepthwiseFields {
-  depthwiseKernel: tfl.LayerVariable;
-  bias: tfl.LayerVariable | null;
-  strides: [number, number];
-  padding: 'same' | 'valid';
-  dilationRate: [number, number];
+/** The fields of tfjs-layers' `DepthwiseConv2D` that `ConvFields` leaves out (private in its typings). */
+interface DepthwiseShape {
   kernelSize: [number, number];
   depthMultiplier: number;
-  activation: { apply(x: tf.Tensor): tf.Tensor; getClassName(): string };
+}
+
+/**
+ * The depthwise convolution up to the activation: `tf.depthwiseConv2d` with
+ * the layer's dilation, plus the bias. `call()` and the training step both
+ * run it, so the layer's math is written once.
+ */
+function depthwiseBeforeActivation(f: ConvFields, x: tf.Tensor): tf.Tensor {
+  return tf.tidy(() => {
+    const y = tf.depthwiseConv2d(x as tf.Tensor4D, f.depthwiseKernel!.read() as tf.Tensor4D, f.strides, f.padding as 'same' | 'valid', 'NHWC', f.dilationRate);
+    return f.bias ? tf.add(y, f.bias.read()) : y;
+  });
 }
 
 /** Output length of a dilated conv along one axis, as tf.conv2d computes it. */
@@ -73,68 +80,41 @@ export class AtrousDepthwiseConv2D extends DepthwiseConv2DBase {
   /** @param args See {@link AtrousDepthwiseConv2DArgs}. */
   constructor(args: AtrousDepthwiseConv2DArgs) {
     super(args);
-    const f = this as unknown as DepthwiseFields & { dataFormat: string };
+    const f = convFields(this);
     checkAtrousArgs('AtrousDepthwiseConv2D', f.strides, f.dilationRate, f.dataFormat);
   }
 
   /** Convolves each channel of the NHWC input, adds the bias and applies the activation. */
   override call(inputs: tf.Tensor | tf.Tensor[], _kwargs: Record<string, unknown>): tf.Tensor {
-    // A tfjs copy loaded after @seg/core may have put the stock gradients back.
-    registerSegKernels();
-    return tf.tidy(() => {
-      const f = this as unknown as DepthwiseFields;
-      const x = (Array.isArray(inputs) ? inputs[0] : inputs) as tf.Tensor4D;
-      let y: tf.Tensor = tf.depthwiseConv2d(x, f.depthwiseKernel.read() as tf.Tensor4D, f.strides, f.padding, 'NHWC', f.dilationRate);
-      if (f.bias != null) y = tf.add(y, f.bias.read());
-      return f.activation.apply(y);
-    });
+    const x = Array.isArray(inputs) ? inputs[0] : inputs;
+    return tf.tidy(() => this.activation.apply(depthwiseBeforeActivation(convFields(this), x)));
   }
 
   /** Output shape, dilation included (tfjs-layers' leaves it out). */
   override computeOutputShape(inputShape: tfl.Shape | tfl.Shape[]): tfl.Shape {
     const [n, h, w, c] = (Array.isArray(inputShape[0]) ? inputShape[0] : inputShape) as tfl.Shape;
-    const f = this as unknown as DepthwiseFields;
+    const f = convFields(this);
+    const { kernelSize, depthMultiplier } = this as unknown as DepthwiseShape;
     return [
       n,
-      outputLength(h, f.kernelSize[0], f.dilationRate[0], f.strides[0], f.padding),
-      outputLength(w, f.kernelSize[1], f.dilationRate[1], f.strides[1], f.padding),
-      c === null ? null : c * f.depthMultiplier,
+      outputLength(h, kernelSize[0], f.dilationRate[0], f.strides[0], f.padding),
+      outputLength(w, kernelSize[1], f.dilationRate[1], f.strides[1], f.padding),
+      c === null ? null : c * depthMultiplier,
     ];
   }
 }
 serialization.registerClass(AtrousDepthwiseConv2D);
 
 /**
- * Its layer-by-layer training step: keeps the input (and the output, for a
- * ReLU activation) and runs the registered `DepthwiseConv2dNative` gradient,
- * which `registerSegKernels` makes dilation-aware.
+ * The training step of {@link AtrousDepthwiseConv2D}: its forward pass up to
+ * the activation, then the registered `DepthwiseConv2dNative` gradient
+ * (`registerSegKernels` makes it dilation-aware), keeping the input.
  */
-export const atrousDepthwiseConv2dGradient: LayerGradient = {
-  supports: (layer) => ['linear', 'relu'].includes((layer as unknown as DepthwiseFields).activation.getClassName().toLowerCase()),
-  step(layer, [x], keep) {
-    const f = layer as unknown as DepthwiseFields;
-    const relu = f.activation.getClassName().toLowerCase() === 'relu';
-    const kernel = f.depthwiseKernel.read() as tf.Tensor4D;
-    const y = layer.call(x, {}) as tf.Tensor;
-    return {
-      outputs: [y],
-      saved: keep ? (relu ? [x, y] : [x]) : [],
-      backward([dy], want) {
-        const weights = new Map<tfl.LayerVariable, tf.Tensor>();
-        if (dy === null) return { inputs: [null], weights };
-        const g = relu ? tf.tidy(() => tf.mul(dy, tf.step(y))) : dy;
-        const attrs = { strides: f.strides, pad: f.padding, dilations: f.dilationRate };
-        const grad = tf.getGradient('DepthwiseConv2dNative').gradFunc(g, [x, kernel], attrs as unknown as tf.NamedAttrMap);
-        const dx = want.inputs[0] ? tf.tidy(grad.x) : null;
-        if (want.weights.has(f.depthwiseKernel)) weights.set(f.depthwiseKernel, tf.tidy(grad.filter));
-        if (f.bias && want.weights.has(f.bias)) weights.set(f.bias, tf.sum(g, [0, 1, 2]));
-        if (g !== dy) g.dispose();
-        return { inputs: [dx], weights };
-      },
-    };
-  },
-};
-registerLayerGradient('AtrousDepthwiseConv2D', atrousDepthwiseConv2dGradient);
+export const atrousDepthwiseConv2dGradient: LayerGradient = convolutionGradient({
+  kernel: (f) => f.depthwiseKernel!,
+  beforeActivation: depthwiseBeforeActivation,
+  gradientOf: 'DepthwiseConv2dNative',
+});
 
 /**
  * Creates an {@link AtrousDepthwiseConv2D} layer: `tf.layers.depthwiseConv2d`

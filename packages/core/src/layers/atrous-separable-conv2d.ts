@@ -4,8 +4,10 @@ import { serialization } from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-layers';
 import type * as tfl from '@tensorflow/tfjs-layers';
 import type { SeparableConv2D as TfSeparableConv2D } from '@tensorflow/tfjs-layers/dist/layers/convolutional.js';
-import { checkAtrousArgs, tfjsLayerClass } from './atrous-conv2d.js';
-import { registerSegKernels } from '../kernels/register.js';
+import type { LayerGradient } from '../backprop/layer-gradient.js';
+import { recomputeGradient } from '../backprop/recompute-gradient.js';
+import { tfjsLayerClass } from '../backprop/tfjs-layer-fields.js';
+import { checkAtrousArgs } from './atrous-conv2d.js';
 
 type TfSeparableConv2DArgs = Parameters<typeof tfl.layers.separableConv2d>[0];
 
@@ -82,8 +84,6 @@ export class AtrousSeparableConv2D extends SeparableConv2DBase {
 
   /** Depthwise conv, pointwise conv, bias, activation, on an NHWC input. */
   override call(inputs: tf.Tensor | tf.Tensor[], _kwargs: Record<string, unknown>): tf.Tensor {
-    // A tfjs copy loaded after @seg/core may have put the stock gradients back.
-    registerSegKernels();
     return tf.tidy(() => {
       const x = (Array.isArray(inputs) ? inputs[0] : inputs) as tf.Tensor4D;
       const [sh, sw] = this.strides;
@@ -103,6 +103,13 @@ export class AtrousSeparableConv2D extends SeparableConv2DBase {
   }
 }
 serialization.registerClass(AtrousSeparableConv2D);
+
+/**
+ * The training step of {@link AtrousSeparableConv2D}: its `call()` again
+ * under tfjs's tape in the backward pass (it is deterministic and keeps no
+ * running state), keeping only the input between the passes.
+ */
+export const atrousSeparableConv2dGradient: LayerGradient = recomputeGradient;
 
 /**
  * Creates an {@link AtrousSeparableConv2D} layer: a drop-in for

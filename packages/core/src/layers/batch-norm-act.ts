@@ -2,9 +2,11 @@ import * as tf from '@tensorflow/tfjs-core';
 import { serialization } from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
 import type { BatchNormalization as TfBatchNormalization } from '@tensorflow/tfjs-layers/dist/layers/normalization.js';
+import { batchNormRunningUpdates, batchNormStep } from '../backprop/batch-normalization.js';
+import type { LayerGradient } from '../backprop/layer-gradient.js';
+import { applyRunningUpdates } from '../backprop/running-statistics.js';
+import { batchNormFields, tfjsLayerClass } from '../backprop/tfjs-layer-fields.js';
 import { batchNormTraining } from '../kernels/batch-norm-training.js';
-import { tfjsLayerClass } from './atrous-conv2d.js';
-import { applyRunningUpdates } from './running-statistics.js';
 
 type TfBatchNormArgs = NonNullable<Parameters<typeof tfl.layers.batchNormalization>[0]>;
 
@@ -23,16 +25,6 @@ export interface BatchNormActArgs extends TfBatchNormArgs {
   momentum?: number;
   /** Added to the variance. Default {@link TORCH_BN_EPSILON} (torch's). */
   epsilon?: number;
-}
-
-/** The parent's weights, private in its typings. */
-interface BatchNormWeights {
-  gamma: tfl.LayerVariable;
-  beta: tfl.LayerVariable;
-  movingMean: tfl.LayerVariable;
-  movingVariance: tfl.LayerVariable;
-  momentum: number;
-  epsilon: number;
 }
 
 const BatchNormalizationBase = tfjsLayerClass('BatchNormalization') as typeof TfBatchNormalization;
@@ -79,19 +71,12 @@ export class BatchNormAct extends BatchNormalizationBase {
     }
     return tf.tidy(() => {
       const x = Array.isArray(inputs) ? inputs[0] : inputs;
-      const w = this as unknown as BatchNormWeights;
-      return batchNormTraining(x, w.gamma.read() as tf.Tensor1D, w.beta.read() as tf.Tensor1D, {
-        epsilon: w.epsilon,
+      const f = batchNormFields(this);
+      return batchNormTraining(x, f.gamma.read() as tf.Tensor1D, f.beta.read() as tf.Tensor1D, {
+        epsilon: f.epsilon,
         relu,
         // The op disposes the moments after this call.
-        onMoments: (mean, variance) =>
-          applyRunningUpdates(
-            [
-              { variable: w.movingMean, value: mean, momentum: w.momentum },
-              { variable: w.movingVariance, value: variance, momentum: w.momentum },
-            ],
-            () => false,
-          ),
+        onMoments: (mean, variance) => applyRunningUpdates(batchNormRunningUpdates(f, mean, variance), () => false),
       });
     });
   }
@@ -102,6 +87,15 @@ export class BatchNormAct extends BatchNormalizationBase {
   }
 }
 serialization.registerClass(BatchNormAct);
+
+/**
+ * The training step of {@link BatchNormAct}: tfjs-layers' batch-norm step
+ * (the forward and backward that `batchNormTraining` runs under the tape)
+ * with the layer's ReLU fused in.
+ */
+export const batchNormActGradient: LayerGradient = {
+  step: (layer, [x], keep) => batchNormStep(layer, x, keep, (layer as BatchNormAct).activation === 'relu'),
+};
 
 /**
  * Creates a {@link BatchNormAct} layer: batch normalisation with torch's

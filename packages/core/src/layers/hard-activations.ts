@@ -14,7 +14,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { serialization } from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
-import { type LayerGradient, registerLayerGradient } from '../backprop/layer-gradient.js';
+import type { LayerGradient } from '../backprop/layer-gradient.js';
 
 const hardSigmoidOf = (x: tf.Tensor) => tf.div(tf.relu6(tf.add(x, 3)), 6);
 
@@ -81,9 +81,6 @@ export const hardSwishGradient = elementwiseGradient((x) =>
 
 /** PyTorch's `hardsigmoid_backward`: 1/6 strictly inside (-3, 3), else 0. */
 export const hardSigmoidGradient = elementwiseGradient((x) => tf.mul(tf.cast(tf.logicalAnd(tf.greater(x, -3), tf.less(x, 3)), 'float32'), 1 / 6));
-
-registerLayerGradient('HardSwish', hardSwishGradient);
-registerLayerGradient('HardSigmoid', hardSigmoidGradient);
 
 /**
  * Creates a {@link HardSwish} layer.

@@ -2,6 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { serialization } from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import type { LayerArgs } from '@tensorflow/tfjs-layers/dist/engine/topology.js';
+import type { LayerGradient } from '../backprop/layer-gradient.js';
 import { resizeBilinearGradHalfPixel } from '../kernels/resize-bilinear-grad.js';
 
 type Shape = tfl.Shape;
@@ -146,6 +147,26 @@ export class ResizeBilinear extends tfl.layers.Layer {
   }
 }
 serialization.registerClass(ResizeBilinear);
+
+/**
+ * The training step of {@link ResizeBilinear}: the layer's `call()`, and the
+ * exact gradient of the resize in the backward pass, which needs only the
+ * input's size; a reference input (size only) gets no gradient.
+ */
+export const resizeBilinearGradient: LayerGradient = {
+  step(layer, inputs) {
+    const x = inputs[0] as tf.Tensor4D;
+    const size: [number, number] = [x.shape[1], x.shape[2]];
+    return {
+      outputs: [layer.call(inputs.length === 1 ? x : inputs, {}) as tf.Tensor],
+      saved: [],
+      backward: ([dy], want) => ({
+        inputs: inputs.map((_, i) => (i === 0 && dy !== null && want.inputs[0] ? resizeBilinearGradHalfPixel(dy as tf.Tensor4D, size) : null)),
+        weights: new Map(),
+      }),
+    };
+  },
+};
 
 /**
  * Creates a {@link ResizeBilinear} layer.

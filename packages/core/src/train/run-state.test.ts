@@ -7,7 +7,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, describe, expect, it } from 'vitest';
 import { describeEachBackend } from '../../../../test-utils/backends.js';
 import { tinyModel, tinyRun } from '../../../../test-utils/tiny-run.js';
-import '../kernels/register.js';
+import '../registration.js';
 import { loadModel } from '../io/model-files.js';
 import { encodeSafetensors, parseSafetensors, type SafetensorsInput, safetensorsToFloat32 } from '../io/safetensors.js';
 import { sparseSoftmaxCrossEntropy } from '../losses/cross-entropy.js';

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { LayersModel } from '@tensorflow/tfjs-layers';
-import { layerBackpropSupported, modelGradients } from '../backprop/model-gradients.js';
+import { modelGradients } from '../backprop/model-gradients.js';
 import type { SegmentationLoss, SegmentationMetrics } from '../losses/segmentation-loss.js';
 
 /** What {@link stepGradients} computes, as tensors the caller disposes (read into a `StepGradients` by the gradient sources). */
@@ -13,9 +13,9 @@ export interface StepTensors {
 /**
  * The loss, the gradients of `vars` and the metric scores of one training
  * batch: the one gradient path of the trainer's own thread and of every
- * data-parallel replica, so both compute the same numbers. Layer by layer
- * where every layer has a written gradient (PyTorch's memory profile), else
- * tfjs's tape.
+ * data-parallel replica, so both compute the same numbers (`modelGradients`:
+ * layer by layer where every layer has a registered gradient, PyTorch's
+ * memory profile, else tfjs's tape).
  */
 export function stepGradients(
   model: LayersModel,
@@ -33,8 +33,6 @@ export function stepGradients(
     }
     return loss(labels, logits);
   };
-  const { value, grads } = layerBackpropSupported(model)
-    ? modelGradients(model, [images], ([logits]) => lossOf(logits), vars)
-    : tf.variableGrads(() => lossOf(model.apply(images, { training: true }) as tf.Tensor), vars);
+  const { value, grads } = modelGradients(model, [images], ([logits]) => lossOf(logits), vars);
   return { value, grads, scores };
 }

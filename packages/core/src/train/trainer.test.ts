@@ -5,7 +5,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { afterAll, expect, it } from 'vitest';
 import { describeEachBackend } from '../../../../test-utils/backends.js';
-import '../kernels/register.js';
+import '../registration.js';
 import { sparseSoftmaxCrossEntropy } from '../losses/cross-entropy.js';
 import { EarlyStopping } from './early-stopping.js';
 import { evaluateSegmentation } from './evaluate.js';

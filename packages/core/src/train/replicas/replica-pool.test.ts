@@ -10,7 +10,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import type * as tfl from '@tensorflow/tfjs-layers';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import '../../kernels/register.js';
+import '../../registration.js';
 import type { TrainBatch } from '../gradient-source.js';
 import { Trainer } from '../trainer.js';
 // @ts-expect-error: a plain-JS fixture without types (replicas load it too).

@@ -12,7 +12,7 @@ import { parentPort } from 'node:worker_threads';
 import * as tf from '@tensorflow/tfjs-core';
 // tfjs-core alone registers no gradients; tfjs-layers does.
 import '@tensorflow/tfjs-layers';
-import '../../kernels/register.js';
+import '../../registration.js';
 import { selectBackend } from '../../backends/select.js';
 import { type StepTensors, stepGradients } from '../step-gradients.js';
 import { type FlatLayout, flatLayout, readFlat, writeFlat } from './flat-weights.js';

@@ -1,0 +1,16 @@
+// Headless Debian Chromium for the browser test and timing: off the network (this machine has none) and out of GPU drivers.
+import { existsSync } from 'node:fs';
+import { chromium as playwright } from 'playwright-core';
+
+/** Launches Chromium (`$CHROMIUM`, default /usr/bin/chromium), or exits naming what to install. */
+export async function launchChromium() {
+  const executablePath = process.env.CHROMIUM ?? '/usr/bin/chromium';
+  if (!existsSync(executablePath)) {
+    console.error(`no Chromium at ${executablePath}; install Debian's chromium package or set CHROMIUM`);
+    process.exit(1);
+  }
+  return playwright.launch({
+    executablePath,
+    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+  });
+}

@@ -1,0 +1,110 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import * as tf from '@tensorflow/tfjs-core';
+import * as tfl from '@tensorflow/tfjs-layers';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { useBackend } from '../../../../test-utils/backends.js';
+import { randomRgbImage } from '../../../../test-utils/images.js';
+import { randomizeWeights } from '../../../../test-utils/weights.js';
+import { deeplabV3Plus } from '../deeplab-v3-plus.js';
+import type { RawImage } from '../preprocess.js';
+import { segment } from '../segment.js';
+import { exportOnnx } from './export-onnx.js';
+import { loadOnnxSegmenter } from './load-onnx-segmenter.js';
+import { encodeOnnxModel, ONNX_DTYPE } from './onnx-proto.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'seg-onnx-segmenter-'));
+
+describe('loadOnnxSegmenter', () => {
+  let model: tfl.LayersModel;
+  let bytes: Uint8Array;
+  let file: string;
+  beforeAll(async () => {
+    await useBackend('cpu');
+    model = deeplabV3Plus({ backbone: 'resnet18', numClasses: 5, lowLevelChannels: 4, decoderChannels: 8, backboneOptions: { baseWidth: 4, blocks: [1, 1, 1, 1] } });
+    randomizeWeights(model, 11);
+    bytes = await exportOnnx(model);
+    file = join(dir, 'model.onnx');
+    writeFileSync(file, bytes);
+  });
+  afterAll(() => {
+    model.dispose();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  for (const runtime of ['node', 'web'] as const) {
+    it(`onnxruntime-${runtime}: the labels and scores of tfjs's segment(), plain and with flip and scales`, async () => {
+      const segmenter = await loadOnnxSegmenter(runtime === 'node' ? file : pathToFileURL(file), { runtime, threads: 1 });
+      const image = randomRgbImage(77, 65, 3);
+      for (const options of [{ returnScores: true }, { flip: true, scales: [1, 0.75], returnScores: true }]) {
+        const [ours, theirs] = [await segmenter.segment(image, options), await segment(model, image, options)];
+        expect([ours.width, ours.height]).toEqual([77, 65]);
+        expect(ours.labels).toBeInstanceOf(Uint8Array);
+        const same = ours.labels.filter((l, i) => l === theirs.labels[i]).length;
+        expect(same / ours.labels.length).toBeGreaterThanOrEqual(0.999);
+        const worst = Math.max(...ours.scores!.map((s, i) => Math.abs(s - theirs.scores![i])));
+        expect(worst).toBeLessThan(1e-4);
+      }
+      await segmenter.dispose();
+      await expect(segmenter.segment(image)).rejects.toThrow('segment: this ONNX segmenter was disposed; load the model again');
+    });
+  }
+
+  it('refuses what is not ONNX, naming the file', async () => {
+    const json = join(dir, 'model.json');
+    writeFileSync(json, JSON.stringify({ modelTopology: {} }));
+    await expect(loadOnnxSegmenter(json)).rejects.toThrow(`loadOnnxSegmenter: ${json} is not an ONNX model (`);
+    await expect(loadOnnxSegmenter(json)).rejects.toThrow("expected a .onnx file written by exportOnnx() or `seg-deeplab export`");
+    await expect(loadOnnxSegmenter(join(dir, 'missing.onnx'))).rejects.toThrow(`loadOnnxSegmenter: cannot read ${join(dir, 'missing.onnx')}: ENOENT`);
+    await expect(loadOnnxSegmenter(null as never)).rejects.toThrow('loadOnnxSegmenter: source is null; expected a file path, a URL, or the model');
+  });
+
+  it('refuses an ONNX model without the metadata it needs, naming the keys', async () => {
+    const plain = encodeOnnxModel({
+      irVersion: 8,
+      opset: 17,
+      producerName: 'elsewhere',
+      producerVersion: '1',
+      docString: '',
+      metadata: {},
+      graph: {
+        name: 'identity',
+        nodes: [{ opType: 'Identity', name: 'id', inputs: ['x'], outputs: ['y'], attributes: [] }],
+        initializers: [],
+        inputs: [{ name: 'x', elemType: ONNX_DTYPE.FLOAT, dims: ['n', 3, 'h', 'w'] }],
+        outputs: [{ name: 'y', elemType: ONNX_DTYPE.FLOAT, dims: ['n', 3, 'h', 'w'] }],
+      },
+    });
+    await expect(loadOnnxSegmenter(plain)).rejects.toThrow(
+      'loadOnnxSegmenter: the given bytes has no seg.format, seg.layout, seg.normalization, seg.num_classes, seg.min_input_size metadata; export the model with exportOnnx()',
+    );
+  });
+
+  it('refuses a model for other than 3 channels, and images of the wrong channel count or with non-finite values', async () => {
+    const gray = tfl.sequential({ layers: [tfl.layers.conv2d({ inputShape: [null, null, 1], filters: 2, kernelSize: 1 })] });
+    await expect(loadOnnxSegmenter(await exportOnnx(gray))).rejects.toThrow(
+      'loadOnnxSegmenter: the given bytes\'s input "image" has shape [batch, 1, height, width]; a segmenter feeds [N, 3, H, W] RGB images',
+    );
+    const segmenter = await loadOnnxSegmenter(bytes, { threads: 1 });
+    await expect(segmenter.segment({ ...randomRgbImage(40, 40, 1), channels: 2 } as never)).rejects.toThrow('segment: image channels is 2; expected 3 (RGB) or 4 (RGBA)');
+    const values = new Float32Array(40 * 40 * 3).fill(10);
+    values[7] = Number.POSITIVE_INFINITY;
+    const t = tf.tensor3d(values, [40, 40, 3]);
+    await expect(segmenter.segment(t)).rejects.toThrow('segment: image value Infinity at x=2, y=0, channel G is not finite');
+    await expect(segmenter.segment(randomRgbImage(40, 40, 1), { scales: [Number.NaN] })).rejects.toThrow('segment: options.scales[0] is NaN');
+    t.dispose();
+    await segmenter.dispose();
+  });
+
+  it('onnxruntime-web: an image larger than its 4 GiB wasm heap is refused before running, and the session still works', async () => {
+    const segmenter = await loadOnnxSegmenter(bytes, { runtime: 'web', threads: 1 });
+    const huge: RawImage = { data: new Uint8Array(8000 * 6000 * 3), width: 8000, height: 6000, channels: 3 };
+    await expect(segmenter.segment(huge)).rejects.toThrow(
+      /^segment: a 8000x6000 image needs about [\d.]+ GiB at its widest point on ONNX Runtime web, more than 4\.00 GiB, ONNX Runtime Web's 4 GiB wasm heap \(32-bit wasm\); scale it down to at most about \d+x\d+/,
+    );
+    expect((await segmenter.segment(randomRgbImage(48, 40, 2))).labels.length).toBe(48 * 40);
+    await segmenter.dispose();
+  });
+});
