@@ -97,5 +97,6 @@ describe('fromTorchvision [cpu]', () => {
     );
     await expect(fromTorchvision('deeplabv3' as never, new Uint8Array(8))).rejects.toThrow(/unknown model "deeplabv3"; valid names are deeplabv3_resnet50, /);
     expect(() => torchvisionModel('lraspp_mobilenet_v3_large', { aux: true })).toThrow(/has no auxiliary classifier/);
+    expect(() => torchvisionModel('deeplabv3_mobilenet_v3_large', { blocks: [1, 1, 1, 1] })).toThrow(/options\.blocks is for the ResNet models/);
   });
 });

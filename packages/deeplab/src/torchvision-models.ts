@@ -94,6 +94,9 @@ export function torchvisionModel(name: TorchvisionModelName, options: Torchvisio
   if (!(TORCHVISION_MODELS as readonly string[]).includes(name)) {
     throw new Error(`torchvision: unknown model ${JSON.stringify(name)}; valid names are ${TORCHVISION_MODELS.join(', ')}`);
   }
+  if (options.blocks !== undefined && DEPTHS[name] === undefined) {
+    throw new Error(`torchvision: ${name} has a MobileNetV3 trunk; options.blocks is for the ResNet models`);
+  }
   const aux = options.aux ?? false;
   if (aux && name.startsWith('lraspp')) throw new Error(`torchvision: ${name} has no auxiliary classifier; leave options.aux unset`);
   const image = tfl.input({ shape: options.inputShape ?? [null, null, 3], name: 'image' });

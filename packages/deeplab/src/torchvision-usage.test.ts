@@ -3,12 +3,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { layerBackpropSupported, sparseSoftmaxCrossEntropy, Trainer } from '@seg/core';
 import * as tf from '@tensorflow/tfjs-core';
+import * as ort from 'onnxruntime-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { useBackend } from '../../../test-utils/backends.js';
-import { relativeError } from '../../../test-utils/compare.js';
+import { arrayRelativeError, relativeError } from '../../../test-utils/compare.js';
 import { formulaStateDict, type StateDictEntry } from '../../../test-utils/formula-weights.js';
 import { fromTorchvision } from './from-torchvision.js';
 import { loadModel, saveModel } from './model-files.js';
+import { exportOnnx } from './onnx/export-onnx.js';
 import { segment } from './segment.js';
 import { torchvisionModel } from './torchvision-models.js';
 import { VOC_CLASSES, VOC_PALETTE } from './voc-classes.js';
@@ -41,10 +43,27 @@ describe('torchvision models in use [wasm]', () => {
     copy.dispose();
   });
 
-  it('fine-tunes with the Trainer: the layer-by-layer engine covers the DeepLabV3 models, a step changes the weights', async () => {
-    const fcn = torchvisionModel('fcn_resnet50', { blocks: [1, 1, 1, 1] });
-    expect(layerBackpropSupported(fcn)).toBe(true);
-    fcn.dispose();
+  it('exportOnnx writes the MobileNetV3 models (depthwise, hardswish, squeeze-excitation, LR-ASPP gate); ONNX Runtime gives their logits', async () => {
+    for (const name of ['deeplabv3_mobilenet_v3_large', 'lraspp_mobilenet_v3_large'] as const) {
+      const model = await fromTorchvision(name, formulaStateDict(stateDicts[name].test));
+      const session = await ort.InferenceSession.create(await exportOnnx(model), { intraOpNumThreads: 1 });
+      const x = tf.randomNormal([1, 37, 45, 3], 0, 1, 'float32', 3);
+      const [nchw, y] = [tf.transpose(x, [0, 3, 1, 2]), tf.transpose(model.predict(x) as tf.Tensor, [0, 3, 1, 2])];
+      const out = await session.run({ [session.inputNames[0]]: new ort.Tensor('float32', (await nchw.data()) as Float32Array, nchw.shape) });
+      const got = out[session.outputNames[0]];
+      expect(got.dims).toEqual(y.shape);
+      expect(arrayRelativeError(got.data as Float32Array, (await y.data()) as Float32Array).error, name).toBeLessThan(1e-4);
+      tf.dispose([x, nchw, y]);
+      await session.release();
+      model.dispose();
+    }
+  });
+
+  it('fine-tunes with the Trainer: the layer-by-layer engine covers every model, a step changes the weights', async () => {
+    for (const built of [torchvisionModel('fcn_resnet50', { blocks: [1, 1, 1, 1] }), torchvisionModel('lraspp_mobilenet_v3_large')]) {
+      expect(layerBackpropSupported(built), built.name).toBe(true);
+      built.dispose();
+    }
     const model = await fromTorchvision('deeplabv3_mobilenet_v3_large', formulaStateDict(stateDicts.deeplabv3_mobilenet_v3_large.test));
     expect(layerBackpropSupported(model)).toBe(true);
     const trainer = new Trainer({ model, loss: (l, x) => sparseSoftmaxCrossEntropy(l, x), groups: [{ name: 'all', optimizer: tf.train.sgd(1e-3) }] });

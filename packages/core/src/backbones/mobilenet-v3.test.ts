@@ -7,6 +7,8 @@ import { describeEachBackend, expectNoTensorLeak, roundTripInMemory, useBackend 
 import { relativeError } from '../../../../test-utils/compare.js';
 import { formulaArray, formulaStateDict, type StateDictEntry } from '../../../../test-utils/formula-weights.js';
 import { layerBackpropSupported, modelGradients } from '../backprop/model-gradients.js';
+// The layer-by-layer steps are registered on import of @seg/core, by this module.
+import '../registration.js';
 import { parseSafetensors, safetensorsToFloat32 } from '../io/safetensors.js';
 import { makeDivisible, mobileNetV3Blocks, mobileNetV3Large } from './mobilenet-v3.js';
 import type { OutputStride } from '../layers/output-stride.js';

@@ -5,6 +5,8 @@ import { describeEachBackend, expectNoTensorLeak, roundTripInMemory } from '../.
 import { maxAbsDiff, scalarOf } from '../../../../test-utils/compare.js';
 import { layerGradient } from '../backprop/layer-gradient.js';
 import { modelGradients } from '../backprop/model-gradients.js';
+// The layer-by-layer steps are registered on import of @seg/core, by this module.
+import '../registration.js';
 import { atrousDepthwiseConv2d } from './atrous-depthwise-conv2d.js';
 import { hardSigmoid, hardSwish } from './hard-activations.js';
 
