@@ -1,7 +1,7 @@
 // Inference per image of torchvision's browser-sized segmentation models
 // against DeepLabV3+ ResNet-50 / output stride 16, side by side: tfjs wasm in
 // Node, and Chromium's wasm and webgl backends (Debian's chromium, driven by
-// the browser example's playwright-core; the page is bundled with its
+// the browser example's test/chromium.mjs; the page is bundled with its
 // esbuild). Random weights (speed does not depend on their values), 21
 // classes, batch 1, `model.predict` until the logits are read back, median of
 // `runs` timed runs after one untimed run (which compiles WebGL shaders).
@@ -12,7 +12,7 @@
 //   node bench/torchvision-inference.bench.mjs [runs=3] [size=513] [--no-browser]
 // CHROMIUM=/path/to/chromium overrides /usr/bin/chromium.
 // Prints a markdown table: one row per model, ms per image per runtime and the speed-up over ResNet-50.
-import { copyFileSync, existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import os from 'node:os';
 import { dirname, join } from 'node:path';
@@ -54,10 +54,8 @@ async function nodeWasm() {
 async function chromium() {
   const browserExample = createRequire(join(import.meta.dirname, '..', 'examples', 'browser', 'package.json'));
   const { build } = browserExample('esbuild');
-  const { chromium: playwright } = browserExample('playwright-core');
   const { serve } = await import('../examples/browser/serve.mjs');
-  const executablePath = process.env.CHROMIUM ?? '/usr/bin/chromium';
-  if (!existsSync(executablePath)) throw new Error(`no Chromium at ${executablePath}; install Debian's chromium or set CHROMIUM, or pass --no-browser`);
+  const { launchChromium } = await import('../examples/browser/test/chromium.mjs');
   const dir = mkdtempSync(join(os.tmpdir(), 'seg-bench-page-'));
   try {
     await build({
@@ -74,11 +72,8 @@ async function chromium() {
     for (const f of readdirSync(wasmDir)) if (f.endsWith('.wasm')) copyFileSync(join(wasmDir, f), join(dir, f));
     writeFileSync(join(dir, 'index.html'), '<!doctype html><script type="module" src="./page.js"></script>');
     const server = await serve(dir);
-    // Flags as the browser example's test: off the network; the software WebGL that --disable-gpu leaves (SwiftShader).
-    const browser = await playwright.launch({
-      executablePath,
-      args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-    });
+    // As the browser example's test starts it: off the network, software WebGL (--disable-gpu).
+    const browser = await launchChromium();
     const times = { wasm: {}, webgl: {} };
     try {
       const page = await browser.newPage();
