@@ -19,20 +19,13 @@ import { dirname, join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-layers';
 import '@tensorflow/tfjs-backend-wasm';
-import { deeplabV3Plus, torchvisionModel } from '../packages/deeplab/dist/index.js';
 import { medianMs } from './timing.mjs';
+import { BASELINE, MODELS } from './torchvision-models.mjs';
 
 const positional = process.argv.slice(2).filter((a) => !a.startsWith('--'));
 const RUNS = Number(positional[0] ?? 3);
 const SIZE = Number(positional[1] ?? 513);
 const BROWSER = !process.argv.includes('--no-browser');
-const MODELS = {
-  deeplabv3_mobilenet_v3_large: () => torchvisionModel('deeplabv3_mobilenet_v3_large'),
-  lraspp_mobilenet_v3_large: () => torchvisionModel('lraspp_mobilenet_v3_large'),
-  'deeplabV3Plus resnet50 OS16': () => deeplabV3Plus({ backbone: 'resnet50', outputStride: 16, numClasses: 21 }),
-};
-const BASELINE = 'deeplabV3Plus resnet50 OS16';
-
 async function nodeWasm() {
   await tf.setBackend('wasm');
   await tf.ready();
