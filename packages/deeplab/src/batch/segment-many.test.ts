@@ -1,0 +1,173 @@
+/**
+ * Batch segmentation on this machine, end to end: a saved model, a nested
+ * folder of images with a corrupt one, worker processes (the built package:
+ * run `pnpm build` first), and every output checked against labels computed
+ * by hand.
+ */
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Transformer } from '@napi-rs/image';
+import * as tf from '@tensorflow/tfjs-core';
+import * as tfl from '@tensorflow/tfjs-layers';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { useBackend } from '../../../../test-utils/backends.js';
+import { setModelClasses } from '../model-classes.js';
+import { saveModel } from '../model-files.js';
+import { IMAGENET_MEAN, IMAGENET_STD } from '../preprocess.js';
+import { tfjsSegmenter } from '../tfjs-segmenter.js';
+import { loadSegmenter } from './segmenter-loader.js';
+import { segmentMany } from './segment-many.js';
+import type { ImageResult } from './summary.js';
+
+const CLASSES = [
+  { name: 'red', color: [230, 25, 75] as const },
+  { name: 'green', color: [60, 180, 75] as const },
+  { name: 'blue', color: [0, 130, 200] as const },
+];
+
+/** A 1×1 convolution passing the normalised RGB through: each pixel's class is its largest normalised channel. */
+function channelModel(): tfl.LayersModel {
+  const input = tfl.input({ shape: [null, null, 3] });
+  const conv = tfl.layers.conv2d({ filters: 3, kernelSize: 1 });
+  const model = tfl.model({ inputs: input, outputs: conv.apply(input) as tfl.SymbolicTensor });
+  tf.tidy(() => conv.setWeights([tf.reshape(tf.eye(3), [1, 1, 3, 3]), tf.zeros([3])]));
+  setModelClasses(model, CLASSES);
+  return model;
+}
+
+/** The class of an RGB pixel by hand: the largest (x / 255 - mean) / std. */
+function expectedClass(r: number, g: number, b: number): number {
+  const n = [r, g, b].map((x, c) => (x / 255 - IMAGENET_MEAN[c]) / IMAGENET_STD[c]);
+  return n.indexOf(Math.max(...n));
+}
+
+/** RGBA pixels whose winning channel is clear (≥ 200 against ≤ 90), seeded. */
+function pixels(width: number, height: number, seed: number): Uint8Array {
+  const rgba = new Uint8Array(width * height * 4);
+  let s = seed;
+  const next = () => ((s = (s * 1103515245 + 12345) >>> 0) >>> 8) % 256;
+  for (let p = 0; p < width * height; p++) {
+    const winner = (next() + Math.floor(p / 7)) % 3;
+    for (let c = 0; c < 3; c++) rgba[4 * p + c] = c === winner ? 200 + (next() % 56) : next() % 91;
+    rgba[4 * p + 3] = 255;
+  }
+  return rgba;
+}
+
+async function decode(file: string) {
+  const t = new Transformer(readFileSync(file));
+  const { width, height } = await t.metadata();
+  const raw = new Uint8Array(await t.rawPixels());
+  return { width, height, channels: raw.length / (width * height), raw };
+}
+
+describe('segmentMany', () => {
+  let dir: string;
+  const images: Record<string, { width: number; height: number; rgba: Uint8Array }> = {};
+  const model = () => join(dir, 'model');
+
+  beforeAll(async () => {
+    await useBackend('wasm');
+    dir = mkdtempSync(join(tmpdir(), 'seg-batch-'));
+    const m = channelModel();
+    await saveModel(m, model());
+    m.dispose();
+    const sizes: Record<string, [number, number]> = { 'a.png': [40, 33], 'sub/b.png': [37, 41], 'sub/deeper/c.bmp': [33, 32] };
+    for (const [i, [rel, [width, height]]] of Object.entries(sizes).entries()) {
+      const rgba = pixels(width, height, i + 1);
+      const t = Transformer.fromRgbaPixels(rgba, width, height);
+      mkdirSync(join(dir, 'in', rel, '..'), { recursive: true });
+      writeFileSync(join(dir, 'in', rel), rel.endsWith('.bmp') ? await t.bmp() : await t.png());
+      images[rel] = { width, height, rgba };
+    }
+    writeFileSync(join(dir, 'in/sub/broken.jpg'), 'not a JPEG at all');
+  });
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  const run = async (options: Parameters<typeof segmentMany>[2], target: string | ReturnType<typeof tfjsSegmenter> = model()) => {
+    const batch = segmentMany(target, [join(dir, 'in')], options);
+    const progress: number[] = [];
+    batch.on('progress', (p) => progress.push(p.done));
+    const results: ImageResult[] = [];
+    for await (const r of batch) results.push(r);
+    const summary = await batch.summary();
+    expect(progress).toEqual(results.map((_, i) => i + 1));
+    expect(JSON.parse(readFileSync(join(options.out, 'summary.json'), 'utf8'))).toEqual(JSON.parse(JSON.stringify(summary)));
+    return { results, summary };
+  };
+
+  it('writes exactly one labels PNG per readable image (classes as computed by hand, palette embedded), the extras, and a summary listing the corrupt one', async () => {
+    const out = join(dir, 'out');
+    const { results, summary } = await run({ out, workers: 2, backend: 'wasm', save: ['color', 'overlay', 'scores'], attempts: 2, backoffMs: 10 });
+    expect(results.map((r) => `${r.rel}:${r.status}`).sort()).toEqual(['a.png:segmented', 'sub/b.png:segmented', 'sub/broken.jpg:failed', 'sub/deeper/c.bmp:segmented']);
+    const pixelsPerClass = [0, 0, 0];
+    for (const [rel, { width, height, rgba }] of Object.entries(images)) {
+      const labels = await decode(join(out, `${rel}.png`));
+      const color = await decode(join(out, `${rel}.color.png`));
+      const blended = await decode(join(out, `${rel}.overlay.png`));
+      const scores = await decode(join(out, `${rel}.scores.png`));
+      expect([labels.width, labels.height, scores.channels]).toEqual([width, height, 2]);
+      for (let p = 0; p < width * height; p++) {
+        const id = expectedClass(rgba[4 * p], rgba[4 * p + 1], rgba[4 * p + 2]);
+        pixelsPerClass[id]++;
+        const colour = CLASSES[id].color;
+        // An indexed PNG decodes to its palette colours: the class's colour means its id.
+        expect([...labels.raw.subarray(p * labels.channels, p * labels.channels + 3)]).toEqual([...colour]);
+        expect([...color.raw.subarray(3 * p, 3 * p + 3)]).toEqual([...colour]);
+        expect([...blended.raw.subarray(3 * p, 3 * p + 3)]).toEqual([0, 1, 2].map((c) => Math.round(0.5 * rgba[4 * p + c] + 0.5 * colour[c])));
+        // The winning softmax probability of three classes is above 1/3.
+        expect(new Uint16Array(scores.raw.buffer)[p]).toBeGreaterThan(65535 / 3);
+      }
+    }
+    const total = pixelsPerClass.reduce((a, b) => a + b, 0);
+    expect(summary).toMatchObject({ complete: true, counts: { inputs: 4, segmented: 3, skipped: 0, failed: 1, notRun: 0 } });
+    expect([...summary.pixelShares].sort((a, b) => a.id - b.id)).toEqual(
+      pixelsPerClass.map((n, id) => ({ id, name: CLASSES[id].name, pixels: n, share: n / total })),
+    );
+    expect(summary.failures).toEqual([
+      { input: join(dir, 'in/sub/broken.jpg'), error: expect.stringMatching(/^ImageReadError: .*broken\.jpg: not a decodable image/), attempts: 2 },
+    ]);
+    expect(summary.throughput.imagesPerSecond).toBeGreaterThan(0);
+    const files = readdirSync(out, { recursive: true }) as string[];
+    expect(files.filter((f) => f.includes('.tmp-'))).toEqual([]);
+    expect(files.filter((f) => f.endsWith('.png') && !/\.(color|overlay|scores)\.png$/.test(f)).sort()).toEqual(
+      ['a.png.png', 'sub/b.png.png', 'sub/deeper/c.bmp.png'],
+    );
+  });
+
+  it('skips images done by an earlier run, keeps its summary, and redoes them when asked', async () => {
+    const out = join(dir, 'out');
+    const again = await run({ out, workers: 1, backend: 'wasm', attempts: 1 });
+    expect(again.summary.counts).toMatchObject({ segmented: 0, skipped: 3, failed: 1 });
+    expect(readdirSync(out).filter((f) => /^summary-\d{8}T\d{6}Z\.json$/.test(f))).toHaveLength(1);
+    const redo = await run({ out, workers: 1, backend: 'wasm', attempts: 1, redo: true });
+    expect(redo.summary.counts).toMatchObject({ segmented: 3, skipped: 0, failed: 1 });
+  });
+
+  it('runs a Segmenter in this process without leaking tensors, with the classes given', async () => {
+    const m = channelModel();
+    const out = join(dir, 'in-process');
+    const before = tf.memory().numTensors;
+    const { summary } = await run({ out, attempts: 1, classes: CLASSES }, tfjsSegmenter(m));
+    expect(tf.memory().numTensors).toBe(before);
+    expect(summary.counts).toMatchObject({ segmented: 3, failed: 1 });
+    expect(summary.pixelShares.map((c) => c.name).sort()).toEqual(['blue', 'green', 'red']);
+    await expect(segmentMany(tfjsSegmenter(m), [join(dir, 'in')], { out, workers: 2 }).summary()).rejects.toThrow(/a Segmenter object runs in this process/);
+    m.dispose();
+  });
+
+  it('fails every image with a ModelLoadError naming a model path it cannot read', async () => {
+    const missing = join(dir, 'no-such-model');
+    const { summary } = await run({ out: join(dir, 'no-model'), workers: 1, backend: 'wasm', attempts: 1 }, missing);
+    expect(summary.counts).toMatchObject({ segmented: 0, failed: 4 });
+    // The model loads before the image is read: the corrupt image fails on the model too.
+    for (const f of summary.failures) expect(f.error).toMatch(new RegExp(`^ModelLoadError: cannot load model ${missing}: .*model\\.json`));
+  });
+
+  it('says what is missing for an .onnx model until the ONNX Runtime segmenter ships', async () => {
+    await expect(loadSegmenter(join(dir, 'model.onnx'))).rejects.toThrow(
+      `cannot load model ${join(dir, 'model.onnx')}: .onnx models run on ONNX Runtime through loadOnnxSegmenter, which this version of @seg/deeplab does not export`,
+    );
+  });
+});

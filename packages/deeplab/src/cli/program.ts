@@ -1,0 +1,44 @@
+/**
+ * The `seg-deeplab` command line: `segment` (this machine), `submit` and
+ * `worker` (many machines through a Redis queue).
+ *
+ * @module
+ */
+import { Command, CommanderError } from 'commander';
+import { type CliIo, processIo } from './io.js';
+import { segmentCommand } from './segment-command.js';
+import { submitCommand } from './submit-command.js';
+import { workerCommand } from './worker-command.js';
+
+/** The `seg-deeplab` program with its subcommands; `exit` receives the code a command ends with. */
+export function createProgram(io: CliIo, exit: (code: number) => void): Command {
+  const ctx = { io, exit };
+  return new Command('seg-deeplab')
+    .description('DeepLabV3+ segmentation of image collections')
+    .exitOverride()
+    .configureOutput({ writeOut: io.out, writeErr: io.err })
+    .addCommand(segmentCommand(ctx))
+    .addCommand(submitCommand(ctx))
+    .addCommand(workerCommand(ctx));
+}
+
+/**
+ * Runs `seg-deeplab` with `argv` (the arguments after the program name).
+ *
+ * @returns The exit code: 0 on success, 1 when images failed (listed in the
+ *   summary), 2 on bad arguments or an error, 130 when stopped early.
+ */
+export async function runCli(argv: readonly string[], io: CliIo = processIo): Promise<number> {
+  let code = 0;
+  const program = createProgram(io, (c) => {
+    code = c;
+  });
+  try {
+    await program.parseAsync([...argv], { from: 'user' });
+  } catch (e) {
+    if (e instanceof CommanderError) return e.exitCode;
+    io.err(`seg-deeplab: ${(e as Error).message}\n`);
+    return 2;
+  }
+  return code;
+}
