@@ -28,17 +28,26 @@ export async function connectRedis(address: QueueAddress, log: (line: string) =>
   return redis;
 }
 
-/** Logs when a Redis connection is lost (once per outage) and when it is back. */
-export function watchOutages(emitter: { on(event: string, listener: (...args: never[]) => void): unknown }, address: QueueAddress, log: (line: string) => void): void {
+/**
+ * Logs when a Redis connection is lost (once per outage: ioredis announces
+ * each reconnection attempt) and when it is back. An intended disconnect
+ * reconnects nothing and logs nothing.
+ */
+function watchOutages(redis: Redis, address: QueueAddress, log: (line: string) => void): void {
   let away = false;
-  emitter.on('error', (e: Error) => {
+  let lastError = '';
+  redis.on('error', (e: Error) => {
+    lastError = e.message;
+  });
+  redis.on('reconnecting', () => {
     if (away) return;
     away = true;
-    log(`redis ${address.host}:${address.port} is unreachable (${e.message}); waiting for it (retrying every ${REDIS_RECONNECT_MAX_MS / 1000} s at most)`);
+    log(`redis ${address.host}:${address.port} is unreachable${lastError ? ` (${lastError})` : ''}; waiting for it (retrying every ${REDIS_RECONNECT_MAX_MS / 1000} s at most)`);
   });
-  emitter.on('ready', () => {
+  redis.on('ready', () => {
     if (!away) return;
     away = false;
+    lastError = '';
     log(`redis ${address.host}:${address.port} is back; resuming`);
   });
 }
