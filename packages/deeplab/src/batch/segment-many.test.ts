@@ -7,11 +7,13 @@
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { Transformer } from '@napi-rs/image';
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { useBackend } from '../../../../test-utils/backends.js';
+import { spawnNode } from '../../../../test-utils/child-process.js';
 import { setModelClasses } from '../model-classes.js';
 import { saveModel } from '../model-files.js';
 import { IMAGENET_MEAN, IMAGENET_STD } from '../preprocess.js';
@@ -20,6 +22,7 @@ import { loadSegmenter } from './segmenter-loader.js';
 import { segmentMany } from './segment-many.js';
 import type { ImageResult } from './summary.js';
 
+const BIN = fileURLToPath(new URL('../../bin/seg-deeplab.js', import.meta.url));
 const CLASSES = [
   { name: 'red', color: [230, 25, 75] as const },
   { name: 'green', color: [60, 180, 75] as const },
@@ -163,6 +166,17 @@ describe('segmentMany', () => {
     expect(summary.counts).toMatchObject({ segmented: 0, failed: 4 });
     // The model loads before the image is read: the corrupt image fails on the model too.
     for (const f of summary.failures) expect(f.error).toMatch(new RegExp(`^ModelLoadError: cannot load model ${missing}: .*model\\.json`));
+  });
+
+  it('is what `seg-deeplab segment` runs', async () => {
+    const out = join(dir, 'out-cli');
+    const cli = spawnNode([BIN, 'segment', model(), join(dir, 'in'), '--out', out, '--workers', '1', '--backend', 'wasm', '--save', 'color', '--attempts', '1']);
+    expect(await cli.exited).toBe(1);
+    expect(cli.stdout()).toMatch(new RegExp(`^segmented 3, skipped 0, failed 1 of 4 images in [\\d.]+ s \\([\\d.]+ img/s\\); summary: ${out}/summary.json\\n$`));
+    // No terminal: plain progress lines, the last one when every image has ended.
+    expect(cli.lines.some((l) => /^progress: images 4\/4, [\d.]+ img\/s, 1 failed, ETA 0s$/.test(l))).toBe(true);
+    expect(cli.lines.some((l) => /^failed: ImageReadError: .*broken\.jpg/.test(l))).toBe(true);
+    expect((readdirSync(out, { recursive: true }) as string[]).filter((f) => f.endsWith('.color.png'))).toHaveLength(3);
   });
 
   it('says what is missing for an .onnx model until the ONNX Runtime segmenter ships', async () => {

@@ -13,13 +13,13 @@ import { workerCommand } from './worker-command.js';
 /** The `seg-deeplab` program with its subcommands; `exit` receives the code a command ends with. */
 export function createProgram(io: CliIo, exit: (code: number) => void): Command {
   const ctx = { io, exit };
-  return new Command('seg-deeplab')
-    .description('DeepLabV3+ segmentation of image collections')
-    .exitOverride()
-    .configureOutput({ writeOut: io.out, writeErr: io.err })
-    .addCommand(segmentCommand(ctx))
-    .addCommand(submitCommand(ctx))
-    .addCommand(workerCommand(ctx));
+  const program = new Command('seg-deeplab').description('DeepLabV3+ segmentation of image collections');
+  for (const command of [program, segmentCommand(ctx), submitCommand(ctx), workerCommand(ctx)]) {
+    // addCommand() does not pass these settings on, unlike command().
+    command.exitOverride().configureOutput({ writeOut: io.out, writeErr: io.err });
+    if (command !== program) program.addCommand(command);
+  }
+  return program;
 }
 
 /**
