@@ -15,7 +15,7 @@ import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { useBackend } from '../../../../test-utils/backends.js';
 import { type Spawned, spawnNode, waitUntil } from '../../../../test-utils/child-process.js';
-import { startRedis, type TestRedis } from '../../../../test-utils/redis-server.js';
+import { startRedis, type TestRedis } from '../../../../test-utils/redis-server.mjs';
 import { deeplabV3Plus } from '../deeplab-v3-plus.js';
 import { setModelClasses } from '../model-classes.js';
 import { saveModel } from '../model-files.js';

@@ -1,10 +1,11 @@
 /**
- * A throwaway Redis for queue tests: Debian's `redis-server` (CI installs it,
+ * A throwaway Redis for queue tests and benchmarks: Debian's `redis-server` (CI installs it,
  * see `.ci/run`) on a free loopback port, in its own temporary folder, with
  * persistence off. `restart()` stops it the way a managed Redis restarts
- * (saving its data first) and starts it again on the same port.
+ * (saving its data first) and starts it again on the same port. Plain
+ * JavaScript (types in redis-server.d.mts): the benchmarks use it too.
  */
-import { type ChildProcess, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { createConnection, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -13,30 +14,20 @@ import { join } from 'node:path';
 const REDIS_SERVER = process.env.REDIS_SERVER ?? 'redis-server';
 const READY_TIMEOUT_MS = 10_000;
 
-export interface TestRedis {
-  port: number;
-  /** `redis://127.0.0.1:<port>/<queue>`. */
-  url(queue: string): string;
-  /** Sends one command (inline protocol) and returns Redis's first reply line. */
-  command(text: string): Promise<string>;
-  /** Saves, stops and starts Redis again on the same port with the same data. */
-  restart(): Promise<void>;
-  /** Stops Redis (if running) and removes its folder. */
-  stop(): Promise<void>;
-}
-
-function freePort(): Promise<number> {
+/** @returns {Promise<number>} */
+function freePort() {
   return new Promise((resolve, reject) => {
     const server = createServer();
     server.once('error', reject);
     server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
+      const { port } = /** @type {import('node:net').AddressInfo} */ (server.address());
       server.close(() => resolve(port));
     });
   });
 }
 
-function command(port: number, text: string): Promise<string> {
+/** @returns {Promise<string>} */
+function command(port, text) {
   return new Promise((resolve, reject) => {
     const socket = createConnection({ port, host: '127.0.0.1' });
     let reply = '';
@@ -54,9 +45,9 @@ function command(port: number, text: string): Promise<string> {
   });
 }
 
-const spawnErrors = new WeakMap<ChildProcess, Error>();
+const spawnErrors = new WeakMap();
 
-async function untilReady(port: number, child: ChildProcess): Promise<void> {
+async function untilReady(port, child) {
   const deadline = Date.now() + READY_TIMEOUT_MS;
   for (;;) {
     const e = spawnErrors.get(child);
@@ -68,19 +59,23 @@ async function untilReady(port: number, child: ChildProcess): Promise<void> {
   }
 }
 
-function launch(port: number, dir: string): ChildProcess {
+function launch(port, dir) {
   const args = ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir, '--loglevel', 'warning'];
   const child = spawn(REDIS_SERVER, args, { stdio: ['ignore', 'ignore', 'inherit'] });
   child.once('error', (e) => spawnErrors.set(child, e));
   return child;
 }
 
-function exited(child: ChildProcess): Promise<void> {
-  return child.exitCode !== null || child.signalCode !== null ? Promise.resolve() : new Promise((r) => child.once('exit', () => r()));
+function exited(child) {
+  return child.exitCode !== null || child.signalCode !== null ? Promise.resolve() : new Promise((r) => child.once('exit', () => r(undefined)));
 }
 
-/** Starts a Redis for one test file; stop it in `afterAll`. */
-export async function startRedis(): Promise<TestRedis> {
+/**
+ * Starts a Redis for one test file or benchmark; stop it when done.
+ *
+ * @returns {Promise<import('./redis-server.d.mts').TestRedis>}
+ */
+export async function startRedis() {
   const dir = mkdtempSync(join(tmpdir(), 'seg-redis-'));
   const port = await freePort();
   let child = launch(port, dir);
