@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Transformer } from '@napi-rs/image';
+import { SeededRng } from '@seg/core';
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -48,8 +49,8 @@ function expectedClass(r: number, g: number, b: number): number {
 /** RGBA pixels whose winning channel is clear (≥ 200 against ≤ 90), seeded. */
 function pixels(width: number, height: number, seed: number): Uint8Array {
   const rgba = new Uint8Array(width * height * 4);
-  let s = seed;
-  const next = () => ((s = (s * 1103515245 + 12345) >>> 0) >>> 8) % 256;
+  const rng = new SeededRng(seed);
+  const next = () => rng.int(256);
   for (let p = 0; p < width * height; p++) {
     const winner = (next() + Math.floor(p / 7)) % 3;
     for (let c = 0; c < 3; c++) rgba[4 * p + c] = c === winner ? 200 + (next() % 56) : next() % 91;
