@@ -21,6 +21,7 @@ export type { DeepLabBackbone, DeepLabV3PlusConfig, OutputStride, ResolvedDeepLa
 export { deeplabV3PlusDecoder } from './decoder.js';
 export type { DecoderArgs } from './decoder.js';
 export { deeplabV3Plus } from './deeplab-v3-plus.js';
+export { formatDuration } from './format-duration.js';
 export { InputSizeGuard, inputSizeGuard } from './input-size-guard.js';
 export { checkModelClasses, classPalette, getModelClasses, MODEL_CLASSES_KEY, modelClassCount, setModelClasses } from './model-classes.js';
 export type { ModelClass } from './model-classes.js';
@@ -37,6 +38,7 @@ export { loadTrunkWeights } from './trunk-weights.js';
 export { BatchRun } from './batch/batch-run.js';
 export type { BatchProgress, BatchSource } from './batch/batch-run.js';
 export {
+  FileError,
   ImageReadError,
   MissingPeerError,
   ModelLoadError,

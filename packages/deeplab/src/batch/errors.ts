@@ -1,45 +1,38 @@
-/** An input image that cannot be read or decoded; the message names the file. */
-export class ImageReadError extends Error {
-  override name = 'ImageReadError';
+/** An error about one file; `path` names it and the message starts with it. */
+export class FileError extends Error {
   /**
-   * @param path The image file.
-   * @param reason What went wrong, e.g. the decoder's message.
+   * @param path The file.
+   * @param reason What went wrong.
+   * @param message The whole message. Default: `<path>: <reason>`.
    */
   constructor(
     readonly path: string,
     reason: string,
+    message = `${path}: ${reason}`,
   ) {
-    super(`${path}: ${reason}`);
+    super(message);
   }
 }
 
-/** A model that failed on an image (e.g. one smaller than the model accepts); the message names the file. */
-export class SegmentationError extends Error {
+/** An input image that cannot be read or decoded. */
+export class ImageReadError extends FileError {
+  override name = 'ImageReadError';
+}
+
+/** A model that failed on an image (e.g. one smaller than the model accepts). */
+export class SegmentationError extends FileError {
   override name = 'SegmentationError';
-  /**
-   * @param path The image file.
-   * @param reason The segmenter's message.
-   */
-  constructor(
-    readonly path: string,
-    reason: string,
-  ) {
-    super(`${path}: ${reason}`);
-  }
 }
 
 /** A model that cannot be loaded; the message names its path. */
-export class ModelLoadError extends Error {
+export class ModelLoadError extends FileError {
   override name = 'ModelLoadError';
   /**
    * @param path The model folder, `model.json` or `.onnx` file.
    * @param reason Why it could not be loaded.
    */
-  constructor(
-    readonly path: string,
-    reason: string,
-  ) {
-    super(`cannot load model ${path}: ${reason}`);
+  constructor(path: string, reason: string) {
+    super(path, reason, `cannot load model ${path}: ${reason}`);
   }
 }
 

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { createBatchProgress, formatDuration } from './progress.js';
+import { formatDuration } from '../format-duration.js';
+import { createBatchProgress } from './progress.js';
 
 describe('batch progress without a terminal', () => {
   it('prints a plain line at most once per interval and at the end, without control codes', () => {

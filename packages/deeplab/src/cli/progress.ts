@@ -1,5 +1,6 @@
 import cliProgress from 'cli-progress';
 import type { BatchProgress } from '../batch/batch-run.js';
+import { formatDuration } from '../format-duration.js';
 
 /** Where progress goes: a terminal gets a live bar, anything else plain lines. */
 export interface ProgressSink {
@@ -24,17 +25,6 @@ export interface BatchProgressDisplay {
   /** Prints a line without tearing the bar. */
   log(line: string): void;
   stop(): void;
-}
-
-/** Formats seconds as `1h02m`, `3m05s` or `42s`. */
-export function formatDuration(seconds: number): string {
-  if (!Number.isFinite(seconds) || seconds < 0) return '?';
-  const s = Math.round(seconds);
-  const h = Math.floor(s / 3600);
-  const m = Math.floor((s % 3600) / 60);
-  if (h > 0) return `${h}h${String(m).padStart(2, '0')}m`;
-  if (m > 0) return `${m}m${String(s % 60).padStart(2, '0')}s`;
-  return `${s}s`;
 }
 
 /** The plain-text form of a progress update. */
