@@ -14,7 +14,11 @@ export interface WatchOptions {
   log?: (line: string) => void;
   /** Stops waiting (the jobs stay queued); the summary counts the images not ended as not run. */
   signal?: AbortSignal;
-  /** Without events for this long, the job states are read from Redis; the wait doubles up to a minute while nothing changes. Default 5000. */
+  /**
+   * Without queue events for this long, the job states are read from Redis
+   * (events missed while disconnected, jobs lost by Redis); the wait doubles
+   * up to a minute while that finds nothing. Default 5000.
+   */
   idleCheckMs?: number;
 }
 
@@ -87,6 +91,10 @@ async function* results(run: QueuedRun, options: WatchOptions): AsyncGenerator<I
   events.on('failed', ({ jobId }) => {
     lastEvent = Date.now();
     if (pending.has(jobId)) void check([jobId]).catch(() => undefined);
+  });
+  // Workers taking jobs is news too: the job states are only read when the queue is silent.
+  events.on('active', () => {
+    lastEvent = Date.now();
   });
   events.on('error', () => undefined);
   const abort = () => wake?.();
