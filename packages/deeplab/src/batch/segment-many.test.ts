@@ -13,7 +13,7 @@ import { SeededRng } from '@seg/core';
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { useBackend } from '../../../../test-utils/backends.js';
+import { TEST_BACKENDS, useBackend } from '../../../../test-utils/backends.js';
 import { spawnNode } from '../../../../test-utils/child-process.js';
 import { setModelClasses } from '../model-classes.js';
 import { saveModel } from '../model-files.js';
@@ -70,6 +70,14 @@ describe('segmentMany', () => {
   let dir: string;
   const images: Record<string, { width: number; height: number; rgba: Uint8Array }> = {};
   const model = () => join(dir, 'model');
+  /** Pixels per class over the readable images, by hand. */
+  const expectedPixels = () => {
+    const counts = [0, 0, 0];
+    for (const { width, height, rgba } of Object.values(images)) {
+      for (let p = 0; p < width * height; p++) counts[expectedClass(rgba[4 * p], rgba[4 * p + 1], rgba[4 * p + 2])]++;
+    }
+    return counts;
+  };
 
   beforeAll(async () => {
     await useBackend('wasm');
@@ -105,7 +113,6 @@ describe('segmentMany', () => {
     const out = join(dir, 'out');
     const { results, summary } = await run({ out, workers: 2, backend: 'wasm', save: ['color', 'overlay', 'scores'], attempts: 2, backoffMs: 10 });
     expect(results.map((r) => `${r.rel}:${r.status}`).sort()).toEqual(['a.png:segmented', 'sub/b.png:segmented', 'sub/broken.jpg:failed', 'sub/deeper/c.bmp:segmented']);
-    const pixelsPerClass = [0, 0, 0];
     for (const [rel, { width, height, rgba }] of Object.entries(images)) {
       const labels = await decode(join(out, `${rel}.png`));
       const color = await decode(join(out, `${rel}.color.png`));
@@ -114,7 +121,6 @@ describe('segmentMany', () => {
       expect([labels.width, labels.height, scores.channels]).toEqual([width, height, 2]);
       for (let p = 0; p < width * height; p++) {
         const id = expectedClass(rgba[4 * p], rgba[4 * p + 1], rgba[4 * p + 2]);
-        pixelsPerClass[id]++;
         const colour = CLASSES[id].color;
         // An indexed PNG decodes to its palette colours: the class's colour means its id.
         expect([...labels.raw.subarray(p * labels.channels, p * labels.channels + 3)]).toEqual([...colour]);
@@ -124,6 +130,7 @@ describe('segmentMany', () => {
         expect(new Uint16Array(scores.raw.buffer)[p]).toBeGreaterThan(65535 / 3);
       }
     }
+    const pixelsPerClass = expectedPixels();
     const total = pixelsPerClass.reduce((a, b) => a + b, 0);
     expect(summary).toMatchObject({ complete: true, counts: { inputs: 4, segmented: 3, skipped: 0, failed: 1, notRun: 0 } });
     expect([...summary.pixelShares].sort((a, b) => a.id - b.id)).toEqual(
@@ -149,17 +156,22 @@ describe('segmentMany', () => {
     expect(redo.summary.counts).toMatchObject({ segmented: 3, skipped: 0, failed: 1 });
   });
 
-  it('runs a Segmenter in this process without leaking tensors, with the classes given', async () => {
-    const m = channelModel();
-    const out = join(dir, 'in-process');
-    const before = tf.memory().numTensors;
-    const { summary } = await run({ out, attempts: 1, classes: CLASSES }, tfjsSegmenter(m));
-    expect(tf.memory().numTensors).toBe(before);
-    expect(summary.counts).toMatchObject({ segmented: 3, failed: 1 });
-    expect(summary.pixelShares.map((c) => c.name).sort()).toEqual(['blue', 'green', 'red']);
-    await expect(segmentMany(tfjsSegmenter(m), [join(dir, 'in')], { out, workers: 2 }).summary()).rejects.toThrow(/a Segmenter object runs in this process/);
-    m.dispose();
-  });
+  for (const backend of TEST_BACKENDS) {
+    it(`runs a Segmenter in this process without leaking tensors, with the classes given [${backend}]`, async () => {
+      await useBackend(backend);
+      const m = channelModel();
+      const out = join(dir, `in-process-${backend}`);
+      const before = tf.memory().numTensors;
+      const { summary } = await run({ out, attempts: 1, classes: CLASSES }, tfjsSegmenter(m));
+      expect(tf.memory().numTensors).toBe(before);
+      expect(summary.counts).toMatchObject({ segmented: 3, failed: 1 });
+      const expected = expectedPixels();
+      expect([...summary.pixelShares].sort((a, b) => a.id - b.id).map((c) => [c.name, c.pixels])).toEqual(expected.map((n, id) => [CLASSES[id].name, n]));
+      await expect(segmentMany(tfjsSegmenter(m), [join(dir, 'in')], { out, workers: 2 }).summary()).rejects.toThrow(/a Segmenter object runs in this process/);
+      m.dispose();
+      await useBackend('wasm');
+    });
+  }
 
   it('fails every image with a ModelLoadError naming a model path it cannot read', async () => {
     const missing = join(dir, 'no-such-model');
