@@ -16,6 +16,8 @@ import {
   conv2dInputGrad,
   depthwiseConv2dFilterGrad,
   depthwiseConv2dInputGrad,
+  formatBackendSkip,
+  NoUsableBackendError,
   selectBackend,
 } from '../packages/core/dist/index.js';
 import { median } from './timing.mjs';
@@ -27,7 +29,8 @@ let selection;
 try {
   selection = await selectBackend([values.backend], { allowSoftwareGpu: true });
 } catch (e) {
-  console.log(`conv-grad-route: skipped, ${values.backend} is not usable here: ${e.message.split('\n').slice(0, 2).join(' ')}`);
+  if (!(e instanceof NoUsableBackendError)) throw e;
+  console.log(`conv-grad-route: skipped, ${values.backend} is not usable here: ${e.skipped.map(formatBackendSkip).join('; ')}`);
   process.exit(0);
 }
 

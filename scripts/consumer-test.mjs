@@ -4,11 +4,13 @@
 // loads them through both ESM `import` and CJS `require` next to tfjs and the
 // wasm backend, and calls into each package.
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 
 const root = resolve(import.meta.dirname, '..');
+// The tfjs release the workspace pins (its root devDependencies), so the consumer installs what the tests ran on.
+const TFJS_VERSION = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')).devDependencies['@tensorflow/tfjs-core'];
 const work = mkdtempSync(join(tmpdir(), 'seg-consumer-'));
 const run = (cmd, args, cwd) => execFileSync(cmd, args, { cwd, stdio: ['ignore', 'pipe', 'inherit'], encoding: 'utf8' });
 
@@ -23,7 +25,7 @@ try {
   const app = join(work, 'app');
   run('mkdir', ['-p', app]);
   writeFileSync(join(app, 'package.json'), JSON.stringify({ name: 'seg-consumer', private: true, version: '1.0.0' }));
-  const tfjs = ['core', 'layers', 'backend-wasm'].map((p) => `@tensorflow/tfjs-${p}@4.22.0`);
+  const tfjs = ['core', 'layers', 'backend-wasm'].map((p) => `@tensorflow/tfjs-${p}@${TFJS_VERSION}`);
   run('npm', ['install', '--no-audit', '--no-fund', '--loglevel=error', ...tfjs, ...tarballs], app);
 
   writeFileSync(

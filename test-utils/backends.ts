@@ -4,7 +4,7 @@ import '@tensorflow/tfjs-backend-wasm';
 // tfjs-core alone registers no gradients; tfjs-layers (a peer of every @seg package) does.
 import * as tfl from '@tensorflow/tfjs-layers';
 import { beforeAll, describe } from 'vitest';
-import { selectBackend } from '../packages/core/src/backend.js';
+import { selectBackend } from '../packages/core/src/backends/select.js';
 
 export type TestBackend = 'cpu' | 'wasm' | 'webgpu';
 

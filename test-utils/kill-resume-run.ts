@@ -15,11 +15,13 @@ const restored = await trainer.restore(fit.checkpointDir!, { allowConfigChanges:
 if (restored) console.log(JSON.stringify({ resumed: restored.step }));
 await trainer.fit({
   ...fit,
-  callbacks: {
-    onStepEnd: async ({ step, loss }) => {
-      console.log(JSON.stringify({ step, loss }));
-      await new Promise((r) => setTimeout(r, 5));
+  callbacks: [
+    {
+      onStepEnd: async ({ step, loss }) => {
+        console.log(JSON.stringify({ step, loss }));
+        await new Promise((r) => setTimeout(r, 5));
+      },
     },
-  },
+  ],
 });
 console.log(JSON.stringify({ done: trainer.step }));

@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 import { selectBackend } from '@seg/core';
+import { DEFAULT_OVERLAY_ALPHA } from '@seg/deeplab';
 import { resolve } from 'node:path';
 import { Command, InvalidArgumentError } from 'commander';
 import { segmentImage } from './segment-image.js';
@@ -17,7 +18,7 @@ const program = new Command('segment-image')
   .option('--out <dir>', 'output folder (default: next to the image)')
   .option('--flip', 'horizontal-flip test-time augmentation', false)
   .option('--scales <list>', 'multi-scale inference, e.g. 0.75,1,1.25', scales)
-  .option('--alpha <a>', 'overlay opacity in [0, 1]', Number, 0.5)
+  .option('--alpha <a>', 'overlay opacity in [0, 1]', Number, DEFAULT_OVERLAY_ALPHA)
   .action(async (image: string, o) => {
     await selectBackend();
     // `pnpm --filter … segment` runs in this package's folder; paths are meant from where the user typed them.

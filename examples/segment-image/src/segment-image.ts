@@ -13,7 +13,7 @@ export interface SegmentImageOptions {
   flip?: boolean;
   /** Multi-scale inference scales. Default [1]. */
   scales?: number[];
-  /** Opacity of the class colours in the overlay. Default 0.5. */
+  /** Opacity of the class colours in the overlay. Default `DEFAULT_OVERLAY_ALPHA` of `@seg/deeplab` (0.5). */
   alpha?: number;
 }
 
@@ -48,7 +48,7 @@ export async function segmentImage(imagePath: string, options: SegmentImageOptio
     const mask = join(out, `${stem}.mask.png`);
     const blended = join(out, `${stem}.overlay.png`);
     await writeFileAtomic(mask, await encodePng(colorize(result.labels, width, height, MSRC_PALETTE), width, height));
-    await writeFileAtomic(blended, await encodePng(overlay(raw, result.labels, MSRC_PALETTE, options.alpha ?? 0.5), width, height));
+    await writeFileAtomic(blended, await encodePng(overlay(raw, result.labels, MSRC_PALETTE, options.alpha), width, height));
     const counts = new Map<number, number>();
     for (const l of result.labels) counts.set(l, (counts.get(l) ?? 0) + 1);
     const shares = [...counts]

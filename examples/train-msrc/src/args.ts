@@ -1,3 +1,5 @@
+import { DEFAULT_ASPP_DROPOUT, NODE_BACKEND_ORDER } from '@seg/core';
+import { DEEPLAB_BACKBONES, DEEPLAB_OUTPUT_STRIDES, type DeepLabOutputStride } from '@seg/deeplab';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { DEFAULT_TRAIN_MSRC_OPTIONS as D, type TrainMsrcOptions } from './options.js';
 import { PRESET_NAMES, withPreset } from './presets.js';
@@ -45,8 +47,8 @@ export function trainMsrcProgram(): Command {
       new Option('--preset <name>', 'where every value not given comes from: the original run, or the DeepLabV3+ paper').choices(PRESET_NAMES).default(D.preset),
     )
     .option('--print-config', 'print the fully resolved configuration as JSON and exit')
-    .addOption(new Option('--backbone <name>', 'trunk (preset: resnet101)').choices(['resnet18', 'resnet34', 'resnet50', 'resnet101']))
-    .addOption(new Option('--outputStride <n>', 'output stride (preset: 8)').choices(['8', '16']))
+    .addOption(new Option('--backbone <name>', 'trunk (preset: resnet101)').choices(DEEPLAB_BACKBONES))
+    .addOption(new Option('--outputStride <n>', 'output stride (preset: 8)').choices(DEEPLAB_OUTPUT_STRIDES.map(String)))
     .option('--iterations <n>', 'optimizer steps (reference: 17250, one pass of the original data loader)', int)
     .option('--batchSize <n>', 'images per step (reference: 16)', int)
     .option('--cropSize <n>', 'side of the square training crops (reference: 192)', int)
@@ -58,7 +60,7 @@ export function trainMsrcProgram(): Command {
     .option('--asppBias', 'bias on the ASPP convolutions (reference)')
     .option('--no-asppBias', 'no bias on the ASPP convolutions (paper)')
     .option('--asppBranchDropout <r>', 'spatial dropout after each ASPP branch (reference: 0.5, paper: 0)', rate)
-    .option('--asppDropout <r>', 'dropout after the ASPP projection (0.5)', rate)
+    .option('--asppDropout <r>', `dropout after the ASPP projection (${DEFAULT_ASPP_DROPOUT})`, rate)
     .option('--spatialDropout', 'the ASPP projection dropout drops whole channels, as Dropout2d (reference)')
     .option('--no-spatialDropout', 'the ASPP projection dropout drops single activations (paper)')
     .option('--decoderDropout <a,b,c>', 'spatial dropout after the decoder projection and fusions (reference: 0.5,0.5,0.15)', triple(rate, '0.5,0.5,0.15'))
@@ -73,7 +75,7 @@ export function trainMsrcProgram(): Command {
       D.allowConfigChange,
     )
     .option('--seed <n>', 'seed of data order and augmentation', int, D.seed)
-    .addOption(new Option('--backend <name>', 'tfjs backend (default: the best installed)').choices(['tensorflow-gpu', 'webgpu', 'tensorflow', 'wasm', 'cpu']));
+    .addOption(new Option('--backend <name>', 'tfjs backend (default: the best installed)').choices(NODE_BACKEND_ORDER));
 }
 
 /** Parses argv into {@link TrainMsrcOptions}. */
@@ -86,7 +88,7 @@ export function parseTrainMsrcArgs(argv: readonly string[]): TrainMsrcOptions {
   const { printConfig, preset, ...o } = program.opts();
   const given = {
     ...o,
-    outputStride: o.outputStride === undefined ? undefined : (Number(o.outputStride) as 8 | 16),
+    outputStride: o.outputStride === undefined ? undefined : (Number(o.outputStride) as DeepLabOutputStride),
     patience: o.patience === 'none' ? null : o.patience,
   };
   return {

@@ -61,7 +61,7 @@ const seg = await segment(model, { data: sample.image.data, width, height, chann
 await writePng(join(out, 'segment', 'image.png'), rgba(sample.image), width, height);
 await writeLabelsPng(join(out, 'segment', 'truth.png'), sample.labels, width, height);
 await writeLabelsPng(join(out, 'segment', 'prediction.png'), seg.labels, width, height);
-const blended = overlay({ data: sample.image.data, width, height, channels: 3 }, seg.labels, MSRC_PALETTE, 0.5);
+const blended = overlay({ data: sample.image.data, width, height, channels: 3 }, seg.labels, MSRC_PALETTE);
 await writePng(join(out, 'segment', 'overlay.png'), blended, width, height);
 model.dispose();
 

@@ -14,12 +14,22 @@ export function rgba(image: RgbImage): Uint8ClampedArray {
   return out;
 }
 
-/** Writes RGBA pixels as a PNG file, atomically. */
-export async function writePng(path: string, pixels: Uint8ClampedArray | Uint8Array, width: number, height: number): Promise<void> {
-  await writeFileAtomic(path, await encodePng(pixels, width, height));
+/** RGBA pixels as PNG bytes. */
+export function png(pixels: Uint8ClampedArray | Uint8Array, width: number, height: number): Promise<Uint8Array> {
+  return encodePng(pixels, width, height);
 }
 
-/** Writes a label map painted with the MSRC palette as a PNG file. */
+/** A label map painted with the MSRC palette, as PNG bytes. */
+export function labelsPng(labels: ArrayLike<number>, width: number, height: number): Promise<Uint8Array> {
+  return png(colorize(labels, width, height, MSRC_PALETTE), width, height);
+}
+
+/** Writes RGBA pixels as a PNG file, atomically. */
+export async function writePng(path: string, pixels: Uint8ClampedArray | Uint8Array, width: number, height: number): Promise<void> {
+  await writeFileAtomic(path, await png(pixels, width, height));
+}
+
+/** Writes a label map painted with the MSRC palette as a PNG file, atomically. */
 export async function writeLabelsPng(path: string, labels: ArrayLike<number>, width: number, height: number): Promise<void> {
-  await writePng(path, colorize(labels, width, height, MSRC_PALETTE), width, height);
+  await writeFileAtomic(path, await labelsPng(labels, width, height));
 }

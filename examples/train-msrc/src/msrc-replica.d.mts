@@ -1,7 +1,5 @@
-import type { SegmentationLoss } from '@seg/core';
+import type { ReplicaModule, SegmentationLoss } from '@seg/core';
 import type { DeepLabV3PlusConfig } from '@seg/deeplab';
-import type * as tf from '@tensorflow/tfjs-core';
-import type { LayersModel } from '@tensorflow/tfjs-layers';
 
 /** What the replicas are built from: JSON, as `Trainer` `workers.args`. */
 export interface MsrcReplicaArgs {
@@ -9,9 +7,7 @@ export interface MsrcReplicaArgs {
   classWeights: number[] | null;
 }
 export declare const lossWith: (classWeights: number[] | null) => SegmentationLoss;
-export declare const pixelAccuracy: (labels: tf.Tensor, logits: tf.Tensor) => tf.Scalar;
-export default function buildReplica(args: MsrcReplicaArgs): {
-  model: LayersModel;
-  loss: SegmentationLoss;
-  metrics: { pixelAccuracy: typeof pixelAccuracy };
-};
+export declare const pixelAccuracy: SegmentationLoss;
+/** @see {@link ReplicaModule}: builds the run's DeepLabV3+, loss and pixel accuracy from {@link MsrcReplicaArgs}. */
+declare const buildReplica: ReplicaModule;
+export default buildReplica;

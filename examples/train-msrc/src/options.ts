@@ -1,4 +1,5 @@
-import type { DeepLabBackbone, OutputStride } from '@seg/deeplab';
+import type { SegBackendName } from '@seg/core';
+import { type DeepLabBackbone, type DeepLabOutputStride, MIN_INPUT_SIZE } from '@seg/deeplab';
 import { PRESETS, type PresetName } from './presets.js';
 
 /**
@@ -35,7 +36,7 @@ export interface TrainMsrcOptions {
   /** ImageNet-pretrained torchvision/timm ResNet weights (`.safetensors`) for the trunk. */
   trunkWeights?: string;
   backbone: DeepLabBackbone;
-  outputStride: OutputStride;
+  outputStride: DeepLabOutputStride;
   /** Optimizer steps to train for. */
   iterations: number;
   batchSize: number;
@@ -50,7 +51,7 @@ export interface TrainMsrcOptions {
   out: string;
   seed: number;
   /** tfjs backend to use; default: the best installed (tfjs-node-gpu, then WebGPU on a hardware adapter). A software WebGPU adapter needs SEG_ALLOW_SOFTWARE_GPU=1. */
-  backend?: 'tensorflow-gpu' | 'webgpu' | 'tensorflow' | 'wasm' | 'cpu';
+  backend?: SegBackendName;
   /**
    * Start afresh in an `out` that holds an earlier run's checkpoint, removing
    * that run's checkpoint, models, images and metrics first. Without it (or
@@ -126,7 +127,7 @@ export function validateOptions(o: TrainMsrcOptions): void {
     if (!(rate >= 0 && rate < 1)) throw new Error(`--${flag} must be a rate in [0, 1), got ${rate}`);
   }
   if (!(o.weightDecay >= 0)) throw new Error(`--weightDecay must be >= 0, got ${o.weightDecay}`);
-  if (o.cropSize < 32) throw new Error(`--cropSize must be at least 32 (DeepLabV3+'s smallest input), got ${o.cropSize}`);
+  if (o.cropSize < MIN_INPUT_SIZE) throw new Error(`--cropSize must be at least ${MIN_INPUT_SIZE} (DeepLabV3+'s smallest input), got ${o.cropSize}`);
   for (const k of ['learningRateTrunk', 'learningRateAspp', 'learningRateDecoder'] as const) {
     if (!(o[k] > 0)) throw new Error(`--${k} must be > 0, got ${o[k]}`);
   }

@@ -9,7 +9,7 @@ import { MSRC_VOID } from '@seg/msrc';
 import { afterAll, describe, expect, it } from 'vitest';
 import { parseTrainMsrcArgs } from './args.js';
 import { paperAugmentation, REFERENCE_AUGMENTATION, referenceAugmentation } from './augment.js';
-import { refuseRandomFrozenTrunk } from './options.js';
+import { refuseRandomFrozenTrunk, validateOptions } from './options.js';
 import { resolveRunConfig } from './run-config.js';
 
 interface Setting {
@@ -91,6 +91,22 @@ describe('--preset paper and overrides', () => {
     expect(() => parseTrainMsrcArgs(['--data', '/d', '--preset', 'fast'])).toThrow(/--preset.*reference, paper/);
     expect(() => parseTrainMsrcArgs(['--data', '/d', '--asppRates', '4,8'])).toThrow(/--asppRates.*three comma-separated values such as 4,8,14, got "4,8"/);
     expect(() => parseTrainMsrcArgs(['--data', '/d', '--decoderDropout', '0.5,1,0'])).toThrow(/--decoderDropout.*rate in \[0, 1\), got "1"/);
+  });
+
+  it("offers the packages' own choices: DeepLabV3+'s backbones and output strides, the Node backends", () => {
+    expect(parseTrainMsrcArgs(['--data', '/d', '--backbone', 'resnet34', '--outputStride', '16', '--backend', 'tensorflow-gpu'])).toMatchObject({
+      backbone: 'resnet34',
+      outputStride: 16,
+      backend: 'tensorflow-gpu',
+    });
+    const allowed = (flag: string, value: string) => () => parseTrainMsrcArgs(['--data', '/d', flag, value]);
+    expect(allowed('--backbone', 'resnet152')).toThrow(/Allowed choices are resnet18, resnet34, resnet50, resnet101\.$/);
+    expect(allowed('--outputStride', '32')).toThrow(/Allowed choices are 8, 16\.$/);
+    // webgl runs in browsers only.
+    expect(allowed('--backend', 'webgl')).toThrow(/Allowed choices are tensorflow-gpu, webgpu, tensorflow, wasm, cpu\.$/);
+    expect(() => validateOptions(parseTrainMsrcArgs(['--data', '/d', '--cropSize', '31']))).toThrow(
+      "--cropSize must be at least 32 (DeepLabV3+'s smallest input), got 31",
+    );
   });
 
   it('--classWeights <file.json>: one weight per class, errors name the file, the entry and the fix', async () => {

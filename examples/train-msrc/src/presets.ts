@@ -1,3 +1,4 @@
+import { DEFAULT_ASPP_DROPOUT } from '@seg/core';
 import type { TrainMsrcOptions } from './options.js';
 
 /** Names `--preset` takes. */
@@ -87,7 +88,7 @@ export const PRESETS: Readonly<Record<PresetName, Readonly<PresetValues>>> = Obj
     asppRates: null,
     asppBias: false,
     asppBranchDropout: 0,
-    asppDropout: 0.5,
+    asppDropout: DEFAULT_ASPP_DROPOUT,
     spatialDropout: false,
     decoderDropout: [0, 0, 0],
     augmentation: 'paper',

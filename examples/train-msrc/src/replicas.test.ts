@@ -43,4 +43,11 @@ describe('replicaWorkers', () => {
       else process.env.CUDA_VISIBLE_DEVICES = saved;
     }
   });
+
+  it('--workers above the batch size warns and starts only as many replicas as the batch feeds', async () => {
+    const warnings: string[] = [];
+    const w = await replicaWorkers({ multiGPU: false, workers: 8, batchSize: 2 }, on('wasm'), args, (l) => warnings.push(l));
+    expect(w?.count).toBe(2);
+    expect(warnings).toEqual(['--workers 8: a batch of 2 images feeds only 2 replicas; starting 2']);
+  });
 });

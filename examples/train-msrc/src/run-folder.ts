@@ -2,11 +2,10 @@
  * The run folder (`--out`) of train-msrc: locked while a run uses it, never
  * silently overwritten, and what of the options must match on resume.
  */
-import { readdir, readFile, rm } from 'node:fs/promises';
+import { readdir, readFile, rm, rmdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import {
   findAtomicDirectory,
-  findCheckpoint,
   type JsonObject,
   lockRunFolder,
   REPLACED_DIRECTORY_INFIX,
@@ -15,20 +14,7 @@ import {
 } from '@seg/core';
 import type { MsrcDataset } from '@seg/msrc';
 import type { TrainMsrcOptions } from './options.js';
-import { REPORT_ASSETS } from './report/run-report.js';
-
-/** What a run writes into its folder; `--overwrite` removes these (and their crash leftovers) and nothing else. */
-export const RUN_OUTPUTS = [
-  'checkpoint',
-  'best-model',
-  'model',
-  'images',
-  'metrics.json',
-  'config.json',
-  'log.jsonl',
-  'report.html',
-  REPORT_ASSETS,
-] as const;
+import { exists, isRunOutput, RUN_FILES, RUN_FOLDERS, RUN_SINGLE_FILES, RunOutputs } from './run-files.js';
 
 /**
  * Options that say how to run, not what is trained: they may differ on
@@ -52,49 +38,87 @@ async function checkpointStep(dir: string): Promise<string> {
   }
 }
 
+/** Paths in `out` a run would write that exist now, `/`-separated, folders with a trailing `/`. */
+async function runPathsPresent(out: string): Promise<string[]> {
+  const present: string[] = [];
+  for (const f of RUN_FOLDERS) if (await exists(join(out, f))) present.push(`${f}/`);
+  for (const f of RUN_SINGLE_FILES) if (await exists(join(out, f))) present.push(f);
+  for (const dir of [RUN_FILES.images, RUN_FILES.reportAssets]) {
+    const names = await readdir(join(out, dir)).catch(() => [] as string[]);
+    present.push(...names.map((n) => `${dir}/${n}`).filter(isRunOutput));
+  }
+  return present;
+}
+
+/** Removes what runs recorded in `out`, with the crash leftovers of their atomic writes; nothing else. */
+async function removeRunOutputs(out: string, outputs: RunOutputs): Promise<string[]> {
+  const removed = outputs.list();
+  for (const path of removed) {
+    const target = join(out, path);
+    const parent = join(target, '..');
+    const base = target.replace(/\/$/, '').split('/').at(-1)!;
+    // <name>.tmp-…, <name>.old-…: a write of this output cut short.
+    const leftovers = (await readdir(parent).catch(() => [] as string[])).filter(
+      (n) => n.startsWith(`${base}${TEMPORARY_DIRECTORY_INFIX}`) || n.startsWith(`${base}${REPLACED_DIRECTORY_INFIX}`),
+    );
+    for (const p of [target, ...leftovers.map((n) => join(parent, n))]) await rm(p, { recursive: true, force: true });
+  }
+  // The folders of snapshots and plots go only if nothing of the user's is left in them.
+  for (const dir of [RUN_FILES.images, RUN_FILES.reportAssets]) await rmdir(join(out, dir)).catch(() => undefined);
+  await outputs.clear();
+  return removed;
+}
+
+/** A run folder, locked, with the record of what runs wrote there. */
+export interface RunFolder {
+  lock: RunLock;
+  outputs: RunOutputs;
+}
+
 /**
- * Locks `out` for this run and checks that starting here loses nothing: a
- * folder holding a checkpoint needs `--loadCheckpoint` (continue it) or
- * `--overwrite` (remove the previous run's outputs first).
+ * Locks `out` for this run and checks, before anything is trained, that
+ * starting here loses nothing: a folder holding a checkpoint needs
+ * `--loadCheckpoint` (continue it) or `--overwrite` (remove what earlier runs
+ * wrote first, and only that); a file the run would write over that no run
+ * wrote (a user's `config.json`, `model/`) is refused either way.
  *
- * @returns The lock; release it when the run ends.
+ * @returns The lock and the record; release the lock when the run ends.
  */
-export async function openRunFolder(options: TrainMsrcOptions, log: (line: string) => void): Promise<RunLock> {
+export async function openRunFolder(options: TrainMsrcOptions, log: (line: string) => void): Promise<RunFolder> {
   const { out, loadCheckpoint, overwrite } = options;
   if (loadCheckpoint && overwrite) {
     throw new Error('--loadCheckpoint continues the run in --out and --overwrite discards it; pass one of them');
   }
-  const lock = await lockRunFolder(out, (h) =>
-    log(`took over the lock of process ${h.pid} (started ${h.started}), which is no longer running`),
-  );
+  const lock = await lockRunFolder(out, (h) => log(`took over the lock of process ${h.pid} (started ${h.started}), which is no longer running`));
   try {
-    const checkpointDir = join(out, 'checkpoint');
+    const outputs = await RunOutputs.read(out);
     if (overwrite) {
-      // Crash leftovers of the atomic writes (<name>.tmp-…, <name>.old-…) are the previous run's too.
-      const leftovers = (await readdir(out)).filter((f) =>
-        RUN_OUTPUTS.some((name) => f.startsWith(`${name}${TEMPORARY_DIRECTORY_INFIX}`) || f.startsWith(`${name}${REPLACED_DIRECTORY_INFIX}`)),
-      );
-      for (const name of [...RUN_OUTPUTS, ...leftovers]) await rm(join(out, name), { recursive: true, force: true });
-      log(`--overwrite: removed the previous run's ${RUN_OUTPUTS.join(', ')} from ${out}`);
-      return lock;
+      const removed = await removeRunOutputs(out, outputs);
+      log(`--overwrite: removed what earlier runs wrote in ${out}${removed.length ? ` (${removed.length} outputs: ${removed.slice(0, 6).join(', ')}${removed.length > 6 ? ', …' : ''})` : ': nothing'}`);
     }
+    const foreign = (await runPathsPresent(out)).filter((p) => !outputs.has(p));
+    if (foreign.length > 0) {
+      throw new Error(
+        `${out} holds ${foreign.slice(0, 6).join(', ')}${foreign.length > 6 ? `, … (${foreign.length} in all)` : ''}, which no train-msrc run wrote ` +
+          `(${RUN_FILES.outputs} does not list ${foreign.length > 1 ? 'them' : 'it'}), and this run would write over ${foreign.length > 1 ? 'them' : 'it'}; ` +
+          'move them elsewhere or choose another --out (--overwrite removes only what runs wrote)',
+      );
+    }
+    const checkpointDir = join(out, RUN_FILES.checkpoint);
     const anyCopy = await findAtomicDirectory(checkpointDir);
-    const complete = await findCheckpoint(checkpointDir);
     if (!loadCheckpoint && anyCopy !== null) {
       throw new Error(
         `${out} holds the checkpoint of an earlier run (${await checkpointStep(anyCopy)}, in ${anyCopy}); ` +
           'pass --loadCheckpoint to continue it, or --overwrite to discard it and start again',
       );
     }
-    if (loadCheckpoint && complete === null) {
-      throw new Error(
-        anyCopy !== null
-          ? `--loadCheckpoint: ${anyCopy} holds no complete checkpoint (state.json is missing), so there is nothing to resume; ` +
-              'pass --overwrite instead to discard it and start a new run'
-          : `--loadCheckpoint: no checkpoint in ${checkpointDir}; leave out --loadCheckpoint to start a new run there`,
-      );
+    if (loadCheckpoint && anyCopy === null) {
+      throw new Error(`--loadCheckpoint: no checkpoint in ${checkpointDir}; leave out --loadCheckpoint to start a new run there`);
     }
-    return lock;
+    // Written by the trainer and the best-model saver, recorded before they write.
+    await outputs.record(`${RUN_FILES.checkpoint}/`);
+    await outputs.record(`${RUN_FILES.bestModel}/`);
+    return { lock, outputs };
   } catch (e) {
     await lock.release();
     throw e;

@@ -7,7 +7,7 @@ export type RunLogRecord =
   | { type: 'step'; step: number; loss: number; pixelAccuracy: number; seconds: number }
   | { type: 'validation'; step: number; loss: number; pixelAccuracy: number; meanIoU: number; trainLoss: number; trainPixelAccuracy: number }
   | { type: 'test'; step: number; pixelAccuracy: number; meanAccuracy: number; meanIoU: number; voidExcluded: { pixelAccuracy: number; meanAccuracy: number; meanIoU: number } }
-  | { type: 'end'; time: string; step: number; reason: 'finished' | 'stopped early' | 'interrupted' };
+  | { type: 'end'; time: string; step: number; reason: 'finished' | 'stopped early' | 'interrupted' | 'failed'; error?: string };
 
 /**
  * `<out>/log.jsonl`: one JSON object per line, appended as the run goes, so a

@@ -1,5 +1,5 @@
 import { spawn, spawnSync } from 'node:child_process';
-import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -10,7 +10,6 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseTrainMsrcArgs } from './args.js';
 import { DEFAULT_TRAIN_MSRC_OPTIONS, type TrainMsrcOptions } from './options.js';
 import { resolveRunConfig, runConfigJson } from './run-config.js';
-import { RUN_OUTPUTS } from './run-folder.js';
 import { trainMsrc } from './train-msrc.js';
 
 describe('train-msrc command line', () => {
@@ -163,6 +162,17 @@ describe('trainMsrc on a synthetic MSRC copy', () => {
     expect(existsSync(join(out, 'run.lock'))).toBe(false);
   });
 
+  it('huge but finite decoder weights (--learningRateDecoder 1e30 --logFreq 1) are neither the best model nor a checkpoint', async () => {
+    const out = join(dir, 'huge-decoder');
+    const lines: string[] = [];
+    const error = (await trainMsrc({ ...options, out, learningRateDecoder: 1e30, logFreq: 1, iterations: 3 }, (l) => lines.push(l)).catch((e: Error) => e)) as Error;
+    // The first update is finite; the validation after it scores a non-finite loss (pixel accuracy stays a finite number).
+    expect(error.message).toMatch(/^Trainer: training stopped at iteration 1: the evaluation of its weights scored loss (NaN|Infinity)\. Nothing was saved from this iteration on/);
+    expect(error.message).toContain('No checkpoint was written before it.');
+    expect(lines.filter((l) => l.startsWith('Saved model'))).toEqual([]);
+    expect(readdirSync(out).filter((f) => ['checkpoint', 'best-model', 'model', 'metrics.json'].includes(f))).toEqual([]);
+  });
+
   it('the command line exits 1 naming the iteration when learning rates of 1e30 blow the loss up, saving nothing', async () => {
     const out = join(dir, 'cli-exploding');
     const root = fileURLToPath(new URL('../../..', import.meta.url));
@@ -181,15 +191,55 @@ describe('trainMsrc on a synthetic MSRC copy', () => {
     expect(readdirSync(out).filter((f) => ['checkpoint', 'best-model', 'model', 'metrics.json'].includes(f))).toEqual([]);
   });
 
-  it('--overwrite starts afresh in a finished run\'s folder', async () => {
+  it('--overwrite starts afresh in a finished run\'s folder, removing what runs wrote and nothing else', async () => {
     const out = join(dir, 'again');
     cpSync(options.out, out, { recursive: true });
+    // The user's own files, in the run folder and among the run's snapshots and plots.
+    writeFileSync(join(out, 'notes.txt'), 'mine');
+    writeFileSync(join(out, 'images', 'photo.jpg'), 'mine');
+    writeFileSync(join(out, 'report', 'notes.txt'), 'mine');
     const lines: string[] = [];
     const result = await trainMsrc({ ...options, out, overwrite: true, iterations: 2 }, (l) => lines.push(l));
-    expect(lines).toContain(`--overwrite: removed the previous run's ${RUN_OUTPUTS.join(', ')} from ${out}`);
+    expect(lines.find((l) => l.startsWith('--overwrite:'))).toMatch(new RegExp(`^--overwrite: removed what earlier runs wrote in ${out} \\(\\d+ outputs: `));
     expect(result.steps).toBe(2);
-    expect(readdirSync(join(out, 'images')).sort()).toEqual(['2_gt.png', '2_img.png', '2_pred.png']);
-    expect(readdirSync(out).sort()).toEqual(['best-model', 'checkpoint', 'config.json', 'images', 'log.jsonl', 'metrics.json', 'model', 'report', 'report.html']);
+    expect(readdirSync(join(out, 'images')).sort()).toEqual(['2_gt.png', '2_img.png', '2_pred.png', 'photo.jpg']);
+    expect(readFileSync(join(out, 'report', 'notes.txt'), 'utf8')).toBe('mine');
+    expect(readdirSync(out).sort()).toEqual([
+      'best-model', 'checkpoint', 'config.json', 'images', 'log.jsonl', 'metrics.json', 'model', 'notes.txt', 'report', 'report.html', 'run-outputs.json',
+    ]);
+  });
+
+  it('refuses, before training, to write over files no run wrote: a user\'s config.json or model/, with or without --overwrite', async () => {
+    for (const [name, make] of [
+      ['config.json', (p: string) => writeFileSync(p, '{"mine": true}')],
+      [
+        'model/',
+        (p: string) => {
+          mkdirSync(p);
+          writeFileSync(join(p, 'model.json'), '{}');
+        },
+      ],
+      [
+        'images/4_img.png',
+        (p: string) => {
+          mkdirSync(join(p, '..'), { recursive: true });
+          writeFileSync(p, 'mine');
+        },
+      ],
+    ] as const) {
+      for (const overwrite of [false, true]) {
+        const out = join(dir, `foreign-${name.replace(/\W/g, '')}-${overwrite}`);
+        mkdirSync(out, { recursive: true });
+        make(join(out, name));
+        const lines: string[] = [];
+        await expect(trainMsrc({ ...options, out, overwrite }, (l) => lines.push(l))).rejects.toThrow(
+          `${out} holds ${name}, which no train-msrc run wrote (run-outputs.json does not list it), and this run would write over it; move them elsewhere or choose another --out`,
+        );
+        expect(lines.some((l) => l.startsWith('Iteration'))).toBe(false);
+        expect(existsSync(join(out, name))).toBe(true);
+        expect(existsSync(join(out, 'run.lock'))).toBe(false);
+      }
+    }
   });
 
   it('refuses a second run on a folder in use, naming the holder; the first finishes undisturbed', async () => {
@@ -250,7 +300,7 @@ describe('trainMsrc on a synthetic MSRC copy', () => {
     cpSync(options.out, broken, { recursive: true });
     rmSync(join(broken, 'checkpoint', 'state.json'));
     await expect(trainMsrc({ ...options, out: broken, loadCheckpoint: true }, quiet)).rejects.toThrow(
-      `--loadCheckpoint: ${join(broken, 'checkpoint')} holds no complete checkpoint (state.json is missing), so there is nothing to resume; pass --overwrite instead`,
+      new RegExp(`^checkpoint ${join(broken, 'checkpoint')} holds .*weights\\.safetensors.* but no state\\.json, so it cannot be resumed`),
     );
     await expect(trainMsrc({ ...options, out: broken }, quiet)).rejects.toThrow(/holds the checkpoint of an earlier run .*pass --loadCheckpoint to continue it, or --overwrite/);
     await expect(trainMsrc({ ...options, out: join(dir, 'gpus'), workers: null, multiGPU: true }, quiet)).rejects.toThrow(

@@ -1,49 +1,34 @@
-import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import {
-  Adam,
-  BestModelSaver,
-  ConfigMismatchError,
-  EarlyStopping,
-  type EvaluationResult,
-  evaluateSegmentation,
-  resumableBatches,
-  type SegmentationDataset,
-  SeededRng,
-  segmentationBatches,
-  selectBackend,
-  Trainer,
-  writeFileAtomic,
-} from '@seg/core';
-import { deeplabV3Plus, loadTrunkWeights, saveModel, segment } from '@seg/deeplab';
-import { MSRC_CLASSES, MSRC_VOID, openMsrc } from '@seg/msrc';
+import { Adam, BestModelSaver, ConfigMismatchError, EarlyStopping, resumableBatches, segmentationBatches, selectBackend, Trainer } from '@seg/core';
+import { deeplabV3Plus, loadTrunkWeights, saveModel } from '@seg/deeplab';
+import { MSRC_CLASSES, openMsrc } from '@seg/msrc';
 import { trainingAugmentation } from './augment.js';
+import { consoleLines } from './callbacks/console-lines.js';
+import { progressBar } from './callbacks/progress-bar.js';
+import { reportWriter } from './callbacks/report-writer.js';
+import { runLogWriter } from './callbacks/run-log-writer.js';
+import { validationSnapshots } from './callbacks/snapshots.js';
+import { TrainingWindow } from './callbacks/training-window.js';
 import { lossWith, type MsrcReplicaArgs, pixelAccuracy } from './msrc-replica.mjs';
-import { rgba, writeLabelsPng, writePng } from './images.js';
 import { refuseRandomFrozenTrunk, type TrainMsrcOptions, validateOptions } from './options.js';
 import { createProgress } from './progress.js';
-import { REPORT_ASSETS, RunReport } from './report/run-report.js';
+import { RunReport } from './report/run-report.js';
 import { writeTriptychs } from './report/triptychs.js';
 import { replicaWorkers } from './replicas.js';
-import { resolveRunConfig, writeRunConfig } from './run-config.js';
-import { checkSplits, openRunFolder, runConfig } from './run-folder.js';
+import { resolveRunConfig, runConfigJson } from './run-config.js';
+import { RUN_FILES } from './run-files.js';
+import { checkSplits, openRunFolder, type RunFolder, runConfig } from './run-folder.js';
 import { RunLog } from './run-log.js';
+import { scoreTestSplit, type SplitScores } from './test-split.js';
+import { Validation } from './validation.js';
 
-/** Scores of one evaluation, as written to `metrics.json`. */
-export interface SplitScores {
-  pixelAccuracy: number;
-  meanAccuracy: number;
-  meanIoU: number;
-  /** The same scores with void pixels left out, as the MSRC literature reports them. */
-  voidExcluded: { pixelAccuracy: number; meanAccuracy: number; meanIoU: number };
-  perClassIoU: Record<string, number>;
-  loss?: number;
-}
+export type { SplitScores } from './test-split.js';
 
 /** What {@link trainMsrc} ends with. */
 export interface TrainMsrcResult {
   steps: number;
   stoppedEarly: boolean;
+  /** The best saved model's validation pixel accuracy and its iteration. */
   best: { pixelAccuracy: number | null; step: number | null };
   test: SplitScores;
   outDir: string;
@@ -54,29 +39,6 @@ const NUM_CLASSES = MSRC_CLASSES.length;
 /** Test images the report shows as input | ground truth | prediction. */
 const REPORT_TEST_IMAGES = 5;
 
-function summarize(r: EvaluationResult): SplitScores {
-  const noVoid = r.excluded!;
-  return {
-    pixelAccuracy: r.pixelAccuracy,
-    meanAccuracy: r.meanAccuracy,
-    meanIoU: r.meanIoU,
-    voidExcluded: { pixelAccuracy: noVoid.pixelAccuracy, meanAccuracy: noVoid.meanAccuracy, meanIoU: noVoid.meanIoU },
-    perClassIoU: Object.fromEntries(
-      MSRC_CLASSES.filter((c) => !Number.isNaN(noVoid.perClassIoU[c.id])).map((c) => [c.name, noVoid.perClassIoU[c.id]]),
-    ),
-    ...(r.loss !== undefined ? { loss: r.loss } : {}),
-  };
-}
-
-function subset(dataset: SegmentationDataset, indices: readonly number[]): SegmentationDataset {
-  return { size: indices.length, get: (i) => dataset.get(indices[i]) };
-}
-
-/** Full-size, one image per batch (MSRC images differ in size), in order. */
-function evalBatches(dataset: SegmentationDataset, seed: number) {
-  return segmentationBatches(dataset, { batchSize: 1, shuffle: false, seed, normalize: 'imagenet', prefetch: 2 }).epoch(0);
-}
-
 /**
  * Trains DeepLabV3+ on MSRC-v2 the way the reference PyTorch run did:
  * separate Adam optimizers for trunk (frozen unless `trainTrunk`), ASPP and
@@ -84,10 +46,12 @@ function evalBatches(dataset: SegmentationDataset, seed: number) {
  * on `valImages` random validation images every `logFreq` iterations, saving
  * the model whenever that accuracy improves, and resuming from
  * `<out>/checkpoint` with `loadCheckpoint`. Ends with early stopping or after
- * `iterations`, restores the best weights and scores the test split.
+ * `iterations`, restores the best saved model and scores the test split.
  *
  * `out` is locked while the run uses it; a folder holding a checkpoint needs
- * `loadCheckpoint` or `overwrite`.
+ * `loadCheckpoint` or `overwrite`, and files no run wrote are never written
+ * over. Whatever fails (a replica, a NaN, the disk), the run rejects naming
+ * it, the last good checkpoint stays, and the lock is released.
  */
 export async function trainMsrc(
   options: TrainMsrcOptions,
@@ -96,27 +60,30 @@ export async function trainMsrc(
 ): Promise<TrainMsrcResult> {
   validateOptions(options);
   refuseRandomFrozenTrunk(options);
-  const lock = await openRunFolder(options, log);
+  const folder = await openRunFolder(options, log);
   // What the run started and must end however it ends (the replicas).
   const atEnd: Array<() => Promise<void>> = [];
   try {
-    return await trainInRunFolder(options, log, showProgress, atEnd);
+    return await trainInRunFolder(options, folder, log, showProgress, atEnd);
   } finally {
     for (const end of atEnd) await end();
-    await lock.release();
+    await folder.lock.release();
   }
 }
 
 async function trainInRunFolder(
   options: TrainMsrcOptions,
+  { outputs }: RunFolder,
   log: (line: string) => void,
   showProgress: boolean,
   atEnd: Array<() => Promise<void>>,
 ): Promise<TrainMsrcResult> {
+  const out = options.out;
   const config = await resolveRunConfig(options);
   const loss = lossWith(config.classWeights);
   const backend = await selectBackend(options.backend ? [options.backend] : undefined);
-  log(`backend: ${backend.name}${backend.device ? ` on ${backend.device}` : ''}${backend.skipped.length ? ` (passed over: ${backend.skipped.map((s) => s.split(':')[0]).join(', ')})` : ''}`);
+  const passedOver = backend.skipped.map((s) => s.backend).join(', ');
+  log(`backend: ${backend.name}${backend.device ? ` on ${backend.device}` : ''}${passedOver ? ` (passed over: ${passedOver})` : ''}`);
 
   const data = await openMsrc(options.data, { splitDir: options.splitDir });
   checkSplits(data);
@@ -140,7 +107,7 @@ async function trainInRunFolder(
     },
     classWeights: config.classWeights,
   };
-  const workers = await replicaWorkers(options, backend, replicaArgs);
+  const workers = await replicaWorkers(options, backend, replicaArgs, log);
   const model = deeplabV3Plus(replicaArgs.model);
   if (options.trunkWeights) {
     const report = await loadTrunkWeights(model, options.trunkWeights);
@@ -149,12 +116,15 @@ async function trainInRunFolder(
     log('trunk weights: none given, the trunk starts from random weights (pass --trunkWeights for ImageNet weights)');
   }
 
-  const out = options.out;
-  const checkpointDir = join(out, 'checkpoint');
-  await mkdir(join(out, 'images'), { recursive: true });
-  const runLog = new RunLog(join(out, 'log.jsonl'));
-  const report = new RunReport(out, config, backend.name);
-  const saveEvery = options.saveFreq ?? options.logFreq;
+  const checkpointDir = join(out, RUN_FILES.checkpoint);
+  const bestModel = new BestModelSaver({
+    dir: join(out, RUN_FILES.bestModel),
+    monitor: 'pixelAccuracy',
+    every: options.saveFreq ?? options.logFreq,
+    // The reference run scored the test split with the best saved model.
+    restoreBestWeights: true,
+    warn: log,
+  });
   const trainBatches = resumableBatches(
     segmentationBatches(train, {
       batchSize: options.batchSize,
@@ -169,24 +139,14 @@ async function trainInRunFolder(
     loss,
     metrics: { pixelAccuracy },
     groups: [
-      {
-        name: 'trunk',
-        match: model.getLayer(options.backbone),
-        frozen: !options.trainTrunk,
-        optimizer: new Adam(options.learningRateTrunk),
-      },
+      { name: 'trunk', match: model.getLayer(options.backbone), frozen: !options.trainTrunk, optimizer: new Adam(options.learningRateTrunk) },
       { name: 'aspp', match: model.getLayer('aspp'), weightDecay: options.weightDecay, optimizer: new Adam(options.learningRateAspp) },
       { name: 'decoder', weightDecay: options.weightDecay, optimizer: new Adam(options.learningRateDecoder) },
     ],
-    // No patience (the reference preset): the run never stops early; the monitor still tracks the best model.
-    earlyStopping: new EarlyStopping({ monitor: 'pixelAccuracy', mode: 'max', patience: options.patience ?? Number.MAX_SAFE_INTEGER }),
-    bestModel: new BestModelSaver({
-      dir: join(out, 'best-model'),
-      monitor: 'pixelAccuracy',
-      every: saveEvery,
-      save: (m, dir) => saveModel(m, dir),
-      warn: log,
-    }),
+    // The reference run had no early stopping (the preset's patience is null); best weights come from the saver.
+    earlyStopping:
+      options.patience === null ? undefined : new EarlyStopping({ monitor: 'pixelAccuracy', mode: 'max', patience: options.patience, restoreBestWeights: false }),
+    bestModel,
     data: trainBatches,
     config: runConfig(options),
     workers,
@@ -194,111 +154,62 @@ async function trainInRunFolder(
   if (workers) {
     log(
       `data-parallel: ${workers.count} replicas (${workers.devices === 'gpu' ? 'a process per GPU' : 'worker threads'}), ` +
-        'each batch split across them; BatchNorm uses each shard\'s statistics, as nn.DataParallel',
+        "each batch split across them; BatchNorm uses each shard's statistics, as nn.DataParallel",
     );
   }
   atEnd.push(() => trainer.dispose());
 
   if (options.loadCheckpoint) {
-    try {
-      await trainer.restore(checkpointDir, { allowConfigChanges: options.allowConfigChange });
-    } catch (e) {
-      if (!(e instanceof ConfigMismatchError)) throw e;
-      const keys = e.changes.map((c) => c.key);
-      throw new Error(
-        `--loadCheckpoint: ${checkpointDir} was written with other options (${e.changes.map((c) => `--${c.key} ${c.saved ?? '(unset)'} → ${c.current ?? '(unset)'}`).join(', ')}); ` +
-          `pass the same values, or --allowConfigChange ${keys.join(',')} to continue with the new ones, or --overwrite to start again`,
-      );
-    }
+    await restoreRun(trainer, checkpointDir, options);
     const at = trainBatches.position;
     log(`resumed from ${checkpointDir} at iteration ${trainer.step} (epoch ${at.epoch}, batch ${at.batch})`);
   }
   // Only now: a refused resume must leave the earlier run's config.json as it was.
-  await writeRunConfig(join(out, 'config.json'), config);
+  await outputs.write(RUN_FILES.config, runConfigJson(config));
 
-  let window = { loss: 0, acc: 0, n: 0 };
-  const validate = async (): Promise<Record<string, number>> => {
-    const rng = SeededRng.derive(options.seed, 3, trainer.step);
-    const picks = rng.permutation(validation.size).slice(0, Math.min(options.valImages, validation.size));
-    const shown = picks[rng.int(picks.length)];
-    const sample = await validation.get(shown);
-    const r = await evaluateSegmentation(model, evalBatches(subset(validation, picks), options.seed), {
-      numClasses: NUM_CLASSES,
-      loss,
-    });
-    const { width, height } = sample.image;
-    const { labels: pred } = await segment(model, { data: sample.image.data, width, height, channels: 3 });
-    await writePng(join(out, 'images', `${trainer.step}_img.png`), rgba(sample.image), width, height);
-    await writeLabelsPng(join(out, 'images', `${trainer.step}_gt.png`), sample.labels, width, height);
-    await writeLabelsPng(join(out, 'images', `${trainer.step}_pred.png`), pred, width, height);
-    const n = Math.max(window.n, 1);
-    say(
-      `Iteration: ${trainer.step}, TrainLoss: ${(window.loss / n).toFixed(4)}, TrainAcc: ${(window.acc / n).toFixed(4)}, ` +
-        `ValLoss: ${r.loss!.toFixed(4)}, ValAcc: ${r.pixelAccuracy.toFixed(4)}, ValMeanIoU: ${r.meanIoU.toFixed(4)}`,
-    );
-    const point = {
-      step: trainer.step,
-      loss: r.loss!,
-      pixelAccuracy: r.pixelAccuracy,
-      meanIoU: r.meanIoU,
-      trainLoss: window.loss / n,
-      trainPixelAccuracy: window.acc / n,
-    };
-    void runLog.write({ type: 'validation', ...point });
-    const shot = (kind: string) => `images/${trainer.step}_${kind}.png`;
-    report.recordValidation(point, r.confusion, { title: `${sample.id} (validation, iteration ${trainer.step})`, image: shot('img'), truth: shot('gt'), prediction: shot('pred') });
-    await report.write(`training: iteration ${trainer.step} of ${options.iterations}`);
-    window = { loss: 0, acc: 0, n: 0 };
-    return { pixelAccuracy: r.pixelAccuracy, meanIoU: r.meanIoU, loss: r.loss! };
-  };
-
+  await outputs.record(RUN_FILES.log);
+  const runLog = new RunLog(join(out, RUN_FILES.log));
+  const report = new RunReport(outputs, config, backend.name);
   const progress = showProgress ? createProgress({ total: options.iterations, start: trainer.step, log }) : null;
   const say = (line: string) => (progress ? progress.log(line) : log(line));
-  void runLog.write({ type: 'start', time: new Date().toISOString(), step: trainer.step, backend: backend.name });
+  const validate = new Validation(model, validation, { numClasses: NUM_CLASSES, loss, valImages: options.valImages, seed: options.seed });
+  const window = new TrainingWindow();
+
   // Ctrl-C: the page shows everything up to here; the checkpoint of the last save interval stays as it was.
   const onInterrupt = () => {
     progress?.stop();
-    log(`interrupted at iteration ${trainer.step}; writing ${join(out, 'report.html')}`);
+    log(`interrupted at iteration ${trainer.step}; writing ${join(out, RUN_FILES.report)}`);
     void Promise.all([runLog.write({ type: 'end', time: new Date().toISOString(), step: trainer.step, reason: 'interrupted' }), report.write(`interrupted at iteration ${trainer.step}`)])
       .catch((e: Error) => log(`could not write the report: ${e.message}`))
       .finally(() => process.exit(130));
   };
   process.once('SIGINT', onInterrupt);
-  let stepStarted = Date.now();
-  const result = await trainer.fit({
-    steps: options.iterations,
-    evaluateEvery: options.logFreq,
-    evaluate: validate,
-    checkpointDir,
-    checkpointEvery: saveEvery,
-    callbacks: {
-      onStepEnd: (s) => {
-        window.loss += s.loss;
-        window.acc += s.metrics.pixelAccuracy;
-        window.n += 1;
-        const seconds = (Date.now() - stepStarted) / 1000;
-        stepStarted = Date.now();
-        void runLog.write({ type: 'step', step: s.step, loss: s.loss, pixelAccuracy: s.metrics.pixelAccuracy, seconds });
-        report.recordStep(s.step, s.loss);
-        progress?.tick(s.step, s.loss);
-      },
-      onEvaluate: (step, scores, _verdict, bestModel) => {
-        if (bestModel === 'saved') {
-          say(`Saved model @iteration ${step} with accuracy ${scores.pixelAccuracy.toFixed(4)} and loss ${scores.loss.toFixed(4)}`);
-        } else {
-          say(`Skipped saving @iteration ${step}`);
-        }
-      },
-      onCheckpoint: (step) => say(`checkpoint @iteration ${step} in ${checkpointDir}`),
-    },
-  }).finally(() => {
-    process.removeListener('SIGINT', onInterrupt);
-    progress?.stop();
-  });
-  // fit() restored the best weights; this is the model the run reports.
-  await saveModel(model, join(out, 'model'));
-  const testResult = await evaluateSegmentation(model, evalBatches(test, options.seed), { numClasses: NUM_CLASSES, exclude: [MSRC_VOID], loss });
-  const testScores = summarize(testResult);
+  const result = await trainer
+    .fit({
+      steps: options.iterations,
+      evaluateEvery: options.logFreq,
+      evaluate: () => validate.run(trainer.step),
+      checkpointDir,
+      checkpointEvery: options.saveFreq ?? options.logFreq,
+      // The window closes at each evaluation before the others read it.
+      callbacks: [
+        window,
+        validationSnapshots(outputs, validate),
+        reportWriter(report, options.iterations, window, validate),
+        runLogWriter(runLog, backend.name, window, validate),
+        consoleLines(say, window, validate),
+        ...(progress ? [progressBar(progress)] : []),
+      ],
+    })
+    .finally(async () => {
+      process.removeListener('SIGINT', onInterrupt);
+      await runLog.flush();
+    });
+
+  // fit() put the best saved model's weights back: the model the run reports.
+  await outputs.record(`${RUN_FILES.model}/`);
+  await saveModel(model, join(out, RUN_FILES.model));
+  const { result: testResult, scores: testScores } = await scoreTestSplit(model, test, loss, options.seed);
   log(
     `Test (${test.size} images): pixel accuracy ${testScores.pixelAccuracy.toFixed(4)}, mIoU ${testScores.meanIoU.toFixed(4)}; ` +
       `void excluded: pixel accuracy ${testScores.voidExcluded.pixelAccuracy.toFixed(4)}, mean accuracy ${testScores.voidExcluded.meanAccuracy.toFixed(4)}, mIoU ${testScores.voidExcluded.meanIoU.toFixed(4)}`,
@@ -306,11 +217,11 @@ async function trainInRunFolder(
   const summary: TrainMsrcResult = {
     steps: result.step,
     stoppedEarly: result.stoppedEarly,
-    best: { pixelAccuracy: result.best?.score ?? null, step: result.best?.step ?? null },
+    best: { pixelAccuracy: bestModel.saved.score, step: bestModel.saved.step },
     test: testScores,
     outDir: out,
   };
-  await writeFileAtomic(join(out, 'metrics.json'), `${JSON.stringify(summary, null, 2)}\n`);
+  await outputs.write(RUN_FILES.metrics, `${JSON.stringify(summary, null, 2)}\n`);
   const { voidExcluded: ve } = testScores;
   report.recordTest(
     [
@@ -318,7 +229,7 @@ async function trainInRunFolder(
       { label: 'void counted as a class', pixelAccuracy: testScores.pixelAccuracy, meanAccuracy: testScores.meanAccuracy, meanIoU: testScores.meanIoU },
     ],
     testResult.confusion,
-    await writeTriptychs(model, test, out, REPORT_TEST_IMAGES),
+    await writeTriptychs(model, test, outputs, REPORT_TEST_IMAGES),
     test.size,
   );
   void runLog.write({ type: 'test', step: result.step, pixelAccuracy: testScores.pixelAccuracy, meanAccuracy: testScores.meanAccuracy, meanIoU: testScores.meanIoU, voidExcluded: ve });
@@ -326,7 +237,21 @@ async function trainInRunFolder(
   void runLog.write({ type: 'end', time: new Date().toISOString(), step: result.step, reason });
   const page = await report.write(`${reason} at iteration ${result.step}`);
   await runLog.flush();
-  log(`report: ${page} (plots and images in ${join(out, REPORT_ASSETS)})`);
+  log(`report: ${page} (plots and images in ${join(out, RUN_FILES.reportAssets)})`);
   model.dispose();
   return summary;
+}
+
+/** `trainer.restore` with a configuration mismatch put in the command line's terms. */
+async function restoreRun(trainer: Trainer, checkpointDir: string, options: TrainMsrcOptions): Promise<void> {
+  try {
+    await trainer.restore(checkpointDir, { allowConfigChanges: options.allowConfigChange });
+  } catch (e) {
+    if (!(e instanceof ConfigMismatchError)) throw e;
+    const keys = e.changes.map((c) => c.key);
+    throw new Error(
+      `--loadCheckpoint: ${checkpointDir} was written with other options (${e.changes.map((c) => `--${c.key} ${c.saved ?? '(unset)'} → ${c.current ?? '(unset)'}`).join(', ')}); ` +
+        `pass the same values, or --allowConfigChange ${keys.join(',')} to continue with the new ones, or --overwrite to start again`,
+    );
+  }
 }

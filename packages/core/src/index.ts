@@ -14,22 +14,10 @@ export * from './backbones/index.js';
 export * from './data/index.js';
 export * from './losses/index.js';
 export * from './metrics/index.js';
+export * from './run-state/index.js';
 export * from './train/index.js';
 export * from './backprop/index.js';
-export {
-  BACKEND_PACKAGES,
-  BROWSER_BACKEND_ORDER,
-  DEFAULT_BACKEND_ORDER,
-  NODE_BACKEND_ORDER,
-  selectBackend,
-} from './backend.js';
-export type { BackendSelection, SegBackendName, SelectBackendOptions } from './backend.js';
-export { diagnoseBackends, formatDiagnosis } from './gpu/diagnose.js';
-export type { BackendDiagnosis, BackendDiagnosisReport } from './gpu/diagnose.js';
-export { runDoctor } from './gpu/doctor-cli.js';
-export { assertGpuDeviceAlive, untilGpuDeviceLost } from './gpu/device-lost.js';
-export { isSoftwareAdapter, listWebGpuAdapters } from './gpu/webgpu-adapters.js';
-export type { GpuAdapterInfoLike, WebGpuAdapter } from './gpu/webgpu-adapters.js';
+export * from './backends/index.js';
 export {
   encodeSafetensors,
   MAX_SAFETENSORS_HEADER_BYTES,

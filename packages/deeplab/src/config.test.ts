@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_ASPP_RATES, type DeepLabV3PlusConfig, resolveConfig } from './config.js';
+import { DEEPLAB_BACKBONES, DEEPLAB_OUTPUT_STRIDES, type DeepLabV3PlusConfig, resolveConfig } from './config.js';
 
 describe('resolveConfig', () => {
   it('fills the documented defaults', () => {
@@ -23,12 +23,16 @@ describe('resolveConfig', () => {
 
   it('doubles the ASPP rates at output stride 8', () => {
     expect(resolveConfig({ numClasses: 2, outputStride: 8 }).asppRates).toEqual([12, 24, 36]);
-    expect(DEFAULT_ASPP_RATES[8]).toEqual(DEFAULT_ASPP_RATES[16].map((r) => 2 * r));
+  });
+
+  it('builds on every backbone of the core registry, at output strides 8 and 16', () => {
+    expect(DEEPLAB_BACKBONES).toEqual(['resnet18', 'resnet34', 'resnet50', 'resnet101']);
+    expect(DEEPLAB_OUTPUT_STRIDES).toEqual([8, 16]);
   });
 
   const bad: Array<[string, Record<string, unknown>, RegExp]> = [
     ['backbone', { backbone: 'vgg16' }, /config\.backbone is "vgg16"; expected one of resnet18, resnet34, resnet50, resnet101/],
-    ['outputStride', { outputStride: 32 }, /config\.outputStride is 32; expected 8 or 16/],
+    ['outputStride', { outputStride: 32 }, /config\.outputStride is 32; expected one of 8, 16$/],
     ['numClasses', { numClasses: 0 }, /config\.numClasses is 0; expected a positive integer/],
     ['numClasses', { numClasses: 2.5 }, /config\.numClasses is 2\.5; expected a positive integer/],
     ['inputShape', { inputShape: [16, 64, 3] }, /config\.inputShape is \[16,64,3\]; expected \[height, width, 3\] with each side null or an integer >= 32/],

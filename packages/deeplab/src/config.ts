@@ -1,37 +1,41 @@
-import { asppRatesFor } from '@seg/core';
+import {
+  asppRatesFor,
+  BACKBONE_NAMES,
+  type BackboneName,
+  checkOutputStride,
+  DEFAULT_ASPP_DROPOUT,
+  DEFAULT_ASPP_FILTERS,
+  DEFAULT_OUTPUT_STRIDE,
+  OUTPUT_STRIDES,
+  type OutputStride,
+} from '@seg/core';
 
-/** Backbones a DeepLabV3+ model can be built on: torchvision's ResNets. */
-export const DEEPLAB_BACKBONES = ['resnet18', 'resnet34', 'resnet50', 'resnet101'] as const;
+export { DEFAULT_OUTPUT_STRIDE };
 
-/** Name of a supported backbone. */
-export type DeepLabBackbone = (typeof DEEPLAB_BACKBONES)[number];
+/** Name of a backbone DeepLabV3+ can be built on. */
+export type DeepLabBackbone = BackboneName;
 
-/** Output strides (input size / high-level feature size) the backbone can be dilated to. */
-export const DEEPLAB_OUTPUT_STRIDES = [8, 16] as const;
+/** Backbones a DeepLabV3+ model can be built on: every backbone of `@seg/core`'s registry (`BACKBONE_NAMES`). */
+export const DEEPLAB_BACKBONES: readonly DeepLabBackbone[] = BACKBONE_NAMES;
 
-/** A supported output stride. */
-export type OutputStride = (typeof DEEPLAB_OUTPUT_STRIDES)[number];
+/** An output stride DeepLabV3+ is built at. */
+export type DeepLabOutputStride = Exclude<OutputStride, 32>;
+
+/**
+ * Output strides DeepLabV3+ is built at: `@seg/core`'s `OUTPUT_STRIDES` but
+ * 32. The model runs its ASPP at stride 16 or 8; at 32 a {@link MIN_INPUT_SIZE}
+ * input would leave the ASPP a single pixel.
+ */
+export const DEEPLAB_OUTPUT_STRIDES: readonly DeepLabOutputStride[] = OUTPUT_STRIDES.filter((s): s is DeepLabOutputStride => s !== 32);
 
 /** The paper's trunk for the reference run. */
 export const DEFAULT_BACKBONE: DeepLabBackbone = 'resnet101';
 
-/** Output stride 16 trains and runs about 4x cheaper than 8 at a small accuracy cost (Chen et al. 2018, Table 1). */
-export const DEFAULT_OUTPUT_STRIDE: OutputStride = 16;
-
-/** ASPP rates per output stride, from `@seg/core`'s `asppRatesFor` (the paper's 6/12/18, doubled at stride 8). */
-export const DEFAULT_ASPP_RATES: Readonly<Record<OutputStride, readonly [number, number, number]>> = {
-  16: asppRatesFor(16),
-  8: asppRatesFor(8),
-};
-
 /** Channels of the 1x1 low-level projection: 48, so the low-level features do not outweigh the ASPP's (Chen et al. 2018, Table 1). */
 export const DEFAULT_LOW_LEVEL_CHANNELS = 48;
 
-/** Channels of the decoder's two 3x3 convolutions and of the ASPP output. */
-export const DEFAULT_DECODER_CHANNELS = 256;
-
-/** Dropout after the ASPP projection, as in the reference implementations. */
-export const DEFAULT_DROPOUT = 0.5;
+/** Channels of the ASPP output and of the decoder's two 3x3 convolutions: one width for both, the ASPP's (256 in the paper). */
+export const DEFAULT_DECODER_CHANNELS = DEFAULT_ASPP_FILTERS;
 
 /** Smallest supported input side: 32 px still leaves 2 px of stride-16 features for the ASPP and 8 px of low-level features. */
 export const MIN_INPUT_SIZE = 32;
@@ -40,13 +44,13 @@ export const MIN_INPUT_SIZE = 32;
 export interface DeepLabV3PlusConfig {
   /** Trunk network. Default {@link DEFAULT_BACKBONE} (`'resnet101'`). */
   backbone?: DeepLabBackbone;
-  /** 8 or 16. Default {@link DEFAULT_OUTPUT_STRIDE} (16). */
-  outputStride?: OutputStride;
+  /** One of {@link DEEPLAB_OUTPUT_STRIDES} (8 or 16). Default {@link DEFAULT_OUTPUT_STRIDE} (16). */
+  outputStride?: DeepLabOutputStride;
   /** Number of classes of the logits. Required. */
   numClasses: number;
   /** `[height | null, width | null, 3]`; `null` sides accept any size of at least 32 px. Default `[null, null, 3]`. */
   inputShape?: [number | null, number | null, 3];
-  /** Atrous rates of the ASPP's three 3x3 branches. Default {@link DEFAULT_ASPP_RATES} for the output stride. */
+  /** Atrous rates of the ASPP's three 3x3 branches. Default: the paper's for the output stride (`asppRatesFor` of `@seg/core`: 6/12/18 at 16, 12/24/36 at 8). */
   asppRates?: [number, number, number];
   /** Depthwise-separable ASPP convolutions (the paper's Xception variant). Default `false`. */
   separableAspp?: boolean;
@@ -54,7 +58,7 @@ export interface DeepLabV3PlusConfig {
   lowLevelChannels?: number;
   /** Channels of the ASPP output and of the decoder convolutions. Default {@link DEFAULT_DECODER_CHANNELS} (256). */
   decoderChannels?: number;
-  /** Dropout rate after the ASPP projection, in [0, 1). Default {@link DEFAULT_DROPOUT} (0.5). */
+  /** Dropout rate after the ASPP projection, in [0, 1). Default `DEFAULT_ASPP_DROPOUT` of `@seg/core` (0.5). */
   dropout?: number;
   /**
    * Whether `dropout` drops whole channels (PyTorch's `Dropout2d`) rather than
@@ -110,10 +114,7 @@ export function resolveConfig(config: DeepLabV3PlusConfig): ResolvedDeepLabV3Plu
   if (!DEEPLAB_BACKBONES.includes(backbone)) {
     throw new Error(`deeplabV3Plus: config.backbone is ${JSON.stringify(backbone)}; expected one of ${DEEPLAB_BACKBONES.join(', ')}`);
   }
-  const outputStride = config.outputStride ?? DEFAULT_OUTPUT_STRIDE;
-  if (!DEEPLAB_OUTPUT_STRIDES.includes(outputStride)) {
-    throw new Error(`deeplabV3Plus: config.outputStride is ${JSON.stringify(outputStride)}; expected 8 or 16`);
-  }
+  const outputStride = checkOutputStride('deeplabV3Plus: config.outputStride', config.outputStride ?? DEFAULT_OUTPUT_STRIDE, DEEPLAB_OUTPUT_STRIDES);
   const numClasses = positiveInt('numClasses', config.numClasses);
   const inputShape = config.inputShape ?? [null, null, 3];
   if (
@@ -126,7 +127,7 @@ export function resolveConfig(config: DeepLabV3PlusConfig): ResolvedDeepLabV3Plu
       `deeplabV3Plus: config.inputShape is ${JSON.stringify(inputShape)}; expected [height, width, 3] with each side null or an integer >= ${MIN_INPUT_SIZE}`,
     );
   }
-  const asppRates = config.asppRates ?? ([...DEFAULT_ASPP_RATES[outputStride]] as [number, number, number]);
+  const asppRates = config.asppRates ?? asppRatesFor(outputStride);
   if (!Array.isArray(asppRates) || asppRates.length !== 3) {
     throw new Error(`deeplabV3Plus: config.asppRates is ${JSON.stringify(asppRates)}; expected three positive integers, e.g. [6, 12, 18]`);
   }
@@ -135,7 +136,7 @@ export function resolveConfig(config: DeepLabV3PlusConfig): ResolvedDeepLabV3Plu
   if (typeof separableAspp !== 'boolean') throw new Error(`deeplabV3Plus: config.separableAspp is ${JSON.stringify(separableAspp)}; expected true or false`);
   const lowLevelChannels = positiveInt('lowLevelChannels', config.lowLevelChannels ?? DEFAULT_LOW_LEVEL_CHANNELS);
   const decoderChannels = positiveInt('decoderChannels', config.decoderChannels ?? DEFAULT_DECODER_CHANNELS);
-  const dropout = dropoutRate('dropout', config.dropout ?? DEFAULT_DROPOUT);
+  const dropout = dropoutRate('dropout', config.dropout ?? DEFAULT_ASPP_DROPOUT);
   const spatialDropout = config.spatialDropout ?? false;
   if (typeof spatialDropout !== 'boolean') throw new Error(`deeplabV3Plus: config.spatialDropout is ${JSON.stringify(spatialDropout)}; expected true or false`);
   const asppBias = config.asppBias ?? false;

@@ -4,7 +4,7 @@ import { parseSafetensors, safetensorsToFloat32 } from '@seg/core';
 import * as tf from '@tensorflow/tfjs-core';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { describeEachBackend, expectNoTensorLeak, useBackend } from '../../../test-utils/backends.js';
-import { DEEPLAB_BACKBONES, type DeepLabV3PlusConfig } from './config.js';
+import { DEEPLAB_BACKBONES, DEEPLAB_OUTPUT_STRIDES, type DeepLabOutputStride, type DeepLabV3PlusConfig } from './config.js';
 import { deeplabV3Plus } from './deeplab-v3-plus.js';
 import { loadTrunkWeights } from './trunk-weights.js';
 
@@ -13,7 +13,7 @@ const fixture = (name: string) => new Uint8Array(readFileSync(new URL(name, fixt
 const fixtureConfig = JSON.parse(readFileSync(new URL('config.json', fixtures), 'utf8'));
 
 /** Narrow trunks (torchvision's block counts, 4 channels at stage 1) and a narrow head: real topology, small cost. */
-const narrow = (backbone: DeepLabV3PlusConfig['backbone'], outputStride: 8 | 16): DeepLabV3PlusConfig => ({
+const narrow = (backbone: DeepLabV3PlusConfig['backbone'], outputStride: DeepLabOutputStride): DeepLabV3PlusConfig => ({
   backbone,
   outputStride,
   numClasses: 3,
@@ -59,7 +59,7 @@ function loadHeadWeights(model: tfl.LayersModel, bytes: Uint8Array): void {
 describe('deeplabV3Plus shapes', () => {
   beforeAll(() => useBackend('cpu'));
   for (const backbone of DEEPLAB_BACKBONES) {
-    for (const outputStride of [8, 16] as const) {
+    for (const outputStride of DEEPLAB_OUTPUT_STRIDES) {
       it(`${backbone} at OS ${outputStride}: [N, H, W, numClasses] logits for 32x32, 65x77 and 48x40; computeOutputShape agrees`, () => {
         const model = deeplabV3Plus(narrow(backbone, outputStride));
         expect(model.outputs[0].shape).toEqual([null, null, null, 3]);

@@ -8,16 +8,14 @@ export type { OverlayImage, Palette } from './colorize.js';
 export {
   DEEPLAB_BACKBONES,
   DEEPLAB_OUTPUT_STRIDES,
-  DEFAULT_ASPP_RATES,
   DEFAULT_BACKBONE,
   DEFAULT_DECODER_CHANNELS,
-  DEFAULT_DROPOUT,
   DEFAULT_LOW_LEVEL_CHANNELS,
   DEFAULT_OUTPUT_STRIDE,
   MIN_INPUT_SIZE,
   resolveConfig,
 } from './config.js';
-export type { DeepLabBackbone, DeepLabV3PlusConfig, OutputStride, ResolvedDeepLabV3PlusConfig } from './config.js';
+export type { DeepLabBackbone, DeepLabOutputStride, DeepLabV3PlusConfig, ResolvedDeepLabV3PlusConfig } from './config.js';
 export { deeplabV3PlusDecoder } from './decoder.js';
 export type { DecoderArgs } from './decoder.js';
 export { deeplabV3Plus } from './deeplab-v3-plus.js';

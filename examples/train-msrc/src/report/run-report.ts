@@ -1,12 +1,9 @@
-import { join } from 'node:path';
-import { ConfusionMatrix, writeFileAtomic } from '@seg/core';
+import { ConfusionMatrix } from '@seg/core';
 import { MSRC_CLASSES, MSRC_VOID } from '@seg/msrc';
+import { RUN_FILES, type RunOutputs } from '../run-files.js';
 import type { RunConfig } from '../run-config.js';
 import { type CurvePoint, confusionSpec, curveSpec, renderSvg, thin } from './charts.js';
 import { type ReportPage, reportHtml, type ScoreLine } from './html.js';
-
-/** Folder beside `report.html` that holds its plots and images. */
-export const REPORT_ASSETS = 'report';
 
 /** A validation as the report plots it. */
 export interface ValidationPoint {
@@ -44,7 +41,7 @@ export class RunReport {
   private queue: Promise<void> = Promise.resolve();
 
   constructor(
-    readonly out: string,
+    private readonly outputs: RunOutputs,
     private readonly config: RunConfig,
     private readonly backend: string,
   ) {}
@@ -84,23 +81,23 @@ export class RunReport {
       ...v.map((x) => ({ step: x.step, value: x.trainLoss, series: 'training loss (mean since last validation)' })),
       ...v.map((x) => ({ step: x.step, value: x.loss, series: 'validation loss' })),
     ];
-    charts.push({ title: 'Loss', file: `${REPORT_ASSETS}/loss.svg`, spec: curveSpec('Loss', 'cross-entropy', lossPoints) });
+    charts.push({ title: 'Loss', file: `${RUN_FILES.reportAssets}/loss.svg`, spec: curveSpec('Loss', 'cross-entropy', lossPoints) });
     const scorePoints: CurvePoint[] = [
       ...v.map((x) => ({ step: x.step, value: x.trainPixelAccuracy, series: 'training pixel accuracy' })),
       ...v.map((x) => ({ step: x.step, value: x.pixelAccuracy, series: 'validation pixel accuracy' })),
       ...v.map((x) => ({ step: x.step, value: x.meanIoU, series: 'validation mIoU' })),
     ];
-    charts.push({ title: 'Pixel accuracy and mIoU', file: `${REPORT_ASSETS}/scores.svg`, spec: curveSpec('Pixel accuracy and mIoU', 'score', scorePoints) });
+    charts.push({ title: 'Pixel accuracy and mIoU', file: `${RUN_FILES.reportAssets}/scores.svg`, spec: curveSpec('Pixel accuracy and mIoU', 'score', scorePoints) });
     let perClassIoU: ReportPage['perClassIoU'] = null;
     if (this.confusion) {
       const { source, matrix } = this.confusion;
-      charts.push({ title: 'Confusion matrix', file: `${REPORT_ASSETS}/confusion.svg`, spec: confusionSpec(`Confusion matrix: ${source}`, names, matrix.counts) });
+      charts.push({ title: 'Confusion matrix', file: `${RUN_FILES.reportAssets}/confusion.svg`, spec: confusionSpec(`Confusion matrix: ${source}`, names, matrix.counts) });
       perClassIoU = { source, rows: perClassRows(names, matrix) };
     }
-    for (const c of charts) await writeFileAtomic(join(this.out, c.file), await renderSvg(c.spec));
+    for (const c of charts) await this.outputs.write(c.file, await renderSvg(c.spec));
     const last = v.at(-1);
     const html = reportHtml({
-      title: `train-msrc run: ${this.out}`,
+      title: `train-msrc run: ${this.outputs.dir}`,
       status,
       updated: new Date().toISOString(),
       backend: this.backend,
@@ -111,9 +108,8 @@ export class RunReport {
       latestValidation: last ? { step: last.step, loss: last.loss, pixelAccuracy: last.pixelAccuracy, meanIoU: last.meanIoU } : null,
       triptychs: this.triptychs,
     });
-    const page = join(this.out, 'report.html');
-    await writeFileAtomic(page, html);
-    return page;
+    await this.outputs.write(RUN_FILES.report, html);
+    return `${this.outputs.dir}/${RUN_FILES.report}`;
   }
 }
 

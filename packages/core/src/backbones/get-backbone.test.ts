@@ -1,7 +1,8 @@
 import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { useBackend } from '../../../../test-utils/backends.js';
-import { BACKBONE_NAMES, type BackboneName, getBackbone } from './get-backbone.js';
+import { OUTPUT_STRIDES } from '../layers/output-stride.js';
+import { BACKBONE_NAMES, BACKBONES, type BackboneName, getBackbone } from './get-backbone.js';
 
 const fixture = (name: string) => fileURLToPath(new URL(`../../fixtures/resnet-parity/${name}`, import.meta.url));
 
@@ -36,7 +37,24 @@ describe('getBackbone [cpu]', () => {
     model.dispose();
   });
 
-  it('lists the valid names on an unknown one', () => {
+  it('builds every registry entry at each output stride it declares, with the channels and strides it declares', () => {
+    expect(BACKBONE_NAMES).toEqual(Object.keys(BACKBONES));
+    for (const name of BACKBONE_NAMES) {
+      expect(BACKBONES[name].outputStrides).toEqual(OUTPUT_STRIDES);
+      for (const outputStride of BACKBONES[name].outputStrides) {
+        const backbone = getBackbone(name, { outputStride, inputShape: [64, 32, 3], blocks: [1, 1, 1, 1], baseWidth: 4 });
+        const [high, low] = backbone.model.outputs;
+        expect([high.shape, low.shape], `${name} OS ${outputStride}`).toEqual([
+          [null, 64 / outputStride, 32 / outputStride, backbone.outChannels[0]],
+          [null, 64 / backbone.lowOutputStride, 32 / backbone.lowOutputStride, backbone.outChannels[1]],
+        ]);
+        backbone.model.dispose();
+      }
+    }
+  });
+
+  it('lists the valid names on an unknown one, and the valid strides on an unsupported one', () => {
+    expect(() => getBackbone('resnet18', { outputStride: 4 as 8 })).toThrow('getBackbone: resnet18 outputStride is 4; expected one of 8, 16, 32');
     expect(BACKBONE_NAMES).toEqual(['resnet18', 'resnet34', 'resnet50', 'resnet101']);
     expect(() => getBackbone('resnet152' as BackboneName)).toThrow(
       'getBackbone: unknown backbone "resnet152"; valid names are resnet18, resnet34, resnet50, resnet101',

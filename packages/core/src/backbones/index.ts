@@ -1,8 +1,5 @@
 // Public exports of src/backbones; each module adds its own line.
 export {
-  DEFAULT_OUTPUT_STRIDE,
-  OUTPUT_STRIDES,
-  type OutputStride,
   RESNET_BLOCKS,
   RESNET_DEPTHS,
   type ResNetConfig,
@@ -21,4 +18,12 @@ export {
   type TorchvisionWeightsReport,
   torchvisionWeightSpecs,
 } from './torchvision-weights.js';
-export { BACKBONE_NAMES, type Backbone, type BackboneName, type BackboneOptions, getBackbone } from './get-backbone.js';
+export {
+  BACKBONE_NAMES,
+  BACKBONES,
+  type Backbone,
+  type BackboneName,
+  type BackboneOptions,
+  type BackboneSpec,
+  getBackbone,
+} from './get-backbone.js';

@@ -6,7 +6,8 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { describeEachBackend, expectNoTensorLeak, roundTripInMemory, useBackend } from '../../../../test-utils/backends.js';
 import { maxAbsDiff, relativeError, scalarOf } from '../../../../test-utils/compare.js';
 import { parseSafetensors, safetensorsToFloat32 } from '../io/safetensors.js';
-import { type OutputStride, type ResNetDepth, resnet, resnetStageSchedule } from './resnet.js';
+import type { OutputStride } from '../layers/output-stride.js';
+import { type ResNetDepth, resnet, resnetStageSchedule } from './resnet.js';
 import { loadTorchvisionWeights, torchvisionWeightSpecs } from './torchvision-weights.js';
 
 // Fixtures written by scripts/fixtures/resnet_parity.py (torchvision 0.14, eval mode).
@@ -154,7 +155,7 @@ describe('resnet / loadTorchvisionWeights errors [cpu]', () => {
 
   it('rejects unsupported depths, output strides and shapes', () => {
     expect(() => resnet({ depth: 42 as ResNetDepth })).toThrow(/depth 42 is not supported; use one of 18, 34, 50, 101/);
-    expect(() => resnet({ depth: 18, outputStride: 4 as OutputStride })).toThrow(/outputStride 4 is not supported; use one of 8, 16, 32/);
+    expect(() => resnet({ depth: 18, outputStride: 4 as OutputStride })).toThrow('resnet: outputStride is 4; expected one of 8, 16, 32');
     expect(() => resnet({ depth: 18, inputShape: [32, 32, 1] as never })).toThrow(/must be \[height, width, 3\]/);
     expect(() => resnet({ depth: 50, blocks: [1, 1, 1] as never })).toThrow(/blocks \[1,1,1\] must be four positive integers/);
   });

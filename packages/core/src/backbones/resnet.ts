@@ -24,16 +24,13 @@
  * @module
  */
 import * as tfl from '@tensorflow/tfjs-layers';
+import { checkOutputStride, DEFAULT_OUTPUT_STRIDE, type OutputStride } from '../layers/output-stride.js';
 import { basicBlock, batchNorm, bottleneckBlock, convBN } from './resnet-blocks.js';
 
 /** ResNet depths {@link resnet} builds. */
 export const RESNET_DEPTHS = [18, 34, 50, 101] as const;
 /** A ResNet depth. */
 export type ResNetDepth = (typeof RESNET_DEPTHS)[number];
-/** Output strides {@link resnet} supports: ratio of input size to `high`'s size. */
-export const OUTPUT_STRIDES = [8, 16, 32] as const;
-/** An output stride. */
-export type OutputStride = (typeof OUTPUT_STRIDES)[number];
 
 /** Blocks per stage (layer1…layer4) of torchvision's ResNets. */
 export const RESNET_BLOCKS: Readonly<Record<ResNetDepth, readonly [number, number, number, number]>> = {
@@ -43,14 +40,11 @@ export const RESNET_BLOCKS: Readonly<Record<ResNetDepth, readonly [number, numbe
   101: [3, 4, 23, 3],
 };
 
-/** Default output stride of {@link resnet}: DeepLabV3+'s usual training setting. */
-export const DEFAULT_OUTPUT_STRIDE: OutputStride = 16;
-
 /** Configuration of {@link resnet}. */
 export interface ResNetConfig {
   /** 18 or 34 (basic blocks) or 50 or 101 (bottleneck blocks). Required. */
   depth: ResNetDepth;
-  /** Ratio of input size to `high`'s size: 8, 16 or 32. Default `16`. */
+  /** Ratio of input size to `high`'s size, one of `OUTPUT_STRIDES`. Default `DEFAULT_OUTPUT_STRIDE` (16). */
   outputStride?: OutputStride;
   /** `[height, width, 3]`; `null` sizes accept any input size. Default `[null, null, 3]`. */
   inputShape?: [number | null, number | null, 3];
@@ -84,15 +78,19 @@ export interface StageSchedule {
   dilation: number;
 }
 
+/** torchvision's `replace_stride_with_dilation` (layer2, layer3, layer4) per output stride, as its segmentation models pass it. */
+const REPLACE_STRIDE_WITH_DILATION: Readonly<Record<OutputStride, readonly [boolean, boolean, boolean]>> = {
+  8: [false, true, true],
+  16: [false, false, true],
+  32: [false, false, false],
+};
+
 /**
  * The per-stage stride/dilation schedule of torchvision's
  * `replace_stride_with_dilation` for an output stride.
  */
 export function resnetStageSchedule(outputStride: OutputStride): StageSchedule[] {
-  const replace = { 8: [false, true, true], 16: [false, false, true], 32: [false, false, false] }[outputStride];
-  if (!replace) {
-    throw new Error(`resnet: outputStride ${outputStride} is not supported; use one of ${OUTPUT_STRIDES.join(', ')}`);
-  }
+  const replace = REPLACE_STRIDE_WITH_DILATION[checkOutputStride('resnet: outputStride', outputStride)];
   const stages: StageSchedule[] = [{ stride: 1, firstDilation: 1, dilation: 1 }];
   let dilation = 1;
   for (const dilate of replace) {
@@ -130,9 +128,7 @@ function validate(config: ResNetConfig): Required<ResNetConfig> {
     baseWidth: config.baseWidth ?? 64,
     widthPerGroup: config.widthPerGroup ?? 64,
   };
-  if (!OUTPUT_STRIDES.includes(full.outputStride)) {
-    throw new Error(`resnet: outputStride ${full.outputStride} is not supported; use one of ${OUTPUT_STRIDES.join(', ')}`);
-  }
+  checkOutputStride('resnet: outputStride', full.outputStride);
   const [h, w, c] = full.inputShape;
   if (full.inputShape.length !== 3 || c !== 3 || ![h, w].every((s) => s === null || positiveInt(s))) {
     throw new Error(

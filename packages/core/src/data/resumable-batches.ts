@@ -5,7 +5,8 @@
  * the position of the next batch is the whole of the data's and its RNG's
  * state; the checkpoint's `data` section holds it.
  */
-import { expectInteger, expectObject, type StatefulPart } from '../train/state.js';
+import { expectInteger, expectObject } from '../run-state/json.js';
+import type { StatefulPart } from '../run-state/stateful-part.js';
 import type { SegmentationBatch, SegmentationBatchStream } from './batches.js';
 
 /** The checkpoint section `data`: the next batch a resumed run trains on. */

@@ -1,6 +1,9 @@
+import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import {
   type AtomicWriteStep,
@@ -10,6 +13,7 @@ import {
   writeDirectoryAtomicSteps,
   writeFileAtomic,
 } from './atomic-files.js';
+import { writeError } from './node-files.js';
 
 const root = mkdtempSync(join(tmpdir(), 'seg-atomic-'));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
@@ -126,5 +130,30 @@ describe('crash recovery of writeDirectoryAtomic', () => {
     writeFileSync(join(parent, 'metrics.json.tmp-20260101T000000000Z-000001-1'), 'half');
     await writeFileAtomic(join(parent, 'metrics.json'), '{}');
     expect(readdirSync(parent)).toEqual(['metrics.json']);
+  });
+});
+
+describe('a full or read-only disk', () => {
+  it('is named with the path being written and what to do (a real ENOSPC from /dev/full)', async () => {
+    const enospc = await writeFile('/dev/full', 'x').catch((e: unknown) => e);
+    expect((enospc as NodeJS.ErrnoException).code).toBe('ENOSPC');
+    expect(writeError(enospc, '/runs/msrc/checkpoint/weights.safetensors').message).toBe(
+      'cannot write /runs/msrc/checkpoint/weights.safetensors: the disk is full; free space there or choose another folder (ENOSPC)',
+    );
+  });
+
+  it('makes writeFileAtomic and writeDirectoryAtomic name the file on a file system that fills up', () => {
+    // A 64 KiB tmpfs in a mount namespace of its own (root, or unprivileged user namespaces, can make one).
+    const script = fileURLToPath(new URL('./fixtures/write-to-full-disk.ts', import.meta.url));
+    const mount = 'mkdir -p /tmp/seg-full-disk && mount -t tmpfs -o size=64k tmpfs /tmp/seg-full-disk';
+    const r = spawnSync('unshare', ['-rm', 'sh', '-c', `${mount} && "$0" --import tsx "$1" /tmp/seg-full-disk`, process.execPath, script], {
+      encoding: 'utf8',
+    });
+    expect(r.status, r.stderr).toBe(0);
+    const errors = r.stdout.trim().split('\n').map((l) => JSON.parse(l).error);
+    expect(errors).toEqual([
+      'cannot write /tmp/seg-full-disk/metrics.json: the disk is full; free space there or choose another folder (ENOSPC)',
+      'cannot write /tmp/seg-full-disk/checkpoint/weights.safetensors: the disk is full; free space there or choose another folder (ENOSPC)',
+    ]);
   });
 });

@@ -17,6 +17,7 @@
  * browsers.
  */
 
+import { writeError } from './node-files.js';
 import { loadNodeFs as node, type NodeFs as Fs, type NodePath } from './node-modules.js';
 
 /** Infix of a directory being written: `<dir>.tmp-<stamp>`. */
@@ -35,14 +36,19 @@ function timeStamp(): string {
   return `${time}-${String(sequence).padStart(6, '0')}-${process.pid}`;
 }
 
-async function writeSynced(fs: Fs, file: string, data: Uint8Array | string): Promise<void> {
-  const handle = await fs.open(file, 'w');
+/** Writes and flushes `file`; a failure names `target`, the path the caller is writing (a full disk says so). */
+async function writeSynced(fs: Fs, file: string, data: Uint8Array | string, target = file): Promise<void> {
   try {
-    await handle.writeFile(data);
-    // The data must be on disk before a rename makes it visible.
-    await handle.sync();
-  } finally {
-    await handle.close();
+    const handle = await fs.open(file, 'w');
+    try {
+      await handle.writeFile(data);
+      // The data must be on disk before a rename makes it visible.
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
+  } catch (e) {
+    throw writeError(e, target);
   }
 }
 
@@ -64,11 +70,11 @@ async function removeLeftovers(fs: Fs, path: NodePath, parent: string, base: str
 export async function writeFileAtomic(file: string, data: Uint8Array | string): Promise<void> {
   const { fs, path } = await node(`writeFileAtomic ${file}`);
   const target = path.resolve(file);
-  await fs.mkdir(path.dirname(target), { recursive: true });
+  await fs.mkdir(path.dirname(target), { recursive: true }).catch((e) => Promise.reject(writeError(e, path.dirname(target))));
   const tmp = `${target}${TEMPORARY_DIRECTORY_INFIX}${timeStamp()}`;
   try {
-    await writeSynced(fs, tmp, data);
-    await fs.rename(tmp, target);
+    await writeSynced(fs, tmp, data, target);
+    await fs.rename(tmp, target).catch((e) => Promise.reject(writeError(e, target)));
   } catch (e) {
     await fs.rm(tmp, { force: true });
     throw e;
@@ -106,20 +112,20 @@ export async function* writeDirectoryAtomicSteps(
   }
   const parent = path.dirname(target);
   const base = path.basename(target);
-  await fs.mkdir(parent, { recursive: true });
+  await fs.mkdir(parent, { recursive: true }).catch((e) => Promise.reject(writeError(e, parent)));
   const stamp = timeStamp();
   const tmp = `${target}${TEMPORARY_DIRECTORY_INFIX}${stamp}`;
-  await fs.mkdir(tmp);
+  await fs.mkdir(tmp).catch((e) => Promise.reject(writeError(e, target)));
   yield 'created-temporary';
   let moved = false;
   try {
     const sizes: Record<string, number> = {};
     for (const [name, content] of Object.entries(files)) {
-      await writeSynced(fs, path.join(tmp, name), content);
+      await writeSynced(fs, path.join(tmp, name), content, path.join(target, name));
       sizes[name] = typeof content === 'string' ? Buffer.byteLength(content) : content.byteLength;
       yield 'wrote-file';
     }
-    await writeSynced(fs, path.join(tmp, COMPLETE_MARKER), `${JSON.stringify({ written: stamp, files: sizes })}\n`);
+    await writeSynced(fs, path.join(tmp, COMPLETE_MARKER), `${JSON.stringify({ written: stamp, files: sizes })}\n`, target);
     yield 'wrote-marker';
     // `rename` cannot replace a non-empty directory, so the old one steps aside first.
     const old = `${target}${REPLACED_DIRECTORY_INFIX}${stamp}`;

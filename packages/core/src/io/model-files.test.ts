@@ -155,7 +155,7 @@ describe('model files (Node, no tfjs-node)', () => {
     writeFileSync(jsonFile, '{"weightsManifest": []}');
     await expect(loadModel(dir)).rejects.toThrow(`${jsonFile} has no modelTopology object`);
     rmSync(jsonFile);
-    await expect(loadModel(dir)).rejects.toThrow(`cannot read ${jsonFile}`);
+    await expect(loadModel(dir)).rejects.toThrow(`cannot read model file "${jsonFile}": ENOENT`);
   });
 
   it.each(['../outside.bin', 'sub/../../outside.bin', '/etc/passwd', 'C:\\weights.bin', 'https://evil.example/w.bin'])(
@@ -176,7 +176,7 @@ describe('model files (Node, no tfjs-node)', () => {
     renameSync(shard, outside);
     symlinkSync(outside, shard);
     await expect(loadModel(dir)).rejects.toThrow(
-      `weight shard ${shard} listed in ${resolve(dir, 'model.json')} cannot be read: it is a link to ${outside}, outside the model directory`,
+      `weight shard ${shard} listed in ${resolve(dir, 'model.json')} cannot be read: it is a link to ${outside}, outside the folder`,
     );
   });
 

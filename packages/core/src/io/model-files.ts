@@ -10,6 +10,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { LayersModel } from '@tensorflow/tfjs-layers';
 import { loadLayersModel } from '@tensorflow/tfjs-layers';
 import { COMPLETE_MARKER, findAtomicDirectory, writeDirectoryAtomic } from './atomic-files.js';
+import { readFileBytes, readFileInside } from './node-files.js';
 import { loadNodeFs, type NodeFs as Fs, type NodePath as PathModule } from './node-modules.js';
 
 /** The URL scheme routed to {@link fileIO} by {@link registerFileRouter}. */
@@ -79,23 +80,9 @@ function resolveWeightPath(path: PathModule, dir: string, weightPath: unknown, j
   return full;
 }
 
-/**
- * Reads a file only if it is a regular file: a FIFO or device named in a
- * model would block or never end the read.
- */
-async function readRegularFile(fs: Fs, file: string): Promise<Buffer> {
-  const stat = await fs.stat(file);
-  if (!stat.isFile()) throw new Error(`it is not a regular file (${stat.isDirectory() ? 'a directory' : 'a FIFO, socket or device'})`);
-  return fs.readFile(file);
-}
-
-async function readModelJSON(fs: Fs, jsonFile: string): Promise<tf.io.ModelJSON> {
-  let text: string;
-  try {
-    text = (await readRegularFile(fs, jsonFile)).toString('utf8');
-  } catch (e) {
-    throw new Error(`cannot read ${jsonFile}: ${(e as Error).message}`);
-  }
+async function readModelJSON(jsonFile: string): Promise<tf.io.ModelJSON> {
+  // A FIFO or device named as the model would block or never end the read: readFileBytes refuses it.
+  const text = new TextDecoder().decode(await readFileBytes(jsonFile, 'model file'));
   let json: unknown;
   try {
     json = JSON.parse(text);
@@ -123,7 +110,6 @@ async function readModelJSON(fs: Fs, jsonFile: string): Promise<tf.io.ModelJSON>
 }
 
 async function readGroup(
-  fs: Fs,
   path: PathModule,
   dir: string,
   jsonFile: string,
@@ -131,20 +117,13 @@ async function readGroup(
 ): Promise<ArrayBuffer[]> {
   const files = group.paths.map((p) => resolveWeightPath(path, dir, p, jsonFile));
   const buffers: ArrayBuffer[] = [];
-  const realDir = await fs.realpath(dir).catch(() => path.resolve(dir));
   for (const file of files) {
     let bytes: Uint8Array;
     try {
       // A symbolic link inside the directory must not lead the loader outside it either.
-      const real = await fs.realpath(file);
-      const rel = path.relative(realDir, real);
-      if (rel.startsWith('..') || path.isAbsolute(rel)) {
-        throw Object.assign(new Error(`it is a link to ${real}, outside the model directory ${realDir}`), { code: 'EOUTSIDE' });
-      }
-      bytes = await readRegularFile(fs, real);
+      bytes = await readFileInside(dir, file, 'weight shard');
     } catch (e) {
-      const code = (e as NodeJS.ErrnoException).code;
-      const why = code === 'ENOENT' ? 'the file is missing' : (e as Error).message;
+      const why = (e as Error).message.replace(/^cannot read weight shard "[^"]*": /, '');
       throw new Error(`weight shard ${file} listed in ${jsonFile} cannot be read: ${why}`);
     }
     buffers.push(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer);
@@ -221,17 +200,17 @@ async function writeArtifacts(dir: string, artifacts: tf.io.ModelArtifacts, opti
 }
 
 async function readArtifacts(dir: string): Promise<tf.io.ModelArtifacts> {
-  const { fs, path } = await nodeModules();
+  const { path } = await nodeModules();
   // Accepting the model.json path too mirrors tf.loadLayersModel('…/model.json').
   // A directory is read through the crash recovery of atomic writes: a save cut short leaves the previous model beside it.
   const jsonFile = dir.endsWith('.json')
     ? path.resolve(dir)
     : path.join((await findAtomicDirectory(dir)) ?? path.resolve(dir), MODEL_JSON);
   const target = path.dirname(jsonFile);
-  const modelJSON = await readModelJSON(fs, jsonFile);
+  const modelJSON = await readModelJSON(jsonFile);
   return tf.io.getModelArtifactsForJSON(modelJSON, async (manifest) => {
     const buffers: ArrayBuffer[] = [];
-    for (const group of manifest) buffers.push(...(await readGroup(fs, path, target, jsonFile, group)));
+    for (const group of manifest) buffers.push(...(await readGroup(path, target, jsonFile, group)));
     return [tf.io.getWeightSpecs(manifest), buffers];
   });
 }

@@ -21,6 +21,7 @@ import * as tfl from '@tensorflow/tfjs-layers';
 import { atrousConv2d } from './atrous-conv2d.js';
 import { atrousSeparableConv2d } from './atrous-separable-conv2d.js';
 import { batchNormAct } from './batch-norm-act.js';
+import { checkOutputStride, DEFAULT_OUTPUT_STRIDE, type OutputStride } from './output-stride.js';
 import { resizeBilinear } from './resize-bilinear.js';
 
 type Sym = tfl.SymbolicTensor;
@@ -32,9 +33,15 @@ export const ASPP_RATES_OS16: readonly [number, number, number] = [6, 12, 18];
  * The paper's atrous rates at `outputStride`: {@link ASPP_RATES_OS16} scaled
  * by 16 / outputStride, so the field of view stays the same (Chen et al. 2017).
  */
-export function asppRatesFor(outputStride: 8 | 16 | 32): [number, number, number] {
+export function asppRatesFor(outputStride: OutputStride): [number, number, number] {
   return ASPP_RATES_OS16.map((r) => (r * 16) / outputStride) as [number, number, number];
 }
+
+/** Filters of every ASPP branch and of its projection (Chen et al. 2017; torchvision's `out_channels`). */
+export const DEFAULT_ASPP_FILTERS = 256;
+
+/** Dropout after the ASPP projection, as torchvision's ASPP and the reference implementations. */
+export const DEFAULT_ASPP_DROPOUT = 0.5;
 
 /** Configuration of {@link aspp}. */
 export interface ASPPConfig {
@@ -42,19 +49,20 @@ export interface ASPPConfig {
   inputChannels: number;
   /**
    * Output stride of the incoming features; picks the default `rates`
-   * (`[6, 12, 18]` at 16, `[12, 24, 36]` at 8, `[3, 6, 9]` at 32). Default `16`.
+   * ({@link asppRatesFor}: `[6, 12, 18]` at 16, `[12, 24, 36]` at 8, `[3, 6, 9]` at 32).
+   * Default `DEFAULT_OUTPUT_STRIDE` (16).
    */
-  outputStride?: 8 | 16 | 32;
+  outputStride?: OutputStride;
   /** Atrous rates of the three 3×3 branches. Default from `outputStride`. */
   rates?: [number, number, number];
-  /** Filters of every branch and of the projection. Default `256`. */
+  /** Filters of every branch and of the projection. Default {@link DEFAULT_ASPP_FILTERS} (256). */
   filters?: number;
   /**
    * Whether the 3×3 branches are depthwise-separable (DeepLabV3+'s
    * Xception-style ASPP: depthwise atrous 3×3 + pointwise 1×1). Default `false`.
    */
   separable?: boolean;
-  /** Dropout rate after the projection. Default `0.5`. */
+  /** Dropout rate after the projection. Default {@link DEFAULT_ASPP_DROPOUT} (0.5). */
   dropout?: number;
   /**
    * Whether the projection's dropout drops whole channels per sample (PyTorch's
@@ -110,17 +118,14 @@ function atrousBranch(x: Sym, filters: number, rate: number, separable: boolean,
 }
 
 function validate(config: ASPPConfig): Required<ASPPConfig> {
-  const outputStride = config.outputStride ?? 16;
-  if (![8, 16, 32].includes(outputStride)) {
-    throw new Error(`aspp: outputStride ${outputStride} is not supported; use 8, 16 or 32`);
-  }
+  const outputStride = checkOutputStride('aspp: outputStride', config.outputStride ?? DEFAULT_OUTPUT_STRIDE);
   const full: Required<ASPPConfig> = {
     inputChannels: config.inputChannels,
     outputStride,
     rates: config.rates ?? asppRatesFor(outputStride),
-    filters: config.filters ?? 256,
+    filters: config.filters ?? DEFAULT_ASPP_FILTERS,
     separable: config.separable ?? false,
-    dropout: config.dropout ?? 0.5,
+    dropout: config.dropout ?? DEFAULT_ASPP_DROPOUT,
     spatialDropout: config.spatialDropout ?? false,
     branchDropout: config.branchDropout ?? 0,
     useBias: config.useBias ?? false,

@@ -1,2 +1,3 @@
 export { sparseCrossEntropyLoss, sparseSoftmaxCrossEntropy } from './cross-entropy.js';
 export type { CrossEntropyOptions } from './cross-entropy.js';
+export type { SegmentationLoss, SegmentationMetrics } from './segmentation-loss.js';

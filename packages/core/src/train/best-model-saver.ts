@@ -6,8 +6,9 @@
  * before the interruption with a worse one.
  */
 import type { LayersModel } from '@tensorflow/tfjs-layers';
-import { saveModel } from '../io/model-files.js';
-import { expectInteger, expectNumberOrNull, expectObject, type StatefulPart } from './state.js';
+import { loadModel, saveModel } from '../io/model-files.js';
+import { expectInteger, expectNumberOrNull, expectObject } from '../run-state/json.js';
+import type { StatefulPart } from '../run-state/stateful-part.js';
 
 /** Options of {@link BestModelSaver}. */
 export interface BestModelSaverArgs {
@@ -25,6 +26,14 @@ export interface BestModelSaverArgs {
   every?: number;
   /** Writes the model. Default: `saveModel` (model.json + shards). */
   save?: (model: LayersModel, dir: string) => Promise<unknown>;
+  /** Reads a model `save` wrote, for `restoreBestWeights`. Default: `loadModel`. */
+  load?: (dir: string) => Promise<LayersModel>;
+  /**
+   * When training ends, put the weights of the best saved model back into the
+   * model (read from `dir`), so what follows (a test score, a final save)
+   * uses the best model, as the reference run did. Default `false`.
+   */
+  restoreBestWeights?: boolean;
   /** Told about a resume whose checkpoint saved its best model elsewhere. Default `console.warn`. */
   warn?: (message: string) => void;
 }
@@ -42,7 +51,9 @@ export class BestModelSaver implements StatefulPart {
   readonly monitor: string;
   readonly mode: 'max' | 'min';
   readonly every: number;
+  readonly restoreBestWeights: boolean;
   private readonly save: (model: LayersModel, dir: string) => Promise<unknown>;
+  private readonly load: (dir: string) => Promise<LayersModel>;
   private readonly warn: (message: string) => void;
   private best: number | null = null;
   private bestStep: number | null = null;
@@ -58,7 +69,12 @@ export class BestModelSaver implements StatefulPart {
     if (!Number.isInteger(this.every) || this.every < 1) throw new Error(`BestModelSaver: every must be a positive integer, got ${args.every}`);
     this.dir = args.dir;
     this.monitor = args.monitor;
+    if (args.save && args.restoreBestWeights && !args.load) {
+      throw new Error('BestModelSaver: restoreBestWeights with your own `save` needs the matching `load` to read the best model back');
+    }
     this.save = args.save ?? ((model, dir) => saveModel(model, dir));
+    this.load = args.load ?? ((dir) => loadModel(dir));
+    this.restoreBestWeights = args.restoreBestWeights ?? false;
     this.warn = args.warn ?? ((m) => console.warn(m));
   }
 
@@ -87,6 +103,24 @@ export class BestModelSaver implements StatefulPart {
     this.best = score;
     this.bestStep = step;
     return 'saved';
+  }
+
+  /**
+   * With `restoreBestWeights`, writes the saved best model's weights into
+   * `model` (the trainer calls this when training ends). Does nothing when
+   * nothing was saved.
+   */
+  async restoreBest(model: LayersModel): Promise<void> {
+    if (!this.restoreBestWeights || this.bestStep === null) return;
+    const best = await this.load(this.dir);
+    try {
+      if (best.weights.length !== model.weights.length) {
+        throw new Error(`BestModelSaver: ${this.dir} holds a model with ${best.weights.length} weights, the trained one has ${model.weights.length}`);
+      }
+      for (const [i, w] of model.weights.entries()) w.write(best.weights[i].read());
+    } finally {
+      best.dispose();
+    }
   }
 
   getState(): BestModelSaverState {

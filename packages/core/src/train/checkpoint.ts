@@ -1,22 +1,27 @@
 /**
  * Training checkpoints: a directory holding the model's weights, every
  * optimizer's state and the best weights so far (`.safetensors`), and a
- * `state.json` with the run's configuration fingerprint and one section per
- * stateful part of the run (`trainer`: step and optimizer layout;
- * `earlyStopping`, `bestModel`, `data`, `user`). Written and recovered
- * through `io/atomic-files.ts`, so a crash never leaves a half-written
- * checkpoint, and checked in full against the model before anything is
- * assigned.
+ * `state.json` with the run's configuration and one section per stateful
+ * part of the run (`trainer`: step and optimizer layout; `user`; one per
+ * part under its own key). Written and recovered through
+ * `io/atomic-files.ts`, so a crash never leaves a half-written checkpoint;
+ * read as strictly as a model folder (no link leads out of it, no missing
+ * file reads as "no checkpoint"), and checked in full against the model
+ * before anything is assigned.
+ *
+ * @module
  */
 import * as tf from '@tensorflow/tfjs-core';
 import type { LayersModel } from '@tensorflow/tfjs-layers';
 import { findAtomicDirectory, writeDirectoryAtomic } from '../io/atomic-files.js';
+import { readFileInside } from '../io/node-files.js';
 import { loadNodeFs } from '../io/node-modules.js';
-import { readFileBytes } from '../io/node-files.js';
 import { encodeSafetensors, parseSafetensors, type SafetensorsInput, safetensorsToFloat32 } from '../io/safetensors.js';
-import { CHECKPOINT_SECTIONS, type CheckpointSection, expectInteger, expectObject, type JsonObject, type JsonValue } from './state.js';
+import { expectInteger, expectObject, type JsonObject, type JsonValue } from '../run-state/json.js';
+import { CHECKPOINT_FORMAT, decodeModelWeights, encodeModelWeights, writeWeightValues } from './model-weights.js';
+import { type CheckpointGroup, checkOptimizerShapes } from './optimizer-slots.js';
 
-export type { JsonValue } from './state.js';
+export type { CheckpointGroup } from './optimizer-slots.js';
 
 /** File names inside a checkpoint directory. */
 export const CHECKPOINT_FILES = {
@@ -26,8 +31,8 @@ export const CHECKPOINT_FILES = {
   bestWeights: 'best-weights.safetensors',
 } as const;
 
-/** Bumped when the layout changes incompatibly (2: state in sections, configuration fingerprint). */
-export const CHECKPOINT_FORMAT = 2;
+/** Sections of `state.json` that belong to the trainer itself, not to a stateful part. */
+export const TRAINER_SECTIONS = ['trainer', 'user'] as const;
 
 /** The `trainer` section: the step and the layout of `optimizers.safetensors`. */
 export type TrainerSection = {
@@ -41,101 +46,53 @@ export interface CheckpointState {
   format: number;
   /** The run's configuration when the checkpoint was written, compared on resume; `null` if none was given. */
   config: JsonObject | null;
-  /** One section per stateful part; `trainer` always. */
-  sections: { trainer: TrainerSection } & Partial<Record<Exclude<CheckpointSection, 'trainer'>, JsonValue>>;
+  /** `trainer` (always), `user` (when given) and one section per stateful part, under its key. */
+  sections: { trainer: TrainerSection } & Record<string, JsonValue>;
 }
 
-/** An optimizer and the variables it updates, in order (a parameter group). */
-export interface CheckpointGroup {
-  name: string;
-  optimizer: tf.Optimizer;
-  /** The group's variables, in the order the optimizer's slots follow. */
-  variables?: readonly tf.Variable[];
-}
-
-const node = () => loadNodeFs('checkpoint');
-
-/**
- * Model weights are keyed by position and `originalName` (the name without
- * tfjs's `_1`, `_2` de-duplication suffix), so a model rebuilt in another
- * process, where the suffixes differ, still matches.
- */
-function weightKey(index: number, originalName: string): string {
-  return `${String(index).padStart(4, '0')}:${originalName}`;
-}
-
-/**
- * Serialises the model's weights (trainable and not: BatchNorm statistics
- * count), or `values` given in the model's weight order.
- */
-export async function encodeModelWeights(model: LayersModel, values?: readonly tf.Tensor[]): Promise<Uint8Array> {
-  const tensors: Record<string, SafetensorsInput> = {};
-  // Read asynchronously: GPU backends (webgpu in Node) cannot read synchronously.
-  for (const [i, w] of model.weights.entries()) {
-    const v = values ? values[i] : w.read();
-    tensors[weightKey(i, w.originalName)] = { dtype: 'F32', shape: v.shape, data: (await v.data()) as Float32Array };
-  }
-  return encodeSafetensors(tensors, { format: String(CHECKPOINT_FORMAT) });
-}
-
-/**
- * Reads weights saved by {@link encodeModelWeights}, checking count, names
- * and shapes against the model, and returns them in the model's weight order.
- */
-export function decodeModelWeights(model: LayersModel, bytes: Uint8Array, source: string): Float32Array[] {
-  const file = parseSafetensors(bytes, source);
-  const saved = [...file.tensors.values()];
-  if (saved.length !== model.weights.length) {
-    throw new Error(`checkpoint ${source}: holds ${saved.length} weights, the model has ${model.weights.length}`);
-  }
-  const values = model.weights.map((w, i) => {
-    const key = weightKey(i, w.originalName);
-    const t = saved[i];
-    if (t.name !== key) throw new Error(`checkpoint ${source}: weight ${i} is "${t.name}", the model expects "${key}"`);
-    if (t.shape.join(',') !== w.shape.join(',')) {
-      throw new Error(`checkpoint ${source}: weight "${key}" has shape [${t.shape}], the model expects [${w.shape}]`);
-    }
-    return safetensorsToFloat32(t);
-  });
-  return values;
-}
-
-function assignWeights(model: LayersModel, values: readonly Float32Array[]): void {
-  model.weights.forEach((w, i) => {
-    const t = tf.tensor(values[i], w.shape as number[]);
-    w.write(t);
-    t.dispose();
-  });
+/** What a checkpoint holds besides weights and optimizers. */
+export interface CheckpointContents {
+  step: number;
+  config?: JsonObject | null;
+  /** The stateful parts' sections and `user`, by key (not `trainer`). */
+  sections?: Record<string, JsonValue>;
+  /** Best weights so far, in the model's weight order, if kept. */
+  bestWeights?: readonly tf.Tensor[] | null;
 }
 
 /**
  * Returns the checkpoint copy to read for `dir`: the newest complete one
- * among `dir` and what a crash left beside it (see `findAtomicDirectory`),
- * provided it holds a `state.json`. `null` when there is none.
+ * among `dir` and what a crash left beside it (see `findAtomicDirectory`).
+ *
+ * @returns `null` when there is no copy, or only an empty folder.
+ * @throws When a copy holds files but no readable `state.json` (deleted, a
+ *   FIFO, a link out of the folder): that is a damaged checkpoint, not none,
+ *   and starting afresh there would replace another run's weights.
  */
 export async function findCheckpoint(dir: string): Promise<string | null> {
-  const { fs, path } = await node();
+  const { fs, path } = await loadNodeFs('checkpoint');
   const found = await findAtomicDirectory(dir);
   if (found === null) return null;
-  const hasState = await fs.stat(path.join(found, CHECKPOINT_FILES.state)).then(
-    (s) => s.isFile(),
-    () => false,
-  );
-  return hasState ? found : null;
+  const files = await fs.readdir(found);
+  if (files.length === 0) return null;
+  const stateFile = path.join(found, CHECKPOINT_FILES.state);
+  const stat = await fs.lstat(stateFile).catch(() => null);
+  if (stat === null || !stat.isFile()) {
+    const what = stat === null ? 'no state.json' : `a state.json that is not a regular file (${stat.isSymbolicLink() ? 'a link' : 'a FIFO, socket, device or folder'})`;
+    throw new Error(
+      `checkpoint ${found} holds ${files.filter((f) => f !== CHECKPOINT_FILES.state).join(', ') || 'files'} but ${what}, so it cannot be resumed; ` +
+        'restore the file, or delete the folder (or choose another one) to start a new run',
+    );
+  }
+  return found;
 }
 
 /**
- * Saves model weights, optimizer states, the step, the run's `config` and the
- * other parts' `sections`, and, if given, the best weights so far (model
- * weight order) to `dir` atomically.
+ * Saves model weights, optimizer states, the step, the run's configuration,
+ * the parts' sections and, if given, the best weights so far to `dir`
+ * atomically.
  */
-export async function saveCheckpoint(
-  dir: string,
-  model: LayersModel,
-  optimizers: readonly CheckpointGroup[],
-  state: { step: number; config?: JsonObject | null; sections?: Partial<Record<Exclude<CheckpointSection, 'trainer'>, JsonValue>> },
-  bestWeights?: readonly tf.Tensor[] | null,
-): Promise<void> {
+export async function saveCheckpoint(dir: string, model: LayersModel, optimizers: readonly CheckpointGroup[], contents: CheckpointContents): Promise<void> {
   const tensors: Record<string, SafetensorsInput> = {};
   const groups: TrainerSection['groups'] = [];
   for (const { name, optimizer } of optimizers) {
@@ -149,17 +106,17 @@ export async function saveCheckpoint(
     }
     groups.push({ name, weights: names });
   }
-  const full: CheckpointState = {
+  const state: CheckpointState = {
     format: CHECKPOINT_FORMAT,
-    config: state.config ?? null,
-    sections: { trainer: { step: state.step, groups }, ...(state.sections ?? {}) },
+    config: contents.config ?? null,
+    sections: { ...(contents.sections ?? {}), trainer: { step: contents.step, groups } },
   };
   const files: Record<string, Uint8Array | string> = {
     [CHECKPOINT_FILES.weights]: await encodeModelWeights(model),
     [CHECKPOINT_FILES.optimizers]: encodeSafetensors(tensors),
-    [CHECKPOINT_FILES.state]: `${JSON.stringify(full, null, 2)}\n`,
+    [CHECKPOINT_FILES.state]: `${JSON.stringify(state, null, 2)}\n`,
   };
-  if (bestWeights) files[CHECKPOINT_FILES.bestWeights] = await encodeModelWeights(model, bestWeights);
+  if (contents.bestWeights) files[CHECKPOINT_FILES.bestWeights] = await encodeModelWeights(model, contents.bestWeights);
   await writeDirectoryAtomic(dir, files);
 }
 
@@ -184,11 +141,6 @@ function parseState(text: string, file: string): CheckpointState {
   }
   if (state.config !== null) expectObject(state.config, `checkpoint ${file}: config`, 'the run configuration or null');
   const sections = expectObject(state.sections, `checkpoint ${file}: sections`, 'the state sections');
-  for (const key of Object.keys(sections)) {
-    if (!(CHECKPOINT_SECTIONS as readonly string[]).includes(key)) {
-      throw new Error(`checkpoint ${file}: unknown section sections.${key}; known: ${CHECKPOINT_SECTIONS.join(', ')}`);
-    }
-  }
   const trainer = expectObject(sections.trainer, `checkpoint ${file}: sections.trainer`, 'the trainer state');
   expectInteger(trainer.step, `checkpoint ${file}: sections.trainer.step`);
   const at = `checkpoint ${file}: sections.trainer.groups`;
@@ -201,34 +153,6 @@ function parseState(text: string, file: string): CheckpointState {
     }
   });
   return json as CheckpointState;
-}
-
-/**
- * Checks one group's saved optimizer tensors against its variables: tfjs
- * optimizers save the iteration count (a scalar) and then one slot per
- * variable for each kind of accumulator (Adam: first moments, then second
- * moments), each of its variable's shape, and match them by position.
- */
-function checkOptimizerShapes(file: string, group: CheckpointGroup, saved: { key: string; name: string; shape: number[] }[]): void {
-  const vars = group.variables;
-  if (!vars || saved.length === 0) return;
-  const [iterations, ...slots] = saved;
-  if (iterations.shape.length !== 0) {
-    throw new Error(`checkpoint ${file}: optimizer tensor "${iterations.key}" (${iterations.name}) should be the iteration count, a scalar; it has shape [${iterations.shape}]`);
-  }
-  if (vars.length === 0 ? slots.length > 0 : slots.length % vars.length !== 0) {
-    throw new Error(
-      `checkpoint ${file}: group "${group.name}" has ${slots.length} optimizer slots, not a multiple of its ${vars.length} weights; the checkpoint belongs to another model or grouping`,
-    );
-  }
-  slots.forEach((t, i) => {
-    const v = vars[i % vars.length];
-    if (t.shape.join(',') !== v.shape.join(',')) {
-      throw new Error(
-        `checkpoint ${file}: optimizer tensor "${t.key}" (${t.name}) has shape [${t.shape}], but group "${group.name}" weight ${i % vars.length} (${v.name}) has shape [${v.shape}]`,
-      );
-    }
-  });
 }
 
 /** A checkpoint read and checked against a model and its groups, not yet assigned: see {@link readCheckpoint}. */
@@ -250,33 +174,29 @@ export interface ReadCheckpoint {
  * it — state structure, group names, every weight's and optimizer slot's
  * shape — against `model` and `optimizers`, assigning nothing.
  *
- * @returns `null` if there is no checkpoint.
- * @throws Naming the file and the key, if anything is corrupt or does not fit.
+ * @returns `null` if there is no checkpoint (see {@link findCheckpoint}).
+ * @throws Naming the file and the key, if anything is missing, corrupt, a
+ *   link out of the folder, or does not fit.
  */
 export async function readCheckpoint(dir: string, model: LayersModel, optimizers: readonly CheckpointGroup[]): Promise<ReadCheckpoint | null> {
   const found = await findCheckpoint(dir);
   if (found === null) return null;
-  const { path } = await node();
-  const readFile = (p: string) => readFileBytes(p, 'checkpoint file');
-  const stateFile = path.join(found, CHECKPOINT_FILES.state);
-  const state = parseState(new TextDecoder().decode(await readFile(stateFile)), stateFile);
+  const { fs, path } = await loadNodeFs('checkpoint');
+  const file = (name: string) => path.join(found, name);
+  const read = (name: string) => readFileInside(found, file(name), 'checkpoint file');
+  const stateFile = file(CHECKPOINT_FILES.state);
+  const state = parseState(new TextDecoder().decode(await read(CHECKPOINT_FILES.state)), stateFile);
   const savedGroups = state.sections.trainer.groups;
   const savedNames = savedGroups.map((g) => g.name).join(', ');
   const ourNames = optimizers.map((g) => g.name).join(', ');
   if (savedNames !== ourNames) {
     throw new Error(`checkpoint ${stateFile}: sections.trainer.groups has optimizer groups [${savedNames}], the trainer has [${ourNames}]`);
   }
-  const weightsPath = path.join(found, CHECKPOINT_FILES.weights);
-  const optPath = path.join(found, CHECKPOINT_FILES.optimizers);
-  const optFile = parseSafetensors(await readFile(optPath), optPath);
-  const weights = decodeModelWeights(model, await readFile(weightsPath), weightsPath);
-  const bestPath = path.join(found, CHECKPOINT_FILES.bestWeights);
-  const { fs } = await node();
-  const hasBest = await fs.stat(bestPath).then(
-    () => true,
-    () => false,
-  );
-  const best = hasBest ? decodeModelWeights(model, await readFile(bestPath), bestPath) : null;
+  const optPath = file(CHECKPOINT_FILES.optimizers);
+  const optFile = parseSafetensors(await read(CHECKPOINT_FILES.optimizers), optPath);
+  const weights = decodeModelWeights(model, await read(CHECKPOINT_FILES.weights), file(CHECKPOINT_FILES.weights));
+  const hasBest = (await fs.lstat(file(CHECKPOINT_FILES.bestWeights)).catch(() => null)) !== null;
+  const best = hasBest ? decodeModelWeights(model, await read(CHECKPOINT_FILES.bestWeights), file(CHECKPOINT_FILES.bestWeights)) : null;
   const optimizerStates = optimizers.map((group, gi) => {
     const saved = savedGroups[gi].weights.map((weightName, i) => {
       const key = optimizerKey(group.name, i);
@@ -292,7 +212,7 @@ export async function readCheckpoint(dir: string, model: LayersModel, optimizers
     stateFile,
     state,
     async assign() {
-      assignWeights(model, weights);
+      writeWeightValues(model.weights, weights);
       for (const [gi, { optimizer }] of optimizers.entries()) {
         const named = optimizerStates[gi].map((w) => ({ name: w.name, tensor: tf.tensor(w.values, w.shape) }));
         const replaced = await optimizer.getWeights();
@@ -304,24 +224,4 @@ export async function readCheckpoint(dir: string, model: LayersModel, optimizers
       return best ? best.map((v, i) => tf.tensor(v, model.weights[i].shape as number[])) : null;
     },
   };
-}
-
-/**
- * Restores a checkpoint written by {@link saveCheckpoint} into `model` and the
- * optimizers (same group names, same order): {@link readCheckpoint}, then
- * assign.
- *
- * @returns The saved state and best weights (tensors the caller owns, or
- *   `null`), or `null` if `dir` holds no checkpoint.
- * @throws If a file is corrupt or the model or groups do not match, naming the
- *   file and key; nothing is assigned then.
- */
-export async function loadCheckpoint(
-  dir: string,
-  model: LayersModel,
-  optimizers: readonly CheckpointGroup[],
-): Promise<{ state: CheckpointState; bestWeights: tf.Tensor[] | null } | null> {
-  const read = await readCheckpoint(dir, model, optimizers);
-  if (read === null) return null;
-  return { state: read.state, bestWeights: await read.assign() };
 }

@@ -1,4 +1,7 @@
-import { expectInteger, expectNumberOrNull, expectObject, type StatefulPart } from './state.js';
+import * as tf from '@tensorflow/tfjs-core';
+import type { LayersModel } from '@tensorflow/tfjs-layers';
+import { expectInteger, expectNumberOrNull, expectObject } from '../run-state/json.js';
+import type { StatefulPart } from '../run-state/stateful-part.js';
 
 /** Options of {@link EarlyStopping}. */
 export interface EarlyStoppingArgs {
@@ -10,7 +13,10 @@ export interface EarlyStoppingArgs {
   patience?: number;
   /** Smallest change that counts as an improvement. Default 0. */
   minDelta?: number;
-  /** Put the best weights back into the model when training ends. Default true. */
+  /**
+   * Keep a copy of the weights of the best evaluation (checkpointed with the
+   * run) and put them back into the model when training ends. Default true.
+   */
   restoreBestWeights?: boolean;
 }
 
@@ -27,8 +33,9 @@ export type EarlyStoppingState = {
 
 /**
  * Stops training when a validation score has not improved for `patience`
- * evaluations, as Keras' `EarlyStopping` callback; the trainer keeps the best
- * weights and restores them.
+ * evaluations, as Keras' `EarlyStopping` callback, and (with
+ * `restoreBestWeights`) owns a copy of the best weights, which the trainer
+ * checkpoints and, when training ends, puts back into the model.
  */
 export class EarlyStopping implements StatefulPart {
   readonly stateKey = 'earlyStopping' as const;
@@ -38,6 +45,7 @@ export class EarlyStopping implements StatefulPart {
   readonly minDelta: number;
   readonly restoreBestWeights: boolean;
   private st: EarlyStoppingState = { best: null, bestStep: null, wait: 0 };
+  private weights: tf.Tensor[] | null = null;
 
   constructor(args: EarlyStoppingArgs) {
     this.monitor = args.monitor;
@@ -58,8 +66,28 @@ export class EarlyStopping implements StatefulPart {
     return { score: this.st.best, step: this.st.bestStep };
   }
 
-  /** Records the score of the evaluation at `step`. */
-  update(scores: Readonly<Record<string, number>>, step: number): EarlyStoppingVerdict {
+  /** The weights of the best evaluation so far, in the model's weight order (`restoreBestWeights` only). */
+  get bestWeights(): readonly tf.Tensor[] | null {
+    return this.weights;
+  }
+
+  /** Takes over `weights` (restored from a checkpoint) as the best ones, freeing those held before. */
+  setBestWeights(weights: tf.Tensor[] | null): void {
+    if (this.weights) tf.dispose(this.weights);
+    this.weights = weights;
+  }
+
+  /** Writes the best weights into `model` (if any are held) and frees them; the trainer calls it when training ends. */
+  restoreBest(model: LayersModel): void {
+    if (this.restoreBestWeights && this.weights) for (const [i, w] of model.weights.entries()) w.write(this.weights[i]);
+    this.setBestWeights(null);
+  }
+
+  /**
+   * Records the score of the evaluation at `step`; on an improvement, copies
+   * `model`'s weights when `restoreBestWeights`.
+   */
+  update(scores: Readonly<Record<string, number>>, step: number, model?: LayersModel): EarlyStoppingVerdict {
     const score = scores[this.monitor];
     if (typeof score !== 'number' || Number.isNaN(score)) {
       throw new Error(
@@ -71,6 +99,7 @@ export class EarlyStopping implements StatefulPart {
       (this.mode === 'max' ? score > this.st.best + this.minDelta : score < this.st.best - this.minDelta);
     if (better) {
       this.st = { best: score, bestStep: step, wait: 0 };
+      if (this.restoreBestWeights && model) this.setBestWeights(model.weights.map((w) => tf.clone(w.read())));
       return 'improved';
     }
     this.st.wait += 1;
@@ -85,8 +114,7 @@ export class EarlyStopping implements StatefulPart {
   /** Throws unless `state` is an early-stopping state for the same score and mode, naming `source`. */
   checkState(state: unknown, source: string): void {
     const s = expectObject(state, source, 'the early-stopping state');
-    // States written before monitor and mode were stored carry neither; they are taken as they are.
-    if ((s.monitor !== undefined && s.monitor !== this.monitor) || (s.mode !== undefined && s.mode !== this.mode)) {
+    if (s.monitor !== this.monitor || s.mode !== this.mode) {
       throw new Error(
         `${source}: early stopping watched ${s.mode} ${JSON.stringify(s.monitor)}, this EarlyStopping watches ${this.mode} "${this.monitor}"; ` +
           'keep monitor and mode when resuming, or start a new run',

@@ -1,7 +1,8 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { LayersModel } from '@tensorflow/tfjs-layers';
 import { ConfusionMatrix, type SegmentationScores } from '../metrics/confusion-matrix.js';
-import type { SegmentationLoss, TrainBatch } from './trainer.js';
+import type { SegmentationLoss } from '../losses/segmentation-loss.js';
+import type { TrainBatch } from './gradient-source.js';
 
 /** Options of {@link evaluateSegmentation}. */
 export interface EvaluateArgs {

@@ -1,40 +1,35 @@
 export { Adam } from './adam.js';
 export { EarlyStopping } from './early-stopping.js';
 export type { EarlyStoppingArgs, EarlyStoppingState, EarlyStoppingVerdict } from './early-stopping.js';
-export { resolveParameterGroups } from './parameter-groups.js';
+export { activeGroups, applyGroupUpdates, resolveParameterGroups } from './parameter-groups.js';
 export type { ParameterGroup, ParameterGroupConfig, WeightOwner } from './parameter-groups.js';
-export {
-  CHECKPOINT_FILES,
-  CHECKPOINT_FORMAT,
-  decodeModelWeights,
-  encodeModelWeights,
-  findCheckpoint,
-  loadCheckpoint,
-  readCheckpoint,
-  saveCheckpoint,
-} from './checkpoint.js';
-export type { CheckpointGroup, CheckpointState, ReadCheckpoint, TrainerSection } from './checkpoint.js';
-export { CHECKPOINT_SECTIONS, ConfigMismatchError, configChanges } from './state.js';
-export type { CheckpointSection, ConfigChange, JsonObject, JsonValue, StatefulPart } from './state.js';
+export { CHECKPOINT_FILES, findCheckpoint, readCheckpoint, saveCheckpoint, TRAINER_SECTIONS } from './checkpoint.js';
+export type { CheckpointContents, CheckpointGroup, CheckpointState, ReadCheckpoint, TrainerSection } from './checkpoint.js';
+export { CHECKPOINT_FORMAT, decodeModelWeights, encodeModelWeights, writeWeightValues } from './model-weights.js';
 export { BestModelSaver } from './best-model-saver.js';
 export type { BestModelDecision, BestModelSaverArgs, BestModelSaverState } from './best-model-saver.js';
 export { NonFiniteTrainingError } from './non-finite.js';
-export type { NonFiniteKind } from './non-finite.js';
-export { acquireRunLock, lockRunFolder, RUN_LOCK_FILE, RunLockedError } from './run-lock.js';
+export type { CheckpointAt, NonFiniteKind } from './non-finite.js';
+export { acquireRunLock, lockRunFolder, processStartTime, RUN_LOCK_FILE, RunLockedError } from './run-lock.js';
 export type { RunLock, RunLockHolder } from './run-lock.js';
+export type { GradientSource, StepGradients, TrainBatch } from './gradient-source.js';
+export { ThreadGradients } from './thread-gradients.js';
 export { Trainer } from './trainer.js';
 export type {
+  Evaluation,
   FitArgs,
+  FitEnd,
   FitResult,
   RestoreOptions,
   RestoreResult,
-  SegmentationLoss,
   StepLogs,
-  TrainBatch,
   TrainerArgs,
-  TrainerCallbacks,
-} from './trainer.js';
+  TrainingCallback,
+} from './trainer-types.js';
 export { evaluateSegmentation } from './evaluate.js';
 export type { EvaluateArgs, EvaluationResult } from './evaluate.js';
-export { ReplicaPool, shardSizes } from './replicas/replica-pool.js';
-export type { ReplicaStepResult, TrainerWorkers } from './replicas/replica-pool.js';
+export { ReplicaPool } from './replicas/replica-pool.js';
+export { shardSizes } from './replicas/shards.js';
+export { replicaDeviceEnvironment, visibleCudaDevices, visibleGpus } from './replicas/devices.js';
+export type { VisibleGpus } from './replicas/devices.js';
+export type { ReplicaModule, ReplicaParts, TrainerWorkers } from './replicas/workers.js';

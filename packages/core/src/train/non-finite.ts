@@ -5,31 +5,49 @@
  * garbage. So the trainer checks before applying an update and before saving.
  */
 import * as tf from '@tensorflow/tfjs-core';
+import { untilGpuDeviceLost } from '../backends/webgpu/device-lost.js';
 
-/** What was found non-finite. */
-export type NonFiniteKind = 'input' | 'loss' | 'gradients' | 'weights';
+/** What was found non-finite: the batch, the loss, the gradients, the weights after an update, or an evaluation's monitored scores. */
+export type NonFiniteKind = 'input' | 'loss' | 'gradients' | 'weights' | 'scores';
 
-/** Thrown when training meets a NaN or infinite loss, gradient or weight; names the iteration. */
+/** A checkpoint a run wrote or resumed from, named when training stops. */
+export interface CheckpointAt {
+  dir: string;
+  step: number;
+}
+
+/** Thrown when training meets a NaN or infinite loss, gradient, weight or monitored score; names the iteration and the last good checkpoint. */
 export class NonFiniteTrainingError extends Error {
   constructor(
     /** The iteration (1-based step number) whose loss, gradients or resulting weights were not finite. */
     readonly step: number,
     readonly kind: NonFiniteKind,
-    /** The loss of that iteration (may itself be NaN or ±Infinity). */
+    /** The loss of that iteration (may itself be NaN or ±Infinity; NaN when unknown). */
     readonly loss: number,
+    /** The last checkpoint written or resumed before the stop, if any: it holds finite weights and resumes. */
+    readonly lastCheckpoint: CheckpointAt | null = null,
+    /** For `scores`: the non-finite scores, by name. */
+    readonly scores: Record<string, number> = {},
   ) {
+    const bad = Object.entries(scores).map(([k, v]) => `${k} ${v}`).join(', ');
     const what = {
       input: "the batch's images hold NaN or Infinity",
       loss: `the loss is ${loss}`,
       gradients: `the gradients hold NaN or Infinity (loss ${loss})`,
-      weights: 'the weights hold NaN or Infinity',
+      weights: 'the weights hold NaN or Infinity (or values so large that their sum overflows)',
+      scores: `the evaluation of its weights scored ${bad}`,
     }[kind];
+    const applied = kind === 'weights' || kind === 'scores';
+    const resume = lastCheckpoint
+      ? `The last good checkpoint is ${lastCheckpoint.dir} (iteration ${lastCheckpoint.step}); it resumes. `
+      : 'No checkpoint was written before it. ';
     super(
       `Trainer: training stopped at iteration ${step}: ${what}. ` +
-        (kind === 'weights'
+        (applied
           ? 'Nothing was saved from this iteration on; '
           : `Its update was not applied and nothing was saved; the weights are those after iteration ${step - 1}, `) +
-        'the last checkpoint and best model on disk are untouched. Check the data for NaN/Infinity pixels, or lower the learning rates.',
+        `the checkpoint and best model on disk are untouched. ${resume}` +
+        'Check the data for NaN/Infinity pixels, or lower the learning rates.',
     );
     this.name = 'NonFiniteTrainingError';
   }
@@ -64,5 +82,28 @@ export async function allFinite(tensors: readonly tf.Tensor[]): Promise<boolean>
     return Number.isFinite((await probe.data())[0]);
   } finally {
     probe.dispose();
+  }
+}
+
+/**
+ * Throws, naming `step` and the last checkpoint, if the batch's images, the
+ * loss or any gradient is NaN or infinite: nothing of the step may be applied.
+ */
+export async function checkFiniteStep(
+  step: number,
+  images: tf.Tensor,
+  loss: number,
+  grads: readonly tf.Tensor[],
+  lastCheckpoint: CheckpointAt | null,
+): Promise<void> {
+  // The images too: a ReLU on webgpu turns NaN into 0 (its max(x, 0)), so a NaN pixel may reach neither loss nor gradients.
+  const probes = [finiteProbe([images]), finiteProbe(grads)];
+  try {
+    const [[imagesProbe], [gradsProbe]] = await untilGpuDeviceLost(Promise.all(probes.map((t) => t.data())));
+    if (!Number.isFinite(imagesProbe)) throw new NonFiniteTrainingError(step, 'input', loss, lastCheckpoint);
+    if (!Number.isFinite(loss)) throw new NonFiniteTrainingError(step, 'loss', loss, lastCheckpoint);
+    if (!Number.isFinite(gradsProbe)) throw new NonFiniteTrainingError(step, 'gradients', loss, lastCheckpoint);
+  } finally {
+    tf.dispose(probes);
   }
 }

@@ -1,4 +1,4 @@
-import type * as tf from '@tensorflow/tfjs-core';
+import * as tf from '@tensorflow/tfjs-core';
 import type { LayerVariable, LayersModel } from '@tensorflow/tfjs-layers';
 import { Adam } from './adam.js';
 
@@ -90,4 +90,29 @@ export function resolveParameterGroups(model: LayersModel, configs: readonly Par
     groups[i].variables.push(w.read() as tf.Variable);
   }
   return groups;
+}
+
+/** The groups that train: not frozen, and owning at least one variable. */
+export function activeGroups(groups: readonly ParameterGroup[]): ParameterGroup[] {
+  return groups.filter((g) => !g.frozen && g.variables.length > 0);
+}
+
+/**
+ * Steps every active group's optimizer with its gradients from `grads` (by
+ * variable name), adding each group's L2 weight decay first. Gradients the
+ * decay replaces are disposed (and the map updated), so the caller disposes
+ * what `grads` holds afterwards, once.
+ */
+export function applyGroupUpdates(groups: readonly ParameterGroup[], grads: tf.NamedTensorMap): void {
+  for (const g of activeGroups(groups)) {
+    if (g.weightDecay > 0) {
+      // One variable at a time, each raw gradient freed at once: no second copy of every gradient.
+      for (const v of g.variables) {
+        const raw = grads[v.name];
+        grads[v.name] = tf.tidy(() => tf.add(raw, tf.mul(v, g.weightDecay)));
+        raw.dispose();
+      }
+    }
+    g.optimizer.applyGradients(Object.fromEntries(g.variables.map((v) => [v.name, grads[v.name]])));
+  }
 }

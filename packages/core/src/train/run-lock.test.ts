@@ -1,9 +1,9 @@
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { lockRunFolder, RUN_LOCK_FILE, RunLockedError } from './run-lock.js';
+import { lockRunFolder, processStartTime, RUN_LOCK_FILE, RunLockedError } from './run-lock.js';
 
 const root = mkdtempSync(join(tmpdir(), 'seg-run-lock-'));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
@@ -54,4 +54,27 @@ describe('run lock', () => {
     await lock.release();
     expect(readFileSync(lock.file, 'utf8')).toBe('garbage');
   });
+
+  it('records when its process started, and takes over a lock whose pid now belongs to another program', async () => {
+    const dir = fresh();
+    const first = await lockRunFolder(dir);
+    const mine = JSON.parse(readFileSync(first.file, 'utf8'));
+    expect(mine.processStart).toBe(await processStartTime(process.pid));
+    expect(mine.processStart).toMatch(/^linux:[0-9a-f-]+:\d+$/);
+    // A live process holding the pid the lock names, but started at another time than the run that wrote it.
+    const other = spawn('sleep', ['30']);
+    try {
+      const live = { pid: other.pid!, host: hostname(), started: '2026-01-01T00:00:00.000Z', command: 'an old run' };
+      writeFileSync(first.file, JSON.stringify({ ...live, processStart: await processStartTime(other.pid!) }));
+      await expect(lockRunFolder(dir)).rejects.toThrow(`in use by process ${other.pid}`);
+      writeFileSync(first.file, JSON.stringify({ ...live, processStart: 'linux:another-boot:12345' }));
+      const stale: number[] = [];
+      const lock = await lockRunFolder(dir, (h) => stale.push(h.pid));
+      expect(stale).toEqual([other.pid]);
+      await lock.release();
+    } finally {
+      other.kill();
+    }
+  });
 });
+

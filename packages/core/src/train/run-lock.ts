@@ -4,7 +4,10 @@
  * file naming its holder (pid, host, start time) makes the second run stop
  * at once instead. A lock whose process is gone (SIGKILL, power loss) is
  * stale and taken over; the holder's liveness can only be checked on the
- * same host, so a lock from another host is refused with its name.
+ * same host, so a lock from another host is refused with its name. A pid
+ * alone is not proof of life: after a reboot or enough processes the pid is
+ * reused by an unrelated program, so the lock also records the process's
+ * start time and a live pid that started at another time is stale too.
  *
  * The lock file is created with `link()`, which fails if the name exists,
  * so it appears complete and only one of two racing runs gets it.
@@ -20,6 +23,8 @@ export interface RunLockHolder {
   started: string;
   /** The holder's command line, for the message. */
   command: string;
+  /** When the holder process started, as the OS tells it (see `processStartTime`); absent where it cannot be read. */
+  processStart?: string;
 }
 
 /** A held lock; release it when the run ends. */
@@ -49,7 +54,7 @@ export class RunLockedError extends Error {
 /** Name of the lock file {@link lockRunFolder} puts in a run folder. */
 export const RUN_LOCK_FILE = 'run.lock';
 
-function isAlive(pid: number): boolean {
+function pidExists(pid: number): boolean {
   try {
     process.kill(pid, 0);
     return true;
@@ -57,6 +62,40 @@ function isAlive(pid: number): boolean {
     // EPERM: it exists but belongs to someone else.
     return (e as NodeJS.ErrnoException).code === 'EPERM';
   }
+}
+
+/**
+ * When process `pid` started, as a string that differs between two
+ * processes that held the same pid: on Linux the boot id and the start time
+ * in clock ticks (`/proc/<pid>/stat`, field 22); elsewhere `ps -o lstart`.
+ * `undefined` when neither can be read (Windows, or the process is gone).
+ */
+export async function processStartTime(pid: number): Promise<string | undefined> {
+  const { fs } = await loadNodeFs('run lock');
+  if (process.platform === 'linux') {
+    try {
+      const stat = await fs.readFile(`/proc/${pid}/stat`, 'utf8');
+      // The command name (field 2) may hold spaces and parentheses: count fields after its last ')'.
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      const boot = (await fs.readFile('/proc/sys/kernel/random/boot_id', 'utf8')).trim();
+      return `linux:${boot}:${fields[19]}`;
+    } catch {
+      return undefined;
+    }
+  }
+  if (process.platform === 'win32') return undefined;
+  const { spawnSync } = (await importAtRuntime('node:child_process')) as typeof import('node:child_process');
+  const ps = spawnSync('ps', ['-o', 'lstart=', '-p', String(pid)], { encoding: 'utf8' });
+  const started = ps.status === 0 ? ps.stdout.trim() : '';
+  return started === '' ? undefined : `ps:${started}`;
+}
+
+/** Whether the lock's holder still runs: its pid exists and, where both are known, started when the lock says. */
+async function isAlive(holder: RunLockHolder): Promise<boolean> {
+  if (!pidExists(holder.pid)) return false;
+  if (holder.processStart === undefined) return true;
+  const now = await processStartTime(holder.pid);
+  return now === undefined || now === holder.processStart;
 }
 
 function parseHolder(text: string): RunLockHolder | null {
@@ -85,6 +124,7 @@ export async function acquireRunLock(file: string, onStale?: (holder: RunLockHol
     host: os.hostname(),
     started: new Date().toISOString(),
     command: process.argv.slice(1).join(' '),
+    processStart: await processStartTime(process.pid),
   };
   const text = `${JSON.stringify(holder)}\n`;
   const tmp = `${target}.${process.pid}-${Math.random().toString(36).slice(2)}`;
@@ -108,8 +148,10 @@ export async function acquireRunLock(file: string, onStale?: (holder: RunLockHol
       const seen = await fs.readFile(target, 'utf8').catch(() => null);
       if (seen === null) continue; // released meanwhile
       const other = parseHolder(seen);
-      // Another process on this host that is gone, or this very process from a run that never released (it would be running otherwise).
-      const stale = other !== null && other.host === holder.host && other.pid !== process.pid && !isAlive(other.pid);
+      // Another process on this host that is gone (or whose pid now belongs to another program); a lock of this
+      // very process is another run of it, unless an earlier holder of our pid wrote it.
+      const ours = other !== null && other.pid === process.pid && (other.processStart === undefined || other.processStart === holder.processStart);
+      const stale = other !== null && other.host === holder.host && !ours && !(await isAlive(other));
       if (!stale) throw new RunLockedError(target, other);
       // Move the stale lock aside before deleting it, and check it is the one judged stale: a racing run may have replaced it.
       const aside = `${target}.stale-${process.pid}`;

@@ -15,8 +15,9 @@ import { BestModelSaver } from './best-model-saver.js';
 import { EarlyStopping } from './early-stopping.js';
 import { NonFiniteTrainingError } from './non-finite.js';
 import { RunLockedError } from './run-lock.js';
-import { ConfigMismatchError } from './state.js';
-import { type TrainBatch, Trainer } from './trainer.js';
+import { ConfigMismatchError } from '../run-state/config-diff.js';
+import type { TrainBatch } from './gradient-source.js';
+import { Trainer } from './trainer.js';
 
 const dirs: string[] = [];
 const tempDir = () => {
@@ -36,7 +37,7 @@ async function runTiny(dir: string, steps: number, resume: boolean, modelSeed = 
   const { trainer, fit } = tinyRun({ dir, steps, modelSeed });
   if (resume) await trainer.restore(fit.checkpointDir!, { allowConfigChanges: ['steps'] });
   const losses = new Map<number, number>();
-  await trainer.fit({ ...fit, callbacks: { onStepEnd: ({ step, loss }) => void losses.set(step, loss) } });
+  await trainer.fit({ ...fit, callbacks: [{ onStepEnd: ({ step, loss }) => void losses.set(step, loss) }] });
   trainer.model.dispose();
   return losses;
 }
@@ -78,7 +79,7 @@ describeEachBackend('run state', () => {
     const verdicts: string[] = [];
     const evaluate = (t: Trainer) => async () => ({ meanIoU: scores[t.step / 2 - 1] });
     const a = run(new EarlyStopping({ monitor: 'meanIoU', patience: 2 }));
-    await a.fit({ batches: batches(0), steps: 6, evaluateEvery: 2, evaluate: evaluate(a), checkpointDir: dir, callbacks: { onEvaluate: (_s, _x, v) => void verdicts.push(v!) } });
+    await a.fit({ batches: batches(0), steps: 6, evaluateEvery: 2, evaluate: evaluate(a), checkpointDir: dir, callbacks: [{ onEvaluate: ({ verdict }) => void verdicts.push(verdict!) }] });
     expect(verdicts).toEqual(['improved', 'improved', 'waiting']);
     const bestWeightsAt4 = readFileSync(join(dir, 'best-weights.safetensors'));
 
@@ -86,7 +87,7 @@ describeEachBackend('run state', () => {
     const b = run(es, tinyModel(6));
     await b.restore(dir);
     expect(es.getState()).toMatchObject({ best: 0.7, bestStep: 4, wait: 1 });
-    const result = await b.fit({ batches: batches(6), steps: 20, evaluateEvery: 2, evaluate: evaluate(b), callbacks: { onEvaluate: (_s, _x, v) => void verdicts.push(v!) } });
+    const result = await b.fit({ batches: batches(6), steps: 20, evaluateEvery: 2, evaluate: evaluate(b), callbacks: [{ onEvaluate: ({ verdict }) => void verdicts.push(verdict!) }] });
     // Without the restored counter the run would wait two more evaluations and reach 0.9 at step 10.
     expect(verdicts).toEqual(['improved', 'improved', 'waiting', 'stop']);
     expect(result).toMatchObject({ step: 8, stoppedEarly: true, best: { score: 0.7, step: 4 } });
@@ -188,7 +189,7 @@ describe('checkpoint validation on load', () => {
   it.each([
     ['the trainer section', (s: StateJson) => delete s.sections!.trainer, /sections\.trainer: expected the trainer state as a JSON object, got nothing/],
     ['the groups', (s: StateJson) => delete s.sections!.trainer!.groups, /sections\.trainer\.groups: expected the optimizer groups as an array, got nothing/],
-    ['the data position', (s: StateJson) => delete s.sections!.data, /sections\.data is missing, but this trainer has data/],
+    ['the data position', (s: StateJson) => delete s.sections!.data, /sections\.data is missing, but this run has data/],
     ['the data batch', (s: StateJson) => delete s.sections!.data!.batch, /sections\.data\.batch: expected an integer >= 0, got nothing/],
     ['the patience counter', (s: StateJson) => (s.sections!.earlyStopping.wait = 'x'), /sections\.earlyStopping\.wait: expected an integer >= 0, got "x"/],
     ['the sections', (s: StateJson) => delete s.sections, /sections: expected the state sections as a JSON object, got nothing/],

@@ -1,12 +1,10 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { LayersModel } from '@tensorflow/tfjs-layers';
 import { layerBackpropSupported, modelGradients } from '../backprop/model-gradients.js';
+import type { SegmentationLoss, SegmentationMetrics } from '../losses/segmentation-loss.js';
 
-/** A per-batch score computed from the labels and logits of a training step. */
-export type TrainMetric = (labels: tf.Tensor, logits: tf.Tensor) => tf.Scalar;
-
-/** What {@link stepGradients} returns; the caller disposes every tensor. */
-export interface StepGradientsResult {
+/** What {@link stepGradients} computes, as tensors the caller disposes (read into a `StepGradients` by the gradient sources). */
+export interface StepTensors {
   value: tf.Scalar;
   grads: tf.NamedTensorMap;
   scores: Record<string, tf.Scalar>;
@@ -21,12 +19,12 @@ export interface StepGradientsResult {
  */
 export function stepGradients(
   model: LayersModel,
-  loss: (labels: tf.Tensor, logits: tf.Tensor) => tf.Scalar,
-  metrics: Record<string, TrainMetric>,
+  loss: SegmentationLoss,
+  metrics: SegmentationMetrics,
   images: tf.Tensor,
   labels: tf.Tensor,
   vars: tf.Variable[],
-): StepGradientsResult {
+): StepTensors {
   const scores: Record<string, tf.Scalar> = {};
   const lossOf = (logits: tf.Tensor): tf.Scalar => {
     for (const [name, fn] of Object.entries(metrics)) {

@@ -9,7 +9,8 @@ import '../kernels/register.js';
 import { sparseSoftmaxCrossEntropy } from '../losses/cross-entropy.js';
 import { EarlyStopping } from './early-stopping.js';
 import { evaluateSegmentation } from './evaluate.js';
-import { type TrainBatch, Trainer } from './trainer.js';
+import type { TrainBatch } from './gradient-source.js';
+import { Trainer } from './trainer.js';
 
 const dirs: string[] = [];
 const tempDir = () => {
@@ -50,7 +51,7 @@ describeEachBackend('Trainer', () => {
   it('lowers the loss of a learnable problem', async () => {
     const trainer = new Trainer({ model: tinyModel(1), loss: ce, groups: [{ name: 'all', learningRate: 0.05 }] });
     const losses: number[] = [];
-    await trainer.fit({ batches: batches(60), steps: 60, callbacks: { onStepEnd: ({ loss }) => void losses.push(loss) } });
+    await trainer.fit({ batches: batches(60), steps: 60, callbacks: [{ onStepEnd: ({ loss }) => void losses.push(loss) }] });
     const mean = (v: number[]) => v.reduce((a, b) => a + b, 0) / v.length;
     expect(trainer.step).toBe(60);
     expect(mean(losses.slice(-10))).toBeLessThan(0.6 * mean(losses.slice(0, 10)));
@@ -158,7 +159,7 @@ describeEachBackend('Trainer', () => {
         snapshots.set(trainer.step, await weightsOf(model));
         return { meanIoU: scores[snapshots.size - 1] };
       },
-      callbacks: { onEvaluate: (_s, _sc, v) => void verdicts.push(v!) },
+      callbacks: [{ onEvaluate: ({ verdict }) => void verdicts.push(verdict!) }],
     });
     expect(verdicts).toEqual(['improved', 'improved', 'waiting', 'stop']);
     expect(result).toMatchObject({ step: 8, stoppedEarly: true, best: { score: 0.7, step: 4 } });

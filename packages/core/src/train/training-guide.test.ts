@@ -63,12 +63,14 @@ async function guideScript(dir: string, crashAfter?: number) {
         return { meanIoU, pixelAccuracy };
       },
       checkpointDir: join(dir, 'ckpt'),
-      callbacks: {
-        onStepEnd: ({ step, loss }) => {
-          losses.set(step, loss);
-          if (step === crashAfter) throw new Crash(`killed after step ${step}`);
+      callbacks: [
+        {
+          onStepEnd: ({ step, loss }) => {
+            losses.set(step, loss);
+            if (step === crashAfter) throw new Crash(`killed after step ${step}`);
+          },
         },
-      },
+      ],
     })
     .catch((e: unknown) => {
       if (!(e instanceof Crash)) throw e;

@@ -9,8 +9,8 @@
  *
  * @module
  */
-import type { SegBackendName } from '../../backend.js';
-import type { JsonValue } from '../state.js';
+import type { SegBackendName } from '../../backends/packages.js';
+import type { JsonValue } from '../../run-state/json.js';
 
 /** What a replica is told once, before its first step. */
 export interface ReplicaInit {
@@ -63,14 +63,3 @@ export type FromReplica =
       grads?: Float32Array;
     }
   | { type: 'error'; message: string };
-
-/** Offsets of each listed weight in a flat buffer, and its total length. */
-export function flatLayout(shapes: number[][], indices: readonly number[]): { offsets: number[]; length: number } {
-  const offsets: number[] = [];
-  let length = 0;
-  for (const i of indices) {
-    offsets.push(length);
-    length += shapes[i].reduce((a, b) => a * b, 1);
-  }
-  return { offsets, length };
-}

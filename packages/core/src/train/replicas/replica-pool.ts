@@ -1,9 +1,13 @@
 /**
- * The trainer's side of data parallelism: starts the replicas, splits each
- * batch across them, and returns the pixel-weighted mean of their losses,
- * metrics and gradients. The trainer then takes one optimizer step in its
- * own thread, so checkpoints, resume, early stopping, non-finite checks and
- * evaluation are those of a single-replica run.
+ * The trainer's side of data parallelism, as a gradient source: starts the
+ * replicas, splits each batch across them, and returns the pixel-weighted
+ * mean of their losses, metrics and gradients. The trainer then takes one
+ * optimizer step in its own thread, so checkpoints, resume, early stopping,
+ * non-finite checks and evaluation are those of a single-replica run.
+ *
+ * A replica that fails to start, throws, exits, is killed or does not answer
+ * in time makes the step reject naming it and why; every replica is then
+ * ended, and this process stays alive until they are gone.
  *
  * BatchNorm: each replica normalises its shard with the shard's own batch
  * statistics (as `nn.DataParallel`, not SyncBatchNorm), and the moving
@@ -11,78 +15,29 @@
  *
  * @module
  */
-import type { ChildProcess } from 'node:child_process';
-import type { Worker } from 'node:worker_threads';
 import * as tf from '@tensorflow/tfjs-core';
 import type { LayersModel } from '@tensorflow/tfjs-layers';
-import type { SegBackendName } from '../../backend.js';
-import { importAtRuntime } from '../../runtime-import.js';
-import type { JsonValue } from '../state.js';
-import { flatLayout, type FromReplica, type ReplicaInit, type ToReplica } from './protocol.js';
+import { BACKEND_PACKAGES, type SegBackendName } from '../../backends/packages.js';
+import { NODE_BACKEND_ORDER } from '../../backends/select.js';
+import type { GradientSource, StepGradients, TrainBatch } from '../gradient-source.js';
+import { replicaDeviceEnvironment } from './devices.js';
+import { type FlatLayout, flatLayout, readFlat, writeFlat } from './flat-weights.js';
+import type { FromReplica, ReplicaInit } from './protocol.js';
+import { replicaModuleUrl, workerEntry } from './replica-module.js';
+import { addWeighted, shardSizes, shardWeights } from './shards.js';
+import { type Channel, openProcess, openThread } from './transport.js';
+import type { TrainerWorkers } from './workers.js';
 
-/** Data-parallel replicas of a {@link Trainer} (its `workers` option). */
-export interface TrainerWorkers {
-  /** How many replicas; a batch smaller than this uses one per image. Required. */
-  count: number;
-  /**
-   * URL or path of an ES module whose default export
-   * `(args, { index }) => { model, loss, metrics? }` (may be async) builds the
-   * trainer's model and loss again in replica `index`; `metrics` is required
-   * when the trainer has metrics. It must import the same tfjs and `@seg/*`
-   * packages as the trainer (published names, not sources). Required.
-   */
-  replica: string | URL;
-  /** JSON handed to the replica module's default export. Default `null`. */
-  args?: JsonValue;
-  /**
-   * `'cpu'`: replicas compute on CPU backends. `'gpu'`: replica `i` runs in a
-   * child process on GPU `i` (`CUDA_VISIBLE_DEVICES=i` for tfjs-node-gpu,
-   * `SEG_GPU_ADAPTER=i` for WebGPU). Default `'cpu'`.
-   */
-  devices?: 'cpu' | 'gpu';
-  /**
-   * Backends each replica tries, in order. Default: for `'cpu'`, the
-   * trainer's backend when it is `wasm` or `cpu`, else `wasm`; for `'gpu'`,
-   * `tensorflow-gpu` then `webgpu`.
-   */
-  backends?: SegBackendName[];
-  /**
-   * `'thread'` (worker threads sharing memory) or `'process'` (child
-   * processes). Default: `'thread'` for `'cpu'`, `'process'` for `'gpu'`.
-   */
-  transport?: 'thread' | 'process';
-}
-
-/** A replica's loss, metrics and shard size, and the mean gradients of a step. */
-export interface ReplicaStepResult {
-  /** Pixel-weighted mean loss over shards. */
-  loss: number;
-  /** Pixel-weighted mean of each metric over shards. */
-  metrics: Record<string, number>;
-  /** Mean gradients by variable name; the caller disposes them. */
-  grads: tf.NamedTensorMap;
-  /** Writes replica 0's BatchNorm moving statistics into the trainer's model; called once the step is known finite. */
-  applyStatistics(): void;
-}
-
-/** The transport-independent handle on one replica. */
-interface Channel {
-  send(msg: ToReplica): void;
-  /** Ends the replica; resolves once it has exited. */
-  end(): Promise<void>;
-  /** Whether the replica keeps the process alive: only while the trainer waits for it. */
-  ref(waiting: boolean): void;
-}
+/** Never less than this for a replica to answer (the default `stepTimeoutMs` floor). */
+const MIN_TIMEOUT_MS = 60_000;
+/** Starting a replica and its first step build the model and compile kernels: allowed this long by default. */
+const FIRST_STEP_TIMEOUT_MS = 600_000;
+/** The default timeout is this many times the slowest step seen. */
+const SLOWEST_STEP_FACTOR = 10;
 
 interface Pending {
   resolve(m: FromReplica): void;
   reject(e: Error): void;
-}
-
-/** The images of a batch split as evenly as possible over at most `count` replicas: shard sizes. */
-export function shardSizes(batch: number, count: number): number[] {
-  const n = Math.min(batch, count);
-  return Array.from({ length: n }, (_, i) => Math.floor(batch / n) + (i < batch % n ? 1 : 0));
 }
 
 /** Live pools, ended when the process exits so no child process outlives the trainer. */
@@ -97,26 +52,38 @@ function installExitHook(): void {
   });
 }
 
+/**
+ * How long a replica may take to answer: `option` when given, else ten
+ * minutes until a step was measured (starting builds the model, the first
+ * step compiles kernels), then ten times the slowest step, at least a minute.
+ */
+export function replicaTimeoutMs(option: number | undefined, slowestStepMs: number): number {
+  if (option !== undefined) return option;
+  if (slowestStepMs === 0) return FIRST_STEP_TIMEOUT_MS;
+  return Math.max(MIN_TIMEOUT_MS, SLOWEST_STEP_FACTOR * slowestStepMs);
+}
+
 /** Replicas of a model, each a worker thread or child process. */
-export class ReplicaPool {
+export class ReplicaPool implements GradientSource {
   private readonly channels: Channel[] = [];
   private readonly pending = new Map<number, Pending>();
+  /** Per replica: its gradients (then, replica 0 only, its moving statistics), flat. */
   private readonly gradBuffers: Float32Array[] = [];
   private weightBuffer!: Float32Array;
   /** The weighted sum of the replicas' gradients, reused from step to step. */
   private meanBuffer: Float32Array | null = null;
   private readonly shapes: number[][];
-  private readonly gradIndices: number[];
-  private readonly statIndices: number[];
-  private readonly gradLayout: { offsets: number[]; length: number };
-  private readonly statLayout: { offsets: number[]; length: number };
-  private readonly weightLayout: { offsets: number[]; length: number };
+  private readonly weights: FlatLayout;
+  private readonly grads: FlatLayout;
+  private readonly stats: FlatLayout;
   private readonly transport: 'thread' | 'process';
   private starting: Promise<void> | null = null;
   /** The first failure; every later step rejects with it. */
   private failure: Error | null = null;
   /** Set by the first dispose(); later calls wait for the same exits. */
   private disposal: Promise<void> | null = null;
+  /** The slowest step so far, for the default timeout. */
+  private slowestStepMs = 0;
   /** Tensors each replica held after its last step, to spot leaks. */
   readonly replicaTensors: number[] = [];
 
@@ -129,6 +96,9 @@ export class ReplicaPool {
     if (!Number.isInteger(options.count) || options.count < 1) {
       throw new Error(`Trainer: workers.count must be a positive integer, got ${options.count}`);
     }
+    if (options.stepTimeoutMs !== undefined && !(options.stepTimeoutMs > 0)) {
+      throw new Error(`Trainer: workers.stepTimeoutMs must be a positive number of milliseconds, got ${options.stepTimeoutMs}`);
+    }
     if (typeof process === 'undefined' || !process.versions?.node) {
       throw new Error('Trainer: workers need Node (worker threads or child processes); leave workers out in a browser');
     }
@@ -136,15 +106,14 @@ export class ReplicaPool {
     const weights = model.weights;
     this.shapes = weights.map((w) => w.shape as number[]);
     const index = new Map(weights.map((w, i) => [w.read(), i]));
-    this.gradIndices = variables.map((v) => {
+    const gradIndices = variables.map((v) => {
       const i = index.get(v);
       if (i === undefined) throw new Error(`Trainer: variable ${v.name} is not a weight of the model; replicas can only train the model's own weights`);
       return i;
     });
-    this.statIndices = weights.flatMap((w, i) => (w.trainable ? [] : [i]));
-    this.weightLayout = flatLayout(this.shapes, weights.map((_, i) => i));
-    this.gradLayout = flatLayout(this.shapes, this.gradIndices);
-    this.statLayout = flatLayout(this.shapes, this.statIndices);
+    this.weights = flatLayout(this.shapes, weights.map((_, i) => i));
+    this.grads = flatLayout(this.shapes, gradIndices);
+    this.stats = flatLayout(this.shapes, weights.flatMap((w, i) => (w.trainable ? [] : [i])));
   }
 
   /** Starts every replica (once) and waits until each has built its model. */
@@ -162,15 +131,15 @@ export class ReplicaPool {
     live.add(this);
     installExitHook();
     const { count } = this.options;
-    const gradLength = this.gradLayout.length + this.statLayout.length;
     const entry = await workerEntry();
-    const replicaUrl = await replicaModuleUrl(this.options.replica);
+    const replica = await replicaModuleUrl(this.options.replica);
     const backends = this.options.backends ?? defaultBackends(this.options.devices ?? 'cpu');
     const shared = this.transport === 'thread';
-    const weights = shared ? new SharedArrayBuffer(this.weightLayout.length * 4) : null;
-    this.weightBuffer = weights ? new Float32Array(weights) : new Float32Array(this.weightLayout.length);
+    const weights = shared ? new SharedArrayBuffer(this.weights.length * 4) : null;
+    this.weightBuffer = weights ? new Float32Array(weights) : new Float32Array(this.weights.length);
     const ready: Promise<FromReplica>[] = [];
     for (let i = 0; i < count; i++) {
+      const gradLength = this.grads.length + this.stats.length;
       const grads = shared ? new SharedArrayBuffer(gradLength * 4) : null;
       this.gradBuffers.push(grads ? new Float32Array(grads) : new Float32Array(gradLength));
       const channel = await this.open(i, entry);
@@ -188,110 +157,69 @@ export class ReplicaPool {
       const init: ReplicaInit = {
         type: 'init',
         index: i,
-        replica: replicaUrl,
+        replica,
         args: this.options.args ?? null,
         backends,
         weightShapes: this.shapes,
-        gradIndices: this.gradIndices,
-        statIndices: this.statIndices,
+        gradIndices: [...this.grads.indices],
+        statIndices: [...this.stats.indices],
         metricNames: this.metricNames,
         ...(weights && grads ? { weights, grads } : {}),
       };
-      this.channels[i].send(init);
+      channel.send(init);
     }
     await Promise.all(ready);
   }
 
-  /** Opens replica `i` as a worker thread or a child process. */
-  private async open(i: number, entry: URL): Promise<Channel> {
-    const onMessage = (m: FromReplica) => {
-      const p = this.pending.get(i);
-      this.pending.delete(i);
-      if (!p) return;
-      if (m.type === 'error') p.reject(this.fail(i, m.message));
-      else p.resolve(m);
-    };
-    const onExit = (how: string) => {
-      const p = this.pending.get(i);
-      this.pending.delete(i);
-      const e = this.fail(i, `exited (${how}) before answering`);
-      p?.reject(e);
-    };
-    if (this.transport === 'thread') {
-      const { Worker } = (await importAtRuntime('node:worker_threads')) as typeof import('node:worker_threads');
-      const worker: Worker = new Worker(entry);
-      worker.on('message', onMessage);
-      worker.on('error', (e) => {
+  /** Opens replica `i` as a worker thread or a child process on its device. */
+  private open(i: number, entry: URL): Promise<Channel> {
+    const events = {
+      message: (m: FromReplica) => {
         const p = this.pending.get(i);
         this.pending.delete(i);
-        p?.reject(this.fail(i, e.message));
-      });
-      const exited = new Promise<void>((resolve) => worker.once('exit', () => resolve()));
-      worker.on('exit', (code) => onExit(`code ${code}`));
-      return {
-        send: (msg) => worker.postMessage(msg),
-        ref: (waiting) => (waiting ? worker.ref() : worker.unref()),
-        end: async () => {
-          await worker.terminate();
-          await exited;
-        },
-      };
-    }
-    const { fork } = (await importAtRuntime('node:child_process')) as typeof import('node:child_process');
-    const env = { ...process.env };
-    if (this.options.devices === 'gpu') {
-      // One device per process: tfjs-node-gpu sees only GPU i (the i-th of those this process may see), WebGPU picks adapter i.
-      const cuda = process.env.CUDA_VISIBLE_DEVICES?.split(',').map((d) => d.trim()).filter((d) => d !== '');
-      if (cuda && cuda.length > 0 && cuda[i] === undefined) {
-        throw new Error(`Trainer: workers.count is ${this.options.count}, but CUDA_VISIBLE_DEVICES="${process.env.CUDA_VISIBLE_DEVICES}" lists ${cuda.length} GPUs; lower the count or list more GPUs`);
-      }
-      env.CUDA_VISIBLE_DEVICES = cuda && cuda.length > 0 ? cuda[i] : String(i);
-      env.SEG_GPU_ADAPTER = String(i);
-    }
-    const child: ChildProcess = fork(entry, [], { serialization: 'advanced', env, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
-    child.on('message', (m) => onMessage(m as FromReplica));
-    child.on('error', (e) => {
-      const p = this.pending.get(i);
-      this.pending.delete(i);
-      p?.reject(this.fail(i, e.message));
-    });
-    const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-    child.on('exit', (code, signal) => onExit(signal ? `signal ${signal}` : `code ${code}`));
-    return {
-      send: (msg) => child.send(msg),
-      ref: (waiting) => {
-        const channel = child.channel as { ref(): void; unref(): void } | null | undefined;
-        if (waiting) {
-          child.ref();
-          channel?.ref();
-        } else {
-          child.unref();
-          channel?.unref();
-        }
+        if (!p) return;
+        if (m.type === 'error') p.reject(this.fail(i, m.message));
+        else p.resolve(m);
       },
-      end: async () => {
-        if (child.exitCode === null && child.signalCode === null) child.kill();
-        await exited;
+      failure: (reason: string) => {
+        const e = this.fail(i, reason);
+        this.pending.get(i)?.reject(e);
+        this.pending.delete(i);
       },
     };
+    if (this.transport === 'thread') return openThread(entry, events);
+    const env = this.options.devices === 'gpu' ? replicaDeviceEnvironment(i, this.options.count) : process.env;
+    return openProcess(entry, env, events);
   }
 
-  /** Records the first failure (replica index and message), ends every replica, and returns it. */
-  private fail(i: number, message: string): Error {
+  /** Records the first failure (replica index and cause), ends every replica, and returns it. */
+  private fail(i: number, cause: string): Error {
     if (!this.failure) {
-      this.failure = new Error(`Trainer: replica ${i} failed: ${message}`);
+      this.failure = new Error(`Trainer: replica ${i} failed: ${cause}`);
       // The others would wait for steps that never come: end them all, so nothing lingers.
       void this.dispose();
     }
     return this.failure;
   }
 
-  /** The next answer of replica `i`; the replica keeps the process alive until then. */
+  /** The next answer of replica `i`, within the timeout; the replica keeps the process alive until then. */
   private reply(i: number): Promise<FromReplica> {
     if (this.failure) return Promise.reject(this.failure);
     const channel = this.channels[i];
+    if (channel.dead !== null) return Promise.reject(this.fail(i, channel.dead));
+    const limit = replicaTimeoutMs(this.options.stepTimeoutMs, this.slowestStepMs);
     channel.ref(true);
-    return new Promise<FromReplica>((resolve, reject) => this.pending.set(i, { resolve, reject })).finally(() => channel.ref(false));
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    return new Promise<FromReplica>((resolve, reject) => {
+      this.pending.set(i, { resolve, reject });
+      timer = setTimeout(() => {
+        const slowest = this.slowestStepMs > 0 ? `; its slowest step so far took ${(this.slowestStepMs / 1000).toFixed(1)} s` : '';
+        reject(this.fail(i, `did not answer within ${(limit / 1000).toFixed(0)} s (workers.stepTimeoutMs)${slowest}, so it was ended`));
+      }, limit);
+    }).finally(() => {
+      clearTimeout(timer);
+      channel.ref(false);
+    });
   }
 
   /**
@@ -299,18 +227,24 @@ export class ReplicaPool {
    * loss, metrics and gradients; the replicas compute with the model's
    * current weights (BatchNorm moving statistics included).
    */
-  async gradients(images: tf.Tensor4D, labels: tf.Tensor3D): Promise<ReplicaStepResult> {
+  async gradients(batch: TrainBatch): Promise<StepGradients> {
     // A failure (which also disposes) names the replica; a plain dispose() says so.
     if (this.failure) throw this.failure;
     await this.start();
-    await this.writeWeights();
+    await readFlat(this.model.weights, this.weights, this.weightBuffer);
+    const { images, labels } = batch;
     const sizes = shardSizes(images.shape[0], this.options.count);
     const [, h, w, c] = images.shape;
     const [imageData, labelData] = await Promise.all([images.data<'float32'>(), labels.data<'int32'>()]);
+    const started = performance.now();
     const answers: Promise<FromReplica>[] = [];
     let start = 0;
     for (const [i, n] of sizes.entries()) {
       const answer = this.reply(i);
+      // A failure rejects every answer (fail() ends all replicas): the first awaited reports it, the rest are let go.
+      answer.catch(() => {});
+      answers.push(answer);
+      if (this.failure) break;
       this.channels[i].send({
         type: 'step',
         images: imageData.slice(start * h * w * c, (start + n) * h * w * c),
@@ -319,58 +253,33 @@ export class ReplicaPool {
         labelShape: [n, h, w],
         ...(this.transport === 'process' ? { weights: this.weightBuffer } : {}),
       });
-      answers.push(answer);
       start += n;
     }
-    // Every shard holds whole images of one size, so pixel weights are image counts over the batch. A loss
-    // that ignores some pixels (an ignore index) averages over the counted ones per shard; the shards are then
-    // still weighted by all their pixels, as the reference run's loss, which ignores none, needs.
-    const weights = sizes.map((n) => n / images.shape[0]);
-    this.meanBuffer ??= new Float32Array(this.gradLayout.length);
+    const weights = shardWeights(sizes);
+    this.meanBuffer ??= new Float32Array(this.grads.length);
     const mean = this.meanBuffer.fill(0);
     let loss = 0;
     const metrics: Record<string, number> = {};
     // Each answer is summed in as soon as it and those before it are in (while the slower replicas still
     // compute), always in replica order so that the sum does not depend on which finished first.
-    // A failure rejects every answer (fail() ends all replicas): the first awaited reports it, the rest are let go.
-    for (const answer of answers) answer.catch(() => {});
     for (const [r, answer] of answers.entries()) {
       const m = await answer;
       if (m.type !== 'done') throw this.fail(r, `answered ${m.type} to a step`);
       const g = m.grads ?? this.gradBuffers[r];
-      if (m.grads && r === 0) this.gradBuffers[0].set(m.grads.subarray(this.gradLayout.length), this.gradLayout.length);
-      const wr = weights[r];
-      for (let k = 0; k < mean.length; k++) mean[k] += wr * g[k];
+      if (m.grads && r === 0) this.gradBuffers[0].set(m.grads.subarray(this.grads.length), this.grads.length);
+      addWeighted(mean, g, weights[r]);
       this.replicaTensors[r] = m.tensors;
-      loss += wr * m.loss;
-      for (const name of this.metricNames) metrics[name] = (metrics[name] ?? 0) + wr * m.metrics[name];
+      loss += weights[r] * m.loss;
+      for (const name of this.metricNames) metrics[name] = (metrics[name] ?? 0) + weights[r] * m.metrics[name];
     }
+    this.slowestStepMs = Math.max(this.slowestStepMs, performance.now() - started);
     const grads: tf.NamedTensorMap = {};
     for (const [j, v] of this.variables.entries()) {
-      const offset = this.gradLayout.offsets[j];
+      const offset = this.grads.offsets[j];
       grads[v.name] = tf.tensor(mean.subarray(offset, offset + v.size), v.shape, 'float32');
     }
-    return { loss, metrics, grads, applyStatistics: () => this.readStatistics() };
-  }
-
-  /** Writes every weight of the trainer's model into the flat buffer the replicas read. */
-  private async writeWeights(): Promise<void> {
-    const values = await Promise.all(this.model.weights.map((w) => w.read().data<'float32'>()));
-    for (const [i, v] of values.entries()) this.weightBuffer.set(v, this.weightLayout.offsets[i]);
-  }
-
-  /** Takes replica 0's moving statistics into the trainer's model. */
-  private readStatistics(): void {
-    const stats = this.gradBuffers[0];
-    const weights = this.model.weights;
-    for (const [j, i] of this.statIndices.entries()) {
-      const offset = this.gradLayout.length + this.statLayout.offsets[j];
-      const w = weights[i];
-      const { shape, size } = w.read();
-      const t = tf.tensor(stats.slice(offset, offset + size), shape, 'float32');
-      w.write(t);
-      t.dispose();
-    }
+    // Replica 0's moving statistics become the trainer's once the step is known finite.
+    return { loss, metrics, grads, commit: () => writeFlat(this.model.weights, this.stats, this.gradBuffers[0], this.grads.length) };
   }
 
   /** Ends every replica (a step still waiting rejects); resolves once all have exited. */
@@ -390,48 +299,9 @@ export class ReplicaPool {
   }
 }
 
+/** GPU replicas try the GPU backends in Node's order; CPU replicas the trainer's one-thread backend, else wasm. */
 function defaultBackends(devices: 'cpu' | 'gpu'): SegBackendName[] {
-  if (devices === 'gpu') return ['tensorflow-gpu', 'webgpu'];
-  const current = tf.getBackend();
-  return current === 'cpu' ? ['cpu'] : ['wasm'];
-}
-
-/** The replica module as a URL the worker can import: a URL as given, a path resolved against the working directory. */
-async function replicaModuleUrl(replica: string | URL): Promise<string> {
-  if (replica instanceof URL) return replica.href;
-  // A scheme of two letters or more (file:, data:); a drive letter (C:) starts a Windows path.
-  if (/^[a-z][a-z0-9+.-]+:/i.test(replica)) return replica;
-  const { resolve } = (await importAtRuntime('node:path')) as typeof import('node:path');
-  const { pathToFileURL } = (await importAtRuntime('node:url')) as typeof import('node:url');
-  return pathToFileURL(resolve(replica)).href;
-}
-
-/** Where the build puts the replica worker, relative to @seg/core's package.json. */
-const WORKER_ENTRY = 'dist/train/replicas/replica-worker.js';
-
-/**
- * The built worker entry, in @seg/core's dist: worker threads and child
- * processes need loadable ES module JavaScript (one tfjs instance with the
- * replica module's), also when the trainer itself runs from TypeScript
- * sources (tests). Found through the package's own package.json, which the
- * CommonJS build (no `import.meta`) resolves from the working directory.
- */
-async function workerEntry(): Promise<URL> {
-  const { createRequire } = (await importAtRuntime('node:module')) as typeof import('node:module');
-  const { dirname, join } = (await importAtRuntime('node:path')) as typeof import('node:path');
-  const { existsSync } = (await importAtRuntime('node:fs')) as typeof import('node:fs');
-  const { pathToFileURL } = (await importAtRuntime('node:url')) as typeof import('node:url');
-  let packageJson: string;
-  try {
-    packageJson = createRequire(import.meta.url).resolve('@seg/core/package.json');
-  } catch {
-    try {
-      packageJson = createRequire(`${process.cwd()}/`).resolve('@seg/core/package.json');
-    } catch (e) {
-      throw new Error(`Trainer: cannot find @seg/core's package.json for its replica worker (${(e as Error).message.split('\n')[0]})`);
-    }
-  }
-  const path = join(dirname(packageJson), WORKER_ENTRY);
-  if (!existsSync(path)) throw new Error(`Trainer: the replica worker ${path} is missing; run \`pnpm build\` in packages/core`);
-  return pathToFileURL(path);
+  if (devices === 'gpu') return NODE_BACKEND_ORDER.filter((b) => BACKEND_PACKAGES[b].computesOn === 'gpu');
+  const current = NODE_BACKEND_ORDER.find((b) => BACKEND_PACKAGES[b].tfjsName === tf.getBackend());
+  return current !== undefined && BACKEND_PACKAGES[current].computesOn === 'one-cpu-thread' ? [current] : ['wasm'];
 }

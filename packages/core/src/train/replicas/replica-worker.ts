@@ -1,5 +1,5 @@
 /**
- * Entry point of one data-parallel replica, run by {@link ReplicaPool} as a
+ * Entry point of one data-parallel replica, run by the replica pool as a
  * worker thread (CPU) or a child process (one per GPU). It builds the model
  * with the user's replica module, then for each step: loads the trainer's
  * weights, computes the loss and gradients of its shard with the trainer's
@@ -12,40 +12,32 @@ import { parentPort } from 'node:worker_threads';
 import * as tf from '@tensorflow/tfjs-core';
 // tfjs-core alone registers no gradients; tfjs-layers does.
 import '@tensorflow/tfjs-layers';
-import type { LayersModel } from '@tensorflow/tfjs-layers';
 import '../../kernels/register.js';
-import { selectBackend } from '../../backend.js';
-import { stepGradients } from '../step-gradients.js';
-import { flatLayout, type FromReplica, type ReplicaInit, type ReplicaStep, type ToReplica } from './protocol.js';
+import { selectBackend } from '../../backends/select.js';
+import { type StepTensors, stepGradients } from '../step-gradients.js';
+import { type FlatLayout, flatLayout, readFlat, writeFlat } from './flat-weights.js';
+import type { FromReplica, ReplicaInit, ReplicaStep, ToReplica } from './protocol.js';
+import type { ReplicaModule, ReplicaParts } from './workers.js';
 
-/** What a replica module's default export returns. */
-interface ReplicaParts {
-  model: LayersModel;
-  loss: (labels: tf.Tensor, logits: tf.Tensor) => tf.Scalar;
-  metrics?: Record<string, (labels: tf.Tensor, logits: tf.Tensor) => tf.Scalar>;
-}
-
-const send: (m: FromReplica) => void = parentPort
-  ? (m) => parentPort!.postMessage(m)
-  : (m) => process.send!(m);
+const send: (m: FromReplica) => void = parentPort ? (m) => parentPort!.postMessage(m) : (m) => process.send!(m);
 
 interface Replica {
   init: ReplicaInit;
   parts: ReplicaParts;
   weights: Float32Array;
   grads: Float32Array;
-  weightLayout: { offsets: number[]; length: number };
-  gradLayout: { offsets: number[]; length: number };
-  statLayout: { offsets: number[]; length: number };
+  weightLayout: FlatLayout;
+  gradLayout: FlatLayout;
+  statLayout: FlatLayout;
 }
 
 let replica: Replica | null = null;
 
 async function start(init: ReplicaInit): Promise<Replica> {
   await selectBackend(init.backends);
-  const mod = (await import(init.replica)) as { default?: (args: unknown, replica: { index: number }) => ReplicaParts | Promise<ReplicaParts> };
+  const mod = (await import(init.replica)) as { default?: ReplicaModule };
   if (typeof mod.default !== 'function') {
-    throw new Error(`${init.replica} has no default export; it must export default (args) => ({ model, loss })`);
+    throw new Error(`${init.replica} has no default export; it must export default (args, { index }) => ({ model, loss, metrics })`);
   }
   const parts = await mod.default(init.args, { index: init.index });
   if (!parts?.model || typeof parts.loss !== 'function') {
@@ -64,8 +56,7 @@ async function start(init: ReplicaInit): Promise<Replica> {
   if (missing.length > 0) {
     throw new Error(`${init.replica} returns no metric ${missing.join(', ')}; return the trainer's metrics as { model, loss, metrics }`);
   }
-  const all = shapes.map((_, i) => i);
-  const weightLayout = flatLayout(shapes, all);
+  const weightLayout = flatLayout(shapes, shapes.map((_, i) => i));
   const gradLayout = flatLayout(shapes, init.gradIndices);
   const statLayout = flatLayout(shapes, init.statIndices);
   const weights = init.weights ? new Float32Array(init.weights) : new Float32Array(weightLayout.length);
@@ -73,38 +64,22 @@ async function start(init: ReplicaInit): Promise<Replica> {
   return { init, parts, weights, grads, weightLayout, gradLayout, statLayout };
 }
 
-/** Loads the trainer's weights, all of them (BatchNorm moving statistics too), from the flat buffer. */
-function loadWeights(r: Replica): void {
-  const { model } = r.parts;
-  for (const [i, w] of model.weights.entries()) {
-    const { shape, size } = w.read();
-    const offset = r.weightLayout.offsets[i];
-    const t = tf.tensor(r.weights.subarray(offset, offset + size), shape, 'float32');
-    w.write(t);
-    t.dispose();
-  }
-}
-
 async function step(r: Replica, msg: ReplicaStep): Promise<{ loss: number; metrics: Record<string, number> }> {
   if (msg.weights) r.weights.set(msg.weights);
-  loadWeights(r);
   const { model, loss, metrics = {} } = r.parts;
-  const weights = model.weights;
-  const vars = r.init.gradIndices.map((i) => weights[i].read() as tf.Variable);
+  // All of the trainer's weights, BatchNorm moving statistics too.
+  writeFlat(model.weights, r.weightLayout, r.weights);
+  const vars = r.init.gradIndices.map((i) => model.weights[i].read() as tf.Variable);
   const images = tf.tensor4d(msg.images, msg.imageShape as [number, number, number, number]);
   const labels = tf.tensor3d(msg.labels, msg.labelShape as [number, number, number], 'int32');
   // Only the metrics the trainer reports.
   const wanted = Object.fromEntries(r.init.metricNames.map((n) => [n, metrics[n]]));
-  let result: ReturnType<typeof stepGradients> | undefined;
+  let result: StepTensors | undefined;
   try {
     result = stepGradients(model, loss, wanted, images, labels, vars);
     for (const [j, v] of vars.entries()) r.grads.set(await result.grads[v.name].data(), r.gradLayout.offsets[j]);
-    if (r.init.index === 0) {
-      // Replica 0's BatchNorm moving statistics become the trainer's, as nn.DataParallel keeps device 0's.
-      for (const [j, i] of r.init.statIndices.entries()) {
-        r.grads.set(await weights[i].read().data(), r.gradLayout.length + r.statLayout.offsets[j]);
-      }
-    }
+    // Replica 0's BatchNorm moving statistics become the trainer's, as nn.DataParallel keeps device 0's.
+    if (r.init.index === 0) await readFlat(model.weights, r.statLayout, r.grads, r.gradLayout.length);
     const scores: Record<string, number> = {};
     for (const [name, t] of Object.entries(result.scores)) scores[name] = (await t.data())[0];
     return { loss: (await result.value.data())[0], metrics: scores };
@@ -114,11 +89,6 @@ async function step(r: Replica, msg: ReplicaStep): Promise<{ loss: number; metri
   }
 }
 
-async function answerStep(r: Replica, msg: ReplicaStep): Promise<FromReplica> {
-  const { loss, metrics } = await step(r, msg);
-  return { type: 'done', loss, metrics, tensors: tf.memory().numTensors, grads: r.init.grads ? undefined : r.grads };
-}
-
 async function onMessage(msg: ToReplica): Promise<void> {
   try {
     if (msg.type === 'init') {
@@ -126,7 +96,9 @@ async function onMessage(msg: ToReplica): Promise<void> {
       send({ type: 'ready' });
     } else {
       if (!replica) throw new Error('step before init');
-      send(await answerStep(replica, msg));
+      const { loss, metrics } = await step(replica, msg);
+      // Counted once the step's tensors are freed: a leak in a replica shows as a growing count.
+      send({ type: 'done', loss, metrics, tensors: tf.memory().numTensors, grads: replica.init.grads ? undefined : replica.grads });
     }
   } catch (e) {
     const err = e as Error;

@@ -1,4 +1,4 @@
-import { dawnInstance, type GpuLike, loadNodeWebGpu, type WebGpuAdapter } from './webgpu-adapters.js';
+import { dawnInstance, type GpuLike, loadNodeWebGpu, type WebGpuAdapter } from './adapters.js';
 
 const SHIM = Symbol.for('@seg/core.navigatorGpu');
 

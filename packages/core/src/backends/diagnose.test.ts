@@ -1,9 +1,11 @@
 import '@tensorflow/tfjs-backend-cpu';
 import '@tensorflow/tfjs-backend-wasm';
 import { describe, expect, it } from 'vitest';
-import { diagnoseBackends, explainTfjsNodeFailure, missingSharedLibrary } from './diagnose.js';
+import { diagnoseBackends } from './diagnose.js';
 import { runDoctor } from './doctor-cli.js';
-import { listWebGpuAdapters } from './webgpu-adapters.js';
+import { explainTfjsNodeFailure, missingSharedLibrary } from './libtensorflow.js';
+import { selectBackend } from './select.js';
+import { listWebGpuAdapters } from './webgpu/adapters.js';
 
 // Not test-utils/backends: it would load the tfjs webgpu backend first, and the
 // doctor must work in a process where nothing has (as `seg-doctor` runs).
@@ -31,12 +33,16 @@ describe('explainTfjsNodeFailure', () => {
 });
 
 describe('diagnoseBackends on this machine (no GPU, no libtensorflow)', () => {
-  it('explains each backend and picks wasm', async () => {
+  it('explains each backend from selectBackend\'s own reasons and picks what it picks: wasm', async () => {
     const report = await diagnoseBackends();
+    const { skipped } = await selectBackend();
     const by = Object.fromEntries(report.backends.map((b) => [b.name, b]));
     expect(report.backends.map((b) => b.name)).toEqual(['tensorflow-gpu', 'webgpu', 'tensorflow', 'wasm', 'cpu']);
     expect(by['tensorflow-gpu']).toMatchObject({ installed: false, works: false, problem: '@tensorflow/tfjs-node-gpu is not installed' });
-    expect(by['tensorflow-gpu'].fix).toMatch(/CUDA 11\.2 and cuDNN 8\.1/);
+    expect(by['tensorflow-gpu'].fix).toMatch(/^npm install @tensorflow\/tfjs-node-gpu@4\.22\.0 .*CUDA 11\.2 and cuDNN 8\.1/);
+    // The doctor's reasons are selectBackend's, object for object: nothing re-derived from text.
+    expect(by['tensorflow-gpu'].skip).toEqual(skipped[0]);
+    expect(by.webgpu.skip).toEqual(skipped[1]);
     expect(by.tensorflow).toMatchObject({ installed: false, works: false });
     expect(by.wasm).toMatchObject({ installed: true, works: true, selectedByDefault: true });
     expect(by.cpu).toMatchObject({ installed: true, works: true, selectedByDefault: false });
@@ -46,10 +52,12 @@ describe('diagnoseBackends on this machine (no GPU, no libtensorflow)', () => {
       expect(by.webgpu).toMatchObject({ installed: true, works: true, selectedByDefault: false });
       expect(by.webgpu.adapters!.every((a) => a.software)).toBe(true);
       expect(by.webgpu.device).toMatch(/llvmpipe/);
-      expect(by.webgpu.problem).toMatch(/^only a software adapter .*slower than the wasm backend/);
+      expect(by.webgpu.problem).toMatch(/^only a software adapter \(.*llvmpipe.*\): correct but slower than the wasm backend$/);
+      expect(by.webgpu.fix).toMatch(/^pass allowSoftwareGpu \(SEG_ALLOW_SOFTWARE_GPU=1\) to use it anyway/);
     } else {
       expect(by.webgpu.works).toBe(false);
-      expect(by.webgpu.fix).toMatch(/Vulkan driver|npm install webgpu@0\.6\.2/);
+      expect(by.webgpu.skip?.reason).toBe('no-adapter');
+      expect(by.webgpu.fix).toMatch(/Vulkan driver/);
     }
   });
 });

@@ -1,7 +1,5 @@
-import { importAtRuntime } from '../runtime-import.js';
-
-/** The package whose Dawn binding gives Node a `navigator.gpu` (pinned in the docs: 0.6.2). */
-export const NODE_WEBGPU_PACKAGE = 'webgpu';
+import { importAtRuntime } from '../../runtime-import.js';
+import { DAWN_PACKAGE } from '../packages.js';
 
 /** The few WebGPU shapes this library touches, so its types do not depend on `@webgpu/types`. */
 export interface GpuAdapterInfoLike {
@@ -71,14 +69,14 @@ interface NodeWebGpu {
 let nodeWebGpu: Promise<NodeWebGpu> | undefined;
 const instances = new Map<string, GpuLike>();
 
-/** Loads the `webgpu` package (once); rejects with the install command when it is missing. */
+/** Loads Dawn's `webgpu` package (once); rejects with the install command when it does not load. */
 export function loadNodeWebGpu(): Promise<NodeWebGpu> {
   // Mesa's EGL otherwise looks for an X11/Wayland display, which a server or
   // container lacks; compute needs none. Set before Dawn first opens EGL.
   if (process.platform === 'linux' && !process.env.EGL_PLATFORM) process.env.EGL_PLATFORM = 'surfaceless';
-  nodeWebGpu ??= (importAtRuntime(NODE_WEBGPU_PACKAGE) as Promise<NodeWebGpu>).catch((e: Error) => {
+  nodeWebGpu ??= (importAtRuntime(DAWN_PACKAGE.name) as Promise<NodeWebGpu>).catch((e: Error) => {
     nodeWebGpu = undefined;
-    throw new Error(`${NODE_WEBGPU_PACKAGE} is not installed (npm install ${NODE_WEBGPU_PACKAGE}@0.6.2): ${e.message.split('\n')[0]}`);
+    throw new Error(`${DAWN_PACKAGE.name} did not load (npm install ${DAWN_PACKAGE.name}@${DAWN_PACKAGE.version}): ${e.message.split('\n')[0]}`);
   });
   return nodeWebGpu;
 }

@@ -1,9 +1,9 @@
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { describe, expect, it } from 'vitest';
-import { TEST_BACKENDS, useBackend } from '../../../../test-utils/backends.js';
-import { sparseSoftmaxCrossEntropy } from '../losses/index.js';
-import { Trainer } from '../train/trainer.js';
+import { TEST_BACKENDS, useBackend } from '../../../../../test-utils/backends.js';
+import { sparseSoftmaxCrossEntropy } from '../../losses/index.js';
+import { Trainer } from '../../train/trainer.js';
 
 // Its own file: destroying the device leaves this process's webgpu backend unusable.
 describe.runIf(TEST_BACKENDS.includes('webgpu'))('a lost GPU device [webgpu]', () => {

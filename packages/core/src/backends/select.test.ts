@@ -1,8 +1,10 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { afterEach, describe, expect, it } from 'vitest';
-import { TEST_BACKENDS } from '../../../test-utils/backends.js';
-import { NODE_BACKEND_ORDER, pickWebGpuAdapter, selectBackend } from './backend.js';
-import { isSoftwareAdapter, listWebGpuAdapters, type WebGpuAdapter } from './gpu/webgpu-adapters.js';
+import { TEST_BACKENDS } from '../../../../test-utils/backends.js';
+import { NODE_BACKEND_ORDER, selectBackend } from './select.js';
+import { formatBackendSkip, NoUsableBackendError } from './skip.js';
+import { isSoftwareAdapter, listWebGpuAdapters, type WebGpuAdapter } from './webgpu/adapters.js';
+import { pickWebGpuAdapter } from './webgpu/node-webgpu.js';
 
 const adapter = (index: number, description: string, software: boolean): WebGpuAdapter => ({
   index,
@@ -13,6 +15,7 @@ const adapter = (index: number, description: string, software: boolean): WebGpuA
 });
 const RTX = adapter(0, 'NVIDIA GeForce RTX 4090 (vulkan)', false);
 const LLVMPIPE = adapter(1, 'llvmpipe-llvm-15 (opengl, Mesa 22.3.6)', true);
+const VULKAN_FIX = "install the GPU vendor's Vulkan driver; in containers NVIDIA_DRIVER_CAPABILITIES must include graphics";
 
 describe('pickWebGpuAdapter', () => {
   afterEach(() => {
@@ -28,15 +31,24 @@ describe('pickWebGpuAdapter', () => {
     expect(pickWebGpuAdapter([RTX, LLVMPIPE], {})).toBe(LLVMPIPE);
   });
 
-  it('passes over a software adapter unless allowed, saying why', () => {
-    const skip = pickWebGpuAdapter([adapter(0, 'llvmpipe (opengl)', true)], {}) as { reason: string };
-    expect(skip.reason).toMatch(/^only a software adapter \(llvmpipe \(opengl\)\), slower than wasm; pass allowSoftwareGpu/);
-    expect(pickWebGpuAdapter([RTX, LLVMPIPE], { gpuAdapter: 1 })).toMatchObject({ reason: /adapter 1 is a software adapter/ });
+  it('passes over a software adapter unless allowed, naming it and the fix', () => {
+    const only = adapter(0, 'llvmpipe (opengl)', true);
+    expect(pickWebGpuAdapter([only], {})).toEqual({
+      backend: 'webgpu',
+      reason: 'software-adapter',
+      adapter: only,
+      fix: `pass allowSoftwareGpu (SEG_ALLOW_SOFTWARE_GPU=1) to use it anyway; for GPU speed ${VULKAN_FIX}`,
+    });
+    const asked = pickWebGpuAdapter([RTX, LLVMPIPE], { gpuAdapter: 1 });
+    expect(asked).toMatchObject({ reason: 'software-adapter', adapter: LLVMPIPE });
+    expect(formatBackendSkip(asked as never)).toMatch(/^webgpu: adapter 1 is a software adapter \(llvmpipe-llvm-15 \(opengl, Mesa 22\.3\.6\)\): correct but slower/);
   });
 
   it('says what to install when there is no adapter, and refuses allowSoftwareGpu then', () => {
-    expect(pickWebGpuAdapter([], {})).toMatchObject({
-      reason: "no adapter: install the GPU vendor's Vulkan driver; in containers NVIDIA_DRIVER_CAPABILITIES must include graphics",
+    expect(pickWebGpuAdapter([], {})).toEqual({
+      backend: 'webgpu',
+      reason: 'no-adapter',
+      fix: `${VULKAN_FIX} (tests only: Mesa llvmpipe via libegl-mesa0 + libgl1-mesa-dri gives a software adapter)`,
     });
     expect(() => pickWebGpuAdapter([], { allowSoftwareGpu: true })).toThrow(
       /allowSoftwareGpu was given, but Dawn found no WebGPU adapter at all.*libegl-mesa0 and libgl1-mesa-dri/,
@@ -64,22 +76,32 @@ describe('isSoftwareAdapter', () => {
 });
 
 describe('selectBackend', () => {
-  it("falls through tfjs-node-gpu, a software-only WebGPU and tfjs-node to wasm in Node's default order, saying why", async () => {
+  it("falls through tfjs-node-gpu, a software-only WebGPU and tfjs-node to wasm in Node's default order, saying why as data", async () => {
     const adapters = await listWebGpuAdapters();
     const chosen = await selectBackend();
     expect(chosen.name).toBe('wasm');
     expect(tf.getBackend()).toBe('wasm');
     expect(chosen.device).toMatch(/\(\d+ cores\)$/);
-    expect(chosen.skipped.map((s) => s.split(':')[0])).toEqual(['tensorflow-gpu', 'webgpu', 'tensorflow']);
-    expect(chosen.skipped[0]).toMatch(/^tensorflow-gpu: @tensorflow\/tfjs-node-gpu is not installed/);
+    const [gpu, webgpu, tensorflow] = chosen.skipped;
+    expect(chosen.skipped.map((s) => s.backend)).toEqual(['tensorflow-gpu', 'webgpu', 'tensorflow']);
+    expect(gpu).toMatchObject({
+      reason: 'not-installed',
+      package: '@tensorflow/tfjs-node-gpu',
+      fix: 'npm install @tensorflow/tfjs-node-gpu@4.22.0 on a Linux x64 machine with an NVIDIA GPU and the CUDA 11.2 and cuDNN 8.1 libraries (or use webgpu)',
+    });
+    expect(tensorflow).toMatchObject({
+      reason: 'not-installed',
+      package: '@tensorflow/tfjs-node',
+      fix: 'npm install @tensorflow/tfjs-node@4.22.0 (downloads libtensorflow 2.9.1 at install time)',
+    });
     // Whatever Dawn finds on a machine without a GPU, it is not used by default.
     expect(adapters.every((a) => a.software)).toBe(true);
-    expect(chosen.skipped[1]).toMatch(adapters.length > 0 ? /^webgpu: only a software adapter/ : /^webgpu: no adapter/);
+    expect(webgpu).toMatchObject(adapters.length > 0 ? { reason: 'software-adapter', adapter: adapters[0] } : { reason: 'no-adapter' });
     expect(NODE_BACKEND_ORDER).toEqual(['tensorflow-gpu', 'webgpu', 'tensorflow', 'wasm', 'cpu']);
   });
 
   it('honours an explicit order', async () => {
-    expect((await selectBackend(['cpu', 'wasm'])).name).toBe('cpu');
+    expect(await selectBackend(['cpu', 'wasm'])).toMatchObject({ name: 'cpu', tfjsName: 'cpu', skipped: [] });
     expect(tf.getBackend()).toBe('cpu');
   });
 
@@ -93,8 +115,20 @@ describe('selectBackend', () => {
     await expect(selectBackend(['webgpu'], { gpuAdapter: 7, allowSoftwareGpu: true })).rejects.toThrow(/gpuAdapter 7 is out of range/);
   });
 
-  it('lists every reason when nothing works, and names an unknown backend before trying any', async () => {
-    await expect(selectBackend(['tensorflow', 'webgl'])).rejects.toThrow(/no usable tfjs backend\.\n {2}tensorflow: .*\n {2}webgl: not available/);
+  it('throws NoUsableBackendError with every reason when nothing works, and names an unknown backend before trying any', async () => {
+    const error = await selectBackend(['tensorflow', 'webgl']).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(NoUsableBackendError);
+    const { skipped, message } = error as NoUsableBackendError;
+    expect(skipped).toEqual([
+      expect.objectContaining({ backend: 'tensorflow', reason: 'not-installed', package: '@tensorflow/tfjs-node' }),
+      { backend: 'webgl', reason: 'unavailable-here' },
+    ]);
+    expect(message).toBe(
+      'selectBackend: no usable tfjs backend.\n' +
+        '  tensorflow: @tensorflow/tfjs-node is not installed; fix: npm install @tensorflow/tfjs-node@4.22.0 (downloads libtensorflow 2.9.1 at install time)\n' +
+        '  webgl: not available in Node: it runs in browsers only',
+    );
     await expect(selectBackend(['cpu', 'tpu' as never])).rejects.toThrow(/unknown backend "tpu"; expected one of tensorflow-gpu/);
+    await expect(selectBackend(['cpu', 'toString' as never])).rejects.toThrow(/unknown backend "toString"/);
   });
 });

@@ -1,0 +1,24 @@
+import type { TrainingCallback } from '@seg/core';
+import { rgba, labelsPng, png } from '../images.js';
+import { RUN_FILES, type RunOutputs } from '../run-files.js';
+import type { Validation } from '../validation.js';
+
+/** Where the snapshots of the validation at `step` go, relative to the run folder. */
+export function snapshotPaths(step: number): { image: string; truth: string; prediction: string } {
+  const at = (kind: string) => `${RUN_FILES.images}/${step}_${kind}.png`;
+  return { image: at('img'), truth: at('gt'), prediction: at('pred') };
+}
+
+/** Writes each validation's shown image, its ground truth and the prediction as `images/<step>_{img,gt,pred}.png`. */
+export function validationSnapshots(outputs: RunOutputs, validation: Validation): TrainingCallback {
+  return {
+    async onEvaluate() {
+      const { step, shown } = validation.latest!;
+      const { width, height } = shown.image;
+      const paths = snapshotPaths(step);
+      await outputs.write(paths.image, await png(rgba(shown.image), width, height));
+      await outputs.write(paths.truth, await labelsPng(shown.labels, width, height));
+      await outputs.write(paths.prediction, await labelsPng(shown.prediction, width, height));
+    },
+  };
+}

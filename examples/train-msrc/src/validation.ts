@@ -1,0 +1,69 @@
+/**
+ * The reference run's validation: at each log, `valImages` random validation
+ * images (a seeded subset, different at every iteration) are scored, and one
+ * of them is segmented for the snapshots. The callbacks read the outcome.
+ */
+import { type ConfusionMatrix, evaluateSegmentation, type RgbImage, SeededRng, type SegmentationDataset, type SegmentationLoss, segmentationBatches } from '@seg/core';
+import { segment } from '@seg/deeplab';
+import type { LayersModel } from '@tensorflow/tfjs-layers';
+
+/** One validation's scores and its shown image. */
+export interface ValidationOutcome {
+  step: number;
+  loss: number;
+  pixelAccuracy: number;
+  meanIoU: number;
+  confusion: ConfusionMatrix;
+  /** The image shown in the snapshots: input, ground truth and prediction. */
+  shown: { id: string; image: RgbImage; labels: ArrayLike<number>; prediction: ArrayLike<number> };
+}
+
+/** The images of `dataset` at `indices`. */
+export function subset(dataset: SegmentationDataset, indices: readonly number[]): SegmentationDataset {
+  return { size: indices.length, get: (i) => dataset.get(indices[i]) };
+}
+
+/** Full-size, one image per batch (MSRC images differ in size), in order. */
+export function evalBatches(dataset: SegmentationDataset, seed: number) {
+  return segmentationBatches(dataset, { batchSize: 1, shuffle: false, seed, normalize: 'imagenet', prefetch: 2 }).epoch(0);
+}
+
+/** Options of {@link Validation}. */
+export interface ValidationArgs {
+  numClasses: number;
+  loss: SegmentationLoss;
+  /** Images scored at each validation. */
+  valImages: number;
+  seed: number;
+}
+
+/** Scores the model on a random validation subset; {@link Validation.latest} holds the outcome for the callbacks. */
+export class Validation {
+  latest: ValidationOutcome | null = null;
+
+  constructor(
+    private readonly model: LayersModel,
+    private readonly split: SegmentationDataset,
+    private readonly args: ValidationArgs,
+  ) {}
+
+  /** Validates at `step`; returns the scores the trainer monitors. */
+  async run(step: number): Promise<Record<string, number>> {
+    const { seed, valImages, numClasses, loss } = this.args;
+    const rng = SeededRng.derive(seed, 3, step);
+    const picks = rng.permutation(this.split.size).slice(0, Math.min(valImages, this.split.size));
+    const sample = await this.split.get(picks[rng.int(picks.length)]);
+    const r = await evaluateSegmentation(this.model, evalBatches(subset(this.split, picks), seed), { numClasses, loss });
+    const { width, height } = sample.image;
+    const { labels: prediction } = await segment(this.model, { data: sample.image.data, width, height, channels: 3 });
+    this.latest = {
+      step,
+      loss: r.loss!,
+      pixelAccuracy: r.pixelAccuracy,
+      meanIoU: r.meanIoU,
+      confusion: r.confusion,
+      shown: { id: sample.id, image: sample.image, labels: sample.labels, prediction },
+    };
+    return { pixelAccuracy: r.pixelAccuracy, meanIoU: r.meanIoU, loss: r.loss! };
+  }
+}

@@ -1,0 +1,116 @@
+// Replicas that fail in every way a real one can — throw, exit, abort, die of a
+// signal, crash after answering, block, never start — make the step reject
+// naming the replica and the cause, end the others, and leave nothing behind.
+// The replicas load the built @seg/core: `pnpm build` first (pnpm test does).
+import { spawnSync } from 'node:child_process';
+import { readFile } from 'node:fs/promises';
+import { fileURLToPath } from 'node:url';
+import * as tf from '@tensorflow/tfjs-core';
+import '@tensorflow/tfjs-backend-cpu';
+import type * as tfl from '@tensorflow/tfjs-layers';
+import { beforeAll, describe, expect, it } from 'vitest';
+import '../../kernels/register.js';
+import type { TrainBatch } from '../gradient-source.js';
+import { Trainer } from '../trainer.js';
+// @ts-expect-error: a plain-JS fixture without types (replicas load it too).
+import { loss, tinyModel } from './fixtures/tiny-replica.mjs';
+import { replicaTimeoutMs } from './replica-pool.js';
+import type { TrainerWorkers } from './workers.js';
+
+const fixture = (name: string) => new URL(`./fixtures/${name}`, import.meta.url);
+beforeAll(async () => {
+  await tf.setBackend('cpu');
+});
+
+async function threadCount(): Promise<number> {
+  return Number(/Threads:\s+(\d+)/.exec(await readFile('/proc/self/status', 'utf8'))![1]);
+}
+
+async function* batches(): AsyncGenerator<TrainBatch> {
+  for (let i = 0; ; i++) {
+    yield tf.tidy(() => {
+      const images = tf.randomUniform([2, 5, 5, 3], 0, 1, 'float32', i) as tf.Tensor4D;
+      return { images, labels: tf.cast(tf.argMax(images, -1), 'int32') as tf.Tensor3D };
+    });
+  }
+}
+
+type Fault = { replica: number; at: number; how: 'throw' | 'exit' | 'abort' | 'uncaught' | 'block' | 'hang' | 'kill' };
+
+/** Trains with a faulty replica until it fails; returns the error, the time it took and whether threads and tensors are back. */
+async function failingFit(transport: 'thread' | 'process', fault: Fault, extra: Partial<TrainerWorkers> = {}) {
+  const threads = await threadCount();
+  const tensors = tf.memory().numTensors;
+  const model = tinyModel({}) as tfl.LayersModel;
+  const trainer = new Trainer({ model, loss, workers: { count: 2, replica: fixture('faulty-replica.mjs'), transport, args: { fault }, ...extra } });
+  const started = performance.now();
+  const error = (await trainer.fit({ batches: batches(), steps: 10 }).then(
+    () => null,
+    (e: Error) => e,
+  )) as Error | null;
+  const seconds = (performance.now() - started) / 1000;
+  await trainer.dispose();
+  const step = trainer.step;
+  model.dispose();
+  return { error, seconds, step, threadsBack: (await threadCount()) === threads, tensorsBack: tf.memory().numTensors === tensors };
+}
+
+describe('a failing replica', () => {
+  it.each([
+    ['thread', 'throw', /replica 1 failed: no model today/],
+    ['process', 'throw', /replica 1 failed: no model today/],
+    ['thread', 'exit', /replica 1 failed: exited \(code 3\)/],
+    ['process', 'exit', /replica 1 failed: exited \(code 3\)/],
+    ['thread', 'uncaught', /replica 1 failed: async failure after answering/],
+    ['process', 'uncaught', /replica 1 failed: exited \(code 1\): Error: async failure after answering/],
+    ['thread', 'abort', /replica 1 failed: process\.abort\(\) is not supported in workers/],
+    ['process', 'abort', /replica 1 failed: exited \(signal SIGABRT\)/],
+    ['process', 'kill', /replica 1 failed: exited \(signal SIGKILL\)/],
+  ] as const)('%s replica that does "%s" at its 3rd step: fit rejects naming it, the others end, nothing leaks', async (transport, how, message) => {
+    const r = await failingFit(transport, { replica: 1, at: 3, how });
+    expect(r.error?.message).toMatch(message);
+    // Steps 1 and 2 trained and the 3rd was not applied; an asynchronous crash lands in the 3rd step or, after answering it, the 4th.
+    if (how === 'uncaught') expect([2, 3]).toContain(r.step);
+    else expect(r.step).toBe(2);
+    expect(r.seconds).toBeLessThan(30);
+    expect(r.threadsBack).toBe(true);
+    expect(r.tensorsBack).toBe(true);
+  });
+
+  it.each(['thread', 'process'] as const)('a %s replica that fails while building its model names itself', async (transport) => {
+    const r = await failingFit(transport, { replica: 0, at: 0, how: 'throw' });
+    expect(r.error?.message).toMatch(/replica 0 failed: no model today/);
+    expect(r.step).toBe(0);
+    expect(r.threadsBack).toBe(true);
+  });
+
+  it.each([
+    ['thread', { replica: 1, at: 2, how: 'block' }, /replica 1 failed: did not answer within 2 s \(workers\.stepTimeoutMs\); its slowest step so far took \d+\.\d s, so it was ended/],
+    ['process', { replica: 1, at: 2, how: 'block' }, /replica 1 failed: did not answer within 2 s/],
+    ['thread', { replica: 1, at: 0, how: 'hang' }, /replica 1 failed: did not answer within 2 s \(workers\.stepTimeoutMs\), so it was ended/],
+  ] as const)('a hung %s replica (%o) is ended after workers.stepTimeoutMs and named', async (transport, fault, message) => {
+    const r = await failingFit(transport, fault as Fault, { stepTimeoutMs: 2000 });
+    expect(r.error?.message).toMatch(message);
+    expect(r.seconds).toBeLessThan(20);
+    expect(r.threadsBack).toBe(true);
+  });
+
+  it.each([
+    ['thread', 'exit'],
+    ['process', 'exit'],
+    ['process', 'uncaught'],
+  ])('settles a top-level `await fit()` with nothing else alive: %s replica, %s → exit code 1, not 13', (transport, how) => {
+    const r = spawnSync(process.execPath, [fileURLToPath(fixture('fit-with-failing-replica.mjs')), transport, how], { encoding: 'utf8', timeout: 60_000 });
+    expect(r.stderr).toMatch(/Error: Trainer: replica 1 failed: /);
+    expect(r.status).toBe(1);
+  });
+});
+
+describe('replicaTimeoutMs', () => {
+  it('is the option when given, else 10 minutes before any step and ten times the slowest step, at least a minute', () => {
+    expect(replicaTimeoutMs(1234, 5000)).toBe(1234);
+    expect(replicaTimeoutMs(undefined, 0)).toBe(600_000);
+    expect(replicaTimeoutMs(undefined, 2_000)).toBe(60_000);
+    expect(replicaTimeoutMs(undefined, 30_000)).toBe(300_000);
+  });
+});
