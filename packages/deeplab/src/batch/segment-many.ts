@@ -20,8 +20,8 @@ export interface SegmentManyOptions extends SegmentSettings, RetryOptions {
   /** Segment images whose labels PNG exists too, rewriting their outputs. Default `false`: skip them. */
   redo?: boolean;
   /**
-   * Worker processes when `model` is a path (see `SegmentPool`). Default: one
-   * per CPU core on the `wasm`/`cpu` backends, else one.
+   * Worker processes when `model` is a path. Default: one per CPU core on
+   * `wasm`/`cpu`, one per GPU on GPU backends (see `SegmentPool`).
    */
   workers?: number;
   /** tfjs backend of the workers. Default: the best that works here. */

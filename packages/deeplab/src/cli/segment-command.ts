@@ -22,7 +22,7 @@ export function segmentCommand(ctx: CommandContext): Command {
     .argument('<model>', 'a saved model folder (model.json + weight shards), or an .onnx file (ONNX Runtime)')
     .argument('<inputs...>', 'image files, folders (searched recursively) and @list.txt files (one path per line)')
     .requiredOption('--out <dir>', 'output folder')
-    .option('--workers <n>', 'worker processes, each loading the model once (default: one per core on CPU, one on a GPU)', positiveInt('--workers'))
+    .option('--workers <n>', 'worker processes, each loading the model once (default: one per core on CPU, one per GPU)', positiveInt('--workers'))
     .addOption(backendOption());
   for (const option of segmentationOptions()) command.addOption(option);
   return command.action(async (model: string, inputs: string[], flags: SegmentationFlags & { out: string; workers?: number; backend?: never }) => {

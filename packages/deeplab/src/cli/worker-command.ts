@@ -15,7 +15,7 @@ export function workerCommand(ctx: CommandContext): Command {
         `Jobs name their files as submitted: ${SHARED_PATHS_NOTE}.`,
     )
     .requiredOption('--queue <url>', 'redis://host:port[/queue-name] (default queue name: seg-deeplab)')
-    .option('--concurrency <n>', 'images segmented at once, each in its own process (default: one per core on CPU, one on a GPU)', positiveInt('--concurrency'))
+    .option('--concurrency <n>', 'images segmented at once, each in its own process (default: one per core on CPU, one per GPU)', positiveInt('--concurrency'))
     .addOption(backendOption())
     .option('--lock-duration <ms>', 'how long a job stays locked without renewal before it counts as stalled', milliseconds('--lock-duration'), DEFAULT_LOCK_DURATION_MS)
     .option('--stalled-interval <ms>', 'how often stalled jobs (of dead workers) are looked for and queued again', milliseconds('--stalled-interval'), DEFAULT_STALLED_INTERVAL_MS)

@@ -1,5 +1,5 @@
 import type { ChildProcess } from 'node:child_process';
-import type { SegBackendName } from '@seg/core';
+import { BACKEND_PACKAGES, isSegBackendName, replicaDeviceEnvironment, type SegBackendName, visibleCudaDevices, visibleGpus } from '@seg/core';
 import { importAtRuntime } from '../../runtime-import.js';
 import { errorFromInfo, WorkerCrashError } from '../errors.js';
 import type { ImageOutcome, ImageTask, SegmentSettings } from '../image-job.js';
@@ -9,17 +9,13 @@ import { poolWorkerEntry } from './worker-entry.js';
 /** Images in flight per worker process: the next one decodes while the model runs on the current one. */
 export const IMAGES_IN_FLIGHT_PER_WORKER = 2;
 
-/** Backends that compute on one CPU core (wasm is single-threaded in Node), so a pool runs one worker per core. */
-const ONE_CORE_BACKENDS: readonly string[] = ['wasm', 'cpu'];
-/** Backends that compute on a GPU: worker `i` gets GPU `i`. */
-const GPU_BACKENDS: readonly string[] = ['tensorflow-gpu', 'webgpu', 'webgl'];
-
 /** Options of {@link SegmentPool.start}. */
 export interface SegmentPoolOptions {
   /**
    * Worker processes, each with its own copy of every model it uses. Default:
-   * one per CPU core on the `wasm` and `cpu` backends, else one (pass one per
-   * GPU together with `backend`).
+   * one per CPU core on backends that compute on one thread (`wasm`, `cpu`),
+   * one per GPU on GPU backends (worker `i` on GPU `i`), one on `tensorflow`
+   * (libtensorflow uses every core itself).
    */
   size?: number;
   /** tfjs backend of every worker. Default: the best one that works here (`selectBackend`'s order). */
@@ -42,19 +38,32 @@ interface Slot {
 
 type Modules = { fork: typeof import('node:child_process').fork; cores: number };
 
-/** The environment of worker `i`: on a GPU backend it sees GPU `i` only. */
-function workerEnv(i: number, backend: string | undefined): NodeJS.ProcessEnv {
-  if (!backend || !GPU_BACKENDS.includes(backend)) return process.env;
-  const cuda = process.env.CUDA_VISIBLE_DEVICES?.split(',').map((d) => d.trim()).filter((d) => d !== '');
-  if (cuda && cuda.length > 0 && cuda[i] === undefined) {
-    throw new Error(`segmentation worker ${i} needs GPU ${i}, but CUDA_VISIBLE_DEVICES="${process.env.CUDA_VISIBLE_DEVICES}" lists ${cuda.length}; use fewer workers`);
-  }
-  return { ...process.env, CUDA_VISIBLE_DEVICES: cuda?.[i] ?? String(i), SEG_GPU_ADAPTER: String(i) };
+/** What a backend computes on (`BACKEND_PACKAGES`); a name it does not know counts as one CPU thread. */
+function computesOn(backend: string) {
+  return isSegBackendName(backend) ? BACKEND_PACKAGES[backend].computesOn : 'one-cpu-thread';
 }
 
-/** Starts worker `i` and waits until it has its backend. */
-async function spawnWorker(m: Modules, entry: string, i: number, backend: string | undefined): Promise<{ child: ChildProcess; backend: string }> {
-  const child = m.fork(entry, [], { serialization: 'advanced', env: workerEnv(i, backend), stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+/** The environment of worker `index` of `size`: on a GPU backend it sees GPU `index` only. */
+function workerEnv(index: number, size: number, backend: string): NodeJS.ProcessEnv {
+  return computesOn(backend) === 'gpu' ? replicaDeviceEnvironment(index, size) : process.env;
+}
+
+/** The default number of workers on `backend` (see {@link SegmentPoolOptions.size}). */
+async function defaultSize(backend: string, cores: number): Promise<number> {
+  const on = computesOn(backend);
+  if (on === 'gpu') return Math.max(1, (await visibleGpus(backend)).gpus.length);
+  return on === 'one-cpu-thread' ? cores : 1;
+}
+
+/** Starts worker `i` and waits until it has its backend (`undefined`: the best it finds). */
+async function spawnWorker(
+  m: Modules,
+  entry: string,
+  i: number,
+  backend: string | undefined,
+  env: NodeJS.ProcessEnv,
+): Promise<{ child: ChildProcess; backend: string }> {
+  const child = m.fork(entry, [], { serialization: 'advanced', env, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
   return new Promise((resolve, reject) => {
     const fail = (why: string) => {
       child.kill('SIGKILL');
@@ -90,13 +99,16 @@ export class SegmentPool {
     private readonly entry: string,
     /** The tfjs backend the workers run on. */
     readonly backend: string,
+    /** Worker processes. */
+    readonly size: number,
   ) {}
 
   /**
-   * Starts the workers: the first selects the backend (or takes the one
-   * given), which sets the default size, then the others start.
+   * Starts the workers. Without a `backend`, the first one selects it (which
+   * sets the default size) before the others start.
    *
-   * @throws If a worker cannot start (the message says why) or `size` is not a positive integer.
+   * @throws If a worker cannot start (the message says why), `size` is not a
+   *   positive integer, or a GPU backend is asked for more workers than `CUDA_VISIBLE_DEVICES` lists GPUs.
    */
   static async start(options: SegmentPoolOptions = {}): Promise<SegmentPool> {
     if (options.size !== undefined && !(Number.isInteger(options.size) && options.size >= 1)) {
@@ -106,12 +118,29 @@ export class SegmentPool {
     const { availableParallelism } = (await importAtRuntime('node:os')) as typeof import('node:os');
     const modules = { fork, cores: availableParallelism() };
     const entry = await poolWorkerEntry();
-    const first = await spawnWorker(modules, entry, 0, options.backend);
-    const pool = new SegmentPool(modules, entry, first.backend);
-    pool.adopt(0, first.child);
-    const size = options.size ?? (ONE_CORE_BACKENDS.includes(first.backend) ? modules.cores : 1);
+    let probe = options.backend === undefined ? await spawnWorker(modules, entry, 0, undefined, process.env) : undefined;
+    const backend = options.backend ?? probe!.backend;
+    const size = options.size ?? (await defaultSize(backend, modules.cores));
+    const cuda = visibleCudaDevices();
+    if (computesOn(backend) === 'gpu' && cuda !== undefined && size > cuda.length) {
+      probe?.child.kill('SIGKILL');
+      throw new Error(`SegmentPool: ${size} workers on ${backend} need a GPU each, but CUDA_VISIBLE_DEVICES="${process.env.CUDA_VISIBLE_DEVICES}" lists ${cuda.length}; use at most ${cuda.length}`);
+    }
+    if (probe && computesOn(backend) === 'gpu' && size > 1) {
+      // The probe sees every GPU (libtensorflow would hold memory on all of them); worker 0 must see GPU 0 only.
+      probe.child.kill('SIGKILL');
+      probe = undefined;
+    }
+    const pool = new SegmentPool(modules, entry, backend, size);
     try {
-      await Promise.all(Array.from({ length: size - 1 }, (_, k) => spawnWorker(modules, entry, k + 1, first.backend).then((w) => pool.adopt(k + 1, w.child))));
+      await Promise.all(
+        Array.from({ length: size }, async (_, i) => {
+          const worker = i === 0 && probe ? probe : await spawnWorker(modules, entry, i, backend, workerEnv(i, size, backend));
+          // Another worker failed meanwhile and the pool was ended: this one must not outlive it.
+          if (pool.closing) worker.child.kill('SIGKILL');
+          else pool.adopt(i, worker.child);
+        }),
+      );
     } catch (e) {
       await pool.terminate();
       throw e;
@@ -119,14 +148,9 @@ export class SegmentPool {
     return pool;
   }
 
-  /** Worker processes. */
-  get size(): number {
-    return this.slots.length;
-  }
-
   /** Images the pool works on at once: {@link IMAGES_IN_FLIGHT_PER_WORKER} per worker. */
   get capacity(): number {
-    return this.slots.length * IMAGES_IN_FLIGHT_PER_WORKER;
+    return this.size * IMAGES_IN_FLIGHT_PER_WORKER;
   }
 
   /** Segments one image file in the next free worker; resolves when its outputs are written. */
@@ -163,7 +187,7 @@ export class SegmentPool {
   }
 
   private replace(i: number): void {
-    spawnWorker(this.modules, this.entry, i, this.backend).then(
+    spawnWorker(this.modules, this.entry, i, this.backend, workerEnv(i, this.size, this.backend)).then(
       (w) => {
         if (this.closing || this.failure) w.child.kill('SIGKILL');
         else this.adopt(i, w.child);
