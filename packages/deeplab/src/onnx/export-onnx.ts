@@ -5,6 +5,7 @@ import { IMAGENET_MEAN, IMAGENET_STD } from '../preprocess.js';
 import type { ConvertContext, WeightValues } from './convert-context.js';
 import { LAYER_CONVERTERS } from './convert-layers.js';
 import { OnnxGraphBuilder, type OnnxPrecision, type OnnxValue } from './onnx-graph.js';
+import { getModelClasses } from '../model-classes.js';
 import { ONNX_METADATA_FORMAT, ONNX_METADATA_KEYS } from './onnx-metadata.js';
 import { encodeOnnxModel, ONNX_DTYPE, type OnnxValueInfo } from './onnx-proto.js';
 
@@ -63,6 +64,8 @@ function metadata(model: tfl.LayersModel, plan: LayerPlan, precision: OnnxPrecis
     [ONNX_METADATA_KEYS.precision]: precision,
     [ONNX_METADATA_KEYS.sourceModel]: model.name,
   };
+  const classes = getModelClasses(model);
+  if (classes) out[ONNX_METADATA_KEYS.classes] = JSON.stringify(classes);
   const output = model.outputs[0].shape;
   if (model.outputs.length === 1 && output.length === 4 && output[3] != null) out[ONNX_METADATA_KEYS.numClasses] = String(output[3]);
   const [, h, w, c] = model.inputs[0].shape;
