@@ -43,4 +43,3 @@ export {
   writeDirectoryAtomic,
   writeFileAtomic,
 } from './io/atomic-files.js';
-export { importAtRuntime } from './runtime-import.js';
