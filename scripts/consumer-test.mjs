@@ -60,12 +60,20 @@ for (const [kind, core, msrc, deeplab] of [['esm', coreEsm, msrcEsm, deeplabEsm]
   ok(seg.width === 33 && seg.height === 35 && seg.labels.length === 33 * 35, kind + ': @seg/deeplab segment() of a 33x35 image');
   const rgba = deeplab.colorize(seg.labels, 33, 35, msrc.MSRC_PALETTE);
   ok(rgba.length === 33 * 35 * 4 && rgba[3] === 255, kind + ': @seg/deeplab colorize');
+  ok(typeof deeplab.segmentMany === 'function' && typeof deeplab.startSegmentWorker === 'function', kind + ': @seg/deeplab batch API');
   model.dispose();
 }
 console.log('consumer: ESM import and CJS require of @seg/core, @seg/msrc, @seg/deeplab work on ' + tf.getBackend());
 `,
   );
   process.stdout.write(run('node', ['check.mjs'], app));
+  // The command and its dependencies resolve in a fresh install (bullmq and ioredis, optional peers, are not needed for --help).
+  const help = run('npx', ['--no-install', 'seg-deeplab', '--help'], app);
+  if (!/segment \[options\][\s\S]*submit \[options\][\s\S]*worker \[options\]/.test(help)) {
+    console.error(`consumer check failed: npx seg-deeplab --help printed:\n${help}`);
+    process.exit(1);
+  }
+  console.log('consumer: npx seg-deeplab --help lists segment, submit and worker');
 } finally {
   rmSync(work, { recursive: true, force: true });
 }

@@ -2,7 +2,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { selectBackend } from '@seg/core';
-import { deeplabV3Plus, saveModel, VOC_CLASSES, VOC_PALETTE } from '@seg/deeplab';
+import { deeplabV3Plus, fromTorchvision, saveModel, VOC_CLASSES, VOC_PALETTE } from '@seg/deeplab';
 import { decodeImage, generateSyntheticMsrc, MSRC_CLASSES, readImageFile } from '@seg/msrc';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { formulaStateDict } from '../../../test-utils/formula-weights.js';
@@ -53,6 +53,12 @@ describe('segmentImage', () => {
     expect(r.classes.every((c) => VOC_CLASSES.includes(c.name))).toBe(true);
     const palette = new Set(r.classes.map((c) => VOC_PALETTE[VOC_CLASSES.indexOf(c.name)].join(',')));
     expect([...(await maskColours(r.mask))].every((c) => palette.has(c))).toBe(true);
+    // A saved copy keeps its VOC classes.
+    const model = await fromTorchvision('deeplabv3_mobilenet_v3_large', weights);
+    await saveModel(model, join(dir, 'voc-model'));
+    model.dispose();
+    const saved = await segmentImage(imagePath, { model: join(dir, 'voc-model'), out: join(dir, 'voc-saved') });
+    expect(saved.classes).toEqual(r.classes);
     await expect(segmentImage(imagePath, { torchvision: 'deeplabv3_mobilenet_v3_large' })).rejects.toThrow(/needs --weights/);
     await expect(segmentImage(imagePath, { model: join(dir, 'model'), torchvision: 'lraspp_mobilenet_v3_large', weights })).rejects.toThrow(
       /either a saved model directory \(--model\) or a torchvision model name/,

@@ -1,22 +1,23 @@
 import { basename, extname, join } from 'node:path';
 import { writeFileAtomic } from '@seg/core';
 import {
+  classPalette,
   colorize,
   fromTorchvision,
+  getModelClasses,
   loadModel,
   overlay,
   type Palette,
   segment,
   type TorchvisionModelName,
-  VOC_CLASSES,
-  VOC_PALETTE,
+  vocPalette,
 } from '@seg/deeplab';
 import { encodePng, MSRC_CLASSES, MSRC_PALETTE, readImageFile } from '@seg/msrc';
 import type { LayersModel } from '@tensorflow/tfjs-layers';
 
-/** Options of {@link segmentImage}: a saved MSRC model (`model`), or torchvision's `torchvision` model with `weights`. */
+/** Options of {@link segmentImage}: a saved model (`model`), or torchvision's `torchvision` model with `weights`. */
 export interface SegmentImageOptions {
-  /** Model directory (`model.json` + shards), e.g. `runs/msrc/model` from train-msrc. */
+  /** Model directory (`model.json` + shards), e.g. `runs/msrc/model` from train-msrc: its recorded classes, else the MSRC ones. */
   model?: string;
   /** A torchvision segmentation model (21 VOC classes), e.g. `deeplabv3_mobilenet_v3_large`; needs `weights`. */
   torchvision?: TorchvisionModelName;
@@ -53,11 +54,13 @@ async function loadLabelled(options: SegmentImageOptions): Promise<Labelled> {
   if ((options.model === undefined) === (options.torchvision === undefined)) {
     throw new Error('give either a saved model directory (--model) or a torchvision model name with its weights (--torchvision, --weights)');
   }
-  if (options.torchvision !== undefined) {
-    if (options.weights === undefined) throw new Error(`--torchvision ${options.torchvision} needs --weights, its .pth or .safetensors file`);
-    return { model: await fromTorchvision(options.torchvision, options.weights), names: VOC_CLASSES, palette: VOC_PALETTE };
+  if (options.torchvision !== undefined && options.weights === undefined) {
+    throw new Error(`--torchvision ${options.torchvision} needs --weights, its .pth or .safetensors file`);
   }
-  const model = await loadModel(options.model!);
+  const model = options.torchvision !== undefined ? await fromTorchvision(options.torchvision, options.weights!) : await loadModel(options.model!);
+  // torchvision's models (and saved copies of them) record their VOC classes and colours.
+  const recorded = getModelClasses(model);
+  if (recorded) return { model, names: recorded.map((c) => c.name), palette: classPalette(recorded) ?? vocPalette(recorded.length) };
   const classes = model.outputs[0].shape[3];
   if (classes !== MSRC_CLASSES.length) {
     model.dispose();

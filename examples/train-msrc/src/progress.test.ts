@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { createProgress, formatDuration } from './progress.js';
+import { createProgress } from './progress.js';
 
 describe('progress without a TTY', () => {
   it('prints plain lines with iteration, it/s, smoothed loss and ETA, at most once per interval and at the end', () => {
@@ -38,12 +38,5 @@ describe('progress without a TTY', () => {
     expect(lines[1]).toMatch(/loss 2\.1000/);
     expect(written.join('').includes('\u001b')).toBe(false);
     p.stop();
-  });
-
-  it('formats durations', () => {
-    expect(formatDuration(42.4)).toBe('42s');
-    expect(formatDuration(185)).toBe('3m05s');
-    expect(formatDuration(3720)).toBe('1h02m');
-    expect(formatDuration(Number.NaN)).toBe('?');
   });
 });

@@ -1,3 +1,4 @@
+import { formatDuration } from '@seg/deeplab';
 import cliProgress from 'cli-progress';
 
 /** Where progress goes: a terminal gets a live bar, anything else plain lines. */
@@ -33,17 +34,6 @@ export interface Progress {
 
 /** Smoothing of the displayed loss: an exponential moving average over about the last 20 steps. */
 const LOSS_SMOOTHING = 0.05;
-
-/** Formats seconds as `1h02m`, `3m05s` or `42s`. */
-export function formatDuration(seconds: number): string {
-  if (!Number.isFinite(seconds) || seconds < 0) return '?';
-  const s = Math.round(seconds);
-  const h = Math.floor(s / 3600);
-  const m = Math.floor((s % 3600) / 60);
-  if (h > 0) return `${h}h${String(m).padStart(2, '0')}m`;
-  if (m > 0) return `${m}m${String(s % 60).padStart(2, '0')}s`;
-  return `${s}s`;
-}
 
 /**
  * Iteration, rate (it/s since this process started training), smoothed loss

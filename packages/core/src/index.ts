@@ -18,6 +18,7 @@ export * from './losses/index.js';
 export * from './metrics/index.js';
 export * from './run-state/index.js';
 export * from './train/index.js';
+export * from './graph/index.js';
 export * from './backprop/index.js';
 export * from './backends/index.js';
 export {
@@ -51,4 +52,3 @@ export {
   writeDirectoryAtomic,
   writeFileAtomic,
 } from './io/atomic-files.js';
-export { importAtRuntime } from './runtime-import.js';

@@ -1,7 +1,7 @@
+import { runOnce } from '@seg/core';
 import * as tf from '@tensorflow/tfjs-core';
 import { serialization } from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
-import { runOnce } from './graph/run-plan.js';
 
 type PredictArgs = Parameters<tfl.LayersModel['predict']>[1];
 

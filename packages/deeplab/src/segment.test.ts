@@ -152,8 +152,13 @@ describeEachBackend('segment with a DeepLabV3+ model', () => {
     const a = await expectNoTensorLeak(() => segment(model, image, options));
     const b = await expectNoTensorLeak(() => segment(model, mirrored, options));
     expect([a.width, a.height, a.labels.length]).toEqual([65, 77, 65 * 77]);
-    expect(Array.from(b.labels)).toEqual(Array.from(mirror(a.labels, 65, 77, 1)));
     const ma = mirror(a.scores!, 65, 77, 1);
+    // A random model ties two classes at a few pixels, where float rounding of the two orders picks either:
+    // such a pixel's winning probability is the same both ways; any other mismatch would be a mirroring bug.
+    const la = mirror(a.labels, 65, 77, 1);
+    const differing = Array.from(b.labels).flatMap((l, i) => (l === la[i] ? [] : [i]));
+    expect(differing.length).toBeLessThanOrEqual(5);
+    for (const i of differing) expect(Math.abs(b.scores![i] - ma[i])).toBeLessThan(1e-5);
     b.scores!.forEach((v, i) => {
       expect(v).toBeCloseTo(ma[i], 5);
     });

@@ -1,8 +1,6 @@
+import { graphMemory, layerGraph, runOnce } from '@seg/core';
 import * as tf from '@tensorflow/tfjs-core';
 import type { LayersModel } from '@tensorflow/tfjs-layers';
-import { layerPlan } from './graph/layer-plan.js';
-import { planMemory } from './graph/plan-memory.js';
-import { runOnce } from './graph/run-plan.js';
 import { readPixels } from './image-pixels.js';
 import { checkMemory, tfjsMemoryLimits } from './memory-limits.js';
 import { IMAGENET_MEAN, IMAGENET_STD, type ImageInput } from './preprocess.js';
@@ -28,7 +26,7 @@ function tfjsRunner(model: LayersModel): LogitsRunner {
     classes,
     normalization: { scale: 255, mean: IMAGENET_MEAN, std: IMAGENET_STD },
     async checkFits(n, height, width, imageWidth, imageHeight) {
-      const need = planMemory(layerPlan(model), [[n, height, width, 3]]);
+      const need = graphMemory(layerGraph(model), [[n, height, width, 3]]);
       // The NCHW batch and the NCHW logits live beside the plan's NHWC ones.
       const extra = 4 * n * height * width * (3 + (classes ?? 1));
       const runtime = `the tfjs ${tf.getBackend()} backend`;

@@ -1,3 +1,4 @@
+import type { ModelClass } from './model-classes.js';
 import type { ImageInput } from './preprocess.js';
 import type { Segmentation, SegmentOptions } from './segment-options.js';
 
@@ -9,6 +10,8 @@ import type { Segmentation, SegmentOptions } from './segment-options.js';
 export interface Segmenter {
   /** Segments one image; the same result and options as {@link segment}. */
   segment(image: ImageInput, options?: SegmentOptions): Promise<Segmentation>;
+  /** The model's class names (and colours), when it records them (`setModelClasses`, an exported model's metadata). */
+  readonly classes?: readonly ModelClass[];
   /** Frees the model and everything the segmenter holds; it cannot be used afterwards. */
   dispose(): void | Promise<void>;
 }

@@ -10,7 +10,9 @@
  */
 import { mobileNetV3Channels, mobileNetV3Large, RESNET_BLOCKS, type ResNetDepth, resizeBilinear, resnet } from '@seg/core';
 import * as tfl from '@tensorflow/tfjs-layers';
+import { setModelClasses } from './model-classes.js';
 import { deeplabHead, fcnHead, lrasppHead } from './torchvision-heads.js';
+import { VOC_MODEL_CLASSES } from './voc-classes.js';
 
 type Sym = tfl.SymbolicTensor;
 
@@ -86,7 +88,8 @@ function trunk(name: TorchvisionModelName, image: Sym, second: boolean, options:
  * architecture {@link fromTorchvision} loads a state dict into. It maps
  * ImageNet-normalised images `[N, H, W, 3]` to logits `[N, H, W, 21]` at the
  * input's size (torchvision's `out`), and with `options.aux` also the
- * auxiliary classifier's.
+ * auxiliary classifier's. The model records the VOC class names and colours
+ * (`setModelClasses`), so `saveModel` keeps them.
  *
  * @throws On an unknown name, listing the valid ones.
  */
@@ -113,5 +116,8 @@ export function torchvisionModel(name: TorchvisionModelName, options: Torchvisio
     const auxLogits = fcnHead(auxFeatures, channels[1], TORCHVISION_NUM_CLASSES, 'aux_classifier');
     outputs.push(resizeBilinear({ name: 'aux_upsample' }).apply([auxLogits, image]) as Sym);
   }
-  return tfl.model({ inputs: image, outputs, name });
+  const model = tfl.model({ inputs: image, outputs, name });
+  // Saved and exported copies then name and colour their classes (segment-many, the CLI, model.json).
+  setModelClasses(model, VOC_MODEL_CLASSES);
+  return model;
 }

@@ -1,4 +1,6 @@
+import { vocPalette } from './batch/voc-palette.js';
 import type { Palette } from './colorize.js';
+import type { ModelClass } from './model-classes.js';
 
 /**
  * The classes of torchvision's pretrained segmentation weights, by output
@@ -30,18 +32,8 @@ export const VOC_CLASSES: readonly string[] = Object.freeze([
   'tvmonitor',
 ]);
 
-/**
- * Pascal VOC's colour map for {@link VOC_CLASSES} (background black,
- * aeroplane `[128, 0, 0]`, …, tvmonitor `[0, 64, 128]`): the dataset's
- * label colours, built as VOC's development kit does, by spreading the bits
- * of the class id over the high bits of red, green and blue.
- */
-export const VOC_PALETTE: Palette = Object.freeze(
-  VOC_CLASSES.map((_, id) => {
-    const rgb: [number, number, number] = [0, 0, 0];
-    for (let bit = 0, c = id; c > 0; bit++, c >>= 3) {
-      for (let channel = 0; channel < 3; channel++) rgb[channel] |= ((c >> channel) & 1) << (7 - bit);
-    }
-    return Object.freeze(rgb);
-  }),
-);
+/** Pascal VOC's label colours for {@link VOC_CLASSES} (background black, aeroplane `[128, 0, 0]`, …, tvmonitor `[0, 64, 128]`). */
+export const VOC_PALETTE: Palette = Object.freeze(vocPalette(VOC_CLASSES.length));
+
+/** {@link VOC_CLASSES} with their {@link VOC_PALETTE} colours, as `setModelClasses` records them. */
+export const VOC_MODEL_CLASSES: readonly ModelClass[] = Object.freeze(VOC_CLASSES.map((name, i) => ({ name, color: VOC_PALETTE[i] })));

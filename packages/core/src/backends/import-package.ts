@@ -1,4 +1,4 @@
-import { importAtRuntime } from '../runtime-import.js';
+import { importAtRuntime } from '../io/runtime-import.js';
 
 /** Why a package did not load: missing altogether, or installed but broken. */
 export interface PackageImportFailure {

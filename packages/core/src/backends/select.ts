@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { registerSegKernels } from '../kernels/register.js';
-import { importAtRuntime } from '../runtime-import.js';
+import { importAtRuntime } from '../io/runtime-import.js';
 import { gpuAdapterIndex, isNode } from './environment.js';
 import { importPackage } from './import-package.js';
 import { BACKEND_NAMES, BACKEND_PACKAGES, isSegBackendName, LIBTENSORFLOW, type SegBackendName } from './packages.js';

@@ -14,7 +14,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
 import { type LayerStep, layerGradient } from './layer-gradient.js';
-import type { LayerGraph } from './layer-graph.js';
+import type { LayerGraph } from '../graph/layer-graph.js';
 import { applyRunningUpdates, type RunningUpdate } from './running-statistics.js';
 
 /** The loss and the gradients of the variables asked for, by name; the caller disposes all. */

@@ -18,7 +18,7 @@ import type * as tfl from '@tensorflow/tfjs-layers';
 import { registerSegKernels } from '../kernels/register.js';
 import { layerByLayerGradients, type ModelGradients } from './layer-by-layer.js';
 import { layerGradient } from './layer-gradient.js';
-import { type LayerGraph, layerGraph } from './layer-graph.js';
+import { type LayerGraph, layerGraph } from '../graph/layer-graph.js';
 
 export type { ModelGradients } from './layer-by-layer.js';
 

@@ -1,4 +1,4 @@
-import { importAtRuntime } from '../runtime-import.js';
+import { importAtRuntime } from './runtime-import.js';
 
 /** Node's `fs/promises` module. */
 export type NodeFs = typeof import('node:fs/promises');

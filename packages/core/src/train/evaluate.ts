@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { LayersModel } from '@tensorflow/tfjs-layers';
+import { runOnce } from '../graph/run-once.js';
 import { ConfusionMatrix, type SegmentationScores } from '../metrics/confusion-matrix.js';
 import type { SegmentationLoss } from '../losses/segmentation-loss.js';
 import type { TrainBatch } from './gradient-source.js';
@@ -54,7 +55,8 @@ export async function evaluateSegmentation(
   for await (const batch of batches) {
     try {
       const [predicted, loss] = tf.tidy(() => {
-        const logits = model.apply(batch.images, { training: false }) as tf.Tensor;
+        // Each layer once: model.apply runs a nested trunk again per output it feeds (see runOnce).
+        const [logits] = runOnce(model, batch.images);
         const channels = logits.shape[logits.rank - 1];
         if (channels !== args.numClasses) {
           throw new Error(`evaluateSegmentation: the model predicts ${channels} classes, numClasses is ${args.numClasses}`);

@@ -13,7 +13,7 @@
  * so it appears complete and only one of two racing runs gets it.
  */
 import { loadNodeFs } from '../io/node-modules.js';
-import { importAtRuntime } from '../runtime-import.js';
+import { importAtRuntime } from '../io/runtime-import.js';
 
 /** Who holds a run lock: the content of the lock file. */
 export interface RunLockHolder {

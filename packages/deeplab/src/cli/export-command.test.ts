@@ -7,13 +7,13 @@ import { useBackend } from '../../../../test-utils/backends.js';
 import { deeplabV3Plus } from '../deeplab-v3-plus.js';
 import { saveModel } from '../model-files.js';
 import { readOnnxHeader } from '../onnx/onnx-proto.js';
-import { runSegDeeplab } from './program.js';
+import { runCli } from './program.js';
 
 const root = mkdtempSync(join(tmpdir(), 'seg-deeplab-cli-'));
 
 async function run(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
   let [out, err] = ['', ''];
-  const code = await runSegDeeplab(argv, { out: (t) => (out += t), err: (t) => (err += t) });
+  const code = await runCli(argv, { out: (t) => (out += t), err: (t) => (err += t), progress: { isTTY: false, write: () => {} } });
   return { code, out, err };
 }
 

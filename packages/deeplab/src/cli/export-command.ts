@@ -1,7 +1,7 @@
 import { loadModel, selectBackend, writeFileAtomic } from '@seg/core';
 import { Command, Option } from 'commander';
 import { DEFAULT_ONNX_OPSET, exportOnnx, ONNX_IR_VERSIONS } from '../onnx/export-onnx.js';
-import type { CliIo } from './program.js';
+import type { CliIo } from './io.js';
 // Loading a saved DeepLabV3+ needs its layer classes registered.
 import '../model-files.js';
 

@@ -1,51 +1,47 @@
+/**
+ * The `seg-deeplab` command line: `export` (a saved model to ONNX),
+ * `segment` (this machine), `submit` and `worker` (many machines through a
+ * Redis queue). An entry of its own (`bin/seg-deeplab.js`), so bundles of the
+ * library for browsers never load commander or Node's modules.
+ *
+ * @module
+ */
 import { Command, CommanderError } from 'commander';
 import { exportCommand } from './export-command.js';
+import { type CliIo, processIo } from './io.js';
+import { segmentCommand } from './segment-command.js';
+import { submitCommand } from './submit-command.js';
+import { workerCommand } from './worker-command.js';
 
-/** Where the `seg-deeplab` commands write; tests pass their own. */
-export interface CliIo {
-  /** Standard output. */
-  out(text: string): void;
-  /** Standard error. */
-  err(text: string): void;
-}
-
-/** One factory per subcommand, each in its own file. */
-const SUBCOMMANDS: readonly ((io: CliIo) => Command)[] = [exportCommand];
-
-const processIo: CliIo = {
-  out: (t) => process.stdout.write(t),
-  err: (t) => process.stderr.write(t),
-};
-
-/**
- * The `seg-deeplab` program: a commander `Command` with one subcommand per
- * file of this folder (`export`; batch segmentation adds its own the same
- * way). Commands throw on failure; {@link runSegDeeplab} turns that into an
- * exit code.
- */
-export function segDeeplabProgram(io: CliIo = processIo): Command {
-  const program = new Command('seg-deeplab')
-    .description('DeepLabV3+ models of @seg/deeplab: export to ONNX')
-    .exitOverride()
-    .configureOutput({ writeOut: io.out, writeErr: io.err });
-  // addCommand() does not pass exitOverride and the output on, as command() would.
-  for (const command of SUBCOMMANDS) program.addCommand(command(io).copyInheritedSettings(program));
+/** The `seg-deeplab` program with its subcommands; `exit` receives the code a command ends with. */
+export function createProgram(io: CliIo, exit: (code: number) => void): Command {
+  const ctx = { io, exit };
+  const program = new Command('seg-deeplab').description('DeepLabV3+ models of @seg/deeplab: export to ONNX, segment image collections');
+  for (const command of [program, exportCommand(io), segmentCommand(ctx), submitCommand(ctx), workerCommand(ctx)]) {
+    // addCommand() does not pass these settings on, unlike command().
+    command.exitOverride().configureOutput({ writeOut: io.out, writeErr: io.err });
+    if (command !== program) program.addCommand(command);
+  }
   return program;
 }
 
 /**
- * Runs the `seg-deeplab` command line.
+ * Runs `seg-deeplab` with `argv` (the arguments after the program name).
  *
- * @param argv The arguments after the program name.
- * @returns The process exit code: 0 on success, 2 on bad arguments or a failed command.
+ * @returns The exit code: 0 on success, 1 when images failed (listed in the
+ *   summary), 2 on bad arguments or an error, 130 when stopped early.
  */
-export async function runSegDeeplab(argv: readonly string[], io: CliIo = processIo): Promise<number> {
+export async function runCli(argv: readonly string[], io: CliIo = processIo): Promise<number> {
+  let code = 0;
+  const program = createProgram(io, (c) => {
+    code = c;
+  });
   try {
-    await segDeeplabProgram(io).parseAsync([...argv], { from: 'user' });
-    return 0;
+    await program.parseAsync([...argv], { from: 'user' });
   } catch (e) {
     if (e instanceof CommanderError) return e.exitCode;
     io.err(`seg-deeplab: ${(e as Error).message}\n`);
     return 2;
   }
+  return code;
 }

@@ -1,10 +1,10 @@
+import { graphOutputShapes, graphMemory, type LayerGraph, layerGraph } from '@seg/core';
 import type * as tfl from '@tensorflow/tfjs-layers';
-import { layerPlan, type LayerPlan } from '../graph/layer-plan.js';
-import { planMemory, planOutputShapes } from '../graph/plan-memory.js';
 import { IMAGENET_MEAN, IMAGENET_STD } from '../preprocess.js';
 import type { ConvertContext, WeightValues } from './convert-context.js';
 import { LAYER_CONVERTERS } from './convert-layers.js';
 import { OnnxGraphBuilder, type OnnxPrecision, type OnnxValue } from './onnx-graph.js';
+import { getModelClasses } from '../model-classes.js';
 import { ONNX_METADATA_FORMAT, ONNX_METADATA_KEYS } from './onnx-metadata.js';
 import { encodeOnnxModel, ONNX_DTYPE, type OnnxValueInfo } from './onnx-proto.js';
 
@@ -35,9 +35,9 @@ function resolveOptions(options: unknown): Required<ExportOnnxOptions> {
 }
 
 /** Each layer's weights by their short name (`kernel`, `gamma`, …), read from the backend. */
-async function readWeights(plan: LayerPlan): Promise<Map<tfl.layers.Layer, Map<string, WeightValues>>> {
+async function readWeights(plan: LayerGraph): Promise<Map<tfl.layers.Layer, Map<string, WeightValues>>> {
   const out = new Map<tfl.layers.Layer, Map<string, WeightValues>>();
-  for (const { layer } of plan.steps) {
+  for (const { layer } of plan.calls) {
     if (out.has(layer)) continue;
     const weights = new Map<string, WeightValues>();
     for (const w of layer.weights) {
@@ -53,8 +53,8 @@ const dimNames = (shape: tfl.Shape, prefix: string): (number | string)[] =>
   shape.length === 4 ? ['batch', shape[3] ?? `${prefix}channels`, shape[1] ?? `${prefix}height`, shape[2] ?? `${prefix}width`] : shape.map((d, i) => d ?? (i === 0 ? 'batch' : `${prefix}d${i}`));
 
 /** Metadata of the export: normalisation, classes, sizes (see `onnx-metadata.ts`). */
-function metadata(model: tfl.LayersModel, plan: LayerPlan, precision: OnnxPrecision): Record<string, string> {
-  const guard = plan.steps.find((s) => s.layer.getClassName() === 'InputSizeGuard');
+function metadata(model: tfl.LayersModel, plan: LayerGraph, precision: OnnxPrecision): Record<string, string> {
+  const guard = plan.calls.find((s) => s.layer.getClassName() === 'InputSizeGuard');
   const out: Record<string, string> = {
     [ONNX_METADATA_KEYS.format]: ONNX_METADATA_FORMAT,
     [ONNX_METADATA_KEYS.layout]: 'NCHW',
@@ -63,13 +63,15 @@ function metadata(model: tfl.LayersModel, plan: LayerPlan, precision: OnnxPrecis
     [ONNX_METADATA_KEYS.precision]: precision,
     [ONNX_METADATA_KEYS.sourceModel]: model.name,
   };
+  const classes = getModelClasses(model);
+  if (classes) out[ONNX_METADATA_KEYS.classes] = JSON.stringify(classes);
   const output = model.outputs[0].shape;
   if (model.outputs.length === 1 && output.length === 4 && output[3] != null) out[ONNX_METADATA_KEYS.numClasses] = String(output[3]);
   const [, h, w, c] = model.inputs[0].shape;
   if (model.inputs.length === 1 && c != null) {
     const [height, width] = [h ?? 512, w ?? 512];
     try {
-      const { peakBytes } = planMemory(plan, [[1, height, width, c]]);
+      const { peakBytes } = graphMemory(plan, [[1, height, width, c]]);
       out[ONNX_METADATA_KEYS.peakBytesPerPixel] = String(Math.ceil(peakBytes / (height * width)));
     } catch {
       // A model that cannot be sized from shapes alone is exported without the estimate.
@@ -106,8 +108,8 @@ function metadata(model: tfl.LayersModel, plan: LayerPlan, precision: OnnxPrecis
  */
 export async function exportOnnx(model: tfl.LayersModel, options: ExportOnnxOptions = {}): Promise<Uint8Array> {
   const { opset, precision } = resolveOptions(options);
-  const plan = layerPlan(model);
-  for (const { layer, path } of plan.steps) {
+  const plan = layerGraph(model);
+  for (const { layer, path } of plan.calls) {
     if (!LAYER_CONVERTERS[layer.getClassName()]) {
       throw new Error(`exportOnnx: layer "${path}" (class ${layer.getClassName()}) cannot be exported to ONNX; classes that export: ${Object.keys(LAYER_CONVERTERS).join(', ')}`);
     }
@@ -122,7 +124,7 @@ export async function exportOnnx(model: tfl.LayersModel, options: ExportOnnxOpti
     values[plan.inputs[i]] = { name, layout: t.shape.length === 4 ? 'nchw' : 'nhwc', rank: t.shape.length };
     return { name, elemType: ONNX_DTYPE.FLOAT, dims: dimNames(t.shape, '') };
   });
-  for (const step of plan.steps) {
+  for (const step of plan.calls) {
     const own = weights.get(step.layer) as Map<string, WeightValues>;
     const context: ConvertContext = {
       g,
@@ -159,11 +161,11 @@ export async function exportOnnx(model: tfl.LayersModel, options: ExportOnnxOpti
 }
 
 /** Whether the model's output has its input's height and width (DeepLabV3+'s logits do). */
-function sizesMatch(model: tfl.LayersModel, plan: LayerPlan): boolean {
+function sizesMatch(model: tfl.LayersModel, plan: LayerGraph): boolean {
   const [, h, w, c] = model.inputs[0].shape;
   const [height, width] = [h ?? 97, w ?? 129];
   try {
-    const [out] = planOutputShapes(plan, [[1, height, width, c ?? 3]]);
+    const [out] = graphOutputShapes(plan, [[1, height, width, c ?? 3]]);
     return out.length === 4 && out[1] === height && out[2] === width;
   } catch {
     return false;

@@ -123,6 +123,7 @@ export async function loadOnnxSegmenter(source: ModelSource, options: OnnxSegmen
   const runner = ortRunner(session, ort, meta, runtime);
   let disposed = false;
   return {
+    ...(meta.classes ? { classes: meta.classes } : {}),
     async segment(image, segmentOptions) {
       if (disposed) throw new Error('segment: this ONNX segmenter was disposed; load the model again');
       return segmentWithTta('segment', await readPixels('segment', image), segmentOptions, runner);

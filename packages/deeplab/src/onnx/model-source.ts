@@ -1,4 +1,4 @@
-import { importAtRuntime } from '@seg/core';
+import { importAtRuntime } from '../runtime-import.js';
 
 /** Where a model comes from: a file path (Node), an `http(s):`/`file:` URL, or its bytes. */
 export type ModelSource = string | URL | Uint8Array | ArrayBuffer;

@@ -12,10 +12,12 @@
  * | `seg.peak_bytes_per_pixel` | float32 bytes live at the widest point of one inference, per input pixel |
  * | `seg.precision` | `fp32` or `fp16` (how the weights are stored; arithmetic is float32) |
  * | `seg.source_model` | the tfjs model's name |
+ * | `seg.classes` | JSON `[{ "name": …, "color": [r, g, b] }, …]` when the model records its classes (`setModelClasses`); optional |
  *
  * @module
  */
 import type { Normalization } from '../image-pixels.js';
+import { checkModelClasses, type ModelClass } from '../model-classes.js';
 
 /** Metadata keys, in one place for writer and reader. */
 export const ONNX_METADATA_KEYS = {
@@ -27,6 +29,7 @@ export const ONNX_METADATA_KEYS = {
   peakBytesPerPixel: 'seg.peak_bytes_per_pixel',
   precision: 'seg.precision',
   sourceModel: 'seg.source_model',
+  classes: 'seg.classes',
 } as const;
 
 /** The value of `seg.format` this version writes and reads. */
@@ -39,6 +42,8 @@ export interface SegmenterMetadata {
   minInputSize: number;
   /** Absent when the exporter could not size the model. */
   peakBytesPerPixel?: number;
+  /** The classes' names and colours, when the exported model recorded them. */
+  classes?: ModelClass[];
 }
 
 const REQUIRED = ['format', 'layout', 'normalization', 'numClasses', 'minInputSize'] as const;
@@ -77,9 +82,18 @@ export function parseSegmenterMetadata(file: string, metadata: Readonly<Record<s
   };
   const numClasses = positive(ONNX_METADATA_KEYS.numClasses, true) as number;
   if (!Number.isInteger(numClasses)) bad(ONNX_METADATA_KEYS.numClasses, 'a positive integer');
+  let classes: ModelClass[] | undefined;
+  if (metadata[ONNX_METADATA_KEYS.classes] !== undefined) {
+    try {
+      classes = checkModelClasses(JSON.parse(metadata[ONNX_METADATA_KEYS.classes]), numClasses, `${file}: ${ONNX_METADATA_KEYS.classes}`);
+    } catch (e) {
+      bad(ONNX_METADATA_KEYS.classes, `a JSON list of ${numClasses} { "name", "color"? } entries (${(e as Error).message})`);
+    }
+  }
   return {
     normalization: normalization as Normalization,
     numClasses,
+    ...(classes ? { classes } : {}),
     minInputSize: positive(ONNX_METADATA_KEYS.minInputSize, true) as number,
     peakBytesPerPixel: positive(ONNX_METADATA_KEYS.peakBytesPerPixel, false),
   };

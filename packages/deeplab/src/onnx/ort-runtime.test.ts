@@ -2,8 +2,7 @@ import { describe, expect, it, vi } from 'vitest';
 import { importOrt } from './ort-runtime.js';
 
 // Both runtimes are dev dependencies here; a user without them gets what a failing import gives.
-vi.mock('@seg/core', async (importOriginal) => ({
-  ...(await importOriginal<typeof import('@seg/core')>()),
+vi.mock('../runtime-import.js', () => ({
   importAtRuntime: async (specifier: string) => {
     throw new Error(`Cannot find package '${specifier}' imported from /app/node_modules/@seg/deeplab/dist/index.js`);
   },

@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { importAtRuntime } from '@seg/core';
+import { importAtRuntime } from '../runtime-import.js';
 
 /** The ONNX Runtime tensor members used here. */
 export interface OrtTensor {

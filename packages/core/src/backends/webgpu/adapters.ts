@@ -1,4 +1,4 @@
-import { importAtRuntime } from '../../runtime-import.js';
+import { importAtRuntime } from '../../io/runtime-import.js';
 import { DAWN_PACKAGE } from '../packages.js';
 
 /** The few WebGPU shapes this library touches, so its types do not depend on `@webgpu/types`. */

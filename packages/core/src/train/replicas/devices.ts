@@ -7,7 +7,7 @@
  */
 import { GPU_ADAPTER_ENV, softwareGpuAllowed } from '../../backends/environment.js';
 import { listWebGpuAdapters } from '../../backends/webgpu/adapters.js';
-import { importAtRuntime } from '../../runtime-import.js';
+import { importAtRuntime } from '../../io/runtime-import.js';
 
 /**
  * The CUDA devices `CUDA_VISIBLE_DEVICES` lists, in order; `undefined` when

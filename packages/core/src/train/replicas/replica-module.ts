@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { importAtRuntime } from '../../runtime-import.js';
+import { importAtRuntime } from '../../io/runtime-import.js';
 
 /** The replica module as a URL the worker can import: a URL as given, a path resolved against the working directory. */
 export async function replicaModuleUrl(replica: string | URL): Promise<string> {

@@ -8,7 +8,7 @@
  */
 import type { ChildProcess } from 'node:child_process';
 import type { Worker } from 'node:worker_threads';
-import { importAtRuntime } from '../../runtime-import.js';
+import { importAtRuntime } from '../../io/runtime-import.js';
 import type { FromReplica, ToReplica } from './protocol.js';
 
 /** What a channel reports to the pool. */

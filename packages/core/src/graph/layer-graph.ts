@@ -1,18 +1,46 @@
+/**
+ * A model's layer calls in execution order, nested models expanded in place:
+ * the one walk of the layer graph that training (the layer-by-layer
+ * backward), inference ({@link runOnce}), memory estimates and ONNX export
+ * share.
+ *
+ * tfjs-layers' `predict()` walks symbolic tensors, not layer calls, and
+ * applies a layer once per output tensor it needs: DeepLabV3+'s trunk feeds
+ * ASPP and the decoder, so `predict()` runs it twice (tfjs-layers 4.22,
+ * `engine/executor.ts`); `apply()` runs a nested model's graph again in its
+ * `computeMask()`. A graph has one call per layer call and knows when each
+ * value is last read, so a run can free it right then.
+ *
+ * @module
+ */
 import type * as tfl from '@tensorflow/tfjs-layers';
-import type { Layer } from './layer-gradient.js';
+
+type Layer = tfl.layers.Layer;
 
 /** One call of a layer in a model's graph, with the ids of the values it reads and writes. */
 export interface LayerCall {
+  /** The layer (never a nested model: those are expanded). */
   layer: Layer;
+  /** Nested model names down to the layer, e.g. `resnet50/conv1`; unique per call unless a nested model is called twice. */
+  path: string;
+  /** Value ids read, in the layer's input order. */
   inputs: number[];
+  /** Value ids written, in the layer's output order. */
   outputs: number[];
 }
 
 /** A model flattened into layer calls in execution order (nested models expanded). */
 export interface LayerGraph {
   calls: LayerCall[];
+  /** Value ids the model's inputs fill, in order. */
   inputs: number[];
+  /** Value ids holding the model's outputs, in order. */
   outputs: number[];
+  /**
+   * For each value id, the index of the last call that reads it; model
+   * inputs and outputs are never freed (`Infinity`), unread values get `-1`.
+   */
+  lastUse: number[];
 }
 
 /** What tfjs-layers' `SymbolicTensor` holds of the graph: the inputs of the node that made it, and that node. */
@@ -33,8 +61,11 @@ interface Container {
   build(inputShape?: tfl.Shape): void;
 }
 
-const isContainer = (layer: unknown): layer is Container =>
-  (layer as { nodesByDepth?: unknown }).nodesByDepth !== undefined && Array.isArray((layer as Partial<Container>).outputs);
+/** Whether `layer` is a model applied as a layer (tfjs-layers' Container), by shape, not class: Node may load two tfjs-layers copies. */
+export function isNestedModel(layer: unknown): boolean {
+  return (layer as { nodesByDepth?: unknown }).nodesByDepth !== undefined && Array.isArray((layer as Partial<Container>).outputs);
+}
+const isContainer = (layer: unknown): layer is Container => isNestedModel(layer);
 
 /**
  * `container`, built if it is not yet. A `Sequential` builds its graph (an
@@ -83,18 +114,31 @@ function executionOrder(fetches: Symbolic[], feeds: Symbolic[]): Symbolic[] {
   return order;
 }
 
+const graphs = new WeakMap<object, { layers: number; graph: LayerGraph }>();
+
 /**
  * Flattens a `LayersModel` (functional or `Sequential`) into the layer calls
  * its `call()` makes, in the same order, with nested models expanded in
  * place. Every value gets an id of its own: a nested model called twice, or
  * a layer called at two nodes, appears as two calls of the same layer on
  * different values. A node with several outputs (a nested model) runs once,
- * where tfjs-layers' executor runs it once per output it needs.
+ * where tfjs-layers' executor runs it once per output it needs. Cached per
+ * model (a `Sequential` that gained layers is walked again).
+ *
+ * @throws If the graph reads a symbolic tensor nothing in its model computes.
  */
 export function layerGraph(model: tfl.LayersModel): LayerGraph {
+  const cached = graphs.get(model);
+  if (cached && cached.layers === model.layers.length) return cached.graph;
+  const graph = walk(model);
+  graphs.set(model, { layers: model.layers.length, graph });
+  return graph;
+}
+
+function walk(model: tfl.LayersModel): LayerGraph {
   let next = 0;
   const calls: LayerCall[] = [];
-  const expand = (container: Container, inputs: number[]): number[] => {
+  const expand = (container: Container, inputs: number[], prefix: string): number[] => {
     // Symbolic tensor id → value id, for this call of the container only.
     const scope = new Map<number, number>();
     for (const [i, t] of container.inputs.entries()) scope.set(t.id, inputs[i]);
@@ -104,16 +148,22 @@ export function layerGraph(model: tfl.LayersModel): LayerGraph {
       const node = layer.inboundNodes[t.nodeIndex] as unknown as { inputTensors: Symbolic[]; outputTensors: Symbolic[] };
       const ins = node.inputTensors.map((s) => {
         const id = scope.get(s.id);
-        if (id === undefined) throw new Error(`layerGraph: ${layer.name} reads ${s.name}, which nothing in ${container.name} computes`);
+        if (id === undefined) throw new Error(`layerGraph: ${prefix}${layer.name} reads ${s.name}, which nothing in ${container.name} computes`);
         return id;
       });
-      const outs = isContainer(layer) ? expand(built(layer), ins) : node.outputTensors.map(() => next++);
-      if (!isContainer(layer)) calls.push({ layer, inputs: ins, outputs: outs });
+      const outs = isContainer(layer) ? expand(built(layer), ins, `${prefix}${layer.name}/`) : node.outputTensors.map(() => next++);
+      if (!isContainer(layer)) calls.push({ layer, path: `${prefix}${layer.name}`, inputs: ins, outputs: outs });
       for (const [i, s] of node.outputTensors.entries()) scope.set(s.id, outs[i]);
     }
     return container.outputs.map((t) => scope.get(t.id)!);
   };
   const root = built(model as unknown as Container);
   const inputs = root.inputs.map(() => next++);
-  return { calls, inputs, outputs: expand(root, inputs) };
+  const outputs = expand(root, inputs, '');
+  const lastUse = new Array<number>(next).fill(-1);
+  calls.forEach((call, k) => {
+    for (const id of call.inputs) lastUse[id] = k;
+  });
+  for (const id of [...inputs, ...outputs]) lastUse[id] = Number.POSITIVE_INFINITY;
+  return { calls, inputs, outputs, lastUse };
 }

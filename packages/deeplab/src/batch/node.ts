@@ -1,0 +1,29 @@
+import { importAtRuntime } from '../runtime-import.js';
+
+/** The Node modules batch segmentation uses. */
+export interface NodeModules {
+  fs: typeof import('node:fs/promises');
+  path: typeof import('node:path');
+  os: typeof import('node:os');
+  zlib: typeof import('node:zlib');
+  crypto: typeof import('node:crypto');
+}
+
+let loaded: Promise<NodeModules> | undefined;
+
+/**
+ * Node's modules, loaded on first use: `@seg/deeplab` exports batch
+ * segmentation next to `segment()`, and browser bundles of the package must
+ * not pull in Node built-ins.
+ *
+ * @throws Outside Node, saying that batch segmentation needs it.
+ */
+export function node(): Promise<NodeModules> {
+  loaded ??= Promise.all(['node:fs/promises', 'node:path', 'node:os', 'node:zlib', 'node:crypto'].map(importAtRuntime))
+    .then(([fs, path, os, zlib, crypto]) => ({ fs, path, os, zlib, crypto }) as NodeModules)
+    .catch((e: Error) => {
+      loaded = undefined;
+      throw new Error(`batch segmentation needs Node.js (${e.message}); in a browser call segment() per image`);
+    });
+  return loaded;
+}

@@ -1,0 +1,122 @@
+import type { Job, Worker } from 'bullmq';
+import type { SegBackendName } from '@seg/core';
+import { describeError } from '../batch/errors.js';
+import { node } from '../batch/node.js';
+import { SegmentPool } from '../batch/pool/pool.js';
+import { connectRedis } from './connection.js';
+import { checkJobData, SEGMENT_JOB_NAME } from './job-data.js';
+import { loadQueuePeers } from './peers.js';
+import { type QueueAddress, parseQueueUrl } from './queue-url.js';
+import type { SegmentJobResult } from './watch.js';
+
+/**
+ * A job holds its lock this long without a renewal (the worker renews it
+ * every half of it) before BullMQ takes it for stalled. The model runs in
+ * worker processes, so the renewing event loop is never blocked by it.
+ */
+export const DEFAULT_LOCK_DURATION_MS = 30_000;
+/** How often BullMQ looks for stalled jobs (held by a worker that died) and queues them again. */
+export const DEFAULT_STALLED_INTERVAL_MS = 30_000;
+/**
+ * Times a job may stall (its worker killed, or cut off from Redis longer
+ * than the lock) and be queued again before it fails: an image that kills
+ * every worker that takes it ends as a failure instead of killing them all.
+ */
+export const MAX_STALLED_COUNT = 2;
+
+/** Options of {@link startSegmentWorker}. */
+export interface SegmentWorkerOptions {
+  /** Images segmented at once, each in its own worker process with its own copy of the model. Default: see `SegmentPool`. */
+  concurrency?: number;
+  /** tfjs backend of the worker processes. Default: the best that works here. */
+  backend?: SegBackendName;
+  /** See {@link DEFAULT_LOCK_DURATION_MS}. */
+  lockDurationMs?: number;
+  /** See {@link DEFAULT_STALLED_INTERVAL_MS}. */
+  stalledIntervalMs?: number;
+  /** Where status lines go. Default: stderr. */
+  log?: (line: string) => void;
+}
+
+/** A running queue worker. */
+export interface SegmentWorker {
+  /** The queue it takes jobs from. */
+  readonly queue: QueueAddress;
+  /** Its name in BullMQ (`processedBy` of its jobs): `<host>:<pid>`. */
+  readonly name: string;
+  /** The worker processes that segment. */
+  readonly pool: SegmentPool;
+  /** Takes no new job, finishes those it holds, then ends its processes and connections. */
+  close(): Promise<void>;
+}
+
+/**
+ * Takes segmentation jobs from a queue (see `enqueueSegmentation`) until
+ * closed: each image is segmented by a pool of worker processes that load
+ * each model once and keep it. A failing image fails its attempt (BullMQ
+ * retries it with backoff); if this process dies, BullMQ's stalled-job check
+ * gives its jobs to other workers, whose atomic writes replace any partial
+ * work. While Redis is away the worker waits, and goes on when it is back.
+ *
+ * @param queueUrl `redis://host:port[/queue-name]`.
+ */
+export async function startSegmentWorker(queueUrl: string, options: SegmentWorkerOptions = {}): Promise<SegmentWorker> {
+  const address = parseQueueUrl(queueUrl);
+  const log = options.log ?? ((line: string) => process.stderr.write(`${line}\n`));
+  const { bullmq } = await loadQueuePeers();
+  const { os } = await node();
+  const pool = await SegmentPool.start({ size: options.concurrency, backend: options.backend });
+  const name = `${os.hostname()}:${process.pid}`;
+  let redis: Awaited<ReturnType<typeof connectRedis>>;
+  let worker: Worker;
+  try {
+    redis = await connectRedis(address, log);
+    const processor = async (job: Job): Promise<SegmentJobResult> => {
+      if (job.name !== SEGMENT_JOB_NAME) throw new Error(`job ${job.id} is named "${job.name}", not "${SEGMENT_JOB_NAME}"; is another application using queue ${address.name}?`);
+      const data = checkJobData(job.data, job.id);
+      try {
+        const outcome = await pool.run(data.model, { input: data.input, outputs: data.outputs }, data.settings);
+        return { ...outcome, attempts: job.attemptsMade + 1 };
+      } catch (e) {
+        // BullMQ keeps only the message as the failure reason: the error's name goes into it.
+        throw new Error(describeError(e));
+      }
+    };
+    worker = new bullmq.Worker(address.name, processor, {
+      connection: redis,
+      name,
+      concurrency: pool.capacity,
+      lockDuration: options.lockDurationMs ?? DEFAULT_LOCK_DURATION_MS,
+      stalledInterval: options.stalledIntervalMs ?? DEFAULT_STALLED_INTERVAL_MS,
+      maxStalledCount: MAX_STALLED_COUNT,
+    });
+    // Lost connections are logged by the connection's watcher; BullMQ repeats their errors here, each once is enough.
+    let lastError = '';
+    worker.on('error', (e) => {
+      if (e.message !== lastError && !/ECONNREFUSED|ECONNRESET|Connection is closed/.test(e.message)) log(`worker ${name}: ${e.message}`);
+      lastError = e.message;
+    });
+    worker.on('failed', (job, e) => {
+      if (job) log(`image ${job.data?.input ?? job.id} failed (attempt ${job.attemptsMade} of ${job.opts.attempts ?? 1}): ${e.message}`);
+    });
+    await worker.waitUntilReady();
+  } catch (e) {
+    await pool.terminate();
+    throw e;
+  }
+  log(`worker ${name}: ${pool.size} ${pool.backend} process(es) taking jobs from queue ${address.name} at ${address.display}`);
+  let closing: Promise<void> | null = null;
+  return {
+    queue: address,
+    name,
+    pool,
+    close() {
+      closing ??= (async () => {
+        await worker.close();
+        await pool.close();
+        redis.disconnect();
+      })();
+      return closing;
+    },
+  };
+}
