@@ -168,11 +168,13 @@ describe('readTorchCheckpoint', () => {
   it('checks views against their storage, and storages against their records', () => {
     const f32 = new Uint8Array(new Float32Array([1, 2, 3, 4]).buffer);
     // {'w': _rebuild_tensor_v2(('storage', FloatStorage, '0', 'cpu', 4), offset, size, stride, False, OrderedDict())}
+    // Integers as BININT (4 bytes, little-endian).
+    const int = (v: number) => [0x4a, v & 0xff, (v >> 8) & 0xff, (v >> 16) & 0xff, (v >>> 24) & 0xff];
     const tensor = (numel: number, offset: number, size: number[], stride: number[]) =>
       pickle(
         EMPTY_DICT, 'w', ...GLOBAL('torch._utils', '_rebuild_tensor_v2'), 0x28,
-        0x28, 'storage', ...GLOBAL('torch', 'FloatStorage'), '0', 'cpu', 0x4b, numel, 0x74, 0x51,
-        0x4b, offset, 0x28, ...size.flatMap((s) => [0x4b, s]), 0x74, 0x28, ...stride.flatMap((s) => [0x4b, s]), 0x74,
+        0x28, 'storage', ...GLOBAL('torch', 'FloatStorage'), '0', 'cpu', ...int(numel), 0x74, 0x51,
+        ...int(offset), 0x28, ...size.flatMap(int), 0x74, 0x28, ...stride.flatMap(int), 0x74,
         0x89, ...GLOBAL('collections', 'OrderedDict'), EMPTY_TUPLE, REDUCE, 0x74, REDUCE, SETITEM,
       );
     const ok = parseTorchCheckpoint(archive(tensor(4, 1, [3], [1]), { 0: f32 }));
@@ -184,6 +186,10 @@ describe('readTorchCheckpoint', () => {
     );
     expect(() => parseTorchCheckpoint(archive(tensor(4, 0, [2, 2], [2, 2]), { 0: f32 }))).toThrow(/reaches element 4/);
     expect(() => parseTorchCheckpoint(archive(tensor(4, 0, [4], [1]), {}), 'x.pth')).toThrow(/record archive\/data\/0 of storage 0 is missing/);
+    // Stride 0 over one value: a few bytes in the file, 4 GiB if copied out.
+    expect(() => parseTorchCheckpoint(archive(tensor(4, 0, [2 ** 30], [0]), { 0: f32 }), 'x.pth')).toThrow(
+      /x\.pth: "w": a strided view of shape \[1073741824\] over storage 0 would copy 4294967296 bytes, more than the 1073741824 admitted/,
+    );
   });
 
   it('reads an archive whose sizes and offsets are in ZIP64 fields', () => {

@@ -35,6 +35,8 @@ export type TorchCheckpoint = SafetensorsFile;
 
 /** Limit on the tensors and values one file may describe: a guard against pickles that share objects exponentially. */
 const MAX_LEAVES = 1_000_000;
+/** Limit on the copy of one strided view: a view of a few bytes with stride 0 could otherwise ask for any size. */
+const MAX_VIEW_BYTES = 2 ** 30;
 
 /** The re-save command the legacy-format error suggests (`weights_only` loads it without running code, PyTorch ≥ 1.13). */
 export const TORCH_RESAVE_COMMAND =
@@ -52,6 +54,9 @@ function materialise(view: TensorView): Uint8Array {
     expected *= shape[i];
   }
   if (contiguous || numel === 0) return storage.data.subarray(offset * size, (offset + numel) * size);
+  if (numel * size > MAX_VIEW_BYTES) {
+    throw new Error(`a strided view of shape [${shape}] over ${storage} would copy ${numel * size} bytes, more than the ${MAX_VIEW_BYTES} admitted`);
+  }
   const out = new Uint8Array(numel * size);
   const index = new Array<number>(shape.length).fill(0);
   let source = offset;
@@ -95,7 +100,13 @@ function flatten(root: unknown, source: string): TorchCheckpoint {
     }
     if (tensors.has(name) || Object.hasOwn(metadata, name)) throw new Error(`torch checkpoint ${source}: two values are named "${name}"`);
     if (value instanceof TensorView) {
-      tensors.set(name, { name, dtype: value.storage.dtype, shape: value.shape, data: materialise(value) });
+      let data: Uint8Array;
+      try {
+        data = materialise(value);
+      } catch (e) {
+        throw new Error(`torch checkpoint ${source}: "${name}": ${(e as Error).message}`);
+      }
+      tensors.set(name, { name, dtype: value.storage.dtype, shape: value.shape, data });
     } else if (value instanceof Uint8Array || (typeof value === 'object' && value !== null)) {
       throw new Error(`torch checkpoint ${source}: "${name}" is ${describe(value)}, not a tensor or a plain value`);
     } else {

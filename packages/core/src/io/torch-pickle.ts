@@ -6,8 +6,7 @@
  *
  * @module
  */
-import type { PickleCallable } from './pickle-values.js';
-import { describe } from './pickle-values.js';
+import { describe, type PickleCallable } from './pickle-values.js';
 import { SAFETENSORS_DTYPE_BYTES, type SafetensorsDtype } from './safetensors.js';
 import { storedData, type ZipEntry } from './zip-archive.js';
 
