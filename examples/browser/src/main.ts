@@ -4,9 +4,13 @@
  * train-model.mjs) or the one named by `?model=<url of model.json>`, segments
  * a bundled sample or a dropped/picked image, and shows the input, the mask
  * and an overlay with adjustable opacity, the legend with each class's share
- * of pixels, the backend and the inference time. The runtime is a choice:
- * tfjs (webgl, wasm or cpu) on the model, or ONNX Runtime Web (WebGPU where
- * the browser has it, else wasm) on its ONNX export (`model.onnx`, written by
+ * of pixels, the backend and the inference time. A dropped or picked weight
+ * file (`.pth` or `.safetensors` of torchvision's segmentation models) with
+ * the model name chosen beside it replaces the model (`fromTorchvision`; the
+ * `.pth` is read without running any of its code): the page then shows the
+ * 21 VOC classes, on tfjs. The runtime is a choice: tfjs (webgl, wasm or
+ * cpu) on the model, or ONNX Runtime Web (WebGPU where the browser has it,
+ * else wasm) on the shipped model's ONNX export (`model.onnx`, written by
  * build.mjs with exportOnnx).
  */
 import * as tf from '@tensorflow/tfjs-core';
@@ -14,7 +18,19 @@ import '@tensorflow/tfjs-backend-cpu';
 import '@tensorflow/tfjs-backend-webgl';
 import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 import * as tfl from '@tensorflow/tfjs-layers';
-import { colorize, loadOnnxSegmenter, overlay, type Segmenter, segment } from '@seg/deeplab';
+import {
+  colorize,
+  fromTorchvision,
+  loadOnnxSegmenter,
+  overlay,
+  type Palette,
+  type Segmenter,
+  segment,
+  TORCHVISION_MODELS,
+  type TorchvisionModelName,
+  VOC_CLASSES,
+  VOC_PALETTE,
+} from '@seg/deeplab';
 import { MSRC_CLASSES, MSRC_PALETTE } from '@seg/msrc/palette';
 import { classShares } from './class-shares.js';
 
@@ -40,6 +56,8 @@ export interface SegPage {
   useOnnx(url?: string, providers?: string[]): Promise<string>;
   /** Loads a model from a `model.json` URL; default: the model shipped with the page. */
   loadModel(url?: string): Promise<void>;
+  /** Builds torchvision's model `name` with the weights at `source` (a URL, or a file's bytes): `.pth` or `.safetensors`. */
+  loadTorchvision(name: TorchvisionModelName, source: string | Uint8Array): Promise<void>;
   /** Segments an `ImageData` (no flip unless asked); returns the label map and the RGBA mask. */
   segmentPixels(image: ImageData, flip?: boolean): Promise<{ labels: number[]; mask: Uint8ClampedArray }>;
   /** The labels of the image on screen, as the page computed them (flip test-time augmentation on), or null. */
@@ -47,6 +65,14 @@ export interface SegPage {
 }
 
 let model: tfl.LayersModel | null = null;
+/** Names and colours of a model's classes. */
+interface Classes {
+  names: readonly string[];
+  palette: Palette;
+}
+const MSRC: Classes = { names: MSRC_CLASSES.map((c) => c.name), palette: MSRC_PALETTE };
+/** The loaded model's classes: MSRC's for saved models, VOC's for torchvision's. */
+let classes: Classes = MSRC;
 /** The ONNX Runtime Web segmenter while that runtime is chosen, and what runs it. */
 let onnx: { segmenter: Segmenter; name: string } | null = null;
 /** Whether the next segmentation is the model's first on this backend (it includes WebGL/WebGPU shader compilation). */
@@ -91,10 +117,22 @@ const page: SegPage = {
     }
     model?.dispose();
     model = loaded;
+    classes = MSRC;
+  },
+  async loadTorchvision(name, source) {
+    const bytes = typeof source === 'string' ? new Uint8Array(await (await fetchBlob(source)).arrayBuffer()) : source;
+    const loaded = await fromTorchvision(name, bytes);
+    // The ONNX export is the shipped model's: the torchvision model runs on tfjs.
+    await onnx?.segmenter.dispose();
+    onnx = null;
+    model?.dispose();
+    model = loaded;
+    classes = { names: VOC_CLASSES, palette: VOC_PALETTE };
+    firstRun = true;
   },
   async segmentPixels(image, flip = false) {
     const result = await segmenter().segment(image, { flip });
-    return { labels: Array.from(result.labels), mask: colorize(result.labels, image.width, image.height, MSRC_PALETTE) };
+    return { labels: Array.from(result.labels), mask: colorize(result.labels, image.width, image.height, classes.palette) };
   },
   shownLabels: () => (shown ? Array.from(shown.labels) : null),
 };
@@ -142,7 +180,7 @@ function opacity(): number {
 function drawOverlay(): void {
   if (!shown) return;
   const { pixels, labels } = shown;
-  drawPixels('overlay', overlay(pixels, labels, MSRC_PALETTE, opacity()), pixels.width, pixels.height);
+  drawPixels('overlay', overlay(pixels, labels, classes.palette, opacity()), pixels.width, pixels.height);
 }
 
 function drawLegend(labels: ArrayLike<number>): void {
@@ -152,9 +190,9 @@ function drawLegend(labels: ArrayLike<number>): void {
       const item = document.createElement('li');
       const swatch = document.createElement('span');
       swatch.className = 'swatch';
-      swatch.style.background = `rgb(${MSRC_PALETTE[id].join(',')})`;
+      swatch.style.background = `rgb(${classes.palette[id].join(',')})`;
       const name = document.createElement('span');
-      name.textContent = MSRC_CLASSES[id]?.name ?? `class ${id}`;
+      name.textContent = classes.names[id] ?? `class ${id}`;
       const pct = document.createElement('span');
       pct.className = 'share';
       pct.textContent = `${(100 * share).toFixed(1)}%`;
@@ -183,7 +221,7 @@ async function show(source: Blob | string, label: string): Promise<void> {
   const result = await segmenter().segment(pixels, { flip: true });
   const ms = performance.now() - started;
   shown = { pixels, labels: result.labels };
-  drawPixels('mask', colorize(result.labels, width, height, MSRC_PALETTE), width, height);
+  drawPixels('mask', colorize(result.labels, width, height, classes.palette), width, height);
   drawOverlay();
   drawLegend(result.labels);
   $('time').textContent = `${ms.toFixed(0)} ms (flip test-time augmentation: a batch of 2${firstRun ? '; the first run also compiles the backend\'s kernels' : ''})`;
@@ -228,10 +266,31 @@ async function addSamples(): Promise<string[]> {
   return names;
 }
 
+/** A torch.save or safetensors file, told by its name (the bytes decide the format when loading). */
+const WEIGHT_FILE = /\.(pth|pt|bin|safetensors)$/i;
+
+/** Loads a dropped weight file into the torchvision model named beside the drop zone, then segments the image on screen again. */
+async function loadWeightFile(file: File): Promise<void> {
+  const name = $<HTMLSelectElement>('torchvision').value as TorchvisionModelName;
+  setStatus(`loading ${file.name} into ${name}…`);
+  await page.loadTorchvision(name, new Uint8Array(await file.arrayBuffer()));
+  $<HTMLSelectElement>('runtime').value = 'tfjs';
+  $('backend').textContent = runtimeName();
+  $('model-info').textContent = `${name} with ${file.name} (VOC classes)`;
+  setStatus(`loaded ${name} from ${file.name}`);
+  $('samples').querySelector<HTMLButtonElement>('button.active')?.click();
+}
+
+/** An image to segment, or weights to load. */
+function openFile(file: File): void {
+  if (WEIGHT_FILE.test(file.name)) loadWeightFile(file).catch((e: Error) => setStatus(`error: ${file.name}: ${e.message}`, true));
+  else showAndReport(file, file.name);
+}
+
 function wireInputs(): void {
   $<HTMLInputElement>('file').addEventListener('change', (e) => {
     const file = (e.target as HTMLInputElement).files?.[0];
-    if (file) showAndReport(file, file.name);
+    if (file) openFile(file);
   });
   const drop = $('drop');
   for (const type of ['dragenter', 'dragover'] as const) {
@@ -245,7 +304,7 @@ function wireInputs(): void {
     e.preventDefault();
     drop.classList.remove('over');
     const file = e.dataTransfer?.files[0];
-    if (file) showAndReport(file, file.name);
+    if (file) openFile(file);
   });
   $<HTMLSelectElement>('runtime').addEventListener('change', (e) => {
     const choice = (e.target as HTMLSelectElement).value;
@@ -276,6 +335,7 @@ async function start(): Promise<void> {
   const url = new URLSearchParams(location.search).get('model') ?? undefined;
   await page.loadModel(url);
   $('model-info').textContent = url ?? 'shipped: DeepLabV3+, narrow ResNet-18, trained on synthetic MSRC-style scenes';
+  $('torchvision').replaceChildren(...TORCHVISION_MODELS.map((name) => Object.assign(document.createElement('option'), { value: name, textContent: name })));
   wireInputs();
   const samples = await addSamples();
   setStatus(`model ready on ${runtimeName()}: pick a sample, or drop or choose an image`);

@@ -5,13 +5,16 @@
 // few near-tie pixels on wasm and webgl; its ONNX export (exportOnnx, in Node)
 // must do the same on ONNX Runtime Web's wasm. The example page itself must start
 // on its shipped model, segment its first sample as Node's segment() does
-// with that model, and is photographed into artifacts/segment.png.
+// with that model, and is photographed into artifacts/segment.png. A
+// torchvision model's weights, loaded by the page from a URL or picked as a
+// file, segment as Node's fromTorchvision() does.
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import '@tensorflow/tfjs-layers';
-import { deeplabV3Plus, exportOnnx, loadModel, saveModel, segment } from '@seg/deeplab';
+import { encodeSafetensors, nestedModules, torchWeightSpecs } from '@seg/core';
+import { deeplabV3Plus, exportOnnx, fromTorchvision, loadModel, saveModel, segment, torchvisionModel, VOC_CLASSES } from '@seg/deeplab';
 import { readImageFile } from '@seg/msrc';
 import { serve } from '../serve.mjs';
 import { launchChromium } from './chromium.mjs';
@@ -30,6 +33,22 @@ const data = new Uint8Array(W * H * 4);
 for (let y = 0; y < H; y++) for (let x = 0; x < W; x++) for (let c = 0; c < 4; c++) data[(y * W + x) * 4 + c] = pixel(x, y, c);
 const expected = Array.from((await segment(model, { data, width: W, height: H, channels: 4 })).labels);
 
+// LR-ASPP (3.2M parameters) in torchvision's layout, deterministic weights: the same bytes for Node and the page.
+const TORCHVISION = 'lraspp_mobilenet_v3_large';
+const layout = torchvisionModel(TORCHVISION);
+const tensors = {};
+[...torchWeightSpecs(nestedModules(layout)).values()].forEach(({ key, shape }, k) => {
+  const fanIn = shape.length === 4 ? shape[1] * shape[2] * shape[3] : 1;
+  const value = (j) =>
+    key.endsWith('running_var') ? 1 + ((j * 7) % 5) / 10 : shape.length === 4 ? Math.sin(j * 0.73 + k) * Math.sqrt(3 / fanIn) : 0.1 * Math.cos(j + k);
+  tensors[key] = { dtype: 'F32', shape, data: Float32Array.from({ length: shape.reduce((a, b) => a * b, 1) }, (_, j) => value(j)) };
+});
+layout.dispose();
+writeFileSync(join(dist, 'test-torchvision.safetensors'), encodeSafetensors(tensors));
+const torchvision = await fromTorchvision(TORCHVISION, join(dist, 'test-torchvision.safetensors'));
+const expectedVoc = Array.from((await segment(torchvision, { data, width: W, height: H, channels: 4 })).labels);
+torchvision.dispose();
+
 writeFileSync(
   join(dist, 'test.html'),
   `<!doctype html><pre id="result">pending</pre><script type="module">
@@ -47,6 +66,9 @@ try {
   }
   await window.seg.useOnnx('./test-model.onnx', ['wasm']);
   out.onnx = (await window.seg.segmentPixels(image)).labels;
+  await window.seg.useBackend('cpu');
+  await window.seg.loadTorchvision('${TORCHVISION}', './test-torchvision.safetensors');
+  out.torchvision = (await window.seg.segmentPixels(image)).labels;
 } catch (e) { out.error = e.message; }
 document.getElementById('result').textContent = JSON.stringify(out);
 </script>`,
@@ -83,6 +105,8 @@ try {
     const same = Array.isArray(labels) ? labels.filter((l, i) => l === expected[i]).length / expected.length : 0;
     check(same >= minAgreement, `${backend}: browser labels agree with Node's on ${(100 * same).toFixed(2)}% of ${expected.length} pixels (need ${100 * minAgreement}%)`);
   }
+  const vocSame = Array.isArray(result?.torchvision) ? result.torchvision.filter((l, i) => l === expectedVoc[i]).length / expectedVoc.length : 0;
+  check(vocSame === 1, `${TORCHVISION} weights loaded by the page (cpu) label as Node's fromTorchvision: ${(100 * vocSame).toFixed(2)}% of pixels agree`);
   const examplePage = await open('index.html', () => /^(segmented|error)/.test(document.getElementById('status')?.textContent ?? ''));
   const status = (await examplePage.textContent('#status')) ?? '';
   check(/^segmented sample .* on tfjs (webgl|wasm|cpu)$/.test(status), `example page segments its first sample with the shipped model: "${status}"`);
@@ -107,6 +131,12 @@ try {
   const onnxLabels = await examplePage.evaluate(() => window.seg.shownLabels());
   const onnxAgree = Array.isArray(onnxLabels) ? onnxLabels.filter((l, i) => l === nodeLabels[i]).length / nodeLabels.length : 0;
   check(onnxAgree >= 0.99, `runtime ONNX Runtime Web ("${onnxStatus}"): labels agree with Node's on ${(100 * onnxAgree).toFixed(2)}%`);
+  // A weight file picked on the page (as a drop does) with the model name chosen beside it.
+  await examplePage.selectOption('#torchvision', TORCHVISION);
+  await examplePage.setInputFiles('#file', join(dist, 'test-torchvision.safetensors'));
+  await examplePage.waitForFunction(() => /^(segmented|error)/.test(document.getElementById('status')?.textContent ?? '') && /VOC/.test(document.getElementById('model-info')?.textContent ?? ''), undefined, { timeout: 240_000 });
+  const vocLegend = await examplePage.$$eval('#legend li', (items) => items.map((li) => li.children[1].textContent));
+  check(vocLegend.length > 0 && vocLegend.every((n) => VOC_CLASSES.includes(n)), `a picked ${TORCHVISION} weight file replaces the model; the legend shows VOC classes: ${vocLegend.join(', ')}`);
   const missing = await open('index.html?model=missing/model.json', () => /^error/.test(document.getElementById('status')?.textContent ?? ''));
   const missingStatus = (await missing.textContent('#status')) ?? '';
   check(/could not load the model from missing\/model\.json/.test(missingStatus), `a model that cannot be loaded is named on the page: "${missingStatus.slice(0, 120)}"`);

@@ -1,8 +1,8 @@
 #!/usr/bin/env node
 import { selectBackend } from '@seg/core';
-import { DEFAULT_OVERLAY_ALPHA } from '@seg/deeplab';
+import { DEFAULT_OVERLAY_ALPHA, TORCHVISION_MODELS } from '@seg/deeplab';
 import { resolve } from 'node:path';
-import { Command, InvalidArgumentError } from 'commander';
+import { Command, InvalidArgumentError, Option } from 'commander';
 import { segmentImage } from './segment-image.js';
 
 const scales = (v: string) => {
@@ -12,9 +12,13 @@ const scales = (v: string) => {
 };
 
 const program = new Command('segment-image')
-  .description('Segment an image with a saved DeepLabV3+ MSRC model: writes <name>.mask.png and <name>.overlay.png')
+  .description(
+    'Segment an image with a saved DeepLabV3+ MSRC model, or a torchvision segmentation model and its weights: writes <name>.mask.png and <name>.overlay.png',
+  )
   .argument('<image>', 'BMP, PNG or JPEG file')
-  .requiredOption('--model <dir>', 'model directory (model.json + weight shards)')
+  .option('--model <dir>', 'saved model directory (model.json + weight shards), MSRC classes')
+  .addOption(new Option('--torchvision <name>', 'torchvision segmentation model (VOC classes), with --weights').choices(TORCHVISION_MODELS))
+  .option('--weights <file>', "its state dict: torchvision's .pth (read without running its code) or .safetensors")
   .option('--out <dir>', 'output folder (default: next to the image)')
   .option('--flip', 'horizontal-flip test-time augmentation', false)
   .option('--scales <list>', 'multi-scale inference, e.g. 0.75,1,1.25', scales)
@@ -23,7 +27,7 @@ const program = new Command('segment-image')
     await selectBackend();
     // `pnpm --filter … segment` runs in this package's folder; paths are meant from where the user typed them.
     const here = (p: string | undefined) => (p === undefined ? p : resolve(process.env.INIT_CWD ?? '.', p));
-    const r = await segmentImage(here(image)!, { ...o, model: here(o.model), out: here(o.out) });
+    const r = await segmentImage(here(image)!, { ...o, model: here(o.model), weights: here(o.weights), out: here(o.out) });
     console.log(`${r.width}×${r.height}: ${r.classes.map((c) => `${c.name} ${(100 * c.share).toFixed(1)}%`).join(', ')}`);
     console.log(`wrote ${r.mask} and ${r.overlay}`);
   });

@@ -42,7 +42,7 @@ export function trainMsrcProgram(): Command {
     .option('--weightDecay <w>', 'L2 weight decay of the ASPP and decoder optimizers (reference: 5e-4)', float)
     .option('--trainTrunk', 'also train the ResNet trunk (frozen otherwise)', D.trainTrunk)
     .option('--splitDir <dir>', 'folder with Train.txt, Validation.txt, Test.txt')
-    .option('--trunkWeights <file>', 'ImageNet ResNet weights (.safetensors, torchvision/timm layout)')
+    .option('--trunkWeights <file>', 'ImageNet trunk weights (.safetensors or .pth, torchvision/timm layout)')
     .addOption(
       new Option('--preset <name>', 'where every value not given comes from: the original run, or the DeepLabV3+ paper').choices(PRESET_NAMES).default(D.preset),
     )

@@ -100,7 +100,7 @@ describe('--preset paper and overrides', () => {
       backend: 'tensorflow-gpu',
     });
     const allowed = (flag: string, value: string) => () => parseTrainMsrcArgs(['--data', '/d', flag, value]);
-    expect(allowed('--backbone', 'resnet152')).toThrow(/Allowed choices are resnet18, resnet34, resnet50, resnet101\.$/);
+    expect(allowed('--backbone', 'resnet152')).toThrow(/Allowed choices are resnet18, resnet34, resnet50, resnet101, mobilenet_v3_large\.$/);
     expect(allowed('--outputStride', '32')).toThrow(/Allowed choices are 8, 16\.$/);
     // webgl runs in browsers only.
     expect(allowed('--backend', 'webgl')).toThrow(/Allowed choices are tensorflow-gpu, webgpu, tensorflow, wasm, cpu\.$/);

@@ -1,4 +1,5 @@
 import { DEFAULT_ASPP_DROPOUT } from '@seg/core';
+import { REFERENCE_MSRC_ARCHITECTURE as ARCHITECTURE } from '@seg/deeplab';
 import type { TrainMsrcOptions } from './options.js';
 
 /** Names `--preset` takes. */
@@ -55,14 +56,15 @@ const REFERENCE: Readonly<PresetValues> = Object.freeze<PresetValues>({
   patience: null,
   valImages: 10,
   logFreq: 50,
-  backbone: 'resnet101',
-  outputStride: 8,
-  asppRates: [4, 8, 14],
-  asppBias: true,
-  asppBranchDropout: 0.5,
-  asppDropout: 0.5,
-  spatialDropout: true,
-  decoderDropout: [0.5, 0.5, 0.15],
+  // The architecture's values are @seg/deeplab's record of the project's models/ (REFERENCE_MSRC_ARCHITECTURE).
+  backbone: ARCHITECTURE.backbone!,
+  outputStride: ARCHITECTURE.outputStride!,
+  asppRates: [...ARCHITECTURE.asppRates!],
+  asppBias: ARCHITECTURE.asppBias!,
+  asppBranchDropout: ARCHITECTURE.asppBranchDropout!,
+  asppDropout: ARCHITECTURE.dropout!,
+  spatialDropout: ARCHITECTURE.spatialDropout!,
+  decoderDropout: [...ARCHITECTURE.decoderDropout!],
   augmentation: 'reference',
 });
 

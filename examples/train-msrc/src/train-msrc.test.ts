@@ -27,7 +27,7 @@ describe('train-msrc command line', () => {
 
   it('rejects malformed values, naming the flag', () => {
     expect(() => parseTrainMsrcArgs(['--data', '/d', '--logFreq', 'often'])).toThrow(/--logFreq.*expected an integer, got "often"/);
-    expect(() => parseTrainMsrcArgs(['--data', '/d', '--backbone', 'vgg'])).toThrow(/--backbone.*resnet18, resnet34, resnet50, resnet101/);
+    expect(() => parseTrainMsrcArgs(['--data', '/d', '--backbone', 'vgg'])).toThrow(/--backbone.*resnet18, resnet34, resnet50, resnet101, mobilenet_v3_large/);
   });
 });
 

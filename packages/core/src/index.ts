@@ -34,6 +34,15 @@ export type {
   SafetensorsInput,
   SafetensorsTensor,
 } from './io/safetensors.js';
+export {
+  isTorchSaveFile,
+  parseTorchCheckpoint,
+  readTorchCheckpoint,
+  TORCH_RESAVE_COMMAND,
+  type TorchCheckpoint,
+} from './io/torch-checkpoint.js';
+export { TORCH_STORAGE_DTYPES } from './io/torch-pickle.js';
+export { parseWeightFile, readWeightFile } from './io/tensor-files.js';
 export * from './io/model-files.js';
 export {
   COMPLETE_MARKER,

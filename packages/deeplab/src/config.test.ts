@@ -26,12 +26,12 @@ describe('resolveConfig', () => {
   });
 
   it('builds on every backbone of the core registry, at output strides 8 and 16', () => {
-    expect(DEEPLAB_BACKBONES).toEqual(['resnet18', 'resnet34', 'resnet50', 'resnet101']);
+    expect(DEEPLAB_BACKBONES).toEqual(['resnet18', 'resnet34', 'resnet50', 'resnet101', 'mobilenet_v3_large']);
     expect(DEEPLAB_OUTPUT_STRIDES).toEqual([8, 16]);
   });
 
   const bad: Array<[string, Record<string, unknown>, RegExp]> = [
-    ['backbone', { backbone: 'vgg16' }, /config\.backbone is "vgg16"; expected one of resnet18, resnet34, resnet50, resnet101/],
+    ['backbone', { backbone: 'vgg16' }, /config\.backbone is "vgg16"; expected one of resnet18, resnet34, resnet50, resnet101, mobilenet_v3_large/],
     ['outputStride', { outputStride: 32 }, /config\.outputStride is 32; expected one of 8, 16$/],
     ['numClasses', { numClasses: 0 }, /config\.numClasses is 0; expected a positive integer/],
     ['numClasses', { numClasses: 2.5 }, /config\.numClasses is 2\.5; expected a positive integer/],

@@ -12,7 +12,7 @@ const fixtures = new URL('../fixtures/deeplab-parity/', import.meta.url);
 const fixture = (name: string) => new Uint8Array(readFileSync(new URL(name, fixtures)));
 const fixtureConfig = JSON.parse(readFileSync(new URL('config.json', fixtures), 'utf8'));
 
-/** Narrow trunks (torchvision's block counts, 4 channels at stage 1) and a narrow head: real topology, small cost. */
+/** Narrow trunks (torchvision's block counts, 4 channels at stage 1; MobileNetV3 at width 0.25) and a narrow head: real topology, small cost. */
 const narrow = (backbone: DeepLabV3PlusConfig['backbone'], outputStride: DeepLabOutputStride): DeepLabV3PlusConfig => ({
   backbone,
   outputStride,
@@ -20,7 +20,7 @@ const narrow = (backbone: DeepLabV3PlusConfig['backbone'], outputStride: DeepLab
   lowLevelChannels: 4,
   decoderChannels: 8,
   dropout: 0,
-  backboneOptions: { baseWidth: 4 },
+  backboneOptions: backbone === 'mobilenet_v3_large' ? { widthMultiplier: 0.25 } : { baseWidth: 4 },
 });
 
 /** Copies the torch head weights (`aspp.*`, `decoder.*`, `classifier.*`) onto the layers of the same names, the way any PyTorch DeepLabV3+ state dict maps. */
@@ -195,6 +195,6 @@ describe('loadTrunkWeights errors', () => {
 
   it('refuses a model without a ResNet trunk', async () => {
     const plain = tfl.sequential({ layers: [tfl.layers.dense({ units: 1, inputShape: [1] })] });
-    await expect(loadTrunkWeights(plain, fixture('trunk.safetensors'))).rejects.toThrow(/has no ResNet trunk sub-model named resnet18 \| resnet34 \| resnet50 \| resnet101/);
+    await expect(loadTrunkWeights(plain, fixture('trunk.safetensors'))).rejects.toThrow(/has no trunk sub-model named resnet18 \| resnet34 \| resnet50 \| resnet101 \| mobilenet_v3_large/);
   });
 });

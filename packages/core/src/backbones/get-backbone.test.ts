@@ -42,7 +42,8 @@ describe('getBackbone [cpu]', () => {
     for (const name of BACKBONE_NAMES) {
       expect(BACKBONES[name].outputStrides).toEqual(OUTPUT_STRIDES);
       for (const outputStride of BACKBONES[name].outputStrides) {
-        const backbone = getBackbone(name, { outputStride, inputShape: [64, 32, 3], blocks: [1, 1, 1, 1], baseWidth: 4 });
+        const narrow = name === 'mobilenet_v3_large' ? { widthMultiplier: 0.25 } : { blocks: [1, 1, 1, 1] as [1, 1, 1, 1], baseWidth: 4 };
+        const backbone = getBackbone(name, { outputStride, inputShape: [64, 32, 3], ...narrow });
         const [high, low] = backbone.model.outputs;
         expect([high.shape, low.shape], `${name} OS ${outputStride}`).toEqual([
           [null, 64 / outputStride, 32 / outputStride, backbone.outChannels[0]],
@@ -53,11 +54,26 @@ describe('getBackbone [cpu]', () => {
     }
   });
 
+  it("refuses another family's options instead of ignoring them", () => {
+    expect(() => getBackbone('mobilenet_v3_large', { baseWidth: 8, blocks: [1, 1, 1, 1] })).toThrow(
+      'getBackbone: mobilenet_v3_large takes no blocks, baseWidth (options of another backbone family)',
+    );
+    expect(() => getBackbone('resnet50', { widthMultiplier: 0.5 })).toThrow('getBackbone: resnet50 takes no widthMultiplier');
+  });
+
+  it('MobileNetV3-Large: 960 and 24 channels at width 1, low features at stride 4', () => {
+    const { model, outChannels, lowOutputStride } = getBackbone('mobilenet_v3_large');
+    expect(outChannels).toEqual([960, 24]);
+    expect(lowOutputStride).toBe(4);
+    expect(model.outputs.map((o) => o.shape[3])).toEqual(outChannels);
+    model.dispose();
+  });
+
   it('lists the valid names on an unknown one, and the valid strides on an unsupported one', () => {
     expect(() => getBackbone('resnet18', { outputStride: 4 as 8 })).toThrow('getBackbone: resnet18 outputStride is 4; expected one of 8, 16, 32');
-    expect(BACKBONE_NAMES).toEqual(['resnet18', 'resnet34', 'resnet50', 'resnet101']);
+    expect(BACKBONE_NAMES).toEqual(['resnet18', 'resnet34', 'resnet50', 'resnet101', 'mobilenet_v3_large']);
     expect(() => getBackbone('resnet152' as BackboneName)).toThrow(
-      'getBackbone: unknown backbone "resnet152"; valid names are resnet18, resnet34, resnet50, resnet101',
+      'getBackbone: unknown backbone "resnet152"; valid names are resnet18, resnet34, resnet50, resnet101, mobilenet_v3_large',
     );
     expect(() => getBackbone('toString' as BackboneName)).toThrow(/unknown backbone "toString"/);
   });

@@ -1,10 +1,24 @@
 import type * as tfl from '@tensorflow/tfjs-layers';
 import { checkOutputStride, DEFAULT_OUTPUT_STRIDE, OUTPUT_STRIDES, type OutputStride } from '../layers/output-stride.js';
+import { type MobileNetV3Config, mobileNetV3Channels, mobileNetV3Large } from './mobilenet-v3.js';
 import { type ResNetConfig, type ResNetDepth, resnet, resnetOutChannels } from './resnet.js';
-import { loadTorchvisionWeights, type TorchvisionWeightsOptions, type TorchvisionWeightsReport } from './torchvision-weights.js';
+import type { TorchvisionWeightsReport } from './torch-state-dict.js';
+import { loadTorchvisionWeights, type TorchvisionWeightsOptions } from './torchvision-weights.js';
 
-/** Options of {@link getBackbone}: every {@link ResNetConfig} field except `depth`. */
-export type BackboneOptions = Omit<ResNetConfig, 'depth'>;
+/**
+ * Options of {@link getBackbone}: every {@link ResNetConfig} field except
+ * `depth`, and MobileNetV3's `widthMultiplier`; a backbone refuses the
+ * options of another family.
+ */
+export type BackboneOptions = Omit<ResNetConfig, 'depth'> & Pick<MobileNetV3Config, 'widthMultiplier'>;
+
+/** Throws if `options` sets any of `foreign`, the options of another backbone family. */
+function refuse(options: BackboneOptions, name: string, foreign: readonly (keyof BackboneOptions)[]): void {
+  const given = foreign.filter((k) => options[k] !== undefined);
+  if (given.length > 0) throw new Error(`getBackbone: ${name} takes no ${given.join(', ')} (options of another backbone family)`);
+}
+
+const RESNET_ONLY = ['blocks', 'baseWidth', 'widthPerGroup', 'dilateFirstBlock'] as const;
 
 /**
  * One backbone of the registry: how to build it and what a decoder needs to
@@ -25,7 +39,10 @@ export interface BackboneSpec {
 
 function resnetSpec(depth: ResNetDepth): BackboneSpec {
   return {
-    build: (options) => resnet({ ...options, depth }),
+    build: (options) => {
+      refuse(options, `resnet${depth}`, ['widthMultiplier']);
+      return resnet({ ...options, depth });
+    },
     outChannels: (options) => resnetOutChannels(depth, options.baseWidth),
     outputStrides: OUTPUT_STRIDES,
     // layer1 follows the stride-2 stem conv and the stride-2 max-pool.
@@ -34,12 +51,25 @@ function resnetSpec(depth: ResNetDepth): BackboneSpec {
   };
 }
 
+const mobileNetV3LargeSpec: BackboneSpec = {
+  build: ({ outputStride, inputShape, name, widthMultiplier, ...rest }) => {
+    refuse(rest, 'mobilenet_v3_large', RESNET_ONLY);
+    return mobileNetV3Large({ outputStride, inputShape, name, widthMultiplier });
+  },
+  // features[16] and features[3], the last stride-4 features (24 channels at width 1).
+  outChannels: ({ widthMultiplier }) => [mobileNetV3Channels(16, widthMultiplier), mobileNetV3Channels(3, widthMultiplier)],
+  outputStrides: OUTPUT_STRIDES,
+  lowOutputStride: 4,
+  loadWeights: loadTorchvisionWeights,
+};
+
 /** Every backbone {@link getBackbone} builds, by name: a new backbone is one entry here. */
 export const BACKBONES = {
   resnet18: resnetSpec(18),
   resnet34: resnetSpec(34),
   resnet50: resnetSpec(50),
   resnet101: resnetSpec(101),
+  mobilenet_v3_large: mobileNetV3LargeSpec,
 } as const satisfies Readonly<Record<string, BackboneSpec>>;
 
 /** A backbone name. */

@@ -11,13 +11,39 @@ export {
 } from './resnet.js';
 export {
   applyTorchvisionWeights,
-  type LayerContainer,
   loadTorchvisionWeights,
-  type TorchvisionWeightSpec,
   type TorchvisionWeightsOptions,
-  type TorchvisionWeightsReport,
   torchvisionWeightSpecs,
 } from './torchvision-weights.js';
+export {
+  assignTorchWeights,
+  findKeyPrefix,
+  type LayerContainer,
+  leafLayers,
+  nestedModules,
+  NUM_BATCHES_TRACKED,
+  type TorchModule,
+  type TorchvisionWeightSpec,
+  type TorchvisionWeightsReport,
+  type TorchWeightAssignOptions,
+  torchWeightSpecs,
+} from './torch-state-dict.js';
+export {
+  makeDivisible,
+  MOBILENET_V3_LARGE,
+  type MobileNetV3Config,
+  type MobileNetV3Row,
+  mobileNetV3Blocks,
+  mobileNetV3Channels,
+  mobileNetV3Large,
+} from './mobilenet-v3.js';
+export {
+  type InvertedResidualSpec,
+  invertedResidual,
+  MOBILENET_V3_BN_EPSILON,
+  MOBILENET_V3_BN_MOMENTUM,
+  type MobileNetActivation,
+} from './mobilenet-v3-blocks.js';
 export {
   BACKBONE_NAMES,
   BACKBONES,

@@ -8,7 +8,7 @@ type Sym = tfl.SymbolicTensor;
  * torchvision's ResNet initialisation (kaiming normal, fan-out, ReLU gain),
  * so a ResNet trained from scratch starts where the PyTorch one would.
  */
-const kernelInitializer = () => tfl.initializers.varianceScaling({ scale: 2, mode: 'fanOut', distribution: 'normal' });
+export const kernelInitializer = () => tfl.initializers.varianceScaling({ scale: 2, mode: 'fanOut', distribution: 'normal' });
 
 /**
  * BatchNorm with torch's epsilon and momentum, followed by a ReLU inside the
@@ -25,16 +25,31 @@ export function relu(x: Sym, name: string): Sym {
 }
 
 /**
- * A bias-free `k×k` convolution laid out like torch's
- * `nn.Conv2d(cin, filters, k, stride, padding=dilation·(k-1)/2, dilation)`.
+ * The input and padding mode of a `k×k` conv laid out like torch's
+ * `nn.Conv2d(..., stride, padding=dilation·(k-1)/2, dilation)`.
  *
- * Strided convs get explicit symmetric zero padding plus a `'valid'` conv:
- * tfjs `'same'` pads the extra row/column at the bottom/right only, which
- * would shift every feature by one input pixel against torchvision. At stride
- * 1 `'same'` is symmetric and equals torch's padding. Every conv is an
- * {@link atrousConv2d}: its gradient supports dilation, and on wasm it trains
- * about 5× faster than `tf.layers.conv2d`, whose fused op falls back to wasm's
- * slow `Conv2DBackpropInput` (bench/README.md).
+ * Strided convs get explicit symmetric zero padding (layer `${name}.pad`)
+ * plus `'valid'`: tfjs `'same'` pads the extra row/column at the
+ * bottom/right only, which would shift every feature by one input pixel
+ * against torchvision. At stride 1 `'same'` is symmetric and equals torch's
+ * padding.
+ */
+export function torchPadding(x: Sym, name: string, kernelSize: number, stride: number, dilation: number): { x: Sym; padding: 'same' | 'valid' } {
+  if (stride > 1 && dilation > 1) {
+    throw new Error(`conv '${name}' cannot have both stride ${stride} and dilation ${dilation}`);
+  }
+  const pad = (dilation * (kernelSize - 1)) / 2;
+  if (stride > 1 && pad > 0) return { x: tfl.layers.zeroPadding2d({ padding: pad, name: `${name}.pad` }).apply(x) as Sym, padding: 'valid' };
+  return { x, padding: stride > 1 ? 'valid' : 'same' };
+}
+
+/**
+ * A bias-free `k×k` convolution laid out like torch's
+ * `nn.Conv2d(cin, filters, k, stride, padding=dilation·(k-1)/2, dilation)`
+ * (see {@link torchPadding}). Every conv is an {@link atrousConv2d}: its
+ * gradient supports dilation, and on wasm it trains about 5× faster than
+ * `tf.layers.conv2d`, whose fused op falls back to wasm's slow
+ * `Conv2DBackpropInput` (bench/README.md).
  */
 export function convBN(
   x: Sym,
@@ -44,19 +59,17 @@ export function convBN(
   stride = 1,
   dilation = 1,
 ): Sym {
-  if (stride > 1 && dilation > 1) {
-    throw new Error(`resnet: conv '${name}' cannot have both stride ${stride} and dilation ${dilation}`);
-  }
-  const pad = (dilation * (kernelSize - 1)) / 2;
-  const common = { filters, kernelSize, useBias: false, kernelInitializer: kernelInitializer(), name };
-  if (dilation > 1) {
-    return atrousConv2d({ ...common, padding: 'same', dilationRate: dilation }).apply(x) as Sym;
-  }
-  if (stride > 1 && pad > 0) {
-    x = tfl.layers.zeroPadding2d({ padding: pad, name: `${name}.pad` }).apply(x) as Sym;
-    return atrousConv2d({ ...common, strides: stride, padding: 'valid' }).apply(x) as Sym;
-  }
-  return atrousConv2d({ ...common, strides: stride, padding: stride > 1 ? 'valid' : 'same' }).apply(x) as Sym;
+  const padded = torchPadding(x, name, kernelSize, stride, dilation);
+  return atrousConv2d({
+    filters,
+    kernelSize,
+    strides: stride,
+    dilationRate: dilation,
+    padding: padded.padding,
+    useBias: false,
+    kernelInitializer: kernelInitializer(),
+    name,
+  }).apply(padded.x) as Sym;
 }
 
 /** Where a block sits and how it convolves. */

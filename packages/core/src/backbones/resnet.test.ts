@@ -44,6 +44,13 @@ describe('resnetStageSchedule', () => {
       [1, 2, 4],
     ]);
   });
+
+  it('dilates first blocks too with dilateFirstBlock (DeepLab, the reference MSRC trunk)', () => {
+    expect(resnetStageSchedule(8, true).map((s) => [s.stride, s.firstDilation, s.dilation]).slice(2)).toEqual([
+      [1, 2, 2],
+      [1, 4, 4],
+    ]);
+  });
 });
 
 describeEachBackend('resnet vs torchvision (reduced widths, 1×67×75 input)', () => {
@@ -169,7 +176,7 @@ describe('resnet / loadTorchvisionWeights errors [cpu]', () => {
     );
     await expect(loadTorchvisionWeights(model, bytes.subarray(0, 20))).rejects.toThrow(/header length \d+ runs past the end/);
     await expect(loadTorchvisionWeights(model, '/nonexistent/r18.safetensors')).rejects.toThrow(
-      /cannot read safetensors file "\/nonexistent\/r18.safetensors"/,
+      /cannot read weight file "\/nonexistent\/r18.safetensors"/,
     );
     model.getWeights().forEach((w, i) => {
       expect(w.dataSync()).toEqual(before[i]);
@@ -185,7 +192,7 @@ describe('resnet / loadTorchvisionWeights errors [cpu]', () => {
       (await loadTorchvisionWeights(model, fixturePath(file)).then(() => new Error('loaded'), (e: Error) => e)).message;
     const extra = await message(r18, 'resnet50.safetensors');
     expect(extra).toContain('resnet50.safetensors');
-    expect(extra).toMatch(/no weight was assigned \(missing\/unexpected keys usually mean a file for another depth/);
+    expect(extra).toMatch(/no weight was assigned \(missing\/unexpected keys usually mean a file for another architecture, depth/);
     expect(extra).toMatch(/unexpected key "layer1\.0\.conv3\.weight" \(file shape \[32, 4, 1, 1\]\)/);
     const missing = await message(r50, 'resnet18.safetensors');
     expect(missing).toMatch(/missing key "layer1\.0\.conv3\.weight": the model expects shape \[32, 4, 1, 1\]/);
@@ -222,7 +229,7 @@ describe('resnet / loadTorchvisionWeights errors [cpu]', () => {
     const input = tfl.input({ shape: [4] });
     const mlp = tfl.model({ inputs: input, outputs: tfl.layers.dense({ units: 2 }).apply(input) as tfl.SymbolicTensor });
     await expect(loadTorchvisionWeights(mlp, fixturePath('resnet18.safetensors'))).rejects.toThrow(
-      /no layer named "conv1"; expected a model built by resnet\(\)/,
+      /no layer named "conv1" or "0\.0"; expected a model built by resnet\(\) or mobileNetV3Large\(\)/,
     );
     model.dispose();
     mlp.dispose();

@@ -19,7 +19,10 @@
  * of a dilated stage keeps the previous stage's dilation (its 1×1 downsample
  * then has stride 1) and the following blocks use the new one. ResNet-18/34
  * (basic blocks, which torchvision refuses to dilate) follow the same
- * schedule with both 3×3 convs of a block at the block's dilation.
+ * schedule with both 3×3 convs of a block at the block's dilation. With
+ * `dilateFirstBlock`, the first block of a dilated stage already uses the
+ * stage's dilation (the original DeepLab code and the reference MSRC
+ * project do this).
  *
  * @module
  */
@@ -66,6 +69,13 @@ export interface ResNetConfig {
    * Ignored by basic blocks.
    */
   widthPerGroup?: number;
+  /**
+   * Whether the first block of a dilated stage uses the stage's dilation
+   * (DeepLab's original ResNets, the reference MSRC project's trunk) rather
+   * than the previous stage's (torchvision's `replace_stride_with_dilation`).
+   * Default `false`.
+   */
+  dilateFirstBlock?: boolean;
 }
 
 /** Stride and dilations of one stage, following torchvision's `_make_layer`. */
@@ -87,9 +97,10 @@ const REPLACE_STRIDE_WITH_DILATION: Readonly<Record<OutputStride, readonly [bool
 
 /**
  * The per-stage stride/dilation schedule of torchvision's
- * `replace_stride_with_dilation` for an output stride.
+ * `replace_stride_with_dilation` for an output stride; with
+ * `dilateFirstBlock`, first blocks take their stage's dilation.
  */
-export function resnetStageSchedule(outputStride: OutputStride): StageSchedule[] {
+export function resnetStageSchedule(outputStride: OutputStride, dilateFirstBlock = false): StageSchedule[] {
   const replace = REPLACE_STRIDE_WITH_DILATION[checkOutputStride('resnet: outputStride', outputStride)];
   const stages: StageSchedule[] = [{ stride: 1, firstDilation: 1, dilation: 1 }];
   let dilation = 1;
@@ -100,7 +111,7 @@ export function resnetStageSchedule(outputStride: OutputStride): StageSchedule[]
       dilation *= stride;
       stride = 1;
     }
-    stages.push({ stride, firstDilation: previous, dilation });
+    stages.push({ stride, firstDilation: dilateFirstBlock ? dilation : previous, dilation });
   }
   return stages;
 }
@@ -127,6 +138,7 @@ function validate(config: ResNetConfig): Required<ResNetConfig> {
     blocks: config.blocks ?? [...RESNET_BLOCKS[config.depth]],
     baseWidth: config.baseWidth ?? 64,
     widthPerGroup: config.widthPerGroup ?? 64,
+    dilateFirstBlock: config.dilateFirstBlock ?? false,
   };
   checkOutputStride('resnet: outputStride', full.outputStride);
   const [h, w, c] = full.inputShape;
@@ -139,6 +151,9 @@ function validate(config: ResNetConfig): Required<ResNetConfig> {
     throw new Error(`resnet: blocks ${JSON.stringify(full.blocks)} must be four positive integers (blocks of layer1…layer4)`);
   }
   if (!positiveInt(full.baseWidth)) throw new Error(`resnet: baseWidth ${full.baseWidth} must be a positive integer`);
+  if (typeof full.dilateFirstBlock !== 'boolean') {
+    throw new Error(`resnet: dilateFirstBlock ${JSON.stringify(full.dilateFirstBlock)} must be true or false`);
+  }
   if (!positiveInt(full.widthPerGroup)) {
     throw new Error(`resnet: widthPerGroup ${full.widthPerGroup} must be a positive integer`);
   }
@@ -161,7 +176,7 @@ function validate(config: ResNetConfig): Required<ResNetConfig> {
  * ```
  */
 export function resnet(config: ResNetConfig): tfl.LayersModel {
-  const { depth, outputStride, inputShape, name, blocks, baseWidth, widthPerGroup } = validate(config);
+  const { depth, outputStride, inputShape, name, blocks, baseWidth, widthPerGroup, dilateFirstBlock } = validate(config);
   const input = tfl.input({ shape: inputShape, name: `${name}_input` });
   // Padding the stem's max-pool with zeros equals torch's -inf padding here: it follows a ReLU.
   let x = convBN(input, 'conv1', baseWidth, 7, 2);
@@ -174,7 +189,7 @@ export function resnet(config: ResNetConfig): tfl.LayersModel {
   const block = bottleneck ? bottleneckBlock : basicBlock;
   let channels = baseWidth;
   let low: tfl.SymbolicTensor | undefined;
-  resnetStageSchedule(outputStride).forEach((stage, s) => {
+  resnetStageSchedule(outputStride, dilateFirstBlock).forEach((stage, s) => {
     const planes = baseWidth * 2 ** s;
     const width = Math.floor((planes * widthPerGroup) / 64);
     for (let b = 0; b < blocks[s]; b++) {

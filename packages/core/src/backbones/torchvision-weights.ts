@@ -1,175 +1,113 @@
-import * as tf from '@tensorflow/tfjs-core';
+/**
+ * torchvision/timm backbone weights — ResNet and MobileNetV3-Large, from
+ * `.safetensors` or `.pth` — into `resnet()` and `mobileNetV3Large()` models
+ * (or models holding one), through the state-dict mapping of
+ * `torch-state-dict.ts`.
+ *
+ * @module
+ */
 import type { Layer } from '@tensorflow/tfjs-layers/dist/engine/topology.js';
-import { readFileBytes } from '../io/node-files.js';
-import { parseSafetensors, type SafetensorsFile, safetensorsToFloat32 } from '../io/safetensors.js';
-
-/** What {@link loadTorchvisionWeights} did with the file's tensors. */
-export interface TorchvisionWeightsReport {
-  /** Keys assigned to the model, in file order. */
-  loaded: string[];
-  /** Keys deliberately skipped (`fc.*`, `*.num_batches_tracked`), in file order. */
-  ignored: string[];
-}
+import type { SafetensorsFile } from '../io/safetensors.js';
+import { readWeightFile } from '../io/tensor-files.js';
+import {
+  assignTorchWeights,
+  findKeyPrefix,
+  type LayerContainer,
+  leafLayers,
+  type TorchvisionWeightSpec,
+  type TorchvisionWeightsReport,
+  torchWeightSpecs,
+} from './torch-state-dict.js';
 
 /** Options of {@link loadTorchvisionWeights}. */
 export interface TorchvisionWeightsOptions {
   /**
-   * Prefix of the ResNet's layer names inside the model, for a ResNet whose
-   * layers were added to a bigger model under a prefix (layer
+   * Prefix of the backbone's layer names inside the model, for a backbone
+   * whose layers were added to a bigger model under a prefix (layer
    * `backbone.layer1.0.conv1` ↔ key `layer1.0.conv1.weight` with prefix
-   * `'backbone.'`). A ResNet nested as a sub-model needs none. Default `''`.
+   * `'backbone.'`). A backbone nested as a sub-model needs none. Default `''`.
    */
   prefix?: string;
+  /**
+   * Prefix of the backbone's keys in the file: `''` for torchvision's and
+   * timm's ImageNet ResNets, `'features.'` for torchvision's MobileNetV3,
+   * `'backbone.'` for torchvision's segmentation models, `'model.'` for a
+   * `{'model': state_dict}` checkpoint. Keys without it are ignored (and
+   * reported). Default: the prefix under which the file holds most of the
+   * model's keys.
+   */
+  keyPrefix?: string;
 }
 
-/** A model, or a container of layers such as a nested sub-model. */
-export interface LayerContainer {
-  /** The container's layers; nested containers are searched too. */
-  readonly layers: Layer[];
+/** What sets a backbone's layers apart in a model, and the file keys it never loads. */
+interface BackboneLayout {
+  name: string;
+  /** The module every such backbone has. */
+  anchor: string;
+  /** Names of the layers that hold its modules. */
+  module: RegExp;
+  /** Keys of its ImageNet classifier, which the backbone does not hold. */
+  classifier: RegExp;
 }
 
-/** One torchvision state-dict tensor the model expects. */
-export interface TorchvisionWeightSpec {
-  /** State-dict key, e.g. `layer3.5.conv2.weight`. */
-  key: string;
-  /** Shape in torch layout (OIHW for conv kernels). */
-  shape: number[];
-  /** The tfjs layer receiving it. */
-  layer: Layer;
-  /** Index of the weight in `layer.getWeights()`. */
-  index: number;
-  /** Whether the values need the OIHW → HWIO transpose. */
-  transposeKernel: boolean;
-}
+/** See `resnet()` and `mobileNetV3Large()` for the layer naming. */
+const LAYOUTS: readonly BackboneLayout[] = [
+  {
+    name: 'resnet()',
+    anchor: 'conv1',
+    module: /^(conv1|bn1|layer[1-4]\.\d+\.(?:conv[1-3]|bn[1-3]|downsample\.[01]))$/,
+    classifier: /^fc\./,
+  },
+  { name: 'mobileNetV3Large()', anchor: '0.0', module: /^\d+\.(\d+|block\.\d+\.(\d+|fc[12]))$/, classifier: /^classifier\./ },
+];
 
-/** torchvision ResNet modules that hold weights. */
-const RESNET_MODULE = /^(conv1|bn1|layer[1-4]\.\d+\.(?:conv[1-3]|bn[1-3]|downsample\.[01]))$/;
-/** torch BatchNorm2d tensors ↔ tfjs BatchNormalization weights. */
-const BN_TENSORS: Record<string, string> = {
-  weight: 'gamma',
-  bias: 'beta',
-  running_mean: 'moving_mean',
-  running_var: 'moving_variance',
-};
-const CONV_CLASSES = new Set(['Conv2D', 'AtrousConv2D']);
-const BN_CLASSES = new Set(['BatchNormalization', 'BatchNormAct']);
-const IGNORED_KEY = /^fc\.|(^|\.)num_batches_tracked$/;
-const FLOAT_DTYPES = new Set(['F32', 'F16', 'BF16', 'F64']);
-
-function leafLayers(container: LayerContainer, out: Layer[] = []): Layer[] {
-  for (const layer of container.layers) {
-    const nested = (layer as unknown as Partial<LayerContainer>).layers;
-    if (Array.isArray(nested)) leafLayers(layer as unknown as LayerContainer, out);
-    else out.push(layer);
+function backboneModules(model: LayerContainer, prefix: string): { layout: BackboneLayout; modules: Array<{ module: string; layer: Layer }> } {
+  const layers = leafLayers(model).filter((l) => l.name.startsWith(prefix));
+  const layout = LAYOUTS.find((l) => layers.some((layer) => layer.name === `${prefix}${l.anchor}`));
+  if (!layout) {
+    throw new Error(
+      `torchvision weights: the model has no layer named ${LAYOUTS.map((l) => `"${prefix}${l.anchor}"`).join(' or ')}; ` +
+        `expected a model built by ${LAYOUTS.map((l) => l.name).join(' or ')} (or containing one), with options.prefix if its layer names are prefixed`,
+    );
   }
-  return out;
+  const modules = layers
+    .map((layer) => ({ module: layer.name.slice(prefix.length), layer }))
+    .filter(({ module }) => layout.module.test(module));
+  const seen = new Set<string>();
+  for (const { module, layer } of modules) {
+    if (seen.has(module)) {
+      throw new Error(`torchvision weights: two layers are named "${layer.name}"; pass the backbone sub-model itself, or a prefix that selects one`);
+    }
+    seen.add(module);
+  }
+  return { layout, modules };
 }
-
-/** The weight's own name (`gamma`, `kernel`, …) without layer scope or uniquifying suffix. */
-function weightName(layer: Layer, index: number): string {
-  const full = layer.weights[index].originalName;
-  return full.slice(full.lastIndexOf('/') + 1).replace(/_\d+$/, '');
-}
-
-const fmt = (shape: readonly number[]) => `[${shape.join(', ')}]`;
 
 /**
- * Lists the torchvision state-dict tensors that `model`'s ResNet layers
- * expect, keyed by state-dict key (see `resnet()` for the layer naming).
+ * Lists the torchvision state-dict tensors that `model`'s backbone layers
+ * expect, keyed by state-dict key without any file prefix.
  *
- * @param model A model built by `resnet()`, or any model containing one
- *   (nested as a sub-model, or flattened under `options.prefix`).
- * @throws If no `conv1` layer is found, a ResNet layer name occurs twice, or
- *   a layer named like a conv/BN module is of another kind.
+ * @param model A model built by `resnet()` or `mobileNetV3Large()`, or any
+ *   model containing one (nested as a sub-model, or flattened under
+ *   `options.prefix`).
+ * @throws If the model holds no such backbone, or a backbone layer name occurs twice.
  */
 export function torchvisionWeightSpecs(
   model: LayerContainer,
   options: TorchvisionWeightsOptions = {},
 ): Map<string, TorchvisionWeightSpec> {
-  const prefix = options.prefix ?? '';
-  const specs = new Map<string, TorchvisionWeightSpec>();
-  const seen = new Set<string>();
-  for (const layer of leafLayers(model)) {
-    if (!layer.name.startsWith(prefix)) continue;
-    const module = layer.name.slice(prefix.length);
-    if (!RESNET_MODULE.test(module)) continue;
-    if (seen.has(module)) {
-      throw new Error(
-        `torchvision weights: two layers are named "${layer.name}"; pass the ResNet sub-model itself, or a prefix that selects one`,
-      );
-    }
-    seen.add(module);
-    const className = layer.getClassName();
-    const isBN = /\.bn\d$|^bn1$|downsample\.1$/.test(module);
-    if (isBN !== BN_CLASSES.has(className) || (!isBN && !CONV_CLASSES.has(className))) {
-      throw new Error(`torchvision weights: layer "${layer.name}" is a ${className}; expected ${isBN ? 'BatchNormalization' : 'Conv2D'}`);
-    }
-    layer.weights.forEach((w, index) => {
-      const name = weightName(layer, index);
-      let param: string | undefined;
-      if (isBN) param = Object.keys(BN_TENSORS).find((k) => BN_TENSORS[k] === name);
-      else param = name === 'kernel' ? 'weight' : name === 'bias' ? 'bias' : undefined;
-      if (!param) throw new Error(`torchvision weights: layer "${layer.name}" has a weight "${name}" with no torchvision counterpart`);
-      const kernel = !isBN && name === 'kernel';
-      // tfjs kernels are HWIO, torch's OIHW.
-      const shape = kernel ? [w.shape[3], w.shape[2], w.shape[0], w.shape[1]] : [...w.shape];
-      specs.set(`${module}.${param}`, { key: `${module}.${param}`, shape: shape as number[], layer, index, transposeKernel: kernel });
-    });
-  }
-  if (!seen.has('conv1')) {
-    throw new Error(
-      `torchvision weights: the model has no layer named "${prefix}conv1"; expected a model built by resnet() ` +
-        '(or containing one), with options.prefix if its layer names are prefixed',
-    );
-  }
-  return specs;
-}
-
-function oihwToHwio(values: Float32Array, [o, i, h, w]: number[]): Float32Array {
-  const out = new Float32Array(values.length);
-  for (let oo = 0; oo < o; oo++) {
-    for (let ii = 0; ii < i; ii++) {
-      for (let hh = 0; hh < h; hh++) {
-        for (let ww = 0; ww < w; ww++) {
-          out[((hh * w + ww) * i + ii) * o + oo] = values[((oo * i + ii) * h + hh) * w + ww];
-        }
-      }
-    }
-  }
-  return out;
-}
-
-interface Problems {
-  missing: string[];
-  unexpected: string[];
-  mismatched: string[];
-  dtype: string[];
-}
-
-function problemsError(source: string, p: Problems): Error {
-  const section = (items: string[]) => {
-    const shown = items.slice(0, 8);
-    return shown.join('\n  ') + (items.length > shown.length ? `\n  … and ${items.length - shown.length} more` : '');
-  };
-  const parts = [p.missing, p.unexpected, p.mismatched, p.dtype].filter((list) => list.length > 0).map(section);
-  const count = p.missing.length + p.unexpected.length + p.mismatched.length + p.dtype.length;
-  const hint =
-    p.missing.length + p.unexpected.length > 0
-      ? ' (missing/unexpected keys usually mean a file for another depth or block count)'
-      : '';
-  return new Error(
-    `torchvision weights ${source}: ${count} problem(s), no weight was assigned${hint}:\n  ${parts.join('\n  ')}`,
-  );
+  return torchWeightSpecs(backboneModules(model, options.prefix ?? '').modules);
 }
 
 /**
- * Assigns the tensors of a parsed torchvision/timm ResNet safetensors file to
- * the ResNet layers of `model`: the lower-level half of
- * {@link loadTorchvisionWeights}, for callers that already hold the file.
+ * Assigns the tensors of a parsed torchvision/timm backbone file (ResNet or
+ * MobileNetV3-Large) to the backbone layers of `model`: the lower-level half
+ * of {@link loadTorchvisionWeights}, for callers that already hold the file.
  *
  * Every key, shape and dtype is checked before the first weight is assigned,
  * so a bad file leaves the model untouched.
  *
+ * @param file A parsed `.safetensors` or `.pth` file (`parseWeightFile`).
  * @param source The file's name, for error messages.
  * @throws Listing every missing key (with the model's shape), unexpected key
  *   (with the file's shape), shape mismatch (both shapes) and non-float dtype.
@@ -180,58 +118,32 @@ export function applyTorchvisionWeights(
   source = '<bytes>',
   options: TorchvisionWeightsOptions = {},
 ): TorchvisionWeightsReport {
-  const specs = torchvisionWeightSpecs(model, options);
-  const problems: Problems = { missing: [], unexpected: [], mismatched: [], dtype: [] };
-  const loaded: string[] = [];
-  const ignored: string[] = [];
-  for (const [key, tensor] of file.tensors) {
-    if (IGNORED_KEY.test(key)) {
-      ignored.push(key);
-      continue;
-    }
-    const spec = specs.get(key);
-    if (!spec) {
-      problems.unexpected.push(`unexpected key "${key}" (file shape ${fmt(tensor.shape)}): the model has no such weight`);
-    } else if (fmt(tensor.shape) !== fmt(spec.shape)) {
-      problems.mismatched.push(`key "${key}": file shape ${fmt(tensor.shape)} but the model expects ${fmt(spec.shape)}`);
-    } else if (!FLOAT_DTYPES.has(tensor.dtype)) {
-      problems.dtype.push(`key "${key}": dtype ${tensor.dtype} is not a weight type; expected F32, F16, BF16 or F64`);
-    } else {
-      loaded.push(key);
-    }
-  }
-  for (const [key, spec] of specs) {
-    if (!file.tensors.has(key)) problems.missing.push(`missing key "${key}": the model expects shape ${fmt(spec.shape)}`);
-  }
-  if (Object.values(problems).some((list) => list.length > 0)) throw problemsError(source, problems);
-
-  const byLayer = new Map<Layer, TorchvisionWeightSpec[]>();
-  for (const spec of specs.values()) byLayer.set(spec.layer, [...(byLayer.get(spec.layer) ?? []), spec]);
-  // One layer at a time, so at most one layer's weights exist twice in memory.
-  for (const [layer, layerSpecs] of byLayer) {
-    const tensors: tf.Tensor[] = [];
-    for (const spec of layerSpecs) {
-      let values = safetensorsToFloat32(file.tensors.get(spec.key)!);
-      if (spec.transposeKernel) values = oihwToHwio(values, spec.shape);
-      tensors[spec.index] = tf.tensor(values, layer.weights[spec.index].shape as number[], 'float32');
-    }
-    layer.setWeights(tensors);
-    tf.dispose(tensors);
-  }
-  return { loaded, ignored };
+  const { layout, modules } = backboneModules(model, options.prefix ?? '');
+  const specs = torchWeightSpecs(modules);
+  return assignTorchWeights(specs, file, source, {
+    ignore: layout.classifier,
+    keyPrefix: options.keyPrefix ?? findKeyPrefix(specs, file, `${layout.anchor}.weight`, source),
+    hint: 'missing/unexpected keys usually mean a file for another architecture, depth, width or block count',
+  });
 }
 
 /**
- * Loads torchvision/timm ResNet weights (e.g. `resnet101.tv_in1k`) from a
- * `.safetensors` file into a model built by `resnet()`, or into a model that
- * contains one (nested sub-model, or flattened with `options.prefix`).
+ * Loads torchvision/timm backbone weights — ResNet (e.g. `resnet101.tv_in1k`)
+ * or MobileNetV3-Large (torchvision's `mobilenet_v3_large-8738ca79.pth`) —
+ * from a `.safetensors` or `.pth` file into a model built by `resnet()` or
+ * `mobileNetV3Large()`, or into a model that contains one (nested sub-model,
+ * or flattened with `options.prefix`). The backbone of a torchvision
+ * segmentation checkpoint (`backbone.*` keys) loads the same way.
  *
  * Conv kernels are transposed OIHW → HWIO, BatchNorm `weight`/`bias`/
  * `running_mean`/`running_var` become `gamma`/`beta`/`moving_mean`/
- * `moving_variance`; `fc.*` and `num_batches_tracked` are ignored; F16, BF16
- * and F64 are converted to float32.
+ * `moving_variance`; the ImageNet classifier (`fc.*`, `classifier.*`),
+ * `num_batches_tracked` and keys outside the backbone's prefix are ignored;
+ * F16, BF16 and F64 are converted to float32. A `.pth` file is read without
+ * running any of its code (see `readTorchCheckpoint`).
  *
- * @param source A file path (Node.js) or the file's bytes.
+ * @param source A file path (Node.js) or the file's bytes; the format is
+ *   told by the bytes, not the name.
  * @returns Which keys were loaded and which ignored.
  * @throws If the file is unreadable or malformed, or its keys or shapes do not
  *   fit the model (see {@link applyTorchvisionWeights}); nothing is assigned then.
@@ -247,7 +159,8 @@ export async function loadTorchvisionWeights(
   source: string | Uint8Array,
   options: TorchvisionWeightsOptions = {},
 ): Promise<TorchvisionWeightsReport> {
-  const name = typeof source === 'string' ? source : '<bytes>';
-  const bytes = typeof source === 'string' ? await readFileBytes(source, 'safetensors file') : source;
-  return applyTorchvisionWeights(model, parseSafetensors(bytes, name), name, options);
+  // Before reading the file: a model without a backbone fails at once.
+  backboneModules(model, options.prefix ?? '');
+  const { name, file } = await readWeightFile(source);
+  return applyTorchvisionWeights(model, file, name, options);
 }

@@ -5,3 +5,5 @@ export { interpolateBilinear, ResizeBilinear, type ResizeBilinearArgs, resizeBil
 export { ASPP_RATES_OS16, type ASPPConfig, aspp, asppRatesFor, DEFAULT_ASPP_DROPOUT, DEFAULT_ASPP_FILTERS, spatialDropout2d } from './aspp.js';
 export { checkOutputStride, DEFAULT_OUTPUT_STRIDE, OUTPUT_STRIDES, type OutputStride } from './output-stride.js';
 export { BatchNormAct, type BatchNormActArgs, batchNormAct, TORCH_BN_EPSILON, TORCH_BN_MOMENTUM } from './batch-norm-act.js';
+export { AtrousDepthwiseConv2D, type AtrousDepthwiseConv2DArgs, atrousDepthwiseConv2d } from './atrous-depthwise-conv2d.js';
+export { ElementwiseActivation, HardSigmoid, hardSigmoid, HardSwish, hardSwish } from './hard-activations.js';

@@ -147,6 +147,7 @@ export const LAYER_CONVERTERS: Readonly<Record<string, LayerConverter>> = {
   AtrousConv2D: convertConv2D,
   Conv2D: convertConv2D,
   DepthwiseConv2D: convertDepthwiseConv2D,
+  AtrousDepthwiseConv2D: convertDepthwiseConv2D,
   AtrousSeparableConv2D: convertSeparableConv2D,
   SeparableConv2D: convertSeparableConv2D,
   Dense: convertDense,
@@ -168,6 +169,9 @@ export const LAYER_CONVERTERS: Readonly<Record<string, LayerConverter>> = {
   Minimum: merge('Min', true),
   Multiply: merge('Mul', false),
   ReLU: relu,
+  // PyTorch's hardswish and hardsigmoid (@seg/core's layers): ONNX's with slope 1/6 and offset 1/2.
+  HardSwish: (c) => [{ ...c.inputs[0], name: c.g.op('HardSwish', [c.inputs[0].name], c.path) }],
+  HardSigmoid: (c) => [{ ...c.inputs[0], name: c.g.op('HardSigmoid', [c.inputs[0].name], c.path, [{ name: 'alpha', f: 1 / 6 }, { name: 'beta', f: 0.5 }]) }],
   Activation: (c) => [activation(c, c.inputs[0], c.config.activation)],
   LeakyReLU: (c) => [{ ...c.inputs[0], name: c.g.op('LeakyRelu', [c.inputs[0].name], c.path, [{ name: 'alpha', f: (c.config.alpha as number | undefined) ?? 0.3 }]) }],
   // Inference leaves these inputs unchanged: dropout, noise, and DeepLabV3+'s size check (the segmenter checks sizes itself).
