@@ -7,6 +7,7 @@ import { describeEachBackend, expectNoTensorLeak, useBackend } from '../../../te
 import { DEEPLAB_BACKBONES, DEEPLAB_OUTPUT_STRIDES, type DeepLabOutputStride, type DeepLabV3PlusConfig } from './config.js';
 import { deeplabV3Plus } from './deeplab-v3-plus.js';
 import { loadTrunkWeights } from './trunk-weights.js';
+import { narrowBackboneOptions } from '../../../test-utils/narrow-backbones.js';
 
 const fixtures = new URL('../fixtures/deeplab-parity/', import.meta.url);
 const fixture = (name: string) => new Uint8Array(readFileSync(new URL(name, fixtures)));
@@ -20,7 +21,7 @@ const narrow = (backbone: DeepLabV3PlusConfig['backbone'], outputStride: DeepLab
   lowLevelChannels: 4,
   decoderChannels: 8,
   dropout: 0,
-  backboneOptions: backbone === 'mobilenet_v3_large' ? { widthMultiplier: 0.25 } : { baseWidth: 4 },
+  backboneOptions: narrowBackboneOptions(backbone),
 });
 
 /** Copies the torch head weights (`aspp.*`, `decoder.*`, `classifier.*`) onto the layers of the same names, the way any PyTorch DeepLabV3+ state dict maps. */

@@ -9,6 +9,7 @@ import { getBackbone } from '@seg/core';
 import { DEEPLAB_BACKBONES, type DeepLabV3PlusConfig } from '../config.js';
 import { deeplabV3Plus } from '../deeplab-v3-plus.js';
 import { exportOnnx } from './export-onnx.js';
+import { narrowBackboneOptions } from '../../../../test-utils/narrow-backbones.js';
 
 /** The two heads of examples/train-msrc's presets (and the paper's separable ASPP), on narrow layers. */
 const HEADS: Record<string, Partial<DeepLabV3PlusConfig>> = {
@@ -32,8 +33,7 @@ const narrow = (backbone: DeepLabV3PlusConfig['backbone'], outputStride: 8 | 16,
   numClasses: 5,
   lowLevelChannels: 6,
   decoderChannels: 8,
-  // torchvision's block counts (so each depth has its own topology), 4 channels at stage 1.
-  backboneOptions: { baseWidth: 4 },
+  backboneOptions: narrowBackboneOptions(backbone),
   ...HEADS[head],
 });
 
