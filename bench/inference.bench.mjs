@@ -1,4 +1,5 @@
-// DeepLabV3+ inference side by side: tfjs wasm `model.predict`, ONNX Runtime
+// DeepLabV3+ inference side by side: tfjs wasm `model.predict` (and, as the
+// before, tfjs-layers' own predict on the same model), ONNX Runtime
 // node (1 thread and all cores) on the model exportOnnx() writes, and PyTorch
 // CPU (Debian's python3-torch, bench/inference_torch.py) on the same
 // architecture. Random weights (speed does not depend on their values),
@@ -19,6 +20,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import os from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import { medianMs } from './timing.mjs';
 
 const SETTINGS = [
   { backbone: 'resnet50', outputStride: 16, size: 320 },
@@ -40,16 +42,6 @@ const { values: args } = parseArgs({
 });
 const runs = Number(args.runs);
 
-async function medianMs(fn) {
-  await fn();
-  const times = [];
-  for (let i = 0; i < runs; i++) {
-    const t0 = performance.now();
-    await fn();
-    times.push(performance.now() - t0);
-  }
-  return times.sort((a, b) => a - b)[Math.floor(times.length / 2)];
-}
 
 function peakRssMb() {
   const status = readFileSync('/proc/self/status', 'utf8');
@@ -57,20 +49,27 @@ function peakRssMb() {
   return kb ? Math.round(Number(kb) / 1024) : Math.round(process.resourceUsage().maxRSS / 1024);
 }
 
-async function tfjsWasm(setting) {
+/**
+ * tfjs wasm: `model.predict` (each layer once), or with `stock` tfjs-layers'
+ * own `LayersModel.prototype.predict` on the same model — the path every
+ * model took before, which runs the nested trunk once per output it feeds.
+ */
+async function tfjsWasm(setting, stock) {
   const tf = await import('@tensorflow/tfjs-core');
+  const tfl = await import('@tensorflow/tfjs-layers');
   await import('@tensorflow/tfjs-backend-wasm');
   const { deeplabV3Plus } = await import('../packages/deeplab/dist/index.js');
   await tf.setBackend('wasm');
   await tf.ready();
   const model = deeplabV3Plus({ backbone: setting.backbone, outputStride: setting.outputStride, numClasses: NUM_CLASSES });
+  const predict = stock ? (x) => tfl.LayersModel.prototype.predict.call(model, x) : (x) => model.predict(x);
   const x = tf.randomNormal([1, setting.size, setting.size, 3], 0, 1, 'float32', 1);
   const ms = await medianMs(async () => {
-    const y = model.predict(x);
+    const y = predict(x);
     await y.data();
     y.dispose();
-  });
-  return { runtime: 'tfjs-wasm', threads: 1, ms };
+  }, runs);
+  return { runtime: stock ? 'tfjs-wasm-layers-predict' : 'tfjs-wasm', threads: 1, ms };
 }
 
 async function ortNode(setting, threads, file) {
@@ -79,7 +78,7 @@ async function ortNode(setting, threads, file) {
   const n = 3 * setting.size * setting.size;
   const data = Float32Array.from({ length: n }, (_, i) => Math.sin(i));
   const feed = { image: new ort.Tensor('float32', data, [1, 3, setting.size, setting.size]) };
-  const ms = await medianMs(() => session.run(feed));
+  const ms = await medianMs(() => session.run(feed), runs);
   await session.release();
   return { runtime: 'onnxruntime-node', threads, ms };
 }
@@ -88,7 +87,7 @@ if (args.child) {
   // A child measures one runtime on one setting and prints its JSON line.
   const setting = { backbone: args.backbone, outputStride: Number(args['output-stride']), size: Number(args.size) };
   const threads = Number(args.threads);
-  const { runtime, ms } = args.child === 'tfjs-wasm' ? await tfjsWasm(setting) : await ortNode(setting, threads, args.model);
+  const { runtime, ms } = args.child === 'ort' ? await ortNode(setting, threads, args.model) : await tfjsWasm(setting, args.child === 'tfjs-wasm-layers-predict');
   console.log(JSON.stringify({ runtime, ...setting, batch: 1, threads, ms_per_img: Math.round(ms), peak_rss_mb: peakRssMb() }));
   process.exit(0);
 }
@@ -107,6 +106,7 @@ try {
     const file = join(dir, `${setting.backbone}-os${setting.outputStride}.onnx`);
     writeFileSync(file, await exportOnnx(model));
     model.dispose();
+    child(['--child', 'tfjs-wasm-layers-predict', ...common, '--threads', '1']);
     child(['--child', 'tfjs-wasm', ...common, '--threads', '1']);
     for (const threads of [...new Set([1, os.availableParallelism()])]) child(['--child', 'ort', ...common, '--threads', String(threads), '--model', file]);
     if (existsSync(args.python)) {
