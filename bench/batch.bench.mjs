@@ -68,7 +68,8 @@ function watchMemory(root = process.pid) {
     }
     for (const [pid, , rss, ...cmd] of rows) {
       if (pid === String(root) || !family.has(pid) || !cmd.join(' ').includes('node')) continue;
-      const role = cmd.join(' ').includes('pool-worker') ? 'segmenting process' : 'queue worker (BullMQ)';
+      // The bench starts the queue workers (`seg-deeplab worker --queue …`); every other node process segments.
+      const role = cmd.join(' ').includes(' worker --queue ') ? 'queue worker (BullMQ)' : 'segmenting process';
       peak.set(pid, { role, mb: Math.max(peak.get(pid)?.mb ?? 0, Number(rss) / 1024) });
     }
   };

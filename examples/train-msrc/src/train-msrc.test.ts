@@ -3,8 +3,8 @@ import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { loadModel } from '@seg/deeplab';
-import { generateSyntheticMsrc } from '@seg/msrc';
+import { getModelClasses, loadModel } from '@seg/deeplab';
+import { generateSyntheticMsrc, MSRC_CLASSES } from '@seg/msrc';
 import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseTrainMsrcArgs } from './args.js';
@@ -75,6 +75,8 @@ describe('trainMsrc on a synthetic MSRC copy', () => {
       ['2_gt.png', '2_img.png', '2_pred.png', '4_gt.png', '4_img.png', '4_pred.png'],
     );
     const model = await loadModel(join(options.out, 'model'));
+    // The saved model names MSRC's classes and their colours, for seg-deeplab's summaries and palettes.
+    expect(getModelClasses(model)).toEqual(MSRC_CLASSES.map((c) => ({ name: c.name, color: [...c.rgb] })));
     const y = model.predict(tf.zeros([1, 40, 40, 3])) as tf.Tensor;
     expect(y.shape).toEqual([1, 40, 40, 22]);
     tf.dispose([y]);

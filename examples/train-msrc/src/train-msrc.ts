@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { Adam, BestModelSaver, ConfigMismatchError, EarlyStopping, resumableBatches, segmentationBatches, selectBackend, Trainer } from '@seg/core';
-import { deeplabV3Plus, loadTrunkWeights, saveModel } from '@seg/deeplab';
+import { deeplabV3Plus, loadTrunkWeights, saveModel, setModelClasses } from '@seg/deeplab';
 import { MSRC_CLASSES, openMsrc } from '@seg/msrc';
 import { trainingAugmentation } from './augment.js';
 import { consoleLines } from './callbacks/console-lines.js';
@@ -109,6 +109,8 @@ async function trainInRunFolder(
   };
   const workers = await replicaWorkers(options, backend, replicaArgs, log);
   const model = deeplabV3Plus(replicaArgs.model);
+  // Saved with the model: seg-deeplab then names MSRC's classes and paints its label PNGs in their colours.
+  setModelClasses(model, MSRC_CLASSES.map((c) => ({ name: c.name, color: c.rgb })));
   if (options.trunkWeights) {
     const report = await loadTrunkWeights(model, options.trunkWeights);
     log(`trunk weights: ${report.loaded.length} tensors loaded from ${options.trunkWeights} (${report.ignored.length} ignored)`);
