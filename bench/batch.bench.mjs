@@ -1,8 +1,9 @@
 // Batch segmentation throughput: the same images through the same saved model
 // (DeepLabV3+ ResNet-18, output stride 16, 21 classes, random weights: speed
-// does not depend on their values) on the wasm backend, run three ways:
+// does not depend on their values) on the wasm backend, run five ways:
 //   local 1    segmentMany with 1 worker process
 //   local 2    segmentMany with 2 worker processes
+//   ONNX 1, 2  the same, the model exported to ONNX (ONNX Runtime node, one thread per process)
 //   queue 2    two `seg-deeplab worker --concurrency 1` processes on one Redis,
 //              fed by enqueueSegmentation + watchQueuedRun in this process
 // For each: images/s over the wall clock (start-up and model loading included)
@@ -15,12 +16,12 @@
 //   node bench/batch.bench.mjs [images=48] [width=320] [height=213]
 //   node bench/batch.bench.mjs --tiny        (a reduced-width model on 8 small images: proves it works)
 import { execFileSync, spawn } from 'node:child_process';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-wasm';
-import { deeplabV3Plus, enqueueSegmentation, saveModel, segmentMany, watchQueuedRun } from '../packages/deeplab/dist/index.js';
+import { deeplabV3Plus, enqueueSegmentation, exportOnnx, saveModel, segmentMany, watchQueuedRun } from '../packages/deeplab/dist/index.js';
 import { generateSyntheticMsrc } from '../packages/msrc/dist/index.js';
 import { startRedis } from '../test-utils/redis-server.mjs';
 
@@ -41,6 +42,9 @@ const net = deeplabV3Plus({
   ...(tiny ? { backboneOptions: { baseWidth: 8, blocks: [1, 1, 1, 1] }, decoderChannels: 16 } : {}),
 });
 await saveModel(net, model);
+// The same model exported: its rows run on ONNX Runtime (one thread per worker process).
+const onnx = join(dir, 'model.onnx');
+await writeFile(onnx, await exportOnnx(net));
 net.dispose();
 const data = await generateSyntheticMsrc(join(dir, 'data'), { count: IMAGES, seed: 1, width: WIDTH, height: HEIGHT, portraitFraction: 0 });
 const images = join(data.root, 'Images');
@@ -100,6 +104,8 @@ async function measure(name, start) {
 
 await measure('local, 1 worker', (out) => follow(segmentMany(model, [images], { out, workers: 1, backend: 'wasm' })));
 await measure('local, 2 workers', (out) => follow(segmentMany(model, [images], { out, workers: 2, backend: 'wasm' })));
+await measure('local, 1 worker, ONNX', (out) => follow(segmentMany(onnx, [images], { out, workers: 1 })));
+await measure('local, 2 workers, ONNX', (out) => follow(segmentMany(onnx, [images], { out, workers: 2 })));
 
 const redis = await startRedis();
 const workers = [0, 1].map(() =>
@@ -129,8 +135,9 @@ for (const { name, summary, steady, memory } of results) {
   const mem = memory.map((m) => `${m.mb.toFixed(0)} MB (${m.role})`).join(', ');
   console.log(`| ${name} | ${summary.throughput.imagesPerSecond.toFixed(2)} | ${steady.toFixed(2)} | ${pct(shares.decode)} / ${pct(shares.segment)} / ${pct(shares.encode)} | ${mem} |`);
 }
-const [one, two, queue] = results;
+const [one, two, oneOnnx, twoOnnx, queue] = results;
 const perImageMs = (rate, n) => (1000 * n) / rate;
 console.log(`\n2 local workers / 1: ${(two.steady / one.steady).toFixed(2)}× (target ≥ 1.8×)`);
 console.log(`2 queue workers / 2 local: ${(queue.steady / two.steady).toFixed(2)}× (target ≥ 0.9×)`);
+console.log(`ONNX: 2 local workers / 1: ${(twoOnnx.steady / oneOnnx.steady).toFixed(2)}×; ONNX / tfjs with 2 workers: ${(twoOnnx.steady / two.steady).toFixed(2)}×`);
 console.log(`queue overhead per image and worker: ${(perImageMs(queue.steady, 2) - perImageMs(two.steady, 2)).toFixed(1)} ms`);
