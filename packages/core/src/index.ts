@@ -44,6 +44,7 @@ export {
 export { TORCH_STORAGE_DTYPES } from './io/torch-pickle.js';
 export { parseWeightFile, readWeightFile } from './io/tensor-files.js';
 export * from './io/model-files.js';
+export { builtEntry } from './io/built-entry.js';
 export {
   COMPLETE_MARKER,
   findAtomicDirectory,

@@ -4,6 +4,7 @@
  *
  * @module
  */
+import { builtEntry } from '../../io/built-entry.js';
 import { importAtRuntime } from '../../io/runtime-import.js';
 
 /** The replica module as a URL the worker can import: a URL as given, a path resolved against the working directory. */
@@ -20,28 +21,13 @@ export async function replicaModuleUrl(replica: string | URL): Promise<string> {
 const WORKER_ENTRY = 'dist/train/replicas/replica-worker.js';
 
 /**
- * The built worker entry, in @seg/core's dist: worker threads and child
- * processes need loadable ES module JavaScript (one tfjs instance with the
- * replica module's), also when the trainer itself runs from TypeScript
- * sources (tests). Found through the package's own package.json, which the
- * CommonJS build (no `import.meta`) resolves from the working directory.
+ * The built worker entry, in @seg/core's dist (see `builtEntry`): worker
+ * threads and child processes run JavaScript with one tfjs instance, the
+ * replica module's, also when the trainer runs from TypeScript sources.
  */
 export async function workerEntry(): Promise<URL> {
-  const { createRequire } = (await importAtRuntime('node:module')) as typeof import('node:module');
-  const { dirname, join } = (await importAtRuntime('node:path')) as typeof import('node:path');
-  const { existsSync } = (await importAtRuntime('node:fs')) as typeof import('node:fs');
   const { pathToFileURL } = (await importAtRuntime('node:url')) as typeof import('node:url');
-  let packageJson: string;
-  try {
-    packageJson = createRequire(import.meta.url).resolve('@seg/core/package.json');
-  } catch {
-    try {
-      packageJson = createRequire(`${process.cwd()}/`).resolve('@seg/core/package.json');
-    } catch (e) {
-      throw new Error(`Trainer: cannot find @seg/core's package.json for its replica worker (${(e as Error).message.split('\n')[0]})`);
-    }
-  }
-  const path = join(dirname(packageJson), WORKER_ENTRY);
-  if (!existsSync(path)) throw new Error(`Trainer: the replica worker ${path} is missing; run \`pnpm build\` in packages/core`);
-  return pathToFileURL(path);
+  // The CommonJS build has no import.meta: builtEntry then resolves from the working directory.
+  const from = typeof import.meta.url === 'string' ? import.meta.url : undefined;
+  return pathToFileURL(await builtEntry('@seg/core', WORKER_ENTRY, from, 'Trainer: the replica worker'));
 }
