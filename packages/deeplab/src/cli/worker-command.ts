@@ -6,7 +6,7 @@ import { backendOption, milliseconds, positiveInt } from './options.js';
 import type { CommandContext } from './segment-command.js';
 import { SHARED_PATHS_NOTE } from './submit-command.js';
 
-/** `seg-deeplab worker --queue <url>`: segments queued images until stopped. */
+/** `seg-deeplab worker --queue <url> --allow <roots...>`: segments queued images until stopped, writing only inside the allowed roots. */
 export function workerCommand(ctx: CommandContext): Command {
   return new Command('worker')
     .summary('segment queued images until stopped')

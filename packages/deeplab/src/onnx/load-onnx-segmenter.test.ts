@@ -62,14 +62,15 @@ describe('loadOnnxSegmenter', () => {
     await expect(loadOnnxSegmenter(null as never)).rejects.toThrow('loadOnnxSegmenter: source is null; expected a file path, a URL, or the model');
   });
 
-  it('refuses an ONNX model without the metadata it needs, naming the keys', async () => {
-    const plain = encodeOnnxModel({
+  /** An identity graph on [n, 3, h, w] images written by another tool, with `metadata`. */
+  const identityModel = (metadata: Record<string, string>) =>
+    encodeOnnxModel({
       irVersion: 8,
       opset: 17,
       producerName: 'elsewhere',
       producerVersion: '1',
       docString: '',
-      metadata: {},
+      metadata,
       graph: {
         name: 'identity',
         nodes: [{ opType: 'Identity', name: 'id', inputs: ['x'], outputs: ['y'], attributes: [] }],
@@ -78,8 +79,24 @@ describe('loadOnnxSegmenter', () => {
         outputs: [{ name: 'y', elemType: ONNX_DTYPE.FLOAT, dims: ['n', 3, 'h', 'w'] }],
       },
     });
-    await expect(loadOnnxSegmenter(plain)).rejects.toThrow(
+
+  it('refuses an ONNX model without the metadata it needs, naming the keys', async () => {
+    await expect(loadOnnxSegmenter(identityModel({}))).rejects.toThrow(
       'loadOnnxSegmenter: the given bytes has no seg.format, seg.layout, seg.normalization, seg.num_classes, seg.min_input_size metadata; export the model with exportOnnx()',
+    );
+  });
+
+  it('refuses metadata that would switch the memory check off, naming the key', async () => {
+    const metadata = {
+      'seg.format': '1',
+      'seg.layout': 'NCHW',
+      'seg.normalization': '{"scale":255,"mean":[0,0,0],"std":[1,1,1]}',
+      'seg.num_classes': '3',
+      'seg.min_input_size': '1',
+      'seg.peak_bytes_per_pixel': '1e-300',
+    };
+    await expect(loadOnnxSegmenter(identityModel(metadata))).rejects.toThrow(
+      'loadOnnxSegmenter: the given bytes has seg.peak_bytes_per_pixel="1e-300"; expected a number from 4 to 1048576',
     );
   });
 

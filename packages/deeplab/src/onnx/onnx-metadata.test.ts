@@ -1,7 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { loadOnnxSegmenter } from './load-onnx-segmenter.js';
 import { ONNX_METADATA_KEYS as K, parseSegmenterMetadata } from './onnx-metadata.js';
-import { encodeOnnxModel, ONNX_DTYPE } from './onnx-proto.js';
 
 const GOOD = {
   [K.format]: '1',
@@ -37,23 +35,4 @@ describe('parseSegmenterMetadata', () => {
       expect(() => parseSegmenterMetadata('m.onnx', { ...GOOD, [key]: value })).toThrow(`loadOnnxSegmenter: m.onnx has ${key}="${value}"; expected ${expected}`);
     });
   }
-
-  it('refuses a model file whose metadata would disable the memory check', async () => {
-    const bytes = encodeOnnxModel({
-      irVersion: 8,
-      opset: 17,
-      producerName: 'elsewhere',
-      producerVersion: '1',
-      docString: '',
-      metadata: { ...GOOD, [K.numClasses]: '3', [K.minInputSize]: '1', [K.peakBytesPerPixel]: '1e-300' },
-      graph: {
-        name: 'identity',
-        nodes: [{ opType: 'Identity', name: 'id', inputs: ['x'], outputs: ['y'], attributes: [] }],
-        initializers: [],
-        inputs: [{ name: 'x', elemType: ONNX_DTYPE.FLOAT, dims: ['n', 3, 'h', 'w'] }],
-        outputs: [{ name: 'y', elemType: ONNX_DTYPE.FLOAT, dims: ['n', 3, 'h', 'w'] }],
-      },
-    });
-    await expect(loadOnnxSegmenter(bytes)).rejects.toThrow('loadOnnxSegmenter: the given bytes has seg.peak_bytes_per_pixel="1e-300"; expected a number from 4 to 1048576');
-  });
 });

@@ -74,9 +74,9 @@ export interface SegmentWorker {
  */
 export async function startSegmentWorker(queueUrl: string, options: SegmentWorkerOptions): Promise<SegmentWorker> {
   const address = parseQueueUrl(queueUrl);
-  const log = options.log ?? ((line: string) => process.stderr.write(`${line}\n`));
   const { os, fs, path } = await node();
   const allow = checkAllowedRoots(path, 'startSegmentWorker', options?.allow);
+  const log = options.log ?? ((line: string) => process.stderr.write(`${line}\n`));
   const { bullmq } = await loadQueuePeers();
   const pool = await SegmentPool.start({ size: options.concurrency, backend: options.backend });
   const name = `${os.hostname()}:${process.pid}`;
