@@ -13,3 +13,9 @@ export interface TestRedis {
 
 /** Starts Debian's redis-server on a free loopback port with persistence off; stop it when done. */
 export function startRedis(): Promise<TestRedis>;
+
+/** What to install where redis-server is missing (Debian's redis-server package). */
+export const REDIS_SERVER_PACKAGE: string;
+
+/** Why redis-server cannot run here, or `undefined` when it can. */
+export function redisServerMissing(): Promise<string | undefined>;

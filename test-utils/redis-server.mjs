@@ -13,6 +13,22 @@ import { join } from 'node:path';
 
 const REDIS_SERVER = process.env.REDIS_SERVER ?? 'redis-server';
 const READY_TIMEOUT_MS = 10_000;
+/** What to install, said wherever redis-server is missing. */
+export const REDIS_SERVER_PACKAGE = "Debian's redis-server package (apt-get install redis-server; or set REDIS_SERVER to its path)";
+
+/**
+ * Why redis-server cannot run here (`<command>: <error>`), or `undefined` when
+ * `redis-server --version` runs.
+ *
+ * @returns {Promise<string | undefined>}
+ */
+export function redisServerMissing() {
+  return new Promise((resolve) => {
+    const child = spawn(REDIS_SERVER, ['--version'], { stdio: 'ignore' });
+    child.once('error', (e) => resolve(`${REDIS_SERVER}: ${e.message}`));
+    child.once('exit', (code) => resolve(code === 0 ? undefined : `${REDIS_SERVER} --version exited with code ${code}`));
+  });
+}
 
 /** @returns {Promise<number>} */
 function freePort() {
@@ -51,7 +67,7 @@ async function untilReady(port, child) {
   const deadline = Date.now() + READY_TIMEOUT_MS;
   for (;;) {
     const e = spawnErrors.get(child);
-    if (e) throw new Error(`cannot start ${REDIS_SERVER} (${e.message}); install Debian's redis-server (apt-get install redis-server) or set REDIS_SERVER`);
+    if (e) throw new Error(`cannot start ${REDIS_SERVER} (${e.message}); install ${REDIS_SERVER_PACKAGE}`);
     if (child.exitCode !== null) throw new Error(`redis-server exited with code ${child.exitCode} before answering on port ${port}`);
     if ((await command(port, 'PING').catch(() => '')) === '+PONG') return;
     if (Date.now() > deadline) throw new Error(`redis-server did not answer PING on port ${port} within ${READY_TIMEOUT_MS} ms`);
@@ -79,7 +95,13 @@ export async function startRedis() {
   const dir = mkdtempSync(join(tmpdir(), 'seg-redis-'));
   const port = await freePort();
   let child = launch(port, dir);
-  await untilReady(port, child);
+  try {
+    await untilReady(port, child);
+  } catch (e) {
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+    rmSync(dir, { recursive: true, force: true });
+    throw e;
+  }
   return {
     port,
     url: (queue) => `redis://127.0.0.1:${port}/${queue}`,

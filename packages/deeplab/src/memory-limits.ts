@@ -10,7 +10,7 @@
  * | tfjs `wasm`, ONNX Runtime Web (wasm) | the 32-bit wasm heap: 4 GiB − 64 KiB in all, less what tensors already hold |
  * | tfjs `webgpu` | the device's `maxStorageBufferBindingSize` for any one tensor |
  * | tfjs `webgl` | `WEBGL_MAX_TEXTURE_SIZE`² texels of 4 floats for any one tensor |
- * | tfjs `cpu`, `tensorflow`, ONNX Runtime Node | the machine's memory (`os.totalmem()`), in Node |
+ * | tfjs `cpu`, `tensorflow`, ONNX Runtime Node | the memory available now, in Node (see {@link nodeMemoryLimit}) |
  *
  * @module
  */
@@ -36,11 +36,34 @@ export interface MemoryLimits {
 /** The largest wasm32 heap emscripten grows to (its `getHeapMax()`): 4 GiB less one 64 KiB page. */
 export const WASM_HEAP_BYTES = 4 * 2 ** 30 - 2 ** 16;
 
-/** The machine's memory in Node; `undefined` in browsers, which do not say. */
-export async function machineMemory(): Promise<MemoryLimit | undefined> {
+/** What the guard reads of Node's memory; a parameter so that tests can state the machine. */
+export interface NodeMemoryFacts {
+  /** `process.availableMemory()`, where Node has it (20.13 and later). */
+  available?: () => number;
+  /** `os.freemem()`. */
+  free: () => number;
+}
+
+/**
+ * The memory one inference may take in Node: what is available now, not the
+ * machine's total. An image that fits in RAM only by pushing everything
+ * else out ends in swap or the OOM killer, not in an error that says what
+ * to do. `process.availableMemory()` where Node has it: the free memory, or
+ * what the process's cgroup limit leaves it when that is less (containers);
+ * else `os.freemem()` (on Linux the kernel's MemAvailable, which counts
+ * reclaimable page cache as free).
+ */
+export function nodeMemoryLimit(facts: NodeMemoryFacts): MemoryLimit {
+  if (facts.available) return { bytes: facts.available(), what: 'the memory available to this process now (process.availableMemory())' };
+  return { bytes: facts.free(), what: "the machine's free memory now (os.freemem())" };
+}
+
+/** {@link nodeMemoryLimit} of this process; `undefined` in browsers, which do not say. */
+export async function availableMemory(): Promise<MemoryLimit | undefined> {
   if (typeof process === 'undefined' || !process.versions?.node) return undefined;
   const os = (await importAtRuntime('node:os')) as typeof import('node:os');
-  return { bytes: os.totalmem(), what: "the machine's memory (os.totalmem())" };
+  const p = process as { availableMemory?: () => number };
+  return nodeMemoryLimit({ available: typeof p.availableMemory === 'function' ? () => p.availableMemory!() : undefined, free: () => os.freemem() });
 }
 
 /** The limits of tfjs's current backend (see the module notes). */
@@ -59,7 +82,7 @@ export async function tfjsMemoryLimits(): Promise<MemoryLimits> {
     const side = tf.env().getNumber('WEBGL_MAX_TEXTURE_SIZE');
     return { perTensor: { bytes: side * side * 16, what: `a ${side}x${side} WebGL texture of 4 floats per tensor` } };
   }
-  const total = await machineMemory();
+  const total = await availableMemory();
   return total ? { total } : {};
 }
 

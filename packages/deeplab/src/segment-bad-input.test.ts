@@ -73,5 +73,7 @@ describe('segment() refuses bad input, naming it (#17)', () => {
     await expect(segment(model, image, { flip: 'yes' as never })).rejects.toThrow('segment: options.flip is "yes"; expected true or false');
     await expect(segment(model, image, { returnScores: 1 as never })).rejects.toThrow('segment: options.returnScores is 1; expected true or false');
     await expect(segment(model, image, 5 as never)).rejects.toThrow('segment: options is 5; expected an object such as { flip: true, scales: [1, 1.5] }');
+    await expect(segment(model, image, { scale: 2 } as never)).rejects.toThrow('segment: unknown option(s) scale; the options are flip, scales, returnScores');
+    await expect(segment(model, image, { flip: true, Scales: [1], returnscores: true } as never)).rejects.toThrow('segment: unknown option(s) Scales, returnscores; the options are flip, scales, returnScores');
   });
 });

@@ -32,6 +32,9 @@ export interface Segmentation {
 /** {@link SegmentOptions} checked, with defaults filled in. */
 export type ResolvedSegmentOptions = Required<SegmentOptions>;
 
+/** The option names: anything else is refused, so a misspelt option (`scale`) never passes silently. */
+const OPTION_NAMES: readonly (keyof SegmentOptions)[] = ['flip', 'scales', 'returnScores'];
+
 const describe = (value: unknown) => (typeof value === 'number' || typeof value === 'bigint' ? String(value) : (JSON.stringify(value) ?? String(value)));
 
 function flag(where: string, name: string, value: unknown): boolean {
@@ -50,6 +53,10 @@ export function resolveSegmentOptions(where: string, options: unknown, width: nu
     throw new Error(`${where}: options is ${describe(options)}; expected an object such as { flip: true, scales: [1, 1.5] }`);
   }
   const o = options as Record<string, unknown>;
+  const unknown = Object.keys(o).filter((key) => !(OPTION_NAMES as readonly string[]).includes(key));
+  if (unknown.length > 0) {
+    throw new Error(`${where}: unknown option(s) ${unknown.join(', ')}; the options are ${OPTION_NAMES.join(', ')}`);
+  }
   const scales = o.scales ?? [1];
   if (Array.isArray(scales) && scales.length === 0) throw new Error(`${where}: options.scales is empty; pass at least one scale, e.g. [1]`);
   if (!Array.isArray(scales)) {

@@ -6,7 +6,7 @@
  * @module
  */
 import { type Normalization, normalizedPlanes, type Pixels } from './image-pixels.js';
-import { gib, machineMemory } from './memory-limits.js';
+import { gib, availableMemory } from './memory-limits.js';
 import { mirrorPlanes, resizePlanes, softmaxPlanes } from './planar.js';
 import { resolveSegmentOptions, type Segmentation } from './segment-options.js';
 
@@ -53,7 +53,7 @@ export async function segmentWithTta(where: string, pixels: Pixels, options: unk
   const n = flip ? 2 : 1;
   const sizes = scales.map((s) => [Math.round(height * s), Math.round(width * s)] as const);
   for (const [h, w] of sizes) await runner.checkFits(n, h, w, width, height);
-  const machine = await machineMemory();
+  const machine = await availableMemory();
   const scratch = scratchBytes(width, height, runner.classes ?? 1, n, scales);
   if (machine && scratch > machine.bytes) {
     throw new Error(`${where}: a ${width}x${height} image needs about ${gib(scratch)} of arrays, more than ${gib(machine.bytes)}, ${machine.what}`);

@@ -29,5 +29,8 @@ describe('seg-deeplab arguments', () => {
     expect([queue.code, queue.err]).toEqual([2, 'seg-deeplab: queue URL "http://cache:6379/q" has scheme http:; expected redis://host:port[/queue-name] (rediss:// for TLS)\n']);
     const missing = await cli('segment', 'm', 'in');
     expect(missing.err).toContain("required option '--out <dir>' not specified");
+    // A worker writes only inside the folders it is told (anyone who can write to the Redis can add jobs).
+    const noAllow = await cli('worker', '--queue', 'redis://h');
+    expect([noAllow.code, noAllow.err]).toEqual([1, expect.stringContaining("required option '--allow <roots...>' not specified")]);
   });
 });

@@ -1,10 +1,10 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
-import { pathToFileURL } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { useBackend } from '../../../../test-utils/backends.js';
 import { randomRgbImage } from '../../../../test-utils/images.js';
 import { randomizeWeights } from '../../../../test-utils/weights.js';
@@ -14,6 +14,7 @@ import { segment } from '../segment.js';
 import { exportOnnx } from './export-onnx.js';
 import { loadOnnxSegmenter } from './load-onnx-segmenter.js';
 import { encodeOnnxModel, ONNX_DTYPE } from './onnx-proto.js';
+import { importOrt } from './ort-runtime.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'seg-onnx-segmenter-'));
 
@@ -61,14 +62,15 @@ describe('loadOnnxSegmenter', () => {
     await expect(loadOnnxSegmenter(null as never)).rejects.toThrow('loadOnnxSegmenter: source is null; expected a file path, a URL, or the model');
   });
 
-  it('refuses an ONNX model without the metadata it needs, naming the keys', async () => {
-    const plain = encodeOnnxModel({
+  /** An identity graph on [n, 3, h, w] images written by another tool, with `metadata`. */
+  const identityModel = (metadata: Record<string, string>) =>
+    encodeOnnxModel({
       irVersion: 8,
       opset: 17,
       producerName: 'elsewhere',
       producerVersion: '1',
       docString: '',
-      metadata: {},
+      metadata,
       graph: {
         name: 'identity',
         nodes: [{ opType: 'Identity', name: 'id', inputs: ['x'], outputs: ['y'], attributes: [] }],
@@ -77,8 +79,24 @@ describe('loadOnnxSegmenter', () => {
         outputs: [{ name: 'y', elemType: ONNX_DTYPE.FLOAT, dims: ['n', 3, 'h', 'w'] }],
       },
     });
-    await expect(loadOnnxSegmenter(plain)).rejects.toThrow(
+
+  it('refuses an ONNX model without the metadata it needs, naming the keys', async () => {
+    await expect(loadOnnxSegmenter(identityModel({}))).rejects.toThrow(
       'loadOnnxSegmenter: the given bytes has no seg.format, seg.layout, seg.normalization, seg.num_classes, seg.min_input_size metadata; export the model with exportOnnx()',
+    );
+  });
+
+  it('refuses metadata that would switch the memory check off, naming the key', async () => {
+    const metadata = {
+      'seg.format': '1',
+      'seg.layout': 'NCHW',
+      'seg.normalization': '{"scale":255,"mean":[0,0,0],"std":[1,1,1]}',
+      'seg.num_classes': '3',
+      'seg.min_input_size': '1',
+      'seg.peak_bytes_per_pixel': '1e-300',
+    };
+    await expect(loadOnnxSegmenter(identityModel(metadata))).rejects.toThrow(
+      'loadOnnxSegmenter: the given bytes has seg.peak_bytes_per_pixel="1e-300"; expected a number from 4 to 1048576',
     );
   });
 
@@ -94,6 +112,7 @@ describe('loadOnnxSegmenter', () => {
     const t = tf.tensor3d(values, [40, 40, 3]);
     await expect(segmenter.segment(t)).rejects.toThrow('segment: image value Infinity at x=2, y=0, channel G is not finite');
     await expect(segmenter.segment(randomRgbImage(40, 40, 1), { scales: [Number.NaN] })).rejects.toThrow('segment: options.scales[0] is NaN');
+    await expect(segmenter.segment(randomRgbImage(40, 40, 1), { scale: 2 } as never)).rejects.toThrow('segment: unknown option(s) scale; the options are flip, scales, returnScores');
     t.dispose();
     await segmenter.dispose();
   });
@@ -106,5 +125,51 @@ describe('loadOnnxSegmenter', () => {
     );
     expect((await segmenter.segment(randomRgbImage(48, 40, 2))).labels.length).toBe(48 * 40);
     await segmenter.dispose();
+  });
+
+  it("onnxruntime-node: an image larger than the memory available now is refused, though the machine's total would hold it", async () => {
+    const segmenter = await loadOnnxSegmenter(bytes, { threads: 1 });
+    const image = randomRgbImage(200, 150, 3);
+    const available = vi.spyOn(process as unknown as { availableMemory(): number }, 'availableMemory').mockReturnValue(2 ** 20);
+    try {
+      await expect(segmenter.segment(image)).rejects.toThrow(
+        /^segment: a 200x150 image needs about [\d.]+ GiB at its widest point on ONNX Runtime node, more than 0\.00 GiB, the memory available to this process now \(process\.availableMemory\(\)\); scale it down/,
+      );
+    } finally {
+      available.mockRestore();
+    }
+    expect(totalmem()).toBeGreaterThan(2 ** 30);
+    expect((await segmenter.segment(image)).labels.length).toBe(200 * 150);
+    await segmenter.dispose();
+  });
+
+  it('refuses ONNX external data, which ONNX Runtime would read from the working directory', async () => {
+    // scripts/fixtures/onnx_external_data.py: a 1x1 conv whose 2x3 weight is external data at location "secret.bin".
+    const fixture = (name: string) => fileURLToPath(new URL(`../../fixtures/onnx-external-data/${name}`, import.meta.url));
+    const cwd = process.cwd();
+    const service = mkdtempSync(join(tmpdir(), 'seg-onnx-service-'));
+    writeFileSync(join(service, 'secret.bin'), new Uint8Array(Float32Array.from([1, 2, 3, 4, 5, 6]).buffer));
+    process.chdir(service);
+    try {
+      // The hazard, shown with ONNX Runtime itself and the segmenter's session options: the secret becomes the weights.
+      const ort = (await importOrt('node', 'test')) as unknown as typeof import('onnxruntime-node');
+      const session = await ort.InferenceSession.create(readFileSync(fixture('constant.onnx')), { graphOptimizationLevel: 'all' });
+      const { logits } = await session.run({ image: new ort.Tensor('float32', Float32Array.from([1, 10, 100]), [1, 3, 1, 1]) });
+      expect([...(logits.data as Float32Array)]).toEqual([1 + 20 + 300, 4 + 50 + 600]);
+      await session.release();
+      for (const [file, tensor] of [
+        ['constant.onnx', 'w_inner'],
+        ['initializer.onnx', 'w'],
+      ]) {
+        for (const runtime of ['node', 'web'] as const) {
+          await expect(loadOnnxSegmenter(fixture(file), { runtime })).rejects.toThrow(
+            `loadOnnxSegmenter: ${fixture(file)} keeps tensor "${tensor}" in an external file (location "secret.bin"); ONNX external data is refused`,
+          );
+        }
+      }
+    } finally {
+      process.chdir(cwd);
+      rmSync(service, { recursive: true, force: true });
+    }
   });
 });

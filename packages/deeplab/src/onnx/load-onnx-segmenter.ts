@@ -1,10 +1,10 @@
 import { readPixels } from '../image-pixels.js';
-import { checkMemory, machineMemory, type MemoryLimits, WASM_HEAP_BYTES } from '../memory-limits.js';
+import { checkMemory, availableMemory, type MemoryLimits, WASM_HEAP_BYTES } from '../memory-limits.js';
 import type { Segmenter } from '../segmenter.js';
 import { type LogitsRunner, segmentWithTta } from '../test-time-augmentation.js';
 import { type ModelSource, readModelSource } from './model-source.js';
 import { parseSegmenterMetadata, type SegmenterMetadata } from './onnx-metadata.js';
-import { type OnnxHeader, readOnnxHeader } from './onnx-proto.js';
+import { findExternalTensor, type OnnxHeader, readOnnxHeader } from './onnx-proto.js';
 import { defaultOrtRuntime, importOrt, type OrtModule, type OrtRuntimeName, type OrtSession } from './ort-runtime.js';
 
 /** Options of {@link loadOnnxSegmenter}. */
@@ -39,6 +39,21 @@ function readHeader(where: string, name: string, bytes: Uint8Array): OnnxHeader 
   if (!(header.irVersion >= 3) || header.opset === undefined || header.inputs.length === 0 || header.outputs.length === 0) {
     throw notOnnx(where, name, 'no IR version, opset or graph inputs and outputs');
   }
+  // ONNX Runtime, handed the bytes, would resolve external data against the process's working directory
+  // (not the model's folder), so a model file could read the service's files into its weights. exportOnnx never writes it.
+  let external: ReturnType<typeof findExternalTensor>;
+  try {
+    external = findExternalTensor(bytes);
+  } catch (e) {
+    throw notOnnx(where, name, (e as Error).message);
+  }
+  if (external) {
+    throw new Error(
+      `${where}: ${name} keeps tensor "${external.name}" in an external file (location ${JSON.stringify(external.location)}); ONNX external data is refused, ` +
+        'as ONNX Runtime would read it relative to the working directory, not the model; save the model with its weights inside ' +
+        '(Python: onnx.save_model(model, path, save_as_external_data=False); exportOnnx() and `seg-deeplab export` always do)',
+    );
+  }
   if (header.inputs.length !== 1 || header.outputs.length !== 1) {
     throw new Error(`${where}: ${name} has ${header.inputs.length} inputs and ${header.outputs.length} outputs; a segmenter needs one image input and one logits output`);
   }
@@ -62,7 +77,7 @@ function ortRunner(session: OrtSession, ort: OrtModule, meta: SegmenterMetadata,
       const pixels = n * height * width;
       const need = { peakBytes: pixels * (meta.peakBytesPerPixel + 4 * (3 + meta.numClasses)), largestTensorBytes: pixels * 4 * meta.numClasses };
       const limits: MemoryLimits =
-        runtime === 'web' ? { total: { bytes: WASM_HEAP_BYTES, what: "ONNX Runtime Web's 4 GiB wasm heap (32-bit wasm)" } } : { total: await machineMemory() };
+        runtime === 'web' ? { total: { bytes: WASM_HEAP_BYTES, what: "ONNX Runtime Web's 4 GiB wasm heap (32-bit wasm)" } } : { total: await availableMemory() };
       checkMemory('segment', `ONNX Runtime ${runtime}`, imageWidth, imageHeight, need, limits);
     },
     logits(images, n, height, width) {

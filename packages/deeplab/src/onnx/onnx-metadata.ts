@@ -49,6 +49,18 @@ export interface SegmenterMetadata {
 const REQUIRED = ['format', 'layout', 'normalization', 'numClasses', 'minInputSize'] as const;
 
 /**
+ * Bounds of the numeric keys. A model file may come from anywhere, and the
+ * memory check trusts these numbers: `seg.peak_bytes_per_pixel = 1e-300`
+ * would switch it off. The bounds are far outside what real models write.
+ */
+const NUMERIC_RANGES: Readonly<Record<string, { min: number; max: number; integer: boolean; why: string }>> = {
+  [ONNX_METADATA_KEYS.numClasses]: { min: 1, max: 65_536, integer: true, why: 'classes of the logits' },
+  [ONNX_METADATA_KEYS.minInputSize]: { min: 1, max: 4096, integer: true, why: 'pixels per side' },
+  // At least one float32 per pixel; a megabyte per pixel would need 10 GB for a 100x100 image.
+  [ONNX_METADATA_KEYS.peakBytesPerPixel]: { min: 4, max: 2 ** 20, integer: false, why: 'float32 bytes live per input pixel' },
+};
+
+/**
  * Parses the metadata a segmenter needs.
  *
  * @param file Names the model in errors.
@@ -75,13 +87,13 @@ export function parseSegmenterMetadata(file: string, metadata: Readonly<Record<s
   if (!normalization || !(normalization.scale > 0) || !triple(normalization.mean) || !triple(normalization.std) || !normalization.std.every((s) => s > 0)) {
     bad(ONNX_METADATA_KEYS.normalization, 'JSON {"scale": 255, "mean": [r, g, b], "std": [r, g, b]} with positive scale and std');
   }
-  const positive = (key: string, required: boolean): number | undefined => {
+  const inRange = (key: string, required: boolean): number | undefined => {
     if (!required && metadata[key] === undefined) return undefined;
     const n = Number(metadata[key]);
-    return Number.isFinite(n) && n > 0 ? n : bad(key, 'a positive number');
+    const { min, max, integer, why } = NUMERIC_RANGES[key];
+    return Number.isFinite(n) && n >= min && n <= max && (!integer || Number.isInteger(n)) ? n : bad(key, `${integer ? 'an integer' : 'a number'} from ${min} to ${max} (${why})`);
   };
-  const numClasses = positive(ONNX_METADATA_KEYS.numClasses, true) as number;
-  if (!Number.isInteger(numClasses)) bad(ONNX_METADATA_KEYS.numClasses, 'a positive integer');
+  const numClasses = inRange(ONNX_METADATA_KEYS.numClasses, true) as number;
   let classes: ModelClass[] | undefined;
   if (metadata[ONNX_METADATA_KEYS.classes] !== undefined) {
     try {
@@ -94,7 +106,7 @@ export function parseSegmenterMetadata(file: string, metadata: Readonly<Record<s
     normalization: normalization as Normalization,
     numClasses,
     ...(classes ? { classes } : {}),
-    minInputSize: positive(ONNX_METADATA_KEYS.minInputSize, true) as number,
-    peakBytesPerPixel: positive(ONNX_METADATA_KEYS.peakBytesPerPixel, false),
+    minInputSize: inRange(ONNX_METADATA_KEYS.minInputSize, true) as number,
+    peakBytesPerPixel: inRange(ONNX_METADATA_KEYS.peakBytesPerPixel, false),
   };
 }

@@ -160,6 +160,20 @@ function read(bytes: Uint8Array, handlers: Readonly<Record<number, (r: BinaryRea
   }
 }
 
+/** A `StringStringEntryProto` (metadata, external data). */
+function readStringEntry(bytes: Uint8Array): { key: string; value: string } {
+  const entry = { key: '', value: '' };
+  read(bytes, {
+    1: (e) => {
+      entry.key = e.string();
+    },
+    2: (e) => {
+      entry.value = e.string();
+    },
+  });
+  return entry;
+}
+
 function readValueInfo(bytes: Uint8Array): OnnxValueInfo {
   const v = { name: '', elemType: 0, dims: [] as (number | string)[] };
   const dimension = (r: BinaryReader) =>
@@ -219,17 +233,72 @@ export function readOnnxHeader(bytes: Uint8Array): OnnxHeader {
       if (opset.domain === '' || opset.domain === 'ai.onnx') h.opset = opset.version;
     },
     14: (r) => {
-      const entry = { key: '', value: '' };
-      read(r.bytes(), {
-        1: (e) => {
-          entry.key = e.string();
-        },
-        2: (e) => {
-          entry.value = e.string();
-        },
-      });
+      const entry = readStringEntry(r.bytes());
       h.metadata[entry.key] = entry.value;
     },
   });
   return h;
+}
+
+/** A tensor whose data an ONNX file keeps in another file (`TensorProto.data_location = EXTERNAL`). */
+export interface OnnxExternalTensor {
+  /** The tensor's name. */
+  name: string;
+  /** Its `external_data` `location` entry: a path relative to wherever the runtime resolves it. */
+  location: string;
+}
+
+/** Nesting of subgraphs (If, Loop, Scan bodies) read at most: far beyond any real model, short of the stack. */
+const MAX_GRAPH_DEPTH = 64;
+
+/**
+ * The first tensor of the model that keeps its data in an external file,
+ * wherever it sits: graph initializers (sparse ones too), tensor attributes
+ * of nodes (Constant), subgraphs of control-flow nodes, functions and
+ * training graphs. Weights and raw data are skipped, not copied.
+ *
+ * @throws If the bytes are not a protobuf message, or subgraphs nest deeper than {@link MAX_GRAPH_DEPTH}.
+ */
+export function findExternalTensor(bytes: Uint8Array): OnnxExternalTensor | undefined {
+  let found: OnnxExternalTensor | undefined;
+  const tensor = (b: Uint8Array) => {
+    const t = { name: '', location: '', external: false };
+    read(b, {
+      8: (r) => {
+        t.name = r.string();
+      },
+      13: (r) => {
+        const entry = readStringEntry(r.bytes());
+        if (entry.key === 'location') [t.external, t.location] = [true, entry.value];
+      },
+      // TensorProto.DataLocation EXTERNAL = 1
+      14: (r) => {
+        if (r.int32() === 1) t.external = true;
+      },
+    });
+    if (t.external) found ??= { name: t.name, location: t.location };
+  };
+  const sparse = (b: Uint8Array) => read(b, { 1: (r) => tensor(r.bytes()), 2: (r) => tensor(r.bytes()) });
+  const graph = (b: Uint8Array, depth: number): void => {
+    if (depth > MAX_GRAPH_DEPTH) throw new Error(`subgraphs nest deeper than ${MAX_GRAPH_DEPTH} levels`);
+    read(b, { 1: (r) => node(r.bytes(), depth), 5: (r) => tensor(r.bytes()), 15: (r) => sparse(r.bytes()) });
+  };
+  const attribute = (b: Uint8Array, depth: number) =>
+    read(b, {
+      5: (r) => tensor(r.bytes()),
+      6: (r) => graph(r.bytes(), depth + 1),
+      10: (r) => tensor(r.bytes()),
+      11: (r) => graph(r.bytes(), depth + 1),
+      22: (r) => sparse(r.bytes()),
+      23: (r) => sparse(r.bytes()),
+    });
+  const node = (b: Uint8Array, depth: number) => read(b, { 5: (r) => attribute(r.bytes(), depth) });
+  read(bytes, {
+    7: (r) => graph(r.bytes(), 0),
+    // TrainingInfoProto { initialization, algorithm }
+    20: (r) => read(r.bytes(), { 1: (g) => graph(g.bytes(), 1), 2: (g) => graph(g.bytes(), 1) }),
+    // FunctionProto { node = 7 }
+    25: (r) => read(r.bytes(), { 7: (n) => node(n.bytes(), 1) }),
+  });
+  return found;
 }

@@ -11,8 +11,13 @@ export const REDIS_RECONNECT_MAX_MS = 2000;
  * reconnects every {@link REDIS_RECONNECT_MAX_MS} at most, so workers pause
  * and resume on their own. `log` gets one line when Redis goes away and one
  * when it is back.
+ *
+ * @param options.mustConnect Throw if the first connection fails instead of
+ *   waiting for Redis: for a command that has done nothing yet (`submit`),
+ *   where an error now says more than waiting.
+ * @throws With `mustConnect`, naming the address and the connection's error.
  */
-export async function connectRedis(address: QueueAddress, log: (line: string) => void): Promise<Redis> {
+export async function connectRedis(address: QueueAddress, log: (line: string) => void, options: { mustConnect?: boolean } = {}): Promise<Redis> {
   const { Redis } = await loadQueuePeers();
   const redis = new Redis({
     host: address.host,
@@ -24,6 +29,21 @@ export async function connectRedis(address: QueueAddress, log: (line: string) =>
     maxRetriesPerRequest: null,
     retryStrategy: (times: number) => Math.min(times * 200, REDIS_RECONNECT_MAX_MS),
   });
+  if (options.mustConnect) {
+    await new Promise<void>((resolve, reject) => {
+      const failed = (e: Error) => {
+        redis.off('ready', ready);
+        redis.disconnect();
+        reject(new Error(`cannot reach redis ${address.display} (${e.message}); is Redis running there? nothing was queued`));
+      };
+      const ready = () => {
+        redis.off('error', failed);
+        resolve();
+      };
+      redis.once('error', failed);
+      redis.once('ready', ready);
+    });
+  }
   watchOutages(redis, address, log);
   return redis;
 }

@@ -73,7 +73,7 @@ export async function addRunJobs(queue: Queue, run: QueuedRun, jobs: QueuedRun['
     await queue.addBulk(
       chunk.map(({ id, image }) => ({
         name: SEGMENT_JOB_NAME,
-        data: { runId: run.runId, model: run.model, input: image.input, rel: image.rel, outputs: image.outputs, settings } satisfies SegmentJobData,
+        data: { runId: run.runId, out: run.out, model: run.model, input: image.input, rel: image.rel, outputs: image.outputs, settings } satisfies SegmentJobData,
         opts: { ...opts, jobId: id },
       })),
     );
@@ -119,8 +119,10 @@ export async function enqueueSegmentation(queueUrl: string, model: string, input
   };
   if (run.jobs.length === 0) return run;
   const { bullmq } = await loadQueuePeers();
-  const redis = await connectRedis(queue, options.log ?? ((line) => process.stderr.write(`${line}\n`)));
+  const redis = await connectRedis(queue, options.log ?? ((line) => process.stderr.write(`${line}\n`)), { mustConnect: true });
   const q = new bullmq.Queue(queue.name, { connection: redis });
+  // Connection errors are the connection's to log, once per outage (BullMQ would print each with its stack).
+  q.on('error', () => undefined);
   try {
     const [last] = await redis.xrevrange(q.keys.events, '+', '-', 'COUNT', 1);
     run.eventsFrom = last?.[0] ?? '0';

@@ -9,13 +9,15 @@ export const SEGMENT_JOB_NAME = 'segment';
 export interface SegmentJobData {
   /** The submission the job belongs to. */
   runId: string;
+  /** The run's absolute output folder: a worker writes only `<out>/<rel><suffix>` inside it (see `confineJobOutputs`). */
+  out: string;
   /** Absolute model path. */
   model: string;
   /** Absolute image path. */
   input: string;
   /** The image's path relative to the folder it was found in. */
   rel: string;
-  /** Absolute output paths. */
+  /** Absolute output paths, each `<out>/<rel><suffix>` with the suffix of its kind. */
   outputs: OutputPaths;
   /** Test-time augmentation. */
   settings: SegmentSettings;
@@ -30,25 +32,35 @@ export function segmentJobId(crypto: NodeModules['crypto'], labelsPath: string):
   return `img-${crypto.createHash('sha256').update(labelsPath).digest('hex').slice(0, 32)}`;
 }
 
+/**
+ * A job a worker refuses before reading or writing anything: malformed data,
+ * or outputs outside its run's folder or the worker's allowed roots. Anyone
+ * who can write to the Redis can add jobs, so a job's data is never trusted.
+ */
+export class JobRefusedError extends Error {
+  override name = 'JobRefusedError';
+}
+
 const isString = (v: unknown): v is string => typeof v === 'string' && v !== '';
 
 /**
- * Checks a job's data: a queue may hold jobs from elsewhere or from another version.
+ * Checks the shape of a job's data: a queue may hold jobs from elsewhere or
+ * from another version. Where it may write is checked by `confineJobOutputs`.
  *
- * @throws Naming the job and the first bad field.
+ * @throws {JobRefusedError} Naming the job and the first bad field.
  */
 export function checkJobData(data: unknown, jobId: string | undefined): SegmentJobData {
   const d = (data ?? {}) as Partial<SegmentJobData>;
   const where = `job ${jobId}`;
-  for (const key of ['runId', 'model', 'input', 'rel'] as const) {
-    if (!isString(d[key])) throw new Error(`${where}: data.${key} must be a non-empty string, got ${JSON.stringify(d[key])}; is it a seg-deeplab job?`);
+  for (const key of ['runId', 'out', 'model', 'input', 'rel'] as const) {
+    if (!isString(d[key])) throw new JobRefusedError(`${where}: data.${key} must be a non-empty string, got ${JSON.stringify(d[key])}; is it a seg-deeplab job of this version?`);
   }
-  if (!d.outputs || !isString(d.outputs.labels) || Object.values(d.outputs).some((p) => !isString(p))) {
-    throw new Error(`${where}: data.outputs must map output kinds to paths, with labels; got ${JSON.stringify(d.outputs)}`);
+  if (!d.outputs || typeof d.outputs !== 'object' || !isString(d.outputs.labels) || Object.values(d.outputs).some((p) => !isString(p))) {
+    throw new JobRefusedError(`${where}: data.outputs must map output kinds to paths, with labels; got ${JSON.stringify(d.outputs)}`);
   }
   const s = d.settings;
   if (!s || (s.flip !== undefined && typeof s.flip !== 'boolean') || (s.scales !== undefined && !(Array.isArray(s.scales) && s.scales.every((x) => x > 0)))) {
-    throw new Error(`${where}: data.settings must be { flip?: boolean, scales?: positive numbers }, got ${JSON.stringify(s)}`);
+    throw new JobRefusedError(`${where}: data.settings must be { flip?: boolean, scales?: positive numbers }, got ${JSON.stringify(s)}`);
   }
   return d as SegmentJobData;
 }

@@ -2,25 +2,30 @@
  * `seg-deeplab submit` and `seg-deeplab worker` as users run them (the built
  * bin: run `pnpm build` first), on a real Redis started for this file: a
  * worker killed mid-run, a worker stopped with SIGTERM, Redis restarted
- * mid-run, a re-submitted run, and a model the workers cannot read. Every
- * labels PNG is compared with segment() run in this process.
+ * mid-run, a re-submitted run, a model the workers cannot read, and jobs
+ * added to Redis by someone else that try to write outside their run. Every
+ * labels PNG is compared with segment() run in this process. Skipped, with
+ * one line naming the package, where Debian's redis-server is missing
+ * (`SEG_TEST_REDIS=1` makes that an error).
  */
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Transformer } from '@napi-rs/image';
 import { Job, Queue } from 'bullmq';
 import { Redis } from 'ioredis';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import { useBackend } from '../../../../test-utils/backends.js';
 import { type Spawned, spawnNode, waitUntil } from '../../../../test-utils/child-process.js';
 import { startRedis, type TestRedis } from '../../../../test-utils/redis-server.mjs';
+import { describeWithRedis } from '../../../../test-utils/redis-suite.js';
 import { deeplabV3Plus } from '../deeplab-v3-plus.js';
 import { setModelClasses } from '../model-classes.js';
 import { saveModel } from '../model-files.js';
 import { segment } from '../segment.js';
 import type { BatchSummary } from '../batch/summary.js';
+import { SEGMENT_JOB_NAME, type SegmentJobData } from './job-data.js';
 
 const BIN = fileURLToPath(new URL('../../bin/seg-deeplab.js', import.meta.url));
 /** Short locks so that a killed worker's jobs come back within about a second. */
@@ -33,7 +38,7 @@ const PALETTE = [
 ] as const;
 const IMAGES = 12;
 
-describe('seg-deeplab submit and worker on Redis', () => {
+describeWithRedis('seg-deeplab submit and worker on Redis', () => {
   let redis: TestRedis;
   let dir: string;
   const reference = new Map<string, Uint8Array>();
@@ -69,7 +74,7 @@ describe('seg-deeplab submit and worker on Redis', () => {
     await Promise.all(spawned.map((s) => s.exited));
     await Promise.all(monitors.map((q) => q.close()));
     await redis?.stop();
-    rmSync(dir, { recursive: true, force: true });
+    if (dir) rmSync(dir, { recursive: true, force: true });
   });
 
   const url = (queue: string) => redis.url(queue);
@@ -78,8 +83,8 @@ describe('seg-deeplab submit and worker on Redis', () => {
     spawned.push(s);
     return s;
   };
-  const startWorker = async (queue: string) => {
-    const w = run(['worker', '--queue', url(queue), '--concurrency', '1', '--backend', 'wasm', ...TIMING]);
+  const startWorker = async (queue: string, allow = dir) => {
+    const w = run(['worker', '--queue', url(queue), '--allow', allow, '--concurrency', '1', '--backend', 'wasm', ...TIMING]);
     const ready = await w.line(/taking jobs from queue/);
     return { ...w, name: ready.split(' ')[1].replace(/:$/, '') };
   };
@@ -196,5 +201,55 @@ describe('seg-deeplab submit and worker on Redis', () => {
     expectSummary(out, { segmented: 12, failed: 1, notRun: 0 });
     expect(submitted.lines.some((l) => /is unreachable/.test(l))).toBe(true);
     expect(submitted.lines.some((l) => /is back; resuming/.test(l))).toBe(true);
+  });
+
+  it('refuses jobs added to Redis that write outside their run, naming why, at once and touching nothing', async () => {
+    const allowed = join(dir, 'allowed');
+    const out = join(allowed, 'run');
+    const outside = join(dir, 'outside');
+    mkdirSync(out, { recursive: true });
+    mkdirSync(outside);
+    const target = join(outside, 'model.json');
+    writeFileSync(target, '{"keep": "me"}');
+    // A folder of the run that is a link leading out of it.
+    symlinkSync(outside, join(out, 'linked'));
+    await startWorker('hostile', allowed);
+    const q = monitor('hostile');
+    const input = join(dir, 'in/img0.png');
+    const add = (id: string, data: Partial<SegmentJobData>) => {
+      const job: SegmentJobData = { runId: 'hostile', out, model: join(dir, 'model'), input, rel: 'img0.png', outputs: { labels: join(out, 'img0.png.png') }, settings: {}, ...data };
+      return q.add(SEGMENT_JOB_NAME, job, { jobId: id, attempts: 3, backoff: { type: 'fixed', delay: 50 } });
+    };
+    const ended = async (id: string) => {
+      await waitUntil(async () => ['completed', 'failed'].includes(await q.getJobState(id)), `job ${id} to end`);
+      return (await Job.fromId(q, id))!;
+    };
+    const cases = {
+      'existing-file': { data: { outputs: { labels: target } }, reason: `outputs.labels is "${target}", not ${join(out, 'img0.png.png')} (<out>/<rel>.png)`, untouched: target },
+      relative: { data: { outputs: { labels: '../../x.png' } }, reason: `outputs.labels is "../../x.png", not ${join(out, 'img0.png.png')} (<out>/<rel>.png)`, untouched: join(process.cwd(), '../../x.png') },
+      'relative-out': { data: { out: 'run', outputs: { labels: 'run/img0.png.png' } }, reason: 'its output folder out="run" is not an absolute, normalised path', untouched: join(process.cwd(), 'run') },
+      'out-not-allowed': {
+        data: { out: join(dir, 'elsewhere'), outputs: { labels: join(dir, 'elsewhere/img0.png.png') } },
+        reason: `its output folder ${join(dir, 'elsewhere')} is outside the worker's allowed roots (--allow ${allowed})`,
+        untouched: join(dir, 'elsewhere'),
+      },
+      'linked-folder': {
+        data: { rel: 'linked/img0.png', outputs: { labels: join(out, 'linked/img0.png.png') } },
+        reason: `outputs.labels's folder ${join(out, 'linked')} leads to ${outside} on disk (a symbolic link), outside the output folder ${out}`,
+        untouched: join(outside, 'img0.png.png'),
+      },
+    } satisfies Record<string, { data: Partial<SegmentJobData>; reason: string; untouched: string }>;
+    for (const [id, { data }] of Object.entries(cases)) await add(id, data);
+    // The same image with its run's own outputs: the worker does write where a run may.
+    await add('allowed', {});
+    for (const [id, { reason, untouched }] of Object.entries(cases)) {
+      const job = await ended(id);
+      expect([await job.getState(), job.attemptsMade, job.failedReason]).toEqual(['failed', 1, `JobRefusedError: job ${id} of run hostile: ${reason}`]);
+      if (untouched === target) expect(readFileSync(target, 'utf8')).toBe('{"keep": "me"}');
+      else expect(existsSync(untouched), untouched).toBe(false);
+    }
+    expect(await (await ended('allowed')).getState()).toBe('completed');
+    expect(readdirSync(out).sort()).toEqual(['img0.png.png', 'linked']);
+    expect(readdirSync(outside)).toEqual(['model.json']);
   });
 });

@@ -42,6 +42,8 @@ async function* results(run: QueuedRun, options: WatchOptions): AsyncGenerator<I
   const log = options.log ?? ((line: string) => process.stderr.write(`${line}\n`));
   const [redis, eventsRedis] = await Promise.all([connectRedis(run.queue, log), connectRedis(run.queue, () => {})]);
   const queue: Queue = new bullmq.Queue(run.queue.name, { connection: redis });
+  // Logged once per outage by the connection (BullMQ would print each error with its stack).
+  queue.on('error', () => undefined);
   const events = new bullmq.QueueEvents(run.queue.name, { connection: eventsRedis, lastEventId: run.eventsFrom });
   const pending = new Map(run.jobs.map(({ id, image }) => [id, image]));
   const ended: ImageResult[] = [];

@@ -4,7 +4,8 @@ import { describeError } from '../batch/errors.js';
 import { node } from '../batch/node.js';
 import { SegmentPool } from '../batch/pool/pool.js';
 import { connectRedis } from './connection.js';
-import { checkJobData, SEGMENT_JOB_NAME } from './job-data.js';
+import { checkJobData, JobRefusedError, SEGMENT_JOB_NAME } from './job-data.js';
+import { checkAllowedRoots, confineJobOutputs } from './job-outputs.js';
 import { loadQueuePeers } from './peers.js';
 import { type QueueAddress, parseQueueUrl } from './queue-url.js';
 import type { SegmentJobResult } from './watch.js';
@@ -26,6 +27,12 @@ export const MAX_STALLED_COUNT = 2;
 
 /** Options of {@link startSegmentWorker}. */
 export interface SegmentWorkerOptions {
+  /**
+   * Absolute folders runs may write to (e.g. the shared volume's output
+   * folder): a job is refused unless its output folder lies inside one of
+   * them. Required: anyone who can write to the Redis can add jobs.
+   */
+  allow: readonly string[];
   /** Images segmented at once, each in its own worker process with its own copy of the model. Default: see `SegmentPool`. */
   concurrency?: number;
   /** tfjs backend of the worker processes. Default: the best that works here. */
@@ -58,13 +65,19 @@ export interface SegmentWorker {
  * gives its jobs to other workers, whose atomic writes replace any partial
  * work. While Redis is away the worker waits, and goes on when it is back.
  *
+ * A job's data is not trusted: one whose outputs are not `<out>/<rel><suffix>`
+ * inside its run's folder `out`, or whose `out` lies outside `options.allow`,
+ * fails at once (no retry) with a `JobRefusedError: …` reason, writing nothing.
+ *
  * @param queueUrl `redis://host:port[/queue-name]`.
+ * @throws If `options.allow` is missing, empty or holds a relative path.
  */
-export async function startSegmentWorker(queueUrl: string, options: SegmentWorkerOptions = {}): Promise<SegmentWorker> {
+export async function startSegmentWorker(queueUrl: string, options: SegmentWorkerOptions): Promise<SegmentWorker> {
   const address = parseQueueUrl(queueUrl);
+  const { os, fs, path } = await node();
+  const allow = checkAllowedRoots(path, 'startSegmentWorker', options?.allow);
   const log = options.log ?? ((line: string) => process.stderr.write(`${line}\n`));
   const { bullmq } = await loadQueuePeers();
-  const { os } = await node();
   const pool = await SegmentPool.start({ size: options.concurrency, backend: options.backend });
   const name = `${os.hostname()}:${process.pid}`;
   let redis: Awaited<ReturnType<typeof connectRedis>>;
@@ -73,7 +86,15 @@ export async function startSegmentWorker(queueUrl: string, options: SegmentWorke
     redis = await connectRedis(address, log);
     const processor = async (job: Job): Promise<SegmentJobResult> => {
       if (job.name !== SEGMENT_JOB_NAME) throw new Error(`job ${job.id} is named "${job.name}", not "${SEGMENT_JOB_NAME}"; is another application using queue ${address.name}?`);
-      const data = checkJobData(job.data, job.id);
+      let data: ReturnType<typeof checkJobData>;
+      try {
+        data = checkJobData(job.data, job.id);
+        await confineJobOutputs(fs, path, data, allow, job.id);
+      } catch (e) {
+        // A refusal is final: retrying cannot make the job's data acceptable.
+        if (e instanceof JobRefusedError) throw new bullmq.UnrecoverableError(describeError(e));
+        throw e;
+      }
       try {
         const outcome = await pool.run(data.model, { input: data.input, outputs: data.outputs }, data.settings);
         return { ...outcome, attempts: job.attemptsMade + 1 };
@@ -104,7 +125,7 @@ export async function startSegmentWorker(queueUrl: string, options: SegmentWorke
     await pool.terminate();
     throw e;
   }
-  log(`worker ${name}: ${pool.size} ${pool.backend} process(es) taking jobs from queue ${address.name} at ${address.display}`);
+  log(`worker ${name}: ${pool.size} ${pool.backend} process(es) taking jobs from queue ${address.name} at ${address.display}, writing only inside ${allow.join(', ')}`);
   let closing: Promise<void> | null = null;
   return {
     queue: address,
