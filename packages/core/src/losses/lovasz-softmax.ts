@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { lovaszWeights } from './lovasz-weights.js';
+import { type LovaszRows, lovaszWeights } from './lovasz-weights.js';
 import { checkLossInputs, oneHotRows, pixelTargets } from './pixel-targets.js';
 
 /** Options of {@link lovaszSoftmaxLoss}. */
@@ -40,23 +40,22 @@ export function lovaszSoftmaxLoss(labels: tf.Tensor, logits: tf.Tensor, options:
   if (typeof classes !== 'string' ? classes.some((c) => !Number.isInteger(c) || c < 0 || c >= numClasses) : classes !== 'present' && classes !== 'all') {
     throw new Error(`lovaszSoftmaxLoss: classes must be 'present', 'all' or class ids in 0..${numClasses - 1}, got ${JSON.stringify(classes)}`);
   }
+  const listed = (c: number) => typeof classes === 'string' || classes.includes(c);
+  const chosen = Array.from({ length: numClasses }, (_, c) => (listed(c) ? (classWeights?.[c] ?? 1) : 0));
   return tf.tidy(() => {
     const groups = perImage ? logits.shape[0] : 1;
     const pixels = logits.size / numClasses / groups;
     const { ids, valid } = pixelTargets(labels, numClasses, ignoreIndex);
-    // Rows of [group, class, pixel]: the sort runs along the last axis. (Not an Equal of ids against
-    // broadcast class ids: wasm's broadcasting Equal took 3 s at 513² × 21, the one-hot and transpose 0.2 s.)
-    const byClass = (x: tf.Tensor) => tf.transpose(tf.reshape(x, [groups, pixels, numClasses]), [0, 2, 1]) as tf.Tensor3D;
-    const fg = byClass(tf.mul(oneHotRows(ids, numClasses), tf.expandDims(valid, -1)));
-    const counted = tf.reshape(valid, [groups, 1, pixels]) as tf.Tensor3D;
-    const probs = byClass(tf.softmax(logits));
+    // [group, pixel, class], the logits' own layout: no transpose on cpu and wasm (see lovasz-weights.ts).
+    const counted = tf.reshape(valid, [groups, pixels, 1]) as tf.Tensor3D;
+    const fg = tf.mul(tf.reshape(oneHotRows(ids, numClasses), [groups, pixels, numClasses]), counted) as tf.Tensor3D;
+    const probs = tf.reshape(tf.softmax(logits), [groups, pixels, numClasses]);
     // |fg − p| for p in [0, 1], smooth in p (abs's gradient at 0 would differ from torch's), 0 on ignored pixels.
     const errors = tf.mul(tf.add(probs, tf.mul(fg, tf.sub(1, tf.mul(probs, 2)))), counted) as tf.Tensor3D;
-    const perClass = sortedJaccardLoss(errors, fg, counted);
-    const listed = (c: number) => typeof classes === 'string' || classes.includes(c);
-    const chosen = Array.from({ length: numClasses }, (_, c) => (listed(c) ? (classWeights?.[c] ?? 1) : 0));
+    const rows = { ids, fg, counted, needed: chosen.map((w) => w > 0), onlyPresent: classes === 'present' };
+    const perClass = sortedJaccardLoss(errors, rows);
     let weight: tf.Tensor = tf.tensor1d(chosen);
-    if (classes === 'present') weight = tf.mul(weight, tf.cast(tf.greater(tf.sum(fg, -1), 0), 'float32'));
+    if (classes === 'present') weight = tf.mul(weight, tf.cast(tf.greater(tf.sum(fg, 1), 0), 'float32'));
     const weights = tf.mul(weight, tf.onesLike(perClass));
     const perGroup = tf.div(tf.sum(tf.mul(perClass, weights), -1), tf.maximum(tf.sum(weights, -1), 1e-12));
     return tf.mean(perGroup) as tf.Scalar;
@@ -64,21 +63,21 @@ export function lovaszSoftmaxLoss(labels: tf.Tensor, logits: tf.Tensor, options:
 }
 
 /**
- * Σ_i e_i·G_i per row of `errors` `[G, C, P]`, where G holds the Lovász
- * extension's weights for the Jaccard loss at the order of decreasing errors
- * ({@link lovaszWeights}): the loss is linear in the errors for a fixed
- * order, so its gradient is G, computed once in the forward pass (tfjs has
- * no TopK gradient, and a gather's needs UnsortedSegmentSum, which wasm lacks).
+ * Σ_p e_p·W_p per group and class of `errors` `[G, P, C]`, where W holds the
+ * Lovász extension's weights for the Jaccard loss at the order of decreasing
+ * errors ({@link lovaszWeights}): the loss is linear in the errors for a
+ * fixed order, so its gradient is W, computed once in the forward pass (tfjs
+ * has no TopK gradient, and a gather's needs UnsortedSegmentSum, which wasm lacks).
  */
-function sortedJaccardLoss(errors: tf.Tensor3D, fg: tf.Tensor3D, counted: tf.Tensor3D): tf.Tensor2D {
+function sortedJaccardLoss(errors: tf.Tensor3D, rows: LovaszRows): tf.Tensor2D {
   const loss = tf.customGrad((...args: Array<tf.Tensor | tf.GradSaveFunc>) => {
     const e = args[0] as tf.Tensor3D;
     const save = args[1] as tf.GradSaveFunc;
-    const weights = lovaszWeights(e, fg, counted);
+    const weights = lovaszWeights(e, rows);
     save([weights]);
     return {
-      value: tf.sum(tf.mul(e, weights), -1),
-      gradFunc: (dy: tf.Tensor | tf.Tensor[], saved: tf.Tensor[]) => tf.mul(saved[0], tf.expandDims(dy as tf.Tensor, -1)),
+      value: tf.sum(tf.mul(e, weights), 1),
+      gradFunc: (dy: tf.Tensor | tf.Tensor[], saved: tf.Tensor[]) => tf.mul(saved[0], tf.expandDims(dy as tf.Tensor, 1)),
     };
   });
   return loss(errors) as tf.Tensor2D;
