@@ -1,3 +1,12 @@
+export { medianFrequencyWeights } from './class-weights.js';
+export type { MedianFrequencyOptions } from './class-weights.js';
+export { combinedLoss } from './combined.js';
 export { sparseCrossEntropyLoss, sparseSoftmaxCrossEntropy } from './cross-entropy.js';
 export type { CrossEntropyOptions } from './cross-entropy.js';
+export { diceLoss } from './dice.js';
+export type { DiceLossOptions } from './dice.js';
+export { focalLoss } from './focal.js';
+export type { FocalLossOptions } from './focal.js';
+export { lovaszSoftmaxLoss } from './lovasz-softmax.js';
+export type { LovaszSoftmaxOptions } from './lovasz-softmax.js';
 export type { SegmentationLoss, SegmentationMetrics } from './segmentation-loss.js';
