@@ -1,3 +1,5 @@
+import { expect } from 'vitest';
+
 /**
  * Memory bounds for tests of readers fed hostile files: how much memory a
  * synchronous call took, transient allocations included where the process's
@@ -40,3 +42,16 @@ export function measurePeak<T>(fn: () => T): PeakMeasurement<T> {
 }
 
 export const MiB = 2 ** 20;
+
+/**
+ * Asserts that `fn` throws `message` (a string: exactly it; a RegExp:
+ * matching) while taking less than `bound` bytes (see {@link measurePeak}).
+ */
+export function expectRefusal(fn: () => unknown, message: string | RegExp, bound: number): void {
+  const { error, peakGrowth } = measurePeak(fn);
+  expect(error).toBeInstanceOf(Error);
+  expect(error).not.toBeInstanceOf(RangeError);
+  if (typeof message === 'string') expect(error!.message).toBe(message);
+  else expect(error!.message).toMatch(message);
+  expect(peakGrowth).toBeLessThan(bound);
+}

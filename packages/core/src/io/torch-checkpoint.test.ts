@@ -5,7 +5,7 @@ import { parseSafetensors, safetensorsToFloat32 } from './safetensors.js';
 import { parseWeightFile, readWeightFile } from './tensor-files.js';
 import { parseTorchCheckpoint, readTorchCheckpoint } from './torch-checkpoint.js';
 import { readZipEntries } from './zip-archive.js';
-import { measurePeak, MiB } from '../../../../test-utils/peak-memory.js';
+import { expectRefusal, measurePeak, MiB } from '../../../../test-utils/peak-memory.js';
 import {
   distinctStrideZeroViews,
   floatView,
@@ -182,14 +182,14 @@ describe('readTorchCheckpoint on hostile files (scripts/fixtures/hostile_files.m
   it('refuses 12 references to a 1 GiB stride-0 view of 4 bytes by the file copy budget, copying nothing (peak < 16 MiB, 10 s)', () => {
     const bytes = strideZeroViews();
     expect(bytes.byteLength).toBeLessThan(500);
-    const { error, peakGrowth } = measurePeak(() => parseTorchCheckpoint(bytes, 'stride-zero.pth'));
     // Budget: twice the file's size plus 64 MiB.
     const budget = 2 * bytes.byteLength + 64 * MiB;
-    expect(error?.message).toBe(
+    expectRefusal(
+      () => parseTorchCheckpoint(bytes, 'stride-zero.pth'),
       `torch checkpoint stride-zero.pth: "w0": a strided view of shape [268435456] over storage 0 would copy 1073741824 bytes, ` +
         `and with the 0 copied before exceed this file's budget of ${budget} bytes for copies (twice its size plus 67108864); refused`,
+      16 * MiB,
     );
-    expect(peakGrowth).toBeLessThan(16 * MiB);
   }, 10_000);
 
   it('copies a 16 MiB stride-0 view named 12 times once, where 12 copies would exceed the budget (peak < 40 MiB, 10 s)', () => {
@@ -210,12 +210,14 @@ describe('readTorchCheckpoint on hostile files (scripts/fixtures/hostile_files.m
   it('gives the file one copy budget: the fifth distinct 16 MiB view passes it (peak < 96 MiB, 10 s)', () => {
     const elements = 4 * MiB;
     const bytes = distinctStrideZeroViews({ size: elements, count: 6 });
-    const { error, peakGrowth } = measurePeak(() => parseTorchCheckpoint(bytes, 'distinct.pth'));
     // Views w0..w3 copy (2^22 + i) float32 values each: 4 * 2^22 * 4 + 4 * (0 + 1 + 2 + 3) bytes.
-    expect(error?.message).toMatch(
-      `distinct.pth: "w4": a strided view of shape [${elements + 4}] over storage 0 would copy ${4 * (elements + 4)} bytes, and with the 67108888 copied before exceed`,
+    const budget = 2 * bytes.byteLength + 64 * MiB;
+    expectRefusal(
+      () => parseTorchCheckpoint(bytes, 'distinct.pth'),
+      `torch checkpoint distinct.pth: "w4": a strided view of shape [${elements + 4}] over storage 0 would copy ${4 * (elements + 4)} bytes, ` +
+        `and with the 67108888 copied before exceed this file's budget of ${budget} bytes for copies (twice its size plus 67108864); refused`,
+      96 * MiB,
     );
-    expect(peakGrowth).toBeLessThan(96 * MiB);
   }, 10_000);
 
   it('refuses a view of more than 64 dimensions', () => {
@@ -226,9 +228,11 @@ describe('readTorchCheckpoint on hostile files (scripts/fixtures/hostile_files.m
   it('refuses a 2 MB file whose 10 kB-key dict is shared 999k times by its limit on names (peak < 256 MiB, 20 s)', () => {
     const bytes = sharedDict();
     expect(bytes.byteLength).toBeLessThan(2.1e6);
-    const { error, peakGrowth } = measurePeak(() => parseTorchCheckpoint(bytes, 'shared.pth'));
-    expect(error?.message).toMatch(/^torch checkpoint shared\.pth: its names would take more than 33554432 characters \(at "x\.\d+"; a dict shared many times\?\); refused$/);
-    expect(peakGrowth).toBeLessThan(256 * MiB);
+    expectRefusal(
+      () => parseTorchCheckpoint(bytes, 'shared.pth'),
+      /^torch checkpoint shared\.pth: its names would take more than 33554432 characters \(at "x\.\d+"; a dict shared many times\?\); refused$/,
+      256 * MiB,
+    );
   }, 20_000);
 
   it('still reads a dict shared under two names, each under its own name', () => {
@@ -238,12 +242,11 @@ describe('readTorchCheckpoint on hostile files (scripts/fixtures/hostile_files.m
   });
 
   it('refuses a 1 MB LONG4 integer by name without decoding it (peak < 16 MiB, 10 s)', () => {
-    const bytes = wideInteger();
-    const { error, peakGrowth } = measurePeak(() => parseTorchCheckpoint(bytes, 'long.pth'));
-    expect(error?.message).toBe(
+    expectRefusal(
+      () => parseTorchCheckpoint(wideInteger(), 'long.pth'),
       'pickle long.pth:archive/data.pkl: LONG4 at byte 6: an integer of 1048576 bytes; a file of tensors holds none wider than 32, refused',
+      16 * MiB,
     );
-    expect(peakGrowth).toBeLessThan(16 * MiB);
   }, 10_000);
 
   it('reads LONG1 integers up to 32 bytes and refuses 33', () => {
@@ -255,10 +258,12 @@ describe('readTorchCheckpoint on hostile files (scripts/fixtures/hostile_files.m
   });
 
   it('refuses 100k nested lists by name at 64 levels, not with a stack overflow (peak < 64 MiB, 10 s)', () => {
-    const { error, peakGrowth } = measurePeak(() => parseTorchCheckpoint(nestedLists(), 'deep.pth'));
-    expect(error).not.toBeInstanceOf(RangeError);
-    expect(error?.message).toMatch(/^torch checkpoint deep\.pth: "x(\.0){39}\.…" nests dicts and lists more than 64 deep; refused$/);
-    expect(peakGrowth).toBeLessThan(64 * MiB);
+    const bytes = nestedLists();
+    expectRefusal(
+      () => parseTorchCheckpoint(bytes, 'deep.pth'),
+      /^torch checkpoint deep\.pth: "x(\.0){39}\.…" nests dicts and lists more than 64 deep; refused$/,
+      64 * MiB,
+    );
     // The root dict and 63 lists are 64 levels: read.
     expect(parseTorchCheckpoint(nestedLists({ depth: 63 }))).toEqual({ tensors: new Map(), metadata: {} });
   }, 10_000);
