@@ -52,6 +52,7 @@ const MAX_LEAVES = 1_000_000;
 const MAX_NAME_CHARS = 2 ** 25;
 /** Limit on nested dicts and lists: a checkpoint nests a few levels; a pickle nests as deep as it likes for a byte a level. */
 const MAX_DEPTH = 64;
+
 /** The re-save command the legacy-format error suggests (`weights_only` loads it without running code, PyTorch ≥ 1.13). */
 export const TORCH_RESAVE_COMMAND =
   "python3 -c \"import torch; torch.save(torch.load('old.pth', map_location='cpu', weights_only=True), 'new.pth')\"";
