@@ -11,12 +11,23 @@
  * `torch.save` and Python's own pickler emit for dicts of tensors and
  * numbers); the text opcodes of protocol 0 and instance-building ones
  * (`INST`, `OBJ`, `NEWOBJ_EX`, extension registry) are refused by name.
- * Every length is checked against the input before it is read.
+ * Every length is checked against the input before it is read, and integers
+ * wider than {@link MAX_PICKLE_INT_BYTES} are refused before decoding. The
+ * interpreter is a loop over opcodes with no recursion, so neither a deep nor a
+ * wide pickle overflows the call stack.
  *
  * @module
  */
 
 import { describe, littleEndianInt, OP, OPCODE_NAMES, type PickleCallable, tuple } from './pickle-values.js';
+
+/**
+ * Widest `LONG1`/`LONG4` integer admitted, in bytes. A file of tensors holds
+ * sizes, offsets and counters, int64 at most (9 bytes in pickle's signed
+ * encoding); decoding a wider one into a BigInt costs time quadratic in its
+ * width (a 1 MB integer: minutes), so wider ones are refused before decoding.
+ */
+export const MAX_PICKLE_INT_BYTES = 32;
 
 /** What {@link unpickle} needs from its caller. */
 export interface UnpickleOptions {
@@ -102,7 +113,8 @@ export function unpickle(bytes: Uint8Array, options: UnpickleOptions): unknown {
   };
   const append = (target: unknown, items: unknown[]) => {
     if (!Array.isArray(target) || Object.isFrozen(target)) fail(`cannot append to ${describe(target)}`);
-    (target as unknown[]).push(...items);
+    // One at a time: spreading 200k items as arguments overflows the stack.
+    for (const item of items) (target as unknown[]).push(item);
   };
   const resolve = (module: string, name: string) => {
     try {
@@ -157,9 +169,12 @@ export function unpickle(bytes: Uint8Array, options: UnpickleOptions): unknown {
         stack.push(view.getUint16(skip(2), true));
         break;
       case OP.LONG1:
-      case OP.LONG4:
-        stack.push(littleEndianInt(take(length())));
+      case OP.LONG4: {
+        const n = length();
+        if (n > MAX_PICKLE_INT_BYTES) fail(`an integer of ${n} bytes; a file of tensors holds none wider than ${MAX_PICKLE_INT_BYTES}, refused`);
+        stack.push(littleEndianInt(take(n)));
         break;
+      }
       case OP.BINFLOAT:
         stack.push(view.getFloat64(skip(8), false));
         break;

@@ -1,4 +1,6 @@
 import { describe, expect, it } from 'vitest';
+import { manyMetadataKeys, nestedHeader } from '../../../../scripts/fixtures/hostile_files.mjs';
+import { expectRefusal, measurePeak, MiB } from '../../../../test-utils/peak-memory.js';
 import { encodeSafetensors, parseSafetensors, safetensorsToFloat32 } from './safetensors.js';
 
 /** Builds a file by hand: 8-byte LE header length, header JSON, data. */
@@ -126,5 +128,37 @@ describe('parseSafetensors', () => {
   it('refuses to read integer tensors as weights', () => {
     const parsed = parseSafetensors(rawFile({ n: { dtype: 'I64', shape: [1], data_offsets: [0, 8] } }, new Uint8Array(8)));
     expect(() => safetensorsToFloat32(parsed.tensors.get('n')!)).toThrow(/"n" has dtype I64; expected F32, F16, BF16 or F64/);
+  });
+});
+
+// Issue 24, item 7: headers up to the 100 MB limit that JSON.parse spent 31 s and 4.6 GB
+// (nesting) or 49 s (keys) on. Each name states the bound: memory peak, and time as the timeout.
+describe('parseSafetensors on hostile headers (scripts/fixtures/hostile_files.mjs)', () => {
+  // [what, file, message]; the peak bound is 16 MiB and the time bound 10 s for each.
+  it.each([
+    // Byte 8 + 3: the fourth [ after the 8-byte length.
+    ['a 90 MB header of nested [ at its fourth byte', nestedHeader, 'header nests deeper than the 3 levels of {"name": {"shape": [...]}} at byte 11; refused'],
+    ['a header of 5M metadata keys once it has counted 100k', manyMetadataKeys, 'header holds more than 100000 keys (tensors and metadata); refused'],
+  ])('refuses %s (peak < 16 MiB, 10 s)', (_, make, message) => {
+    const bytes = make();
+    expectRefusal(() => parseSafetensors(bytes, 'hostile.safetensors'), `safetensors hostile.safetensors: ${message}`, 16 * MiB);
+  }, 10_000);
+
+  it('reads a header of exactly 100k keys (__metadata__ and 99,999 entries) and refuses one more (peak < 128 MiB, 20 s)', () => {
+    const { value, error, peakGrowth } = measurePeak(() => parseSafetensors(manyMetadataKeys({ keys: 99_999 })));
+    expect(error).toBeUndefined();
+    expect(Object.keys(value!.metadata).length).toBe(99_999);
+    expect(value!.metadata['99998']).toBe('');
+    expect(peakGrowth).toBeLessThan(128 * MiB);
+    expect(() => parseSafetensors(manyMetadataKeys({ keys: 100_000 }))).toThrow('more than 100000 keys');
+  }, 20_000);
+
+  it('counts structure outside strings only: brackets, colons and escaped quotes inside names and values are text', () => {
+    const header = { __metadata__: { 'a[[[[:"\\': 'x{{{{::"' }, 'w[{:': { dtype: 'F32', shape: [1], data_offsets: [0, 4] } };
+    const parsed = parseSafetensors(rawFile(header, f32(2)), 'x.safetensors');
+    expect(parsed.metadata).toEqual(header.__metadata__);
+    expect([...parsed.tensors.keys()]).toEqual(['w[{:']);
+    const deeper = { w: { dtype: 'F32', shape: [[1]], data_offsets: [0, 4] } };
+    expect(() => parseSafetensors(rawFile(deeper, f32(2)), 'x.safetensors')).toThrow(/nests deeper than the 3 levels .* at byte 37; refused/);
   });
 });

@@ -5,7 +5,9 @@
  * that the header's `data_offsets` index.
  *
  * Every check the format allows is made before any tensor is handed out, so a
- * corrupt file fails whole instead of loading half a model.
+ * corrupt file fails whole instead of loading half a model. The header's
+ * nesting and key count are checked in one pass over its bytes before it is
+ * parsed, so no header costs more than a linear scan and a bounded parse.
  */
 
 /** Element types of the safetensors format and their byte sizes. */
@@ -43,8 +45,51 @@ export interface SafetensorsFile {
 /** Headers above this size are refused: real checkpoints use a few hundred kB. */
 export const MAX_SAFETENSORS_HEADER_BYTES = 100 * 1024 * 1024;
 
+/**
+ * Deepest nesting of a header: `{"name": {"shape": [ … ]}}`, as the
+ * reference implementation's typed header admits. Checked before
+ * `JSON.parse`, which would otherwise spend seconds and gigabytes on a
+ * header of 90 MB of `[`.
+ */
+export const MAX_SAFETENSORS_HEADER_DEPTH = 3;
+
+/**
+ * Most keys a header may hold, tensors and metadata entries together.
+ * Checked before `JSON.parse`: reading a header costs about 10 µs a key (5M
+ * metadata keys: most of a minute), and checkpoints hold a few thousand
+ * tensors, so 100k keys keep a header under a second or two.
+ */
+export const MAX_SAFETENSORS_HEADER_KEYS = 100_000;
+
 function fail(source: string, message: string): never {
   throw new Error(`safetensors ${source}: ${message}`);
+}
+
+/**
+ * Scans the header's bytes once, outside strings, for its nesting depth and
+ * its number of keys (one `:` a key), refusing either limit by name at the
+ * byte it is passed. Malformed JSON is left to `JSON.parse`.
+ */
+function checkHeaderShape(header: Uint8Array, source: string): void {
+  let depth = 0;
+  let keys = 0;
+  let inString = false;
+  for (let at = 0; at < header.byteLength; at++) {
+    const c = header[at];
+    // UTF-8 continuation bytes are >= 0x80, so they never look like these ASCII characters.
+    if (inString) {
+      if (c === 0x5c) at++;
+      else if (c === 0x22) inString = false;
+    } else if (c === 0x22) inString = true;
+    else if (c === 0x7b || c === 0x5b) {
+      if (++depth > MAX_SAFETENSORS_HEADER_DEPTH) {
+        fail(source, `header nests deeper than the ${MAX_SAFETENSORS_HEADER_DEPTH} levels of {"name": {"shape": [...]}} at byte ${8 + at}; refused`);
+      }
+    } else if (c === 0x7d || c === 0x5d) depth--;
+    else if (c === 0x3a && ++keys > MAX_SAFETENSORS_HEADER_KEYS) {
+      fail(source, `header holds more than ${MAX_SAFETENSORS_HEADER_KEYS} keys (tensors and metadata); refused`);
+    }
+  }
 }
 
 /**
@@ -52,8 +97,10 @@ function fail(source: string, message: string): never {
  *
  * @param bytes The whole file.
  * @param source A name for the file (its path) used in error messages.
- * @throws If the file is truncated, its header is malformed, a dtype is
- *   unknown, or `data_offsets` overlap, leave holes or run past the data.
+ * @throws If the file is truncated, its header is malformed, nests deeper
+ *   than the 3 levels of `{"name": {"shape": [...]}}` or holds more than
+ *   100,000 keys, a dtype is unknown, or
+ *   `data_offsets` overlap, leave holes or run past the data.
  */
 export function parseSafetensors(bytes: Uint8Array, source = '<bytes>'): SafetensorsFile {
   if (bytes.byteLength < 8) {
@@ -68,6 +115,7 @@ export function parseSafetensors(bytes: Uint8Array, source = '<bytes>'): Safeten
   if (8 + n > bytes.byteLength) {
     fail(source, `header length ${n} runs past the end of the ${bytes.byteLength}-byte file (truncated?)`);
   }
+  checkHeaderShape(bytes.subarray(8, 8 + n), source);
   let header: unknown;
   try {
     header = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(bytes.subarray(8, 8 + n)));

@@ -13,6 +13,13 @@
  * refuses any other global (say `posix.system`) by name. Every record's size
  * and every view's extent is checked before a byte is read.
  *
+ * **Bounds.** A small file cannot make the reader take unbounded memory or
+ * time: strided views share one budget of copied bytes per file (twice its
+ * size plus 64 MiB, see `torch-views.ts`), pickle integers are at most 32
+ * bytes, tensors at most 64 dimensions, and the saved object at most 64
+ * dicts and lists deep, 1M values and 2^25 characters of names in all. Each
+ * limit is refused by name.
+ *
  * The result has the shape of a parsed safetensors file (tensors by name,
  * dtype, shape and bytes; metadata), so weight loaders take either format.
  *
@@ -21,8 +28,9 @@
 import { readFileBytes } from './node-files.js';
 import { unpickle } from './pickle.js';
 import { describe } from './pickle-values.js';
-import { SAFETENSORS_DTYPE_BYTES, type SafetensorsFile, type SafetensorsTensor } from './safetensors.js';
+import type { SafetensorsFile, SafetensorsTensor } from './safetensors.js';
 import { findGlobal, openStorage, type Storage, TensorView } from './torch-pickle.js';
+import { ViewCopies, viewCopyBudget } from './torch-views.js';
 import { looksLikeZip, readZipEntries, storedData, type ZipEntry } from './zip-archive.js';
 
 /**
@@ -35,85 +43,93 @@ export type TorchCheckpoint = SafetensorsFile;
 
 /** Limit on the tensors and values one file may describe: a guard against pickles that share objects exponentially. */
 const MAX_LEAVES = 1_000_000;
-/** Limit on the copy of one strided view: a view of a few bytes with stride 0 could otherwise ask for any size. */
-const MAX_VIEW_BYTES = 2 ** 30;
+/**
+ * Limit on the characters of all names together (every dotted name built,
+ * of dicts and lists too). A dict shared through the pickle's memo costs 2
+ * bytes a share but is named again under every path: a 2 MB file could
+ * otherwise ask for 10 GB of names.
+ */
+const MAX_NAME_CHARS = 2 ** 25;
+/** Limit on nested dicts and lists: a checkpoint nests a few levels; a pickle nests as deep as it likes for a byte a level. */
+const MAX_DEPTH = 64;
 
 /** The re-save command the legacy-format error suggests (`weights_only` loads it without running code, PyTorch ≥ 1.13). */
 export const TORCH_RESAVE_COMMAND =
   "python3 -c \"import torch; torch.save(torch.load('old.pth', map_location='cpu', weights_only=True), 'new.pth')\"";
 
-/** The view's values, contiguous: a view into the storage when already contiguous, else a copy. */
-function materialise(view: TensorView): Uint8Array {
-  const { storage, offset, shape, stride } = view;
-  const size = SAFETENSORS_DTYPE_BYTES[storage.dtype];
-  const numel = shape.reduce((a, b) => a * b, 1);
-  let expected = 1;
-  let contiguous = true;
-  for (let i = shape.length - 1; i >= 0; i--) {
-    if (shape[i] !== 1 && stride[i] !== expected) contiguous = false;
-    expected *= shape[i];
-  }
-  if (contiguous || numel === 0) return storage.data.subarray(offset * size, (offset + numel) * size);
-  if (numel * size > MAX_VIEW_BYTES) {
-    throw new Error(`a strided view of shape [${shape}] over ${storage} would copy ${numel * size} bytes, more than the ${MAX_VIEW_BYTES} admitted`);
-  }
-  const out = new Uint8Array(numel * size);
-  const index = new Array<number>(shape.length).fill(0);
-  let source = offset;
-  for (let n = 0; n < numel; n++) {
-    out.set(storage.data.subarray(source * size, (source + 1) * size), n * size);
-    // Odometer over the index, moving the source position by each axis's stride.
-    for (let axis = shape.length - 1; axis >= 0; axis--) {
-      if (++index[axis] < shape[axis]) {
-        source += stride[axis];
-        break;
-      }
-      source -= (shape[axis] - 1) * stride[axis];
-      index[axis] = 0;
-    }
-  }
-  return out;
+/** A name for error messages, cut short. */
+const shortName = (name: string) => JSON.stringify(name.length > 80 ? `${name.slice(0, 80)}…` : name);
+
+/** A dict or list being flattened, and where its iteration stands. */
+interface Frame {
+  container: Map<unknown, unknown> | unknown[];
+  name: string;
+  items: Iterator<[unknown, unknown]>;
 }
 
-function flatten(root: unknown, source: string): TorchCheckpoint {
+/**
+ * Names every value of the saved dict by its dotted path. Iterative, with a
+ * stack of frames rather than recursion, so no nesting overflows the call
+ * stack; depth, values and name length are capped by name.
+ */
+function flatten(root: unknown, source: string, views: ViewCopies): TorchCheckpoint {
   if (!(root instanceof Map)) {
     throw new Error(`torch checkpoint ${source}: holds ${describe(root)}, not a dict of tensors; save a state_dict() (or a dict holding one)`);
   }
+  const refuse = (message: string): never => {
+    throw new Error(`torch checkpoint ${source}: ${message}`);
+  };
   const tensors = new Map<string, SafetensorsTensor>();
   const metadata: Record<string, string> = {};
+  // The containers on the current path: a container inside itself is a cycle.
   const visiting = new Set<unknown>();
+  const frames: Frame[] = [];
   let leaves = 0;
-  const visit = (value: unknown, name: string) => {
-    if (++leaves > MAX_LEAVES) throw new Error(`torch checkpoint ${source}: more than ${MAX_LEAVES} values; refused`);
-    if (value instanceof Map || Array.isArray(value)) {
-      if (visiting.has(value)) throw new Error(`torch checkpoint ${source}: "${name}" contains itself`);
-      visiting.add(value);
-      const items: Iterable<[unknown, unknown]> = value instanceof Map ? value : value.entries();
-      for (const [key, item] of items) {
-        if (typeof key !== 'string' && typeof key !== 'number') {
-          throw new Error(`torch checkpoint ${source}: "${name}" has a key that is ${describe(key)}, not a string or number`);
-        }
-        visit(item, name === '' ? String(key) : `${name}.${key}`);
-      }
-      visiting.delete(value);
-      return;
-    }
-    if (tensors.has(name) || Object.hasOwn(metadata, name)) throw new Error(`torch checkpoint ${source}: two values are named "${name}"`);
+  let nameChars = 0;
+  const enter = (container: Map<unknown, unknown> | unknown[], name: string) => {
+    if (visiting.has(container)) refuse(`${shortName(name)} contains itself`);
+    if (frames.length >= MAX_DEPTH) refuse(`${shortName(name)} nests dicts and lists more than ${MAX_DEPTH} deep; refused`);
+    visiting.add(container);
+    frames.push({ container, name, items: container.entries() });
+  };
+  const leaf = (value: unknown, name: string) => {
+    if (tensors.has(name) || Object.hasOwn(metadata, name)) refuse(`two values are named ${shortName(name)}`);
     if (value instanceof TensorView) {
       let data: Uint8Array;
       try {
-        data = materialise(value);
+        data = views.read(value);
       } catch (e) {
-        throw new Error(`torch checkpoint ${source}: "${name}": ${(e as Error).message}`);
+        return refuse(`${shortName(name)}: ${(e as Error).message}`);
       }
       tensors.set(name, { name, dtype: value.storage.dtype, shape: value.shape, data });
     } else if (value instanceof Uint8Array || (typeof value === 'object' && value !== null)) {
-      throw new Error(`torch checkpoint ${source}: "${name}" is ${describe(value)}, not a tensor or a plain value`);
+      refuse(`${shortName(name)} is ${describe(value)}, not a tensor or a plain value`);
     } else {
       metadata[name] = value === null ? 'None' : String(value);
     }
   };
-  visit(root, '');
+  enter(root, '');
+  while (frames.length > 0) {
+    const frame = frames[frames.length - 1];
+    const next = frame.items.next();
+    if (next.done) {
+      visiting.delete(frame.container);
+      frames.pop();
+      continue;
+    }
+    const [key, item] = next.value;
+    if (typeof key !== 'string' && typeof key !== 'number') refuse(`${shortName(frame.name)} has a key that is ${describe(key)}, not a string or number`);
+    const part = String(key);
+    // Counted before the name is built, so an oversized name is never allocated.
+    nameChars += frame.name.length + 1 + part.length;
+    if (nameChars > MAX_NAME_CHARS) {
+      refuse(`its names would take more than ${MAX_NAME_CHARS} characters (at ${shortName(frame.name)}; a dict shared many times?); refused`);
+    }
+    if (++leaves > MAX_LEAVES) refuse(`more than ${MAX_LEAVES} values; refused`);
+    const name = frame.name === '' ? part : `${frame.name}.${part}`;
+    if (item instanceof Map || Array.isArray(item)) enter(item, name);
+    else leaf(item, name);
+  }
   return { tensors, metadata };
 }
 
@@ -180,14 +196,15 @@ export function parseTorchCheckpoint(bytes: Uint8Array, source = '<bytes>'): Tor
       }
     },
   });
-  return flatten(root, source);
+  return flatten(root, source, new ViewCopies(viewCopyBudget(bytes.byteLength)));
 }
 
 /**
  * Reads a `torch.save` file (PyTorch ≥ 1.6's ZIP format) into named tensors
  * without PyTorch and without running any of its code; see the module notes
  * for what is admitted. Contiguous tensors are views into the file's bytes;
- * strided views (slices, transposes) are copied out contiguously.
+ * strided views (slices, transposes) are copied out contiguously, once per
+ * distinct view, within the file's copy budget.
  *
  * @param source A file path (Node.js) or the file's bytes.
  * @returns Tensors by dotted name (`dtype` F32, F16, BF16, F64 or I64, as in
@@ -195,7 +212,8 @@ export function parseTorchCheckpoint(bytes: Uint8Array, source = '<bytes>'): Tor
  * @throws Naming the file and what is wrong: a legacy (pre-1.6) file (with
  *   the command that re-saves it), a global outside the allow-list (nothing
  *   is run), a truncated archive, a record whose size differs from its
- *   storage's, a view that runs past its storage.
+ *   storage's, a view that runs past its storage, or a limit of the module
+ *   notes' **Bounds** passed.
  *
  * @example
  * ```ts

@@ -47,9 +47,17 @@ export class TensorView {
   }
 }
 
+/**
+ * Most dimensions a tensor may have. Weight tensors have a handful; without a
+ * cap, a pickle could rebuild one memoised 100k-dimension size tuple a
+ * million times at a few bytes each, and every rebuild walks its size.
+ */
+export const MAX_TENSOR_RANK = 64;
+
 const isInt = (v: unknown): v is number => Number.isSafeInteger(v) && (v as number) >= 0;
 
 function intTuple(value: unknown, what: string): number[] {
+  if (Array.isArray(value) && value.length > MAX_TENSOR_RANK) throw new Error(`${what} has ${value.length} dimensions, more than the ${MAX_TENSOR_RANK} admitted`);
   if (!Array.isArray(value) || !value.every(isInt)) throw new Error(`${what} is ${describe(value)}; expected a tuple of non-negative integers`);
   return [...value];
 }
