@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { BoundaryF1Accumulator, boundaryF1 } from './boundary-f1.js';
+import { type BoundaryCounts, type BoundaryScores, BoundaryF1Accumulator, boundaryF1 } from './boundary-f1.js';
 
 // Written by scripts/fixtures/boundary_f1.py: an independent numpy + scipy
 // (distance_transform_edt) implementation of the conventions. NaN is stored as null.
@@ -19,12 +19,12 @@ const fixture: {
   split: { images: number[]; numClasses: number; tolerance: number; ignoreIndex: number; expected: Expected };
 } = JSON.parse(readFileSync(new URL('../../fixtures/boundary-f1/boundary-f1.json', import.meta.url), 'utf8'));
 
-function expectScores(actual: Omit<Expected, 'counts' | 'tolerance'> & { counts: Record<string, Float64Array> }, expected: Expected, what: string) {
+function expectScores(actual: BoundaryScores & { counts: BoundaryCounts }, expected: Expected, what: string) {
   for (const key of ['predicted', 'predictedMatched', 'truth', 'truthMatched'] as const) {
     expect(Array.from(actual.counts[key]), `${what} ${key}`).toEqual(expected.counts[key]);
   }
   for (const key of ['perClassPrecision', 'perClassRecall', 'perClassF1'] as const) {
-    (actual[key] as number[]).forEach((v, c) => {
+    actual[key].forEach((v, c) => {
       const e = expected[key][c];
       if (e === null) expect(v, `${what} ${key}[${c}]`).toBeNaN();
       else expect(v, `${what} ${key}[${c}]`).toBeCloseTo(e, 12);
