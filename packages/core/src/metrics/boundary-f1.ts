@@ -306,15 +306,15 @@ function bucketBoundaryPixels(labels: Int32Array, offset: number, width: number,
   let found = 0;
   for (let y = 0, i = 0; y < height; y++) {
     for (let x = 0; x < width; x++, i++) {
-      const l = labels[offset + i];
+      const j = offset + i;
+      const l = labels[j];
       if (l === REMOVED) continue;
-      let m: number;
-      if (
-        (x > 0 && (m = labels[offset + i - 1]) !== l && m !== REMOVED) ||
-        (x < width - 1 && (m = labels[offset + i + 1]) !== l && m !== REMOVED) ||
-        (y > 0 && (m = labels[offset + i - width]) !== l && m !== REMOVED) ||
-        (y < height - 1 && (m = labels[offset + i + width]) !== l && m !== REMOVED)
-      ) {
+      // Outside the frame reads as the pixel's own label: no edge there.
+      const left = x > 0 ? labels[j - 1] : l;
+      const right = x < width - 1 ? labels[j + 1] : l;
+      const up = y > 0 ? labels[j - width] : l;
+      const down = y < height - 1 ? labels[j + width] : l;
+      if ((left !== l && left !== REMOVED) || (right !== l && right !== REMOVED) || (up !== l && up !== REMOVED) || (down !== l && down !== REMOVED)) {
         out[found++] = i;
         start[l + 1] += 1;
       }

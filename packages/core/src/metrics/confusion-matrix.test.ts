@@ -124,13 +124,16 @@ describe('ConfusionMatrix.scores() against references', () => {
       const s = fromCounts(f).scores(f.exclude);
       s.perClassF1.forEach((f1, c) => {
         const iou = s.perClassIoU[c];
-        if (Number.isNaN(iou)) return expect(f1).toBeNaN();
+        if (Number.isNaN(iou)) {
+          expect(f1).toBeNaN();
+          return;
+        }
         expect(f1).toBeCloseTo((2 * iou) / (1 + iou), 12);
         const p = s.perClassPrecision[c];
         const r = s.perClassRecall[c];
         if (p + r > 0) expect(f1).toBeCloseTo((2 * p * r) / (p + r), 12);
       });
-      const present = s.perClassIoU.filter((v, c) => s.perClassPixelShare[c] > 0);
+      const present = s.perClassIoU.filter((_, c) => s.perClassPixelShare[c] > 0);
       if (present.length) {
         expect(s.frequencyWeightedIoU).toBeGreaterThanOrEqual(Math.min(...present) - 1e-12);
         expect(s.frequencyWeightedIoU).toBeLessThanOrEqual(Math.max(...present) + 1e-12);
