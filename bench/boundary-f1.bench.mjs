@@ -14,7 +14,10 @@
 // Run after `pnpm build`:
 //   node bench/boundary-f1.bench.mjs [runs=15] [size=513]
 // Prints one JSON line per map and entry point:
-//   { map, size, classes, entry, tolerance_px, ms_per_image }
+//   { map, size, classes, entry, tolerance_px, meanF1, ms_per_image, cpu_ms_per_image }
+// ms_per_image is the median wall time; cpu_ms_per_image the process's CPU time
+// (user + system) per image over the same runs, which other jobs on a busy
+// machine inflate far less than the wall time.
 import { BoundaryF1Accumulator, boundaryF1, SeededRng } from '../packages/core/dist/index.js';
 import { medianMs } from './timing.mjs';
 
@@ -82,7 +85,12 @@ for (const [map, [truth, salt]] of Object.entries(maps)) {
     'BoundaryF1Accumulator.update': () => acc.update(predicted, truth, size, size),
   };
   for (const [entry, fn] of Object.entries(entries)) {
+    const cpu = process.cpuUsage();
     const ms = await medianMs(fn, runs, 2);
-    console.log(JSON.stringify({ map, size, classes, entry, tolerance_px: +once.tolerance.toFixed(2), meanF1: +once.meanF1.toFixed(3), ms_per_image: +ms.toFixed(1) }));
+    const used = process.cpuUsage(cpu);
+    const cpuMs = (used.user + used.system) / 1000 / (runs + 2);
+    console.log(
+      JSON.stringify({ map, size, classes, entry, tolerance_px: +once.tolerance.toFixed(2), meanF1: +once.meanF1.toFixed(3), ms_per_image: +ms.toFixed(1), cpu_ms_per_image: +cpuMs.toFixed(1) }),
+    );
   }
 }
