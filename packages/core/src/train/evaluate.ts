@@ -53,7 +53,7 @@ export interface EvaluationResult extends EvaluationScores {
  * scores its arg-max predictions: pixel accuracy, mean accuracy and mean IoU,
  * the numbers the MSRC literature reports, the per-class table (IoU,
  * precision, recall, F1, pixel share), frequency-weighted IoU and the
- * boundary F1 (see {@link ConfusionMatrix.scores} and {@link boundaryF1}).
+ * boundary F1 (see {@link ConfusionMatrix.scores} and {@link BoundaryF1Accumulator}).
  *
  * @throws If the model predicts another number of classes than `args.numClasses`.
  *
