@@ -129,6 +129,26 @@ describe('trainMsrc on a synthetic MSRC copy', () => {
     // The page states the test scores metrics.json holds, void excluded, as percentages.
     expect(html).toContain(`${(100 * metrics.test.voidExcluded.pixelAccuracy).toFixed(1)}%`);
     expect(html).toContain(`${(100 * metrics.test.voidExcluded.meanIoU).toFixed(1)}%`);
+    // The per-class table (void excluded) and the new summary scores, in metrics.json and on the page.
+    const names = MSRC_CLASSES.filter((c) => c.name !== 'void').map((c) => c.name);
+    expect(Object.keys(metrics.test.perClass)).toEqual(names);
+    for (const [name, row] of Object.entries<Record<string, number | null>>(metrics.test.perClass)) {
+      expect(Object.keys(row).sort()).toEqual(['boundaryF1', 'f1', 'iou', 'pixelShare', 'pixels', 'precision', 'recall']);
+      expect(row.iou).toBe(metrics.test.perClassIoU[name] ?? null);
+      // F1 (Dice) = 2·IoU / (1 + IoU) wherever IoU is defined.
+      if (row.iou !== null) expect(row.f1).toBeCloseTo((2 * row.iou) / (1 + row.iou), 12);
+    }
+    const shares = Object.values<{ pixelShare: number }>(metrics.test.perClass).reduce((a, r) => a + r.pixelShare, 0);
+    expect(shares).toBeCloseTo(1, 12);
+    for (const view of [metrics.test, metrics.test.voidExcluded]) {
+      expect(view.frequencyWeightedIoU).toBeGreaterThanOrEqual(0);
+      expect(view.frequencyWeightedIoU).toBeLessThanOrEqual(1);
+      expect(view.meanF1).toBeGreaterThanOrEqual(view.meanIoU);
+      expect(view.boundaryF1 === null || (view.boundaryF1 >= 0 && view.boundaryF1 <= 1)).toBe(true);
+    }
+    expect(html).toContain('<th>boundary F1</th>');
+    expect(html).toContain(`${(100 * metrics.test.voidExcluded.frequencyWeightedIoU).toFixed(1)}%`);
+    for (const name of names) expect(html).toContain(`<tr><th>${name}</th>`);
     expect(html).toMatch(/finished at iteration 4/);
     expect(lines.some((l) => l.startsWith('report: ') && l.includes('report.html'))).toBe(true);
   });

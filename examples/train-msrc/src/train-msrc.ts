@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { Adam, BestModelSaver, ConfigMismatchError, EarlyStopping, resumableBatches, segmentationBatches, selectBackend, Trainer } from '@seg/core';
 import { deeplabV3Plus, loadTrunkWeights, saveModel, setModelClasses } from '@seg/deeplab';
-import { MSRC_CLASSES, openMsrc } from '@seg/msrc';
+import { MSRC_CLASSES, MSRC_VOID, openMsrc } from '@seg/msrc';
 import { trainingAugmentation } from './augment.js';
 import { consoleLines } from './callbacks/console-lines.js';
 import { progressBar } from './callbacks/progress-bar.js';
@@ -174,7 +174,7 @@ async function trainInRunFolder(
   const report = new RunReport(outputs, config, backend.name);
   const progress = showProgress ? createProgress({ total: options.iterations, start: trainer.step, log }) : null;
   const say = (line: string) => (progress ? progress.log(line) : log(line));
-  const validate = new Validation(model, validation, { numClasses: NUM_CLASSES, loss, valImages: options.valImages, seed: options.seed });
+  const validate = new Validation(model, validation, { numClasses: NUM_CLASSES, loss, valImages: options.valImages, seed: options.seed, exclude: [MSRC_VOID] });
   const window = new TrainingWindow();
 
   // Ctrl-C: the page shows everything up to here; the checkpoint of the last save interval stays as it was.
@@ -212,9 +212,11 @@ async function trainInRunFolder(
   await outputs.record(`${RUN_FILES.model}/`);
   await saveModel(model, join(out, RUN_FILES.model));
   const { result: testResult, scores: testScores } = await scoreTestSplit(model, test, loss, options.seed);
+  const { voidExcluded: ve } = testScores;
   log(
     `Test (${test.size} images): pixel accuracy ${testScores.pixelAccuracy.toFixed(4)}, mIoU ${testScores.meanIoU.toFixed(4)}; ` +
-      `void excluded: pixel accuracy ${testScores.voidExcluded.pixelAccuracy.toFixed(4)}, mean accuracy ${testScores.voidExcluded.meanAccuracy.toFixed(4)}, mIoU ${testScores.voidExcluded.meanIoU.toFixed(4)}`,
+      `void excluded: pixel accuracy ${ve.pixelAccuracy.toFixed(4)}, mean accuracy ${ve.meanAccuracy.toFixed(4)}, mIoU ${ve.meanIoU.toFixed(4)}, ` +
+      `fwIoU ${ve.frequencyWeightedIoU.toFixed(4)}, boundary F1 ${ve.boundaryF1?.toFixed(4) ?? '–'}`,
   );
   const summary: TrainMsrcResult = {
     steps: result.step,
@@ -224,13 +226,13 @@ async function trainInRunFolder(
     outDir: out,
   };
   await outputs.write(RUN_FILES.metrics, `${JSON.stringify(summary, null, 2)}\n`);
-  const { voidExcluded: ve } = testScores;
   report.recordTest(
     [
       { label: 'void excluded (MSRC protocol)', ...ve },
-      { label: 'void counted as a class', pixelAccuracy: testScores.pixelAccuracy, meanAccuracy: testScores.meanAccuracy, meanIoU: testScores.meanIoU },
+      { label: 'void counted as a class', ...testScores },
     ],
     testResult.confusion,
+    testResult.excluded?.boundaryF1,
     await writeTriptychs(model, test, outputs, REPORT_TEST_IMAGES),
     test.size,
   );

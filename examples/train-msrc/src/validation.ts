@@ -3,7 +3,7 @@
  * images (a seeded subset, different at every iteration) are scored, and one
  * of them is segmented for the snapshots. The callbacks read the outcome.
  */
-import { type ConfusionMatrix, evaluateSegmentation, type RgbImage, SeededRng, type SegmentationDataset, type SegmentationLoss, segmentationBatches } from '@seg/core';
+import { type BoundaryScores, type ConfusionMatrix, evaluateSegmentation, type RgbImage, SeededRng, type SegmentationDataset, type SegmentationLoss, segmentationBatches } from '@seg/core';
 import { segment } from '@seg/deeplab';
 import type { LayersModel } from '@tensorflow/tfjs-layers';
 
@@ -14,6 +14,8 @@ export interface ValidationOutcome {
   pixelAccuracy: number;
   meanIoU: number;
   confusion: ConfusionMatrix;
+  /** Boundary F1 with the `exclude`d classes' pixels removed (void, for the report's table). */
+  boundary: BoundaryScores | undefined;
   /** The image shown in the snapshots: input, ground truth and prediction. */
   shown: { id: string; image: RgbImage; labels: ArrayLike<number>; prediction: ArrayLike<number> };
 }
@@ -34,6 +36,8 @@ export interface ValidationArgs {
   loss: SegmentationLoss;
   /** Images scored at each validation. */
   valImages: number;
+  /** Classes the report's per-class table leaves out (void). */
+  exclude: number[];
   seed: number;
 }
 
@@ -49,11 +53,11 @@ export class Validation {
 
   /** Validates at `step`; returns the scores the trainer monitors. */
   async run(step: number): Promise<Record<string, number>> {
-    const { seed, valImages, numClasses, loss } = this.args;
+    const { seed, valImages, numClasses, loss, exclude } = this.args;
     const rng = SeededRng.derive(seed, 3, step);
     const picks = rng.permutation(this.split.size).slice(0, Math.min(valImages, this.split.size));
     const sample = await this.split.get(picks[rng.int(picks.length)]);
-    const r = await evaluateSegmentation(this.model, evalBatches(subset(this.split, picks), seed), { numClasses, loss });
+    const r = await evaluateSegmentation(this.model, evalBatches(subset(this.split, picks), seed), { numClasses, loss, exclude });
     const { width, height } = sample.image;
     const { labels: prediction } = await segment(this.model, { data: sample.image.data, width, height, channels: 3 });
     this.latest = {
@@ -62,6 +66,7 @@ export class Validation {
       pixelAccuracy: r.pixelAccuracy,
       meanIoU: r.meanIoU,
       confusion: r.confusion,
+      boundary: r.excluded?.boundaryF1,
       shown: { id: sample.id, image: sample.image, labels: sample.labels, prediction },
     };
     return { pixelAccuracy: r.pixelAccuracy, meanIoU: r.meanIoU, loss: r.loss! };

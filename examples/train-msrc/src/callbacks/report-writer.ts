@@ -15,7 +15,7 @@ export function reportWriter(report: RunReport, iterations: number, window: Trai
     async onEvaluate() {
       const v = validation.latest!;
       const shot = snapshotPaths(v.step);
-      report.recordValidation({ step: v.step, loss: v.loss, pixelAccuracy: v.pixelAccuracy, meanIoU: v.meanIoU, ...window.last }, v.confusion, {
+      report.recordValidation({ step: v.step, loss: v.loss, pixelAccuracy: v.pixelAccuracy, meanIoU: v.meanIoU, ...window.last }, v.confusion, v.boundary, {
         title: `${v.shown.id} (validation, iteration ${v.step})`,
         image: shot.image,
         truth: shot.truth,

@@ -1,11 +1,9 @@
 import type { RunConfig } from '../run-config.js';
+import type { ClassScores, SummaryScores } from '../test-split.js';
 
 /** A table row of scores. */
-export interface ScoreLine {
+export interface ScoreLine extends SummaryScores {
   label: string;
-  pixelAccuracy: number;
-  meanAccuracy: number;
-  meanIoU: number;
 }
 
 /** Everything the page shows; paths are relative to the page. */
@@ -16,8 +14,8 @@ export interface ReportPage {
   backend: string;
   config: RunConfig;
   charts: { title: string; file: string }[];
-  /** Per-class IoU with void excluded, and where it was measured. */
-  perClassIoU: { source: string; rows: { name: string; iou: number | null; pixels: number }[] } | null;
+  /** The per-class table with void excluded, and where it was measured. */
+  perClass: { source: string; rows: ({ name: string } & ClassScores)[] } | null;
   test: ScoreLine[] | null;
   latestValidation: { step: number; loss: number; pixelAccuracy: number; meanIoU: number } | null;
   triptychs: { title: string; image: string; truth: string; prediction: string }[];
@@ -32,15 +30,22 @@ export function reportHtml(p: ReportPage): string {
     .map(([k, v]) => `<tr><th>${esc(k)}</th><td><code>${esc(JSON.stringify(v))}</code></td></tr>`)
     .join('\n');
   const test = p.test
-    ? `<table><tr><th></th><th>global (pixel) accuracy</th><th>class-average accuracy</th><th>mIoU</th></tr>
-${p.test.map((t) => `<tr><th>${esc(t.label)}</th><td>${pct(t.pixelAccuracy)}</td><td>${pct(t.meanAccuracy)}</td><td>${pct(t.meanIoU)}</td></tr>`).join('\n')}
+    ? `<table><tr><th></th><th>global (pixel) accuracy</th><th>class-average accuracy</th><th>mIoU</th><th>fwIoU</th><th>mean F1</th><th>boundary F1</th></tr>
+${p.test
+  .map(
+    (t) =>
+      `<tr><th>${esc(t.label)}</th>${[t.pixelAccuracy, t.meanAccuracy, t.meanIoU, t.frequencyWeightedIoU, t.meanF1, t.boundaryF1].map((v) => `<td>${pct(v)}</td>`).join('')}</tr>`,
+  )
+  .join('\n')}
 </table>
-<p class="note">The MSRC protocol reports global and class-average accuracy with void pixels excluded. mIoU: TP / (TP + FP + FN) per class, averaged over every class with a non-zero union.</p>`
+<p class="note">The MSRC protocol reports global and class-average accuracy with void pixels excluded. mIoU: TP / (TP + FP + FN) per class, averaged over every class with a non-zero union; fwIoU weighs each class's IoU by its share of the ground-truth pixels; F1 (Dice) is 2·TP / (2·TP + FP + FN); boundary F1 scores each class's edges within 0.75 % of the image diagonal (Csurka et al. 2013), void pixels removed, counts pooled over the split.</p>`
     : '<p>The test split is scored when training ends.</p>';
-  const iou = p.perClassIoU
-    ? `<p class="note">From ${esc(p.perClassIoU.source)}, void excluded.</p>
-<table><tr><th>class</th><th>IoU</th><th>ground-truth pixels</th></tr>
-${p.perClassIoU.rows.map((r) => `<tr><th>${esc(r.name)}</th><td>${pct(r.iou)}</td><td>${r.pixels}</td></tr>`).join('\n')}
+  const perClass = p.perClass
+    ? `<p class="note">From ${esc(p.perClass.source)}, void excluded. Precision TP / (TP + FP), recall TP / (TP + FN), F1 (Dice) 2·TP / (2·TP + FP + FN); pixel share: the class's share of the ground-truth pixels. – marks an undefined score (no such pixel to divide by).</p>
+<table><tr><th>class</th><th>IoU</th><th>precision</th><th>recall</th><th>F1</th><th>boundary F1</th><th>pixel share</th><th>ground-truth pixels</th></tr>
+${p.perClass.rows
+  .map((r) => `<tr><th>${esc(r.name)}</th>${[r.iou, r.precision, r.recall, r.f1, r.boundaryF1, r.pixelShare].map((v) => `<td>${pct(v)}</td>`).join('')}<td>${r.pixels}</td></tr>`)
+  .join('\n')}
 </table>`
     : '<p>No validation yet.</p>';
   const latest = p.latestValidation
@@ -78,8 +83,8 @@ ${latest}
 <div class="charts">
 ${p.charts.map((c) => `<img src="${esc(c.file)}" alt="${esc(c.title)}">`).join('\n')}
 </div>
-<h2>Per-class IoU</h2>
-${iou}
+<h2>Per-class scores</h2>
+${perClass}
 <h2>Images</h2>
 ${triptychs}
 <h2>Configuration</h2>

@@ -1,7 +1,8 @@
-import { ConfusionMatrix } from '@seg/core';
-import { MSRC_CLASSES, MSRC_VOID } from '@seg/msrc';
+import { type BoundaryScores, ConfusionMatrix } from '@seg/core';
+import { MSRC_CLASSES } from '@seg/msrc';
 import { RUN_FILES, type RunOutputs } from '../run-files.js';
 import type { RunConfig } from '../run-config.js';
+import { perClassTable } from '../test-split.js';
 import { type CurvePoint, confusionSpec, curveSpec, renderSvg, thin } from './charts.js';
 import { type ReportPage, reportHtml, type ScoreLine } from './html.js';
 
@@ -35,7 +36,7 @@ const MAX_CURVE_POINTS = 1500;
 export class RunReport {
   private readonly steps: { step: number; loss: number }[] = [];
   private readonly validations: ValidationPoint[] = [];
-  private confusion: { source: string; matrix: ConfusionMatrix } | null = null;
+  private confusion: { source: string; matrix: ConfusionMatrix; boundary: BoundaryScores | undefined } | null = null;
   private test: ScoreLine[] | null = null;
   private triptychs: Triptych[] = [];
   private queue: Promise<void> = Promise.resolve();
@@ -50,15 +51,16 @@ export class RunReport {
     this.steps.push({ step, loss });
   }
 
-  recordValidation(point: ValidationPoint, confusion: ConfusionMatrix, triptych: Triptych): void {
+  /** `boundary`: the validation's boundary F1 with void removed, for the per-class table. */
+  recordValidation(point: ValidationPoint, confusion: ConfusionMatrix, boundary: BoundaryScores | undefined, triptych: Triptych): void {
     this.validations.push(point);
-    this.confusion = { source: `the validation at iteration ${point.step}`, matrix: copyOf(confusion) };
+    this.confusion = { source: `the validation at iteration ${point.step}`, matrix: copyOf(confusion), boundary };
     this.triptychs = [triptych];
   }
 
-  recordTest(scores: ScoreLine[], confusion: ConfusionMatrix, triptychs: Triptych[], images: number): void {
+  recordTest(scores: ScoreLine[], confusion: ConfusionMatrix, boundary: BoundaryScores | undefined, triptychs: Triptych[], images: number): void {
     this.test = scores;
-    this.confusion = { source: `the test split (${images} images)`, matrix: copyOf(confusion) };
+    this.confusion = { source: `the test split (${images} images)`, matrix: copyOf(confusion), boundary };
     this.triptychs = triptychs;
   }
 
@@ -88,11 +90,11 @@ export class RunReport {
       ...v.map((x) => ({ step: x.step, value: x.meanIoU, series: 'validation mIoU' })),
     ];
     charts.push({ title: 'Pixel accuracy and mIoU', file: `${RUN_FILES.reportAssets}/scores.svg`, spec: curveSpec('Pixel accuracy and mIoU', 'score', scorePoints) });
-    let perClassIoU: ReportPage['perClassIoU'] = null;
+    let perClass: ReportPage['perClass'] = null;
     if (this.confusion) {
-      const { source, matrix } = this.confusion;
+      const { source, matrix, boundary } = this.confusion;
       charts.push({ title: 'Confusion matrix', file: `${RUN_FILES.reportAssets}/confusion.svg`, spec: confusionSpec(`Confusion matrix: ${source}`, names, matrix.counts) });
-      perClassIoU = { source, rows: perClassRows(names, matrix) };
+      perClass = { source, rows: Object.entries(perClassTable(matrix, boundary)).map(([name, scores]) => ({ name, ...scores })) };
     }
     for (const c of charts) await this.outputs.write(c.file, await renderSvg(c.spec));
     const last = v.at(-1);
@@ -103,7 +105,7 @@ export class RunReport {
       backend: this.backend,
       config: this.config,
       charts: charts.map(({ title, file }) => ({ title, file })),
-      perClassIoU,
+      perClass,
       test: this.test,
       latestValidation: last ? { step: last.step, loss: last.loss, pixelAccuracy: last.pixelAccuracy, meanIoU: last.meanIoU } : null,
       triptychs: this.triptychs,
@@ -116,18 +118,4 @@ export class RunReport {
 /** The caller's matrix keeps accumulating or is reset; the report keeps its own counts. */
 function copyOf(m: ConfusionMatrix): ConfusionMatrix {
   return new ConfusionMatrix(m.numClasses).merge(m);
-}
-
-/** Per-class IoU with void excluded, and each class's ground-truth pixels; void's own row left out. */
-function perClassRows(names: readonly string[], matrix: ConfusionMatrix): { name: string; iou: number | null; pixels: number }[] {
-  const n = matrix.numClasses;
-  const { perClassIoU } = matrix.scores([MSRC_VOID]);
-  const rows = [];
-  for (let c = 0; c < n; c++) {
-    if (c === MSRC_VOID) continue;
-    let pixels = 0;
-    for (let k = 0; k < n; k++) pixels += matrix.counts[c * n + k];
-    rows.push({ name: names[c], iou: Number.isNaN(perClassIoU[c]) ? null : perClassIoU[c], pixels });
-  }
-  return rows;
 }

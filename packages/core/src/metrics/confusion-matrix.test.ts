@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { ConfusionMatrix } from './confusion-matrix.js';
 
@@ -68,5 +69,92 @@ describe('ConfusionMatrix', () => {
     expect(() => m.update([0], [0, 1])).toThrow(/1 predictions for 2 ground-truth pixels/);
     expect(() => m.update([0], [-1])).toThrow(/ground-truth id -1 at index 0/);
     expect(() => new ConfusionMatrix(0)).toThrow(/positive integer, got 0/);
+  });
+});
+
+// Written by scripts/fixtures/scores.py: numpy from the formulas, and torchvision's
+// reference-script ConfusionMatrix.compute() on the same counts. NaN is stored as null.
+type Fixture = {
+  numClasses: number;
+  counts: number[];
+  exclude: number[];
+  expected: Record<string, number | null | (number | null)[]>;
+  torchvision: { accGlobal: number; acc: (number | null)[]; iu: (number | null)[] } | null;
+};
+const fixtures: Fixture[] = JSON.parse(readFileSync(new URL('../../fixtures/scores/scores.json', import.meta.url), 'utf8'));
+
+/** `actual` equals `expected` to 1e-12, NaN where the fixture holds null. */
+function expectScore(actual: number | number[], expected: number | null | (number | null)[], what: string) {
+  const a = Array.isArray(actual) ? actual : [actual];
+  const e = Array.isArray(expected) ? expected : [expected];
+  expect(a.length, what).toBe(e.length);
+  a.forEach((v, i) => {
+    if (e[i] === null) expect(v, `${what}[${i}]`).toBeNaN();
+    else expect(v, `${what}[${i}]`).toBeCloseTo(e[i]!, 12);
+  });
+}
+
+describe('ConfusionMatrix.scores() against references', () => {
+  const fromCounts = (f: Fixture) => {
+    const m = new ConfusionMatrix(f.numClasses);
+    m.counts.set(f.counts);
+    return m;
+  };
+
+  it.each(fixtures.map((f, i) => [i, f] as const))('case %i: every score equals the numpy reference', (_, f) => {
+    const s = fromCounts(f).scores(f.exclude);
+    expect(Object.keys(s).sort()).toEqual(Object.keys(f.expected).sort());
+    for (const [key, expected] of Object.entries(f.expected)) expectScore(s[key as keyof typeof s], expected, key);
+  });
+
+  it("matches torchvision's reference-script ConfusionMatrix (global accuracy, per-class accuracy, IoU) on the same counts", () => {
+    const withTorchvision = fixtures.filter((f) => f.torchvision);
+    expect(withTorchvision.length).toBeGreaterThan(4);
+    for (const f of withTorchvision) {
+      const s = fromCounts(f).scores();
+      const tv = f.torchvision!;
+      expectScore(s.pixelAccuracy, tv.accGlobal, 'acc_global');
+      expectScore(s.perClassRecall, tv.acc, 'acc');
+      expectScore(s.perClassIoU, tv.iu, 'iu');
+    }
+  });
+
+  it('holds the identities F1 = 2·IoU / (1 + IoU) and F1 = 2PR / (P + R), and fwIoU lies within the IoU range', () => {
+    for (const f of fixtures) {
+      const s = fromCounts(f).scores(f.exclude);
+      s.perClassF1.forEach((f1, c) => {
+        const iou = s.perClassIoU[c];
+        if (Number.isNaN(iou)) {
+          expect(f1).toBeNaN();
+          return;
+        }
+        expect(f1).toBeCloseTo((2 * iou) / (1 + iou), 12);
+        const p = s.perClassPrecision[c];
+        const r = s.perClassRecall[c];
+        if (p + r > 0) expect(f1).toBeCloseTo((2 * p * r) / (p + r), 12);
+      });
+      const present = s.perClassIoU.filter((_, c) => s.perClassPixelShare[c] > 0);
+      if (present.length) {
+        expect(s.frequencyWeightedIoU).toBeGreaterThanOrEqual(Math.min(...present) - 1e-12);
+        expect(s.frequencyWeightedIoU).toBeLessThanOrEqual(Math.max(...present) + 1e-12);
+      }
+    }
+  });
+
+  it('by hand: precision, recall, F1 and fwIoU of a three-class matrix with a class absent from the truth', () => {
+    // Truth 0 0 0 1 1 1 1; prediction 0 0 1 1 1 1 2.
+    // class 0: TP 2, FN 1, FP 0; class 1: TP 3, FN 1, FP 1; class 2: TP 0, FP 1, absent from the truth.
+    const s = new ConfusionMatrix(3).update([0, 0, 1, 1, 1, 1, 2], [0, 0, 0, 1, 1, 1, 1]).scores();
+    expect(s.perClassPrecision).toEqual([1, 3 / 4, 0]);
+    expect(s.perClassRecall[0]).toBeCloseTo(2 / 3, 12);
+    expect(s.perClassRecall[1]).toBeCloseTo(3 / 4, 12);
+    expect(s.perClassRecall[2]).toBeNaN();
+    expect(s.perClassF1[0]).toBeCloseTo(4 / 5, 12);
+    expect(s.perClassF1[1]).toBeCloseTo(6 / 8, 12);
+    expect(s.perClassF1[2]).toBe(0);
+    expect(s.meanF1).toBeCloseTo((4 / 5 + 6 / 8 + 0) / 3, 12);
+    // IoU 2/3 and 3/5 weighted by 3/7 and 4/7; class 2 weighs nothing.
+    expect(s.frequencyWeightedIoU).toBeCloseTo((3 / 7) * (2 / 3) + (4 / 7) * (3 / 5), 12);
+    expect(s.perClassPixelShare).toEqual([3 / 7, 4 / 7, 0]);
   });
 });

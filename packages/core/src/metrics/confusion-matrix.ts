@@ -7,7 +7,12 @@ export interface ConfusionMatrixOptions {
   ignoreIndex?: number;
 }
 
-/** Scores derived from a confusion matrix. */
+/**
+ * Scores derived from a confusion matrix. With TP, FP and FN of class c
+ * counted over the pixels whose ground truth is counted (not ignored, not
+ * excluded), a per-class score is `NaN` when its denominator is 0 and for
+ * excluded classes, and every mean skips exactly the `NaN`s.
+ */
 export interface SegmentationScores {
   /** Correct pixels / counted pixels. */
   pixelAccuracy: number;
@@ -22,8 +27,30 @@ export interface SegmentationScores {
   meanIoU: number;
   /** IoU per class id; `NaN` for classes absent from both prediction and ground truth. */
   perClassIoU: number[];
-  /** Recall per class id; `NaN` for classes absent from the ground truth. */
+  /** Recall per class id; `NaN` for classes absent from the ground truth. The same numbers as {@link perClassRecall}. */
   perClassAccuracy: number[];
+  /** Precision per class id, TP / (TP + FP); `NaN` for classes never predicted on a counted pixel. */
+  perClassPrecision: number[];
+  /** Recall per class id, TP / (TP + FN); `NaN` for classes absent from the ground truth. */
+  perClassRecall: number[];
+  /**
+   * F1 per class id, 2·TP / (2·TP + FP + FN): the harmonic mean of precision
+   * and recall, which on label maps is the Dice coefficient, and 2·IoU / (1 + IoU).
+   * Written with counts, it is `NaN` exactly where IoU is (an empty union) and
+   * 0 for a class present on one side only (precision or recall undefined).
+   */
+  perClassF1: number[];
+  /** Mean of {@link perClassF1} over the classes whose union is non-zero, the classes {@link meanIoU} averages. */
+  meanF1: number;
+  /**
+   * Σ_c freq_c · IoU_c with freq_c = (ground-truth pixels of c) / (counted
+   * pixels), over the classes present in the ground truth (FCN's score.py,
+   * as COCO-Stuff reports it): a class absent from the ground truth weighs 0,
+   * even when it is predicted. `NaN` when no pixel is counted.
+   */
+  frequencyWeightedIoU: number;
+  /** Ground-truth pixels of each class / counted pixels (fwIoU's weights); `NaN` for excluded classes. */
+  perClassPixelShare: number[];
 }
 
 /**
@@ -98,38 +125,55 @@ export class ConfusionMatrix {
     const skip = new Set(exclude);
     let correct = 0;
     let total = 0;
-    const perClassIoU: number[] = [];
-    const perClassAccuracy: number[] = [];
+    const tp: number[] = [];
+    const truthPixels: number[] = [];
+    const predictedPixels: number[] = [];
     for (let c = 0; c < n; c++) {
-      if (skip.has(c)) {
-        perClassIoU.push(Number.NaN);
-        perClassAccuracy.push(Number.NaN);
-        continue;
-      }
       let rowSum = 0;
       let colSum = 0;
       for (let k = 0; k < n; k++) {
         rowSum += this.counts[c * n + k];
         if (!skip.has(k)) colSum += this.counts[k * n + c];
       }
-      const tp = this.counts[c * n + c];
-      correct += tp;
+      tp.push(this.counts[c * n + c]);
+      truthPixels.push(rowSum);
+      predictedPixels.push(colSum);
+      if (skip.has(c)) continue;
+      correct += tp[c];
       total += rowSum;
-      const union = rowSum + colSum - tp;
-      perClassIoU.push(union > 0 ? tp / union : Number.NaN);
-      perClassAccuracy.push(rowSum > 0 ? tp / rowSum : Number.NaN);
     }
-    // NaN marks an excluded class, an empty row (recall) or an empty union (IoU): each mean skips exactly those.
-    const mean = (v: number[]) => {
-      const defined = v.filter((x) => !Number.isNaN(x));
-      return defined.length ? defined.reduce((a, b) => a + b, 0) / defined.length : Number.NaN;
-    };
+    const perClass = (score: (c: number) => number) => Array.from({ length: n }, (_, c) => (skip.has(c) ? Number.NaN : score(c)));
+    const ratio = (a: number, b: number) => (b > 0 ? a / b : Number.NaN);
+    const perClassIoU = perClass((c) => ratio(tp[c], truthPixels[c] + predictedPixels[c] - tp[c]));
+    const perClassRecall = perClass((c) => ratio(tp[c], truthPixels[c]));
+    const perClassF1 = perClass((c) => ratio(2 * tp[c], truthPixels[c] + predictedPixels[c]));
+    const perClassPixelShare = perClass((c) => ratio(truthPixels[c], total));
+    let frequencyWeightedIoU = total > 0 ? 0 : Number.NaN;
+    for (let c = 0; c < n; c++) if (perClassPixelShare[c] > 0) frequencyWeightedIoU += perClassPixelShare[c] * perClassIoU[c];
     return {
-      pixelAccuracy: total > 0 ? correct / total : Number.NaN,
-      meanAccuracy: mean(perClassAccuracy),
-      meanIoU: mean(perClassIoU),
+      pixelAccuracy: ratio(correct, total),
+      meanAccuracy: nanMean(perClassRecall),
+      meanIoU: nanMean(perClassIoU),
       perClassIoU,
-      perClassAccuracy,
+      perClassAccuracy: perClassRecall.slice(),
+      perClassPrecision: perClass((c) => ratio(tp[c], predictedPixels[c])),
+      perClassRecall,
+      perClassF1,
+      meanF1: nanMean(perClassF1),
+      frequencyWeightedIoU,
+      perClassPixelShare,
     };
   }
+}
+
+/** Mean of the defined values: `NaN` marks an excluded class or an empty denominator, and each mean skips exactly those. */
+export function nanMean(values: readonly number[]): number {
+  let sum = 0;
+  let count = 0;
+  for (const v of values) {
+    if (Number.isNaN(v)) continue;
+    sum += v;
+    count += 1;
+  }
+  return count ? sum / count : Number.NaN;
 }

@@ -27,7 +27,7 @@ export type {
   TrainingCallback,
 } from './trainer-types.js';
 export { evaluateSegmentation } from './evaluate.js';
-export type { EvaluateArgs, EvaluationResult } from './evaluate.js';
+export type { EvaluateArgs, EvaluationResult, EvaluationScores } from './evaluate.js';
 export { ReplicaPool } from './replicas/replica-pool.js';
 export { shardSizes } from './replicas/shards.js';
 export { replicaDeviceEnvironment, visibleCudaDevices, visibleGpus } from './replicas/devices.js';

@@ -7,6 +7,7 @@ import { afterAll, expect, it } from 'vitest';
 import { describeEachBackend } from '../../../../test-utils/backends.js';
 import '../registration.js';
 import { sparseSoftmaxCrossEntropy } from '../losses/cross-entropy.js';
+import { BoundaryF1Accumulator, boundaryF1 } from '../metrics/boundary-f1.js';
 import { EarlyStopping } from './early-stopping.js';
 import { evaluateSegmentation } from './evaluate.js';
 import type { TrainBatch } from './gradient-source.js';
@@ -189,6 +190,46 @@ describeEachBackend('evaluateSegmentation', () => {
     expect(r.meanIoU).toBeCloseTo(0.5, 10);
     expect(r.excluded!.meanIoU).toBeCloseTo(0.75, 10);
     expect(r.excluded!.pixelAccuracy).toBeCloseTo(2 / 3, 10);
+  });
+
+  it('reports the per-class table, fwIoU and the boundary F1 pooled over images, void removed in the excluded view', async () => {
+    // Two 4×5 images, 3 classes + void (3); the logits are one-hot predictions through an identity conv.
+    const input = tfl.input({ shape: [4, 5, 4] });
+    const conv = tfl.layers.conv2d({ filters: 4, kernelSize: 1, useBias: false, name: 'id' });
+    const model = tfl.model({ inputs: input, outputs: conv.apply(input) as tfl.SymbolicTensor });
+    model.setWeights([tf.reshape(tf.eye(4), [1, 1, 4, 4])]);
+    const truth = [
+      [0, 0, 1, 1, 1, 0, 0, 1, 1, 1, 0, 3, 3, 2, 2, 0, 0, 2, 2, 2],
+      [2, 2, 2, 2, 2, 0, 0, 0, 2, 2, 0, 0, 0, 1, 1, 3, 3, 1, 1, 1],
+    ];
+    const predicted = [
+      [0, 0, 0, 1, 1, 0, 0, 1, 1, 1, 0, 1, 3, 2, 2, 0, 2, 2, 2, 2],
+      [2, 2, 2, 2, 2, 0, 0, 2, 2, 2, 0, 0, 0, 0, 1, 0, 3, 1, 1, 1],
+    ];
+    const batch = () => ({ images: tf.tidy(() => tf.cast(tf.oneHot(tf.tensor3d(predicted.flat(), [2, 4, 5], 'int32'), 4), 'float32')) as tf.Tensor4D, labels: tf.tensor3d(truth.flat(), [2, 4, 5], 'int32') });
+    async function* one() {
+      yield batch();
+    }
+    const r = await evaluateSegmentation(model, one(), { numClasses: 4, exclude: [3], boundaryF1: { tolerance: 1 } });
+    const s = r.confusion.scores([3]);
+    expect(r.excluded).toMatchObject({ perClassF1: s.perClassF1, perClassPrecision: s.perClassPrecision, frequencyWeightedIoU: s.frequencyWeightedIoU, perClassPixelShare: s.perClassPixelShare });
+    // Boundary F1: the same counts as each image scored alone, pooled; void counted as a class, then removed from both maps.
+    const pooled = (ignore?: number) => {
+      const acc = new BoundaryF1Accumulator(4, { tolerance: 1, ignoreIndex: ignore });
+      for (let i = 0; i < 2; i++) {
+        const alone = boundaryF1(predicted[i], truth[i], 5, 4, { tolerance: 1, ignoreIndex: ignore, numClasses: 4 });
+        expect(alone.counts.truth.reduce((a, b) => a + b, 0)).toBeGreaterThan(0);
+        acc.update(predicted[i], truth[i], 5, 4);
+      }
+      return acc;
+    };
+    expect(r.boundaryF1).toEqual(pooled().scores());
+    const noVoid = pooled(3).scores([3]);
+    expect(r.excluded!.boundaryF1).toEqual(noVoid);
+    expect(noVoid.perClassF1[3]).toBeNaN();
+    expect(r.boundaryF1!.perClassF1[3]).not.toBeNaN();
+    const off = await evaluateSegmentation(model, one(), { numClasses: 4, boundaryF1: false });
+    expect(off.boundaryF1).toBeUndefined();
   });
 });
 
