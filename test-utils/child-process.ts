@@ -16,9 +16,19 @@ export interface Spawned {
   line(pattern: RegExp, timeoutMs?: number): Promise<string>;
 }
 
-/** Runs `node <args>`, collecting its output. */
-export function spawnNode(args: string[], options: { cwd?: string; env?: NodeJS.ProcessEnv } = {}): Spawned {
-  const child = spawn(process.execPath, args, { cwd: options.cwd, env: options.env ?? process.env, stdio: ['ignore', 'pipe', 'pipe'] });
+/**
+ * Runs `node <args>`, collecting its output. With `timeoutMs`, a process
+ * still running then is killed with SIGKILL (`exited` gives `'SIGKILL'`):
+ * a test of something that used to hang fails fast instead of hanging too.
+ */
+export function spawnNode(args: string[], options: { cwd?: string; env?: NodeJS.ProcessEnv; timeoutMs?: number } = {}): Spawned {
+  const child = spawn(process.execPath, args, {
+    cwd: options.cwd,
+    env: options.env ?? process.env,
+    stdio: ['ignore', 'pipe', 'pipe'],
+    timeout: options.timeoutMs,
+    killSignal: 'SIGKILL',
+  });
   const lines: string[] = [];
   let out = '';
   const waiters: { pattern: RegExp; resolve(line: string): void }[] = [];

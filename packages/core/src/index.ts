@@ -45,6 +45,7 @@ export { TORCH_STORAGE_DTYPES } from './io/torch-pickle.js';
 export { parseWeightFile, readWeightFile } from './io/tensor-files.js';
 export * from './io/model-files.js';
 export { builtEntry } from './io/built-entry.js';
+export { readRegularFile } from './io/node-files.js';
 export {
   COMPLETE_MARKER,
   findAtomicDirectory,

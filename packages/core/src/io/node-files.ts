@@ -1,7 +1,29 @@
 import { loadNodeFs } from './node-modules.js';
 
 /**
- * Reads a whole file under Node.js.
+ * The bytes of a regular file. The file is opened without blocking and
+ * checked on the open handle, so a FIFO, socket or device (named, or swapped
+ * in after a check) is refused instead of blocking the read forever.
+ *
+ * @throws Node's error (with its `code`) if the file cannot be opened, or an
+ *   error saying what the path is instead of a regular file.
+ */
+export async function readRegularFile(path: string | URL): Promise<Uint8Array> {
+  const { fs } = await loadNodeFs('reading files');
+  // Opening a FIFO for reading blocks until a writer comes, unless non-blocking (O_NONBLOCK is absent on Windows, which has no FIFOs).
+  const handle = await fs.open(path, fs.constants.O_RDONLY | (fs.constants.O_NONBLOCK ?? 0));
+  try {
+    const stat = await handle.stat();
+    if (!stat.isFile()) throw new Error(`it is not a regular file (${stat.isDirectory() ? 'a directory' : 'a FIFO, socket or device'})`);
+    const buffer = await handle.readFile();
+    return new Uint8Array(buffer.buffer, buffer.byteOffset, buffer.byteLength);
+  } finally {
+    await handle.close();
+  }
+}
+
+/**
+ * Reads a whole regular file under Node.js (see {@link readRegularFile}).
  *
  * Node's `fs` is loaded on first use, so `@seg/core` still bundles for
  * browsers; there, pass bytes instead of a path.
@@ -13,13 +35,8 @@ import { loadNodeFs } from './node-modules.js';
  *   has no `node:fs`.
  */
 export async function readFileBytes(path: string, purpose = 'file'): Promise<Uint8Array> {
-  const { fs } = await loadNodeFs(`cannot read ${purpose} "${path}"`);
   try {
-    // A FIFO or device would block the read or never end it.
-    const stat = await fs.stat(path);
-    if (!stat.isFile()) throw new Error(`it is not a regular file (${stat.isDirectory() ? 'a directory' : 'a FIFO, socket or device'})`);
-    const buffer = await fs.readFile(path);
-    return new Uint8Array(buffer.buffer, buffer.byteOffset, buffer.byteLength);
+    return await readRegularFile(path);
   } catch (e) {
     throw new Error(`cannot read ${purpose} "${path}": ${(e as Error).message}`);
   }

@@ -1,7 +1,8 @@
+import { readRegularFile } from '@seg/core';
 import { importAtRuntime } from '../runtime-import.js';
 import type { RawImage } from '../preprocess.js';
 import { ImageReadError } from './errors.js';
-import { node } from './node.js';
+import { imageTruncation } from './image-truncation.js';
 
 type NapiImage = typeof import('@napi-rs/image');
 
@@ -53,16 +54,20 @@ function toRgb(pixels: Uint8Array, width: number, height: number, channels: 1 | 
  * `@napi-rs/image` decodes them off the main thread) to 8-bit RGB or RGBA,
  * ready for `segment()`.
  *
- * @throws {ImageReadError} Naming the file, if it cannot be read or decoded.
+ * @throws {ImageReadError} Naming the file, if it is not a regular file, cannot
+ *   be read or decoded, or is cut short (see `imageTruncation`).
  */
 export async function readImage(path: string): Promise<RawImage> {
-  const { fs } = await node();
   let bytes: Uint8Array;
   try {
-    bytes = await fs.readFile(path);
+    // A FIFO planted in an input folder would block this process for good.
+    bytes = await readRegularFile(path);
   } catch (e) {
-    throw new ImageReadError(path, `cannot read the file (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
+    const { code, message } = e as NodeJS.ErrnoException;
+    throw new ImageReadError(path, code ? `cannot read the file (${code})` : message);
   }
+  const truncated = imageTruncation(bytes);
+  if (truncated) throw new ImageReadError(path, truncated);
   const { Transformer } = await loadNapi();
   let width: number;
   let height: number;

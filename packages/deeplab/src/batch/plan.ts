@@ -1,7 +1,9 @@
+import { describeError, ImageReadError } from './errors.js';
 import { expandInputs } from './inputs.js';
 import type { ImageTask } from './image-job.js';
 import { node } from './node.js';
-import { outputPaths, type SaveKind } from './outputs.js';
+import { outputClashes, outputPaths, type SaveKind } from './outputs.js';
+import type { ImageResult } from './summary.js';
 
 /** An image of a batch with its outputs' paths. */
 export interface PlannedImage extends ImageTask {
@@ -21,12 +23,20 @@ export interface PlanOptions {
   cwd?: string;
 }
 
-/** The images of a batch: those to segment and those skipped because their labels PNG exists. */
+/** An image found that cannot be segmented (see `BatchInput.refused`), with its error. */
+export interface RefusedImage extends PlannedImage {
+  /** `"ImageReadError: <path>: <reason>"`, as a failed image's error reads. */
+  error: string;
+}
+
+/** The images of a batch: those to segment, those skipped because their labels PNG exists, those that cannot be read. */
 export interface BatchPlan {
   /** Absolute output folder. */
   out: string;
   todo: PlannedImage[];
   skipped: PlannedImage[];
+  /** Reported as failed without an attempt. */
+  refused: RefusedImage[];
 }
 
 /** Existence checks run this many at a time: a network volume answers each slowly but many at once. */
@@ -34,24 +44,50 @@ const STAT_CONCURRENCY = 64;
 
 /**
  * Finds the images of `inputs` (see {@link expandInputs}; the output folder
- * is never searched) and their outputs, and splits off those already done.
+ * is never searched, and may not be or hold an input folder) and their
+ * outputs, and splits off those already done and those that cannot be read.
+ *
+ * @throws If outputs would overwrite each other or an input (see
+ *   `outputClashes`), or a labels PNG's path is a folder on disk (checked
+ *   unless `redo`); the message names every clash.
  */
 export async function planBatch(inputs: readonly string[], options: PlanOptions): Promise<BatchPlan> {
   const { fs, path } = await node();
   const out = path.resolve(options.cwd ?? process.cwd(), options.out);
-  const planned: PlannedImage[] = (await expandInputs(inputs, { exclude: out, cwd: options.cwd })).map(({ path: input, rel }) => ({
-    input,
-    rel,
-    outputs: outputPaths(path, out, rel, options.save ?? []),
-  }));
-  if (options.redo) return { out, todo: planned, skipped: [] };
-  const done = new Array<boolean>(planned.length);
-  for (let i = 0; i < planned.length; i += STAT_CONCURRENCY) {
+  const planned: PlannedImage[] = [];
+  const refused: RefusedImage[] = [];
+  for (const { path: input, rel, refused: why } of await expandInputs(inputs, { exclude: out, cwd: options.cwd })) {
+    const image = { input, rel, outputs: outputPaths(path, out, rel, options.save ?? []) };
+    if (why === undefined) planned.push(image);
+    else refused.push({ ...image, error: describeError(new ImageReadError(input, why)) });
+  }
+  const clashes = outputClashes(path, out, planned);
+  // The labels PNG marks an image done; a folder in its place would fail the image after every attempt.
+  const done = new Array<boolean>(planned.length).fill(false);
+  const folders = new Set<string>();
+  for (let i = 0; i < planned.length && !options.redo; i += STAT_CONCURRENCY) {
     const chunk = planned.slice(i, i + STAT_CONCURRENCY);
-    const found = await Promise.all(chunk.map((p) => fs.stat(p.outputs.labels).then((s) => s.isFile(), () => false)));
-    found.forEach((f, k) => {
-      done[i + k] = f;
+    const found = await Promise.all(chunk.map((p) => fs.stat(p.outputs.labels).catch(() => null)));
+    found.forEach((stat, k) => {
+      done[i + k] = stat?.isFile() === true;
+      const { labels } = chunk[k].outputs;
+      // Two images with one labels path are one clash already: the folder is named once.
+      if (stat?.isDirectory() && !folders.has(labels)) {
+        folders.add(labels);
+        clashes.push(`${labels} is a folder on disk, where the labels output of ${chunk[k].input} goes`);
+      }
     });
   }
-  return { out, todo: planned.filter((_, i) => !done[i]), skipped: planned.filter((_, i) => done[i]) };
+  if (clashes.length > 0) {
+    throw new Error(
+      `${clashes.length} output clash(es), so nothing was segmented:\n  ${clashes.join('\n  ')}\n` +
+        'Pass the images\' common parent folder instead of the files, rename one image of each pair, or segment them into different output folders',
+    );
+  }
+  return { out, todo: planned.filter((_, i) => !done[i]), skipped: planned.filter((_, i) => done[i]), refused };
+}
+
+/** The results of refused images: failed, without an attempt. */
+export function* refusedResults(refused: readonly RefusedImage[]): Generator<ImageResult> {
+  for (const { error, ...image } of refused) yield { ...image, status: 'failed', attempts: 0, error };
 }

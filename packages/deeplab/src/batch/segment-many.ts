@@ -5,7 +5,7 @@ import { BatchRun, type BatchSource } from './batch-run.js';
 import { exclusiveQueue, type SegmentSettings, segmentImageFile } from './image-job.js';
 import { node } from './node.js';
 import { checkSaveKinds, type SaveKind } from './outputs.js';
-import { planBatch } from './plan.js';
+import { planBatch, refusedResults } from './plan.js';
 import { SegmentPool } from './pool/pool.js';
 import { resolveRetry, type RetryOptions, runTasks, type TaskRunner } from './run-tasks.js';
 import { readModelClasses } from './segmenter-loader.js';
@@ -77,10 +77,11 @@ async function source(model: string | Segmenter, inputs: readonly string[], opti
     out: plan.out,
     settings: { ...settings, save: ['labels', ...save.filter((s) => s !== 'labels')] },
     classes,
-    total: plan.todo.length + plan.skipped.length,
+    total: plan.todo.length + plan.skipped.length + plan.refused.length,
     async *results(): AsyncGenerator<ImageResult> {
       try {
         for (const image of plan.skipped) yield { ...image, status: 'skipped', attempts: 0 };
+        yield* refusedResults(plan.refused);
         yield* runTasks(runner, plan.todo, retry, options.signal);
       } finally {
         await close();

@@ -1,3 +1,4 @@
+import { readRegularFile } from '@seg/core';
 import { checkModelClasses, MODEL_CLASSES_KEY, type ModelClass } from '../model-classes.js';
 import { loadOnnxSegmenter } from '../onnx/load-onnx-segmenter.js';
 import { parseSegmenterMetadata } from '../onnx/onnx-metadata.js';
@@ -62,17 +63,18 @@ export async function loadSegmenter(source: string): Promise<LoadedSegmenter> {
  * An `.onnx` file's come from its `seg.classes` metadata.
  */
 export async function readModelClasses(source: string): Promise<ModelClass[] | undefined> {
-  const { fs, path } = await node();
+  const { path } = await node();
+  // Only regular files: a FIFO named as the model would block the submitter or the run for good.
   if (/\.onnx$/i.test(source)) {
     try {
-      return parseSegmenterMetadata(source, readOnnxHeader(new Uint8Array(await fs.readFile(source))).metadata).classes;
+      return parseSegmenterMetadata(source, readOnnxHeader(await readRegularFile(source)).metadata).classes;
     } catch {
       return undefined;
     }
   }
   const file = source.endsWith('.json') ? source : path.join(source, 'model.json');
   try {
-    const stored = JSON.parse(await fs.readFile(file, 'utf8'))?.userDefinedMetadata?.[MODEL_CLASSES_KEY];
+    const stored = JSON.parse(new TextDecoder().decode(await readRegularFile(file)))?.userDefinedMetadata?.[MODEL_CLASSES_KEY];
     return stored === undefined ? undefined : checkModelClasses(stored, undefined, file);
   } catch {
     return undefined;

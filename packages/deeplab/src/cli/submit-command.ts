@@ -30,7 +30,7 @@ export function submitCommand(ctx: CommandContext): Command {
     const queued = await enqueueSegmentation(flags.queue, model, inputs, { ...segmentationSettings(flags), out: flags.out, log });
     ctx.io.out(
       `run ${queued.runId}: queued ${queued.jobs.length} image(s) on queue ${queued.queue.name} at ${queued.queue.display}; ` +
-        `${queued.skipped.length} skipped (labels exist)\n`,
+        `${queued.skipped.length} skipped (labels exist)${queued.refused.length > 0 ? `, ${queued.refused.length} unreadable (failed)` : ''}\n`,
     );
     if (!flags.wait) return;
     const stop = stopSignal(ctx.io, 'no longer waiting (the jobs stay queued); writing the summary');

@@ -1,4 +1,4 @@
-import { importAtRuntime } from '../runtime-import.js';
+import { readRegularFile } from '@seg/core';
 
 /** Where a model comes from: a file path (Node), an `http(s):`/`file:` URL, or its bytes. */
 export type ModelSource = string | URL | Uint8Array | ArrayBuffer;
@@ -17,11 +17,10 @@ export async function readModelSource(where: string, source: ModelSource): Promi
     if (!response.ok) throw new Error(`${where}: ${url.href} answered ${response.status} ${response.statusText}; expected the .onnx file`);
     return { bytes: new Uint8Array(await response.arrayBuffer()), name: url.href };
   }
-  const fs = (await importAtRuntime('node:fs/promises')) as typeof import('node:fs/promises');
-  const path = url ?? (source as string);
   const name = url ? decodeURIComponent(url.pathname) : (source as string);
   try {
-    return { bytes: new Uint8Array(await fs.readFile(path)), name };
+    // Only regular files: a FIFO named as the model would block the read for good.
+    return { bytes: await readRegularFile(url ?? (source as string)), name };
   } catch (e) {
     throw new Error(`${where}: cannot read ${name}: ${(e as Error).message}`);
   }

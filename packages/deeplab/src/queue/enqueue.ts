@@ -2,7 +2,7 @@ import type { Queue } from 'bullmq';
 import type { SegmentSettings } from '../batch/image-job.js';
 import { node } from '../batch/node.js';
 import { checkSaveKinds, type SaveKind } from '../batch/outputs.js';
-import { type PlannedImage, planBatch } from '../batch/plan.js';
+import { type PlannedImage, planBatch, type RefusedImage } from '../batch/plan.js';
 import { resolveRetry, type RetryOptions } from '../batch/run-tasks.js';
 import { readModelClasses } from '../batch/segmenter-loader.js';
 import type { SummaryStart } from '../batch/summary.js';
@@ -35,6 +35,8 @@ export interface QueuedRun extends SummaryStart {
   jobs: { id: string; image: PlannedImage }[];
   /** Images whose labels PNG existed. */
   skipped: PlannedImage[];
+  /** Images that cannot be read (a dangling link, a FIFO, …): failed without a job. */
+  refused: RefusedImage[];
   /** Attempts and backoff of every job. */
   retry: Required<RetryOptions>;
   /** Id of the queue's last event before the jobs were added: a watcher reads events from there on, missing none. */
@@ -115,6 +117,7 @@ export async function enqueueSegmentation(queueUrl: string, model: string, input
     classes: await readModelClasses(modelPath),
     jobs: plan.todo.map((image) => ({ id: segmentJobId(crypto, image.outputs.labels), image })),
     skipped: plan.skipped,
+    refused: plan.refused,
     retry,
   };
   if (run.jobs.length === 0) return run;

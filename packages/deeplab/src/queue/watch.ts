@@ -2,7 +2,7 @@ import type { Queue } from 'bullmq';
 import { BatchRun } from '../batch/batch-run.js';
 import type { ImageOutcome } from '../batch/image-job.js';
 import { node } from '../batch/node.js';
-import type { PlannedImage } from '../batch/plan.js';
+import { type PlannedImage, refusedResults } from '../batch/plan.js';
 import type { ImageResult } from '../batch/summary.js';
 import { connectRedis } from './connection.js';
 import { addRunJobs, type QueuedRun } from './enqueue.js';
@@ -36,6 +36,7 @@ function parseResult(value: unknown): SegmentJobResult | undefined {
 
 async function* results(run: QueuedRun, options: WatchOptions): AsyncGenerator<ImageResult> {
   for (const image of run.skipped) yield { ...image, status: 'skipped', attempts: 0 };
+  yield* refusedResults(run.refused);
   if (run.jobs.length === 0) return;
   const { bullmq } = await loadQueuePeers();
   const { fs } = await node();
@@ -146,5 +147,5 @@ async function* results(run: QueuedRun, options: WatchOptions): AsyncGenerator<I
  * `<out>/summary.json` as for a local run.
  */
 export function watchQueuedRun(run: QueuedRun, options: WatchOptions = {}): BatchRun {
-  return new BatchRun({ ...run, total: run.jobs.length + run.skipped.length, results: () => results(run, options) });
+  return new BatchRun({ ...run, total: run.jobs.length + run.skipped.length + run.refused.length, results: () => results(run, options) });
 }
