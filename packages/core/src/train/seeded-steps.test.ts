@@ -5,26 +5,18 @@
  * numbers in between. Checked by bytes of the checkpoint files (weights and
  * Adam moments), not by a tolerance.
  */
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { describeEachBackend } from '../../../../test-utils/backends.js';
+import { tempDirs } from '../../../../test-utils/temp-dirs.js';
 import { tinyRun } from '../../../../test-utils/tiny-run.js';
 import { SeededRng } from '../data/rng.js';
 import { withSeededRandom } from '../data/seeded-random.js';
 import { CHECKPOINT_FILES } from './checkpoint.js';
 
-const dirs: string[] = [];
-const tempDir = () => {
-  const d = mkdtempSync(join(tmpdir(), 'seg-seeded-'));
-  dirs.push(d);
-  return d;
-};
-afterAll(() => {
-  for (const d of dirs) rmSync(d, { recursive: true, force: true });
-});
+const tempDir = tempDirs('seg-seeded-');
 
 const DROPOUT = 0.5;
 
