@@ -8,13 +8,17 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
+import * as tfl from '@tensorflow/tfjs-layers';
 import { describe, expect, it } from 'vitest';
 import { describeEachBackend } from '../../../../test-utils/backends.js';
 import { tempDirs } from '../../../../test-utils/temp-dirs.js';
 import { tinyRun } from '../../../../test-utils/tiny-run.js';
+import { unsupportedLayers } from '../backprop/model-gradients.js';
 import { SeededRng } from '../data/rng.js';
 import { withSeededRandom } from '../data/seeded-random.js';
+import { sparseSoftmaxCrossEntropy } from '../losses/cross-entropy.js';
 import { CHECKPOINT_FILES } from './checkpoint.js';
+import { Trainer } from './trainer.js';
 
 const tempDir = tempDirs('seg-seeded-');
 
@@ -59,6 +63,44 @@ describeEachBackend('seeded training runs', () => {
     expect(new Map([...first.losses, ...second.losses])).toEqual(whole.losses);
     expect(second.weights.equals(whole.weights)).toBe(true);
     expect(second.optimizers.equals(whole.optimizers)).toBe(true);
+  });
+
+  it("seeds the tape's step too: a model with GaussianNoise (no layer-by-layer gradient) repeats with its seed", async () => {
+    const steps = async (seed?: number) => {
+      const input = tfl.input({ shape: [4, 4, 3] });
+      const noisy = tfl.layers.gaussianNoise({ stddev: 0.5 }).apply(input) as tfl.SymbolicTensor;
+      const conv = tfl.layers.conv2d({ filters: 3, kernelSize: 1, kernelInitializer: tfl.initializers.glorotUniform({ seed: 1 }) });
+      const model = tfl.model({ inputs: input, outputs: tfl.layers.dropout({ rate: 0.5 }).apply(conv.apply(noisy)) as tfl.SymbolicTensor });
+      expect(unsupportedLayers(model)).toEqual([expect.stringMatching(/\(GaussianNoise\)$/)]);
+      const trainer = new Trainer({ model, loss: (labels, logits) => sparseSoftmaxCrossEntropy(labels, logits), seed });
+      const losses: number[] = [];
+      for (let k = 1; k <= 3; k++) {
+        const [images, labels] = tf.tidy(() => {
+          const x = tf.randomUniform([2, 4, 4, 3], 0, 1, 'float32', k) as tf.Tensor4D;
+          return [x, tf.cast(tf.argMax(x, -1), 'int32') as tf.Tensor3D] as const;
+        });
+        losses.push((await trainer.trainStep({ images, labels })).loss);
+        tf.dispose([images, labels]);
+      }
+      const weights = await Promise.all(model.weights.map(async (w) => Array.from(await w.read().data())));
+      await trainer.dispose();
+      model.dispose();
+      return { losses, weights };
+    };
+    const a = await steps(7);
+    expect(await steps(7)).toEqual(a);
+    expect((await steps()).losses).not.toEqual((await steps()).losses);
+  });
+
+});
+
+describe('Trainer seed', () => {
+  it('refuses a seed that is not an integer', () => {
+    const model = tfl.sequential({ layers: [tfl.layers.dense({ units: 1, inputShape: [1] })] });
+    expect(() => new Trainer({ model, loss: (labels, logits) => sparseSoftmaxCrossEntropy(labels, logits), seed: 0.5 })).toThrow(
+      'Trainer: seed must be an integer, got 0.5',
+    );
+    model.dispose();
   });
 });
 
