@@ -1,6 +1,7 @@
 /**
- * Child process of the SIGKILL resume test: runs (or resumes) the tiny run
- * in the folder given as argv[2] for argv[3] steps on the cpu backend,
+ * Child process of the SIGKILL resume test: runs (or resumes) the tiny run,
+ * with dropout and a seeded trainer, in the folder given as argv[2] for
+ * argv[3] steps on the cpu backend,
  * printing one JSON line per step (`{"step":3,"loss":…}`) and per resume, and
  * sleeping a little after each step so the parent can kill it anywhere.
  */
@@ -10,7 +11,7 @@ import { tinyRun } from './tiny-run.js';
 
 const [dir, steps] = [process.argv[2], Number(process.argv[3])];
 await tf.setBackend('cpu');
-const { trainer, fit } = tinyRun({ dir, steps, modelSeed: 1 });
+const { trainer, fit } = tinyRun({ dir, steps, modelSeed: 1, dropout: 0.5, seed: 1 });
 const restored = await trainer.restore(fit.checkpointDir!, { allowConfigChanges: ['steps'] });
 if (restored) console.log(JSON.stringify({ resumed: restored.step }));
 await trainer.fit({

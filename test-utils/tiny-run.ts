@@ -22,13 +22,15 @@ import {
   Trainer,
 } from '../packages/core/src/index.js';
 
-/** trunk (1×1 conv, 3→6) → head (1×1 conv, 6→3 classes). */
-export function tinyModel(seed: number): tfl.LayersModel {
+/** trunk (1×1 conv, 3→6) → dropout at `dropout`, if above 0 (unseeded: the trainer's seed decides its masks) → head (1×1 conv, 6→3 classes). */
+export function tinyModel(seed: number, dropout = 0): tfl.LayersModel {
   const input = tfl.input({ shape: [6, 6, 3] });
   const init = (s: number) => tfl.initializers.glorotUniform({ seed: s });
   const trunk = tfl.layers.conv2d({ filters: 6, kernelSize: 1, activation: 'relu', name: 'trunk', kernelInitializer: init(seed) });
   const head = tfl.layers.conv2d({ filters: 3, kernelSize: 1, name: 'head', kernelInitializer: init(seed + 1) });
-  return tfl.model({ inputs: input, outputs: head.apply(trunk.apply(input)) as tfl.SymbolicTensor });
+  let features = trunk.apply(input) as tfl.SymbolicTensor;
+  if (dropout > 0) features = tfl.layers.dropout({ rate: dropout, name: 'dropout' }).apply(features) as tfl.SymbolicTensor;
+  return tfl.model({ inputs: input, outputs: head.apply(features) as tfl.SymbolicTensor });
 }
 
 /** Samples whose label is the largest colour channel of a pixel: learnable by a 1×1 conv. */
@@ -51,16 +53,20 @@ export interface TinyRunArgs {
   learningRate?: number;
   /** Model initialisation seed (a resumed run may start from other weights: the checkpoint replaces them). */
   modelSeed?: number;
+  /** Dropout rate between trunk and head. Default 0: none. */
+  dropout?: number;
+  /** The trainer's seed (its steps' dropout masks). Default none: unseeded. */
+  seed?: number;
 }
 
 /** The trainer of the tiny run and the arguments of its `fit()`. */
 export function tinyRun(args: TinyRunArgs): { trainer: Trainer; fit: FitArgs } {
-  const model = tinyModel(args.modelSeed ?? 1);
+  const model = tinyModel(args.modelSeed ?? 1, args.dropout);
   const train = inMemoryDataset(tinySamples(10, 1));
   const validation = tinySamples(4, 2);
   const stream = segmentationBatches(train, { batchSize: 2, seed: 5, transform: randomHorizontalFlip(), normalize: 'unit', prefetch: 1 });
   const loss = (labels: tf.Tensor, logits: tf.Tensor) => sparseSoftmaxCrossEntropy(labels, logits);
-  const config = { steps: args.steps, learningRate: args.learningRate ?? 0.05, batchSize: 2 };
+  const config = { steps: args.steps, learningRate: args.learningRate ?? 0.05, batchSize: 2, dropout: args.dropout ?? 0, seed: args.seed ?? null };
   const trainer = new Trainer({
     model,
     loss,
@@ -69,6 +75,7 @@ export function tinyRun(args: TinyRunArgs): { trainer: Trainer; fit: FitArgs } {
     bestModel: new BestModelSaver({ dir: join(args.dir, 'best'), monitor: 'pixelAccuracy', warn: () => {} }),
     data: resumableBatches(stream),
     config,
+    seed: args.seed,
   });
   const evaluate = async () => {
     const batches = segmentationBatches(inMemoryDataset(validation), { batchSize: 2, shuffle: false, normalize: 'unit' }).epoch(0);

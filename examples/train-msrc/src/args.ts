@@ -74,7 +74,7 @@ export function trainMsrcProgram(): Command {
       (v: string) => v.split(',').map((k) => k.trim().replace(/^--/, '')).filter(Boolean),
       D.allowConfigChange,
     )
-    .option('--seed <n>', 'seed of data order and augmentation', int, D.seed)
+    .option('--seed <n>', 'seed of initial weights, dropout, data order and augmentation', int, D.seed)
     .addOption(new Option('--backend <name>', 'tfjs backend (default: the best installed)').choices(NODE_BACKEND_ORDER));
 }
 

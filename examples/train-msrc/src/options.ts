@@ -49,6 +49,7 @@ export interface TrainMsrcOptions {
   patience: number | null;
   /** Output folder: checkpoint, best model, validation images, metrics. */
   out: string;
+  /** Seed of every random draw of the run: initial weights, dropout masks, data order, augmentation, validation subsets. */
   seed: number;
   /** tfjs backend to use; default: the best installed (tfjs-node-gpu, then WebGPU on a hardware adapter). A software WebGPU adapter needs SEG_ALLOW_SOFTWARE_GPU=1. */
   backend?: SegBackendName;

@@ -165,6 +165,41 @@ describe('trainMsrc on a synthetic MSRC copy', () => {
     expect(existsSync(join(options.out, 'images', '6_pred.png'))).toBe(true);
   });
 
+  // Four short runs of the full pipeline (validation, checkpoints, test split): minutes on a loaded machine.
+  it('the same --seed gives the same run; a run that died mid-way, resumed, ends bit-equal to it and logs each step once', { timeout: 600_000 }, async () => {
+    const checkpointBytes = (out: string) => ['weights.safetensors', 'optimizers.safetensors'].map((f) => readFileSync(join(out, 'checkpoint', f)));
+    const records = (out: string) => readFileSync(join(out, 'log.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    const straight = { ...options, out: join(dir, 'seed-straight'), seed: 4, iterations: 3, logFreq: 1 };
+    await trainMsrc(straight, () => {});
+    await trainMsrc({ ...straight, out: join(dir, 'seed-again') }, () => {});
+    // Initial weights, dropout masks (the preset's ASPP dropout) and batches: all from the seed (core's tests show that another seed differs).
+    expect(checkpointBytes(join(dir, 'seed-again'))).toEqual(checkpointBytes(straight.out));
+
+    // The first attempt dies at the validation of iteration 2, after logging step 2 but before its checkpoint.
+    const died = { ...straight, out: join(dir, 'seed-died') };
+    const killed = (l: string) => {
+      if (l.startsWith('Iteration: 2,')) throw new Error('killed');
+    };
+    await expect(trainMsrc(died, killed)).rejects.toThrow('killed');
+    expect(JSON.parse(readFileSync(join(died.out, 'checkpoint', 'state.json'), 'utf8')).sections.trainer.step).toBe(1);
+    expect(records(died.out).filter((r) => r.type === 'step').map((r) => r.step)).toEqual([1, 2]);
+    await trainMsrc({ ...died, loadCheckpoint: true }, () => {});
+    expect(checkpointBytes(died.out)).toEqual(checkpointBytes(straight.out));
+    const log = records(died.out);
+    expect(log.filter((r) => r.type === 'step').map((r) => r.step)).toEqual([1, 2, 3]);
+    expect(log.filter((r) => r.type === 'validation').map((r) => r.step)).toEqual([1, 2, 3]);
+    // The attempts stay visible: where each started, and how the first ended.
+    expect(log.filter((r) => r.type === 'start' || r.type === 'end').map((r) => [r.type, r.step, r.reason])).toEqual([
+      ['start', 0, undefined],
+      ['end', 2, 'failed'],
+      ['start', 1, undefined],
+      ['end', 3, 'finished'],
+    ]);
+    // The resumed steps are the uninterrupted run's, loss for loss.
+    const losses = (out: string) => records(out).filter((r) => r.type === 'step').map((r) => r.loss);
+    expect(losses(died.out)).toEqual(losses(straight.out));
+  });
+
   it('stops at once on a non-finite loss (learning rates of 1e30), keeping the last good checkpoint and best model', async () => {
     const out = join(dir, 'exploding');
     cpSync(options.out, out, { recursive: true });

@@ -108,7 +108,8 @@ async function trainInRunFolder(
     classWeights: config.classWeights,
   };
   const workers = await replicaWorkers(options, backend, replicaArgs, log);
-  const model = deeplabV3Plus(replicaArgs.model);
+  // Seeded: the same --seed, the same initial weights (replicas take the trainer's weights at every step).
+  const model = deeplabV3Plus({ ...replicaArgs.model, seed: options.seed });
   // Saved with the model: seg-deeplab then names MSRC's classes and paints its label PNGs in their colours.
   setModelClasses(model, MSRC_CLASSES.map((c) => ({ name: c.name, color: c.rgb })));
   if (options.trunkWeights) {
@@ -152,6 +153,8 @@ async function trainInRunFolder(
     data: trainBatches,
     config: runConfig(options),
     workers,
+    // Dropout masks: step k draws from (--seed, k), so a resumed run draws the uninterrupted one's.
+    seed: options.seed,
   });
   if (workers) {
     log(
@@ -171,6 +174,8 @@ async function trainInRunFolder(
 
   await outputs.record(RUN_FILES.log);
   const runLog = new RunLog(join(out, RUN_FILES.log));
+  // The steps after the checkpoint are trained again: the log keeps them once, from this attempt.
+  if (options.loadCheckpoint) await runLog.dropAfter(trainer.step);
   const report = new RunReport(outputs, config, backend.name);
   const progress = showProgress ? createProgress({ total: options.iterations, start: trainer.step, log }) : null;
   const say = (line: string) => (progress ? progress.log(line) : log(line));

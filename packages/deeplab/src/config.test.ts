@@ -18,6 +18,7 @@ describe('resolveConfig', () => {
       asppBias: false,
       decoderDropout: [0, 0, 0],
       backboneOptions: {},
+      seed: null,
     });
   });
 
@@ -47,6 +48,7 @@ describe('resolveConfig', () => {
     ['decoderDropout', { decoderDropout: [0.5, 0.5] }, /config\.decoderDropout is \[0\.5,0\.5\]; expected three rates/],
     ['decoderDropout', { decoderDropout: [0.5, 0.5, 1] }, /config\.decoderDropout\[2\] is 1; expected a rate/],
     ['asppBias', { asppBias: 1 }, /config\.asppBias is 1; expected true or false/],
+    ['seed', { seed: 1.5 }, /config\.seed is 1\.5; expected an integer/],
   ];
   it.each(bad)('names the bad field %s and its valid values', (_field, patch, message) => {
     expect(() => resolveConfig({ numClasses: 3, ...patch } as DeepLabV3PlusConfig)).toThrow(message);

@@ -80,11 +80,19 @@ export interface DeepLabV3PlusConfig {
    * reduced widths for tests). Default none.
    */
   backboneOptions?: Record<string, unknown>;
+  /**
+   * Seed of the initial weights: the same seed builds the same weights
+   * (every initializer draws from it, see `withSeededRandom` of `@seg/core`).
+   * Default none: other weights at every build.
+   */
+  seed?: number;
 }
 
 /** A {@link DeepLabV3PlusConfig} with every default filled in. */
-export type ResolvedDeepLabV3PlusConfig = Required<Omit<DeepLabV3PlusConfig, 'backboneOptions'>> & {
+export type ResolvedDeepLabV3PlusConfig = Required<Omit<DeepLabV3PlusConfig, 'backboneOptions' | 'seed'>> & {
   backboneOptions: Record<string, unknown>;
+  /** `null`: unseeded. */
+  seed: number | null;
 };
 
 function positiveInt(field: string, value: unknown): number {
@@ -153,6 +161,8 @@ export function resolveConfig(config: DeepLabV3PlusConfig): ResolvedDeepLabV3Plu
   if (backboneOptions === null || typeof backboneOptions !== 'object') {
     throw new Error('deeplabV3Plus: config.backboneOptions must be an object of backbone factory options');
   }
+  const seed = config.seed ?? null;
+  if (seed !== null && !Number.isInteger(seed)) throw new Error(`deeplabV3Plus: config.seed is ${JSON.stringify(seed)}; expected an integer`);
   return {
     backbone,
     outputStride,
@@ -168,5 +178,6 @@ export function resolveConfig(config: DeepLabV3PlusConfig): ResolvedDeepLabV3Plu
     asppBias,
     decoderDropout: [...decoderDropout] as [number, number, number],
     backboneOptions,
+    seed,
   };
 }

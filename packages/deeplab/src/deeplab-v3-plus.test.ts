@@ -127,6 +127,26 @@ describe('deeplabV3Plus shapes', () => {
     fixed.dispose();
   });
 
+  it('builds the same initial weights from the same seed, other weights from another seed or none', () => {
+    const weights = (seed?: number) => {
+      const model = deeplabV3Plus({ ...narrow('mobilenet_v3_large', 16), seed });
+      const values = model.getWeights().map((w) => Array.from(w.dataSync()));
+      model.dispose();
+      return values;
+    };
+    const a = weights(3);
+    // Another model in between: what ran before must not matter.
+    weights();
+    expect(weights(3)).toEqual(a);
+    const differing = (b: number[][]) => b.filter((w, i) => w.some((v, j) => v !== a[i][j])).length;
+    // Every randomly initialised kernel differs (BatchNorm's ones and zeros do not).
+    const kernels = deeplabV3Plus(narrow('mobilenet_v3_large', 16));
+    const randomKernels = kernels.weights.filter((w) => /kernel/.test(w.originalName)).length;
+    kernels.dispose();
+    expect(differing(weights(4))).toBe(randomKernels);
+    expect(differing(weights())).toBe(randomKernels);
+  });
+
   it('refuses inputs under 32 px, saying which sizes work', () => {
     const model = deeplabV3Plus(narrow('resnet18', 16));
     const x = tf.zeros([1, 31, 40, 3]);

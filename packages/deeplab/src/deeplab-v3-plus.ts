@@ -1,6 +1,6 @@
-import { aspp, getBackbone, resizeBilinear } from '@seg/core';
+import { aspp, getBackbone, resizeBilinear, withSeededRandom } from '@seg/core';
 import * as tfl from '@tensorflow/tfjs-layers';
-import { type DeepLabV3PlusConfig, MIN_INPUT_SIZE, resolveConfig } from './config.js';
+import { type DeepLabV3PlusConfig, MIN_INPUT_SIZE, type ResolvedDeepLabV3PlusConfig, resolveConfig } from './config.js';
 import { DeepLabV3PlusModel } from './deeplab-model.js';
 import { deeplabV3PlusDecoder } from './decoder.js';
 import { inputSizeGuard } from './input-size-guard.js';
@@ -32,6 +32,10 @@ import { inputSizeGuard } from './input-size-guard.js';
  */
 export function deeplabV3Plus(config: DeepLabV3PlusConfig): DeepLabV3PlusModel {
   const c = resolveConfig(config);
+  return c.seed === null ? build(c) : withSeededRandom(c.seed, () => build(c));
+}
+
+function build(c: ResolvedDeepLabV3PlusConfig): DeepLabV3PlusModel {
   const input = tfl.input({ shape: c.inputShape, name: 'image' });
   const image = inputSizeGuard({ minSize: MIN_INPUT_SIZE, name: 'input_size_guard' }).apply(input) as tfl.SymbolicTensor;
   const backbone = getBackbone(c.backbone, {

@@ -53,8 +53,10 @@ interface DropoutFields {
 /**
  * tfjs's `tf.dropout` with its mask kept: x · ⌊U + keep⌋ / keep, the mask
  * broadcast over the layer's noise shape. A seeded layer draws the same mask
- * as tfjs-layers' own call; an unseeded one another mask of the same law,
- * whose gradient is the one of this step's output.
+ * as tfjs-layers' own call (the same one at every step, as there); an
+ * unseeded one another mask of the same law, whose gradient is the one of
+ * this step's output, from `Math.random` (which a seeded trainer's step
+ * draws from its seed and step, see `withSeededRandom`).
  */
 export const dropoutGradient: LayerGradient = {
   step(layer, [x], keep) {

@@ -14,3 +14,4 @@ export * from './color-jitter.js';
 export * from './normalize.js';
 export * from './batches.js';
 export * from './resumable-batches.js';
+export * from './seeded-random.js';

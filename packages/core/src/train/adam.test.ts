@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { expect, it } from 'vitest';
 import { describeEachBackend } from '../../../../test-utils/backends.js';
-import { Adam } from './adam.js';
+import { Adam, replayAdamBetaPowers } from './adam.js';
 
 describeEachBackend('Adam', () => {
   it("takes tf.train.adam's steps exactly and keeps the same state layout", async () => {
@@ -88,6 +88,40 @@ describeEachBackend('Adam', () => {
     expect(await handOver(tf.train.adam(0.01), new Adam(0.01))).toEqual(reference);
     expect(await handOver(new Adam(0.01), new Adam(0.01))).toEqual(reference);
     tf.dispose(values);
+  });
+
+  it('continues bit for bit after its state was moved, after hundreds of steps too, once its bias corrections are replayed', async () => {
+    const betaPowers = async (o: tf.Optimizer) => {
+      const s = o as unknown as { accBeta1: tf.Variable; accBeta2: tf.Variable };
+      return [(await s.accBeta1.data())[0], (await s.accBeta2.data())[0]];
+    };
+    for (const make of [() => new Adam(0.01), () => tf.train.adam(0.01)]) {
+      const vars = [tf.variable(tf.tensor1d([0.5, -1, 2])), tf.variable(tf.tensor1d([0.5, -1, 2]))];
+      const step = (opt: tf.Optimizer, v: tf.Variable, k: number) => {
+        const g = tf.tensor1d([Math.sin(k), Math.cos(k), (k % 7) - 3]);
+        opt.applyGradients({ [v.name]: g });
+        g.dispose();
+      };
+      const [whole, first, second] = [make(), make(), make()];
+      for (let k = 1; k <= 300; k++) {
+        step(whole, vars[0], k);
+        step(first, vars[1], k);
+      }
+      const state = await first.getWeights();
+      await second.setWeights(state.map((w) => ({ name: w.name, tensor: tf.clone(w.tensor) })));
+      tf.dispose(state.map((w) => w.tensor));
+      // tfjs's setWeights recomputes β^(t+1) with one pow: not the run's step-by-step product.
+      expect(await betaPowers(second)).not.toEqual(await betaPowers(whole));
+      replayAdamBetaPowers(second as tf.AdamOptimizer);
+      expect(await betaPowers(second)).toEqual(await betaPowers(whole));
+      for (let k = 301; k <= 303; k++) {
+        step(whole, vars[0], k);
+        step(second, vars[1], k);
+      }
+      expect(Array.from(await vars[1].data())).toEqual(Array.from(await vars[0].data()));
+      tf.dispose(vars);
+      for (const o of [whole, first, second]) o.dispose();
+    }
   });
 
   it('names a missing gradient and a changed variable list', () => {

@@ -10,7 +10,34 @@ interface AdamFields {
   accBeta2: tf.Variable;
   accumulatedFirstMoment: { originalName: string; variable: tf.Variable }[];
   accumulatedSecondMoment: { originalName: string; variable: tf.Variable }[];
+  /** Steps taken (restored by `setWeights`). */
+  iterations_: number;
   incrementIterations(): void;
+}
+
+/**
+ * Sets an Adam optimizer's running powers β₁ᵗ⁺¹ and β₂ᵗ⁺¹ (its bias
+ * corrections) after `setWeights` to the values the run itself had: the run
+ * multiplies them by β once per step, rounding to float32 each time, while
+ * tfjs's `setWeights` recomputes them with one `pow(β, t + 1)`, which lands
+ * an ulp or more away (webgpu evaluates pow as exp(y·log x)); a resumed run
+ * then leaves the uninterrupted one at its first update. The product is
+ * replayed here with `Math.fround`, which is what every backend computes
+ * step by step: float32 multiplication is correctly rounded on each (IEEE
+ * 754 on the CPU backends, required of WGSL's `*`).
+ */
+export function replayAdamBetaPowers(optimizer: tf.AdamOptimizer): void {
+  const s = optimizer as unknown as AdamFields;
+  const power = (beta: number) => {
+    const b = Math.fround(beta);
+    let p = b;
+    for (let i = 0; i < s.iterations_; i++) p = Math.fround(p * b);
+    return p;
+  };
+  tf.tidy(() => {
+    s.accBeta1.assign(tf.scalar(power(s.beta1)));
+    s.accBeta2.assign(tf.scalar(power(s.beta2)));
+  });
 }
 
 /** Elements updated by one fused set of kernels: large enough to amortise dispatch, small enough for few-MB temporaries. */

@@ -8,6 +8,7 @@
  * @module
  */
 import type * as tf from '@tensorflow/tfjs-core';
+import type { StepSeed } from './step-gradients.js';
 
 /** A training batch: images `[B, H, W, C]` and integer labels `[B, H, W]`. */
 export interface TrainBatch {
@@ -34,8 +35,12 @@ export interface StepGradients {
 export interface GradientSource {
   /** Gets ready (replicas: starts them and waits until each built its model); idempotent. */
   start(): Promise<void>;
-  /** The loss, metrics and gradients of `batch` (which the caller still owns) at the model's current weights. */
-  gradients(batch: TrainBatch): Promise<StepGradients>;
+  /**
+   * The loss, metrics and gradients of `batch` (which the caller still owns)
+   * at the model's current weights; with `seed`, the step's random draws
+   * (dropout) come from `stepRandom(seed)` (each replica its own).
+   */
+  gradients(batch: TrainBatch, seed?: StepSeed): Promise<StepGradients>;
   /** Ends whatever the source started; a step still waiting rejects. Idempotent. */
   dispose(): Promise<void>;
 }

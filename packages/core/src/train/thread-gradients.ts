@@ -3,7 +3,7 @@ import type { LayersModel } from '@tensorflow/tfjs-layers';
 import { untilGpuDeviceLost } from '../backends/webgpu/device-lost.js';
 import type { SegmentationLoss, SegmentationMetrics } from '../losses/segmentation-loss.js';
 import type { GradientSource, StepGradients, TrainBatch } from './gradient-source.js';
-import { stepGradients } from './step-gradients.js';
+import { type StepSeed, stepGradients, stepRandom } from './step-gradients.js';
 
 /** The gradients of a step computed in this thread, on the active tfjs backend. */
 export class ThreadGradients implements GradientSource {
@@ -16,8 +16,9 @@ export class ThreadGradients implements GradientSource {
 
   async start(): Promise<void> {}
 
-  async gradients(batch: TrainBatch): Promise<StepGradients> {
-    const { value, grads, scores } = stepGradients(this.model, this.loss, this.metrics, batch.images, batch.labels, [...this.variables]);
+  async gradients(batch: TrainBatch, seed?: StepSeed): Promise<StepGradients> {
+    const random = seed ? stepRandom(seed) : undefined;
+    const { value, grads, scores } = stepGradients(this.model, this.loss, this.metrics, batch.images, batch.labels, [...this.variables], random);
     const names = Object.keys(scores);
     try {
       // One round trip for the loss and every metric: each read waits for the GPU.

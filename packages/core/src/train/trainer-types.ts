@@ -38,6 +38,15 @@ export interface TrainerArgs {
    * its position is checkpointed and restored. Default none (pass `batches` to `fit()`).
    */
   data?: StatefulPart & AsyncIterable<TrainBatch>;
+  /**
+   * Seeds every random draw of a training step that tfjs makes without a seed
+   * of its own (dropout): step `k` draws from a stream derived from `seed`
+   * and `k` alone (each data-parallel replica its own), so two runs with the
+   * same seed draw the same masks, and a resumed run those of the
+   * uninterrupted one. Put it in `config` too, so that `restore()` refuses a
+   * checkpoint of another seed. Default none: tfjs's unseeded draws.
+   */
+  seed?: number;
   /** More stateful parts of your own, each checkpointed under its own `stateKey`. Default none. */
   parts?: StatefulPart[];
   /**

@@ -44,6 +44,7 @@ import type { Evaluation, FitArgs, FitResult, RestoreOptions, RestoreResult, Ste
  *   groups: [{ name: 'all', optimizer: tf.train.adam(1e-4) }],
  *   earlyStopping: new EarlyStopping({ monitor: 'meanIoU', patience: 10 }),
  *   data: resumableBatches(segmentationBatches(train, { batchSize: 8, seed: 1, normalize: 'imagenet' })),
+ *   seed: 1, // dropout masks drawn from the seed and the step: a resumed run draws the uninterrupted one's
  * });
  * await trainer.restore('runs/ckpt'); // null on a first run, else continues it
  * await trainer.fit({ steps: 20_000, checkpointDir: 'runs/ckpt', evaluateEvery: 500, evaluate });
@@ -58,6 +59,8 @@ export class Trainer {
   readonly bestModel?: BestModelSaver;
   readonly data?: StatefulPart & AsyncIterable<TrainBatch>;
   readonly config?: JsonObject;
+  /** Seed of the steps' random draws (dropout), if given. */
+  readonly seed?: number;
   /** Optimizer steps taken so far (restored by {@link Trainer.restore}). */
   step = 0;
   private readonly gradientSource: GradientSource;
@@ -74,6 +77,8 @@ export class Trainer {
     this.bestModel = args.bestModel;
     this.data = args.data;
     this.config = args.config;
+    if (args.seed !== undefined && !Number.isInteger(args.seed)) throw new Error(`Trainer: seed must be an integer, got ${args.seed}`);
+    this.seed = args.seed;
     this.loss = args.loss;
     this.metrics = args.metrics ?? {};
     this.groups = resolveParameterGroups(args.model, args.groups ?? [{ name: 'all' }]);
@@ -114,7 +119,8 @@ export class Trainer {
   async trainStep(batch: TrainBatch): Promise<StepLogs> {
     // A lost GPU would otherwise leave the run waiting on reads that never settle.
     assertGpuDeviceAlive();
-    const { loss, metrics, grads, commit } = await this.gradientSource.gradients(batch);
+    const seed = this.seed === undefined ? undefined : { seed: this.seed, step: this.step + 1 };
+    const { loss, metrics, grads, commit } = await this.gradientSource.gradients(batch, seed);
     try {
       await checkFiniteStep(this.step + 1, batch.images, loss, Object.values(grads), this.lastCheckpoint);
       applyGroupUpdates(this.groups, grads);

@@ -43,6 +43,8 @@ export interface ReplicaStep {
   imageShape: number[];
   labels: Int32Array;
   labelShape: number[];
+  /** `SeededRng.state` of this replica's stream for the step's random draws (dropout); none when the trainer is unseeded. */
+  random?: number;
   /** Processes only: every weight, flat (threads read the shared buffer). */
   weights?: Float32Array;
 }

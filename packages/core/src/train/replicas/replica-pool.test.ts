@@ -19,7 +19,7 @@ import { shardSizes } from './shards.js';
 import type { TrainerWorkers } from './workers.js';
 
 const fixture = (name: string) => new URL(`./fixtures/${name}`, import.meta.url);
-const model = (args: { seed?: number; batchNorm?: boolean } = {}) => tinyModel(args) as tfl.LayersModel;
+const model = (args: { seed?: number; batchNorm?: boolean; dropout?: number } = {}) => tinyModel(args) as tfl.LayersModel;
 
 const dirs: string[] = [];
 afterAll(() => {
@@ -50,8 +50,15 @@ function maxRelativeDifference(a: number[][], b: number[][]): number {
 }
 
 /** Trains a fresh tiny model on `sizes` batches, with the given workers (or none), and returns its weights and logs. */
-async function train(sizes: number[], workers?: TrainerWorkers, batchNorm = false) {
-  const trainer = new Trainer({ model: model({ seed: 1, batchNorm }), loss, metrics, workers, groups: [{ name: 'all', learningRate: 0.05 }] });
+async function train(sizes: number[], workers?: TrainerWorkers, batchNorm = false, random: { dropout?: number; seed?: number } = {}) {
+  const trainer = new Trainer({
+    model: model({ seed: 1, batchNorm, dropout: random.dropout }),
+    loss,
+    metrics,
+    workers,
+    groups: [{ name: 'all', learningRate: 0.05 }],
+    seed: random.seed,
+  });
   try {
     const logs = [];
     for (const [i, n] of sizes.entries()) {
@@ -103,6 +110,22 @@ describe('Trainer workers', () => {
     expect(maxRelativeDifference(two.weights, inThread.weights)).toBeLessThan(1e-5);
   });
 
+  it('with dropout and a seed: 2 replicas give bit-identical runs, and 1 replica draws the masks of one thread', async () => {
+    const random = { dropout: 0.5, seed: 3 };
+    const workers = (count: number, args = {}) => ({ count, replica: fixture('tiny-replica.mjs'), args: { dropout: 0.5, ...args } });
+    const a = await train(sizes, workers(2), false, random);
+    const b = await train(sizes, workers(2), false, random);
+    expect(b.weights).toEqual(a.weights);
+    expect(b.logs).toEqual(a.logs);
+    const otherSeed = await train(sizes, workers(2), false, { ...random, seed: 4 });
+    expect(otherSeed.weights).not.toEqual(a.weights);
+    // One replica computes the whole batch with the thread's stream, on the thread's backend (cpu): the same run.
+    const one = await train(sizes, workers(1), false, random);
+    const inThread = await train(sizes, undefined, false, random);
+    expect(one.weights).toEqual(inThread.weights);
+    expect(one.logs).toEqual(inThread.logs);
+  });
+
   it("keeps replica 0's BatchNorm moving statistics, as nn.DataParallel keeps device 0's", async () => {
     // One image per replica: replica 0's statistics are those of image 0 alone.
     const two = await train([2], { count: 2, replica: fixture('tiny-replica.mjs'), args: { batchNorm: true } }, true);
@@ -127,8 +150,9 @@ describe('Trainer workers', () => {
     tf.dispose([b.images, b.labels]);
   });
 
-  it('resumes a 2-replica run from its checkpoint exactly as it would have continued', async () => {
-    const workers = { count: 2, replica: fixture('tiny-replica.mjs'), args: { batchNorm: true } };
+  it('resumes a 2-replica run with dropout from its checkpoint bit for bit as it would have continued', async () => {
+    const workers = { count: 2, replica: fixture('tiny-replica.mjs'), args: { batchNorm: true, dropout: 0.5 } };
+    const trainer = (seed = 1) => new Trainer({ model: model({ seed, batchNorm: true, dropout: 0.5 }), loss, workers, seed: 5 });
     const dir = mkdtempSync(join(tmpdir(), 'seg-replicas-'));
     dirs.push(dir);
     const run = async (trainer: Trainer, from: number, to: number) => {
@@ -138,23 +162,23 @@ describe('Trainer workers', () => {
         tf.dispose([b.images, b.labels]);
       }
     };
-    const straight = new Trainer({ model: model({ batchNorm: true }), loss, workers });
+    const straight = trainer();
     await run(straight, 0, 4);
     const expected = await weightsOf(straight.model);
     await straight.dispose();
 
-    const first = new Trainer({ model: model({ batchNorm: true }), loss, workers });
+    const first = trainer();
     await run(first, 0, 2);
     await first.save(dir);
     await first.dispose();
     expect(readdirSync(dir).length).toBeGreaterThan(0);
     // Another initialisation: everything must come from the checkpoint.
-    const resumed = new Trainer({ model: model({ seed: 7, batchNorm: true }), loss, workers });
+    const resumed = trainer(7);
     expect((await resumed.restore(dir))?.step).toBe(2);
     await run(resumed, 2, 4);
     expect(resumed.step).toBe(4);
-    // The tolerance of a one-thread resume (run-state.test.ts): Adam's restored state is float32, as the run's.
-    expect(maxRelativeDifference(await weightsOf(resumed.model), expected)).toBeLessThan(1e-5);
+    // The steps' dropout masks come from the seed and the step, Adam's state is restored as the run had it.
+    expect(await weightsOf(resumed.model)).toEqual(expected);
     await resumed.dispose();
   });
 

@@ -20,6 +20,7 @@ import type { LayersModel } from '@tensorflow/tfjs-layers';
 import { BACKEND_PACKAGES, type SegBackendName } from '../../backends/packages.js';
 import { NODE_BACKEND_ORDER } from '../../backends/select.js';
 import type { GradientSource, StepGradients, TrainBatch } from '../gradient-source.js';
+import { type StepSeed, stepRandom } from '../step-gradients.js';
 import { replicaDeviceEnvironment } from './devices.js';
 import { type FlatLayout, flatLayout, readFlat, writeFlat } from './flat-weights.js';
 import type { FromReplica, ReplicaInit } from './protocol.js';
@@ -207,9 +208,10 @@ export class ReplicaPool implements GradientSource {
   /**
    * Splits the batch across the replicas and returns the pixel-weighted mean
    * loss, metrics and gradients; the replicas compute with the model's
-   * current weights (BatchNorm moving statistics included).
+   * current weights (BatchNorm moving statistics included). With `seed`,
+   * replica `i` draws its dropout masks from `stepRandom(seed, i)`.
    */
-  async gradients(batch: TrainBatch): Promise<StepGradients> {
+  async gradients(batch: TrainBatch, seed?: StepSeed): Promise<StepGradients> {
     // A failure (which also disposes) names the replica; a plain dispose() says so.
     if (this.failure) throw this.failure;
     await this.start();
@@ -233,6 +235,7 @@ export class ReplicaPool implements GradientSource {
         imageShape: [n, h, w, c],
         labels: Int32Array.from(labelData.subarray(start * h * w, (start + n) * h * w)),
         labelShape: [n, h, w],
+        ...(seed ? { random: stepRandom(seed, i).state } : {}),
         ...(this.transport === 'process' ? { weights: this.weightBuffer } : {}),
       });
       start += n;

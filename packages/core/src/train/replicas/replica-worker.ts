@@ -14,6 +14,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-layers';
 import '../../registration.js';
 import { selectBackend } from '../../backends/select.js';
+import { SeededRng } from '../../data/rng.js';
 import { type StepTensors, stepGradients } from '../step-gradients.js';
 import { type FlatLayout, flatLayout, readFlat, writeFlat } from './flat-weights.js';
 import type { FromReplica, ReplicaInit, ReplicaStep, ToReplica } from './protocol.js';
@@ -76,7 +77,8 @@ async function step(r: Replica, msg: ReplicaStep): Promise<{ loss: number; metri
   const wanted = Object.fromEntries(r.init.metricNames.map((n) => [n, metrics[n]]));
   let result: StepTensors | undefined;
   try {
-    result = stepGradients(model, loss, wanted, images, labels, vars);
+    const random = msg.random === undefined ? undefined : SeededRng.fromState(msg.random);
+    result = stepGradients(model, loss, wanted, images, labels, vars, random);
     for (const [j, v] of vars.entries()) r.grads.set(await result.grads[v.name].data(), r.gradLayout.offsets[j]);
     // Replica 0's BatchNorm moving statistics become the trainer's, as nn.DataParallel keeps device 0's.
     if (r.init.index === 0) await readFlat(model.weights, r.statLayout, r.grads, r.gradLayout.length);
