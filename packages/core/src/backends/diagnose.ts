@@ -27,6 +27,8 @@ export interface BackendDiagnosis {
   skip?: BackendSkip;
   /** WebGPU only: every adapter Dawn offered, hardware first (indices for `gpuAdapter`). */
   adapters?: WebGpuAdapter[];
+  /** WebGPU only: what Dawn and its drivers printed while looking for adapters (kept off the terminal), one per line. */
+  probeLog?: string[];
 }
 
 /** The state of every Node backend, best first, as `seg-doctor` prints it. */
@@ -70,7 +72,8 @@ async function diagnose(name: SegBackendName): Promise<BackendDiagnosis> {
   if (name === 'webgpu') {
     const found = await findWebGpuAdapters();
     if (isBackendSkip(found)) return withSkip({ ...base, installed: found.reason !== 'not-installed' }, found);
-    adapters = found;
+    adapters = found.adapters;
+    if (found.log.length > 0) base.probeLog = found.log;
     if (adapters.length === 0) return withSkip({ ...base, adapters }, skipBackend('webgpu', 'no-adapter'));
     // A software adapter is tried too: the report says whether it works, and separately whether it is picked.
     options = { allowSoftwareGpu: true, gpuAdapter: 0 };
@@ -132,6 +135,12 @@ export async function diagnoseBackends(): Promise<BackendDiagnosisReport> {
   };
 }
 
+/** Dawn's messages while probing, in one line: how many, and the first (`--json` has them all). */
+function probeLogSummary(log: readonly string[]): string {
+  const more = log.length > 1 ? ` (and ${log.length - 1} more line${log.length > 2 ? 's' : ''}; seg-doctor --json lists them)` : '';
+  return `Dawn said while probing: ${log[0].trim()}${more}`;
+}
+
 /** The report as the lines `seg-doctor` prints. */
 export function formatDiagnosis(report: BackendDiagnosisReport): string {
   const lines = [`seg-doctor: ${report.environment.platform}, Node ${report.environment.node}`];
@@ -139,6 +148,7 @@ export function formatDiagnosis(report: BackendDiagnosisReport): string {
     const state = b.works ? (b.selectedByDefault ? 'works, selected by default' : 'works') : b.installed ? 'installed, does not work' : 'not installed';
     lines.push(`${b.name.padEnd(15)} ${state}${b.device ? ` — ${b.device}` : ''}`);
     for (const a of b.adapters ?? []) lines.push(`${''.padEnd(17)}adapter ${a.index}: ${a.description}${a.software ? ' [software]' : ''}`);
+    if (b.probeLog) lines.push(`${''.padEnd(17)}${probeLogSummary(b.probeLog)}`);
     if (b.problem) lines.push(`${''.padEnd(17)}problem: ${b.problem}`);
     if (b.fix) lines.push(`${''.padEnd(17)}fix: ${b.fix}`);
   }
