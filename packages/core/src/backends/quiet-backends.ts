@@ -41,7 +41,10 @@ const GLUE_HANDLERS = [
   /^function ?\((\w+)\) ?\{ ?if ?\(!\(\1 instanceof ExitStatus\)\) ?\{ ?throw \1;? ?\} ?\}$/,
 ];
 
-function isGlueHandler(listener: (...args: never[]) => unknown): boolean {
+type Listener = (...args: unknown[]) => void;
+const GLUE_EVENTS = ['unhandledRejection', 'uncaughtException'] as const;
+
+function isGlueHandler(listener: Listener): boolean {
   const source = Function.prototype.toString.call(listener).replace(/\s+/g, ' ');
   return GLUE_HANDLERS.some((p) => p.test(source));
 }
@@ -52,14 +55,15 @@ let watching = false;
 function removeGlueHandlers(): void {
   if (watching) return;
   watching = true;
-  for (const event of ['unhandledRejection', 'uncaughtException'] as const) {
-    for (const listener of process.listeners(event)) if (isGlueHandler(listener)) process.removeListener(event, listener);
+  const emitter = process as unknown as { listeners(event: string): Listener[]; removeListener(event: string, listener: Listener): void };
+  for (const event of GLUE_EVENTS) {
+    for (const listener of emitter.listeners(event)) if (isGlueHandler(listener)) emitter.removeListener(event, listener);
   }
   // Called before the listener is added: it goes in the next microtask, before Node
   // could report any rejection to it.
-  process.on('newListener', (event: string | symbol, listener: (...args: never[]) => unknown) => {
-    if ((event === 'unhandledRejection' || event === 'uncaughtException') && isGlueHandler(listener)) {
-      queueMicrotask(() => process.removeListener(event, listener));
+  process.on('newListener', (event: string | symbol, listener: Listener) => {
+    if ((GLUE_EVENTS as readonly (string | symbol)[]).includes(event) && isGlueHandler(listener)) {
+      queueMicrotask(() => emitter.removeListener(event as string, listener));
     }
   });
 }
