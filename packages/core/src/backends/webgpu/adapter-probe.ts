@@ -8,8 +8,8 @@
  * is captured instead and kept as the probe's `log` (`seg-doctor` prints its
  * summary). A Dawn crash while probing also ends only the child.
  *
- * Cost, measured on the 2-core test machine: ~0.1 s of Node start-up on top
- * of the probe itself (~0.2 s), once per process (the result is kept).
+ * The cost is the child's Node start-up, once per process (the answer is
+ * remembered): `bench/webgpu-probe.bench.mjs`, numbers in bench/README.md.
  *
  * @module
  */
