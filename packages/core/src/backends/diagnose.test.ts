@@ -78,20 +78,17 @@ describe('seg-doctor', () => {
     expect(bad[0]).toBe('seg-doctor: unknown argument "--gpu"; expected --json or --help');
   });
 
-  it('as a command prints its report and no tfjs banner or Dawn probe noise (summarised in one line of the report)', () => {
+  it('as a command prints its report and nothing on stderr: no tfjs banner, no Dawn output (summarised in one line of the report)', () => {
     const bin = fileURLToPath(new URL('../../bin/seg-doctor.js', import.meta.url));
     const r = spawnSync(process.execPath, [bin], { encoding: 'utf8' });
     expect(r.status).toBe(0);
     expect(r.stdout).toMatch(/selectBackend\(\) picks: wasm\n$/);
     expect(r.stderr).not.toMatch(/looks like you are running TensorFlow\.js/);
-    // What Dawn, Mesa and the Vulkan loader print while adapters are looked for (seen on this machine before).
-    expect(r.stderr).not.toMatch(/XDG_RUNTIME_DIR|Vulkan|While initializing adapter/);
-    if (adapters.length > 0) {
-      // The doctor then runs WebGPU on the software adapter in its own process: Dawn's limit warnings of that adapter, nothing else.
-      for (const line of r.stderr.split('\n').filter(Boolean)) expect(line).toMatch(/^Warning: maxDynamic\w+ artificially reduced /);
-      expect(r.stdout.split('\n').filter((l) => l.includes('Dawn said while probing')).length).toBeLessThanOrEqual(1);
-    } else {
-      expect(r.stderr).toBe('');
-    }
+    // What Dawn, Mesa and the Vulkan loader print while adapters are looked for and WebGPU is tried
+    // (seen on this machine before): captured from child processes, summarised in one line of the report.
+    expect(r.stderr).toBe('');
+    const summary = r.stdout.split('\n').filter((l) => l.includes('Dawn said (kept off the terminal)'));
+    expect(summary.length).toBeLessThanOrEqual(1);
+    if (adapters.length > 0) expect(r.stdout).toMatch(/^webgpu {10}works — /m);
   });
 });

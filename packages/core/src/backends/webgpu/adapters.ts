@@ -118,6 +118,16 @@ export function findWebGpuAdapterList(): Promise<WebGpuAdapterList> {
   return listing;
 }
 
+/**
+ * Takes `list` as this process's answer (a child process the prober started
+ * is handed its parent's, rather than probing again).
+ *
+ * @internal
+ */
+export function rememberWebGpuAdapterList(list: WebGpuAdapterList): void {
+  listing = Promise.resolve(list);
+}
+
 /** The distinct adapters of the probes' answers (`infos[i]` answers `PROBES[i]`), hardware first. */
 function adaptersFound(infos: readonly (GpuAdapterInfoLike | null)[]): WebGpuAdapter[] {
   const found: WebGpuAdapter[] = [];
