@@ -1,12 +1,13 @@
 #!/usr/bin/env node
-// Proves `pnpm add @seg/deeplab` works: packs the three packages, installs the
+// Proves the packages install from their tarballs (`pnpm pack:all`, README): packs the three packages, installs the
 // tarballs with plain npm into a fresh project outside the workspace, then
 // loads them through both ESM `import` and CJS `require` next to tfjs and the
 // wasm backend, and calls into each package.
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { packPackages } from './pack-packages.mjs';
 
 const root = resolve(import.meta.dirname, '..');
 // The tfjs release the workspace pins (its root devDependencies), so the consumer installs what the tests ran on.
@@ -15,12 +16,7 @@ const work = mkdtempSync(join(tmpdir(), 'seg-consumer-'));
 const run = (cmd, args, cwd) => execFileSync(cmd, args, { cwd, stdio: ['ignore', 'pipe', 'inherit'], encoding: 'utf8' });
 
 try {
-  const tarballs = [];
-  for (const pkg of ['core', 'msrc', 'deeplab']) {
-    run('pnpm', ['pack', '--pack-destination', work], join(root, 'packages', pkg));
-  }
-  for (const f of readdirSync(work)) if (f.endsWith('.tgz')) tarballs.push(join(work, f));
-  if (tarballs.length !== 3) throw new Error(`expected 3 tarballs in ${work}, found ${tarballs.length}`);
+  const tarballs = packPackages(work);
 
   const app = join(work, 'app');
   run('mkdir', ['-p', app]);
@@ -74,6 +70,18 @@ console.log('consumer: ESM import and CJS require of @seg/core, @seg/msrc, @seg/
     process.exit(1);
   }
   console.log('consumer: npx seg-deeplab --help lists segment, submit and worker');
+
+  // The README's own install commands, as written (pnpm, with its override), then its example.
+  const readme = readFileSync(join(root, 'README.md'), 'utf8');
+  const install = [...readme.matchAll(/```sh\n([\s\S]*?)```/g)].map((m) => m[1]).find((b) => b.includes('pnpm pkg set'));
+  const example = [...readme.matchAll(/```ts\n([\s\S]*?)```/g)].map((m) => m[1]).find((b) => b.includes("from '@seg/deeplab'"));
+  if (!install?.includes('SEG=/path/to/seg/dist-packs') || !example) throw new Error("consumer check: README.md's install block or example not found");
+  const pnpmApp = join(work, 'pnpm-app');
+  run('mkdir', ['-p', pnpmApp]);
+  writeFileSync(join(pnpmApp, 'package.json'), JSON.stringify({ name: 'seg-readme-consumer', private: true, version: '1.0.0', type: 'module' }));
+  run('sh', ['-e', '-c', install.replace('SEG=/path/to/seg/dist-packs', `SEG=${work}`)], pnpmApp);
+  writeFileSync(join(pnpmApp, 'readme.mjs'), example);
+  process.stdout.write(`consumer: README install (pnpm add of the tarballs) and example: ${run('node', ['readme.mjs'], pnpmApp)}`);
 } finally {
   rmSync(work, { recursive: true, force: true });
 }

@@ -115,9 +115,6 @@ export async function openRunFolder(options: TrainMsrcOptions, log: (line: strin
     if (loadCheckpoint && anyCopy === null) {
       throw new Error(`--loadCheckpoint: no checkpoint in ${checkpointDir}; leave out --loadCheckpoint to start a new run there`);
     }
-    // Written by the trainer and the best-model saver, recorded before they write.
-    await outputs.record(`${RUN_FILES.checkpoint}/`);
-    await outputs.record(`${RUN_FILES.bestModel}/`);
     return { lock, outputs };
   } catch (e) {
     await lock.release();

@@ -248,6 +248,22 @@ describe('trainMsrc on a synthetic MSRC copy', () => {
     expect(readdirSync(out).filter((f) => ['checkpoint', 'best-model', 'model', 'metrics.json'].includes(f))).toEqual([]);
   });
 
+  it('the command line on a bad --data prints one error line, no tfjs banner, no Dawn probe noise, and writes nothing', () => {
+    const out = join(dir, 'cli-bad-data');
+    const missing = join(dir, 'no-such-msrc');
+    // The default backend order: Dawn is asked for WebGPU adapters (on this machine it prints to stderr while looking).
+    const r = spawnSync(
+      process.execPath,
+      ['--import', 'tsx', 'src/cli.ts', '--data', missing, '--out', out, '--backbone', 'resnet18', '--trainTrunk', '--iterations', '2'],
+      { cwd: fileURLToPath(new URL('..', import.meta.url)), env: { ...process.env, TSX_TSCONFIG_PATH: fileURLToPath(new URL('../../../tsconfig.tests.json', import.meta.url)) }, encoding: 'utf8' },
+    );
+    expect(r.status).toBe(1);
+    expect(r.stderr).toBe(`train-msrc: MSRC root ${missing} does not exist or is empty\n`);
+    expect(r.stdout).toMatch(/^backend: \w+ on [^\n]*\n$/);
+    // Not even the folder the run lock made: a run that never started leaves nothing.
+    expect(existsSync(out)).toBe(false);
+  });
+
   it('--overwrite starts afresh in a finished run\'s folder, removing what runs wrote and nothing else', async () => {
     const out = join(dir, 'again');
     cpSync(options.out, out, { recursive: true });

@@ -1,3 +1,4 @@
+import { rmdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Adam, BestModelSaver, ConfigMismatchError, EarlyStopping, resumableBatches, segmentationBatches, selectBackend, Trainer } from '@seg/core';
 import { deeplabV3Plus, loadTrunkWeights, saveModel, setModelClasses } from '@seg/deeplab';
@@ -16,7 +17,7 @@ import { RunReport } from './report/run-report.js';
 import { writeTriptychs } from './report/triptychs.js';
 import { replicaWorkers } from './replicas.js';
 import { resolveRunConfig, runConfigJson } from './run-config.js';
-import { RUN_FILES } from './run-files.js';
+import { exists, RUN_FILES } from './run-files.js';
 import { checkSplits, openRunFolder, type RunFolder, runConfig } from './run-folder.js';
 import { RunLog } from './run-log.js';
 import { scoreTestSplit, type SplitScores } from './test-split.js';
@@ -60,14 +61,20 @@ export async function trainMsrc(
 ): Promise<TrainMsrcResult> {
   validateOptions(options);
   refuseRandomFrozenTrunk(options);
-  const folder = await openRunFolder(options, log);
-  // What the run started and must end however it ends (the replicas).
-  const atEnd: Array<() => Promise<void>> = [];
+  const newFolder = !(await exists(options.out));
   try {
-    return await trainInRunFolder(options, folder, log, showProgress, atEnd);
+    const folder = await openRunFolder(options, log);
+    // What the run started and must end however it ends (the replicas).
+    const atEnd: Array<() => Promise<void>> = [];
+    try {
+      return await trainInRunFolder(options, folder, log, showProgress, atEnd);
+    } finally {
+      for (const end of atEnd) await end();
+      await folder.lock.release();
+    }
   } finally {
-    for (const end of atEnd) await end();
-    await folder.lock.release();
+    // The lock made the folder: a run that failed before writing anything leaves no empty one behind (rmdir refuses a non-empty one).
+    if (newFolder) await rmdir(options.out).catch(() => undefined);
   }
 }
 
@@ -169,7 +176,11 @@ async function trainInRunFolder(
     const at = trainBatches.position;
     log(`resumed from ${checkpointDir} at iteration ${trainer.step} (epoch ${at.epoch}, batch ${at.batch})`);
   }
-  // Only now: a refused resume must leave the earlier run's config.json as it was.
+  // Only now, once the data, the model and any checkpoint have loaded: a run that fails before
+  // it starts (a bad --data, a refused resume) writes nothing, and leaves an earlier run's files as they were.
+  // The trainer and the best-model saver write during the run, so their folders are recorded before.
+  await outputs.record(`${RUN_FILES.checkpoint}/`);
+  await outputs.record(`${RUN_FILES.bestModel}/`);
   await outputs.write(RUN_FILES.config, runConfigJson(config));
 
   await outputs.record(RUN_FILES.log);

@@ -5,6 +5,9 @@
  * - the dilation-aware convolution gradients and the kernels the wasm
  *   backend lacks ({@link registerSegKernels}; `selectBackend` runs it again
  *   for a backend whose package loaded later);
+ * - quiet `cpu` and `wasm` backends in Node: no "install our node backend"
+ *   banner, and user errors printed without the wasm glue's rethrow
+ *   ({@link quietTfjsBackends}; `selectBackend` runs it again too);
  * - the layer-by-layer training step of every layer class the engine covers
  *   (`modelGradients`): tfjs-layers' own classes, then @seg's, each of which
  *   owns its step next to its `call()`.
@@ -13,6 +16,7 @@
  *
  * @module
  */
+import { quietTfjsBackends } from './backends/quiet-backends.js';
 import { registerLayerGradient } from './backprop/layer-gradient.js';
 import { TFJS_LAYER_GRADIENTS } from './backprop/tfjs-layer-gradients.js';
 import { registerSegKernels } from './kernels/register.js';
@@ -24,6 +28,10 @@ import { HardSigmoid, hardSigmoidGradient, HardSwish, hardSwishGradient } from '
 import { ResizeBilinear, resizeBilinearGradient } from './layers/resize-bilinear.js';
 
 registerSegKernels();
+quietTfjsBackends();
+// Again once the importing program's other imports have run: `import '@seg/core'` may come before
+// `import '@tensorflow/tfjs-backend-cpu'`, whose backend registers only then.
+queueMicrotask(quietTfjsBackends);
 
 for (const [className, gradient] of Object.entries(TFJS_LAYER_GRADIENTS)) registerLayerGradient(className, gradient);
 registerLayerGradient(AtrousConv2D, atrousConv2dGradient);

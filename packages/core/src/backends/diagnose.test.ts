@@ -1,5 +1,7 @@
 import '@tensorflow/tfjs-backend-cpu';
 import '@tensorflow/tfjs-backend-wasm';
+import { spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { diagnoseBackends } from './diagnose.js';
 import { runDoctor } from './doctor-cli.js';
@@ -74,5 +76,19 @@ describe('seg-doctor', () => {
     const bad: string[] = [];
     expect(await runDoctor(['--gpu'], (l) => bad.push(l))).toBe(2);
     expect(bad[0]).toBe('seg-doctor: unknown argument "--gpu"; expected --json or --help');
+  });
+
+  it('as a command prints its report and nothing on stderr: no tfjs banner, no Dawn output (summarised in one line of the report)', () => {
+    const bin = fileURLToPath(new URL('../../bin/seg-doctor.js', import.meta.url));
+    const r = spawnSync(process.execPath, [bin], { encoding: 'utf8' });
+    expect(r.status).toBe(0);
+    expect(r.stdout).toMatch(/selectBackend\(\) picks: wasm\n$/);
+    expect(r.stderr).not.toMatch(/looks like you are running TensorFlow\.js/);
+    // What Dawn, Mesa and the Vulkan loader print while adapters are looked for and WebGPU is tried
+    // (seen on this machine before): captured from child processes, summarised in one line of the report.
+    expect(r.stderr).toBe('');
+    const summary = r.stdout.split('\n').filter((l) => l.includes('Dawn said (kept off the terminal)'));
+    expect(summary.length).toBeLessThanOrEqual(1);
+    if (adapters.length > 0) expect(r.stdout).toMatch(/^webgpu {10}works — /m);
   });
 });

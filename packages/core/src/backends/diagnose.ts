@@ -1,6 +1,8 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { backendPackages, type SegBackendName } from './packages.js';
-import { type BackendSelection, NODE_BACKEND_ORDER, type SelectBackendOptions, selectBackend } from './select.js';
+import { type BackendTrial, tryBackend } from './doctor/try-backend.js';
+import { tryWebGpuInChild } from './doctor/webgpu-trial.js';
+import { NODE_BACKEND_ORDER, selectBackend } from './select.js';
 import { type BackendSkip, describeBackendSkip, isBackendSkip, NoUsableBackendError, skipBackend } from './skip.js';
 import type { WebGpuAdapter } from './webgpu/adapters.js';
 import { findWebGpuAdapters } from './webgpu/node-webgpu.js';
@@ -27,6 +29,8 @@ export interface BackendDiagnosis {
   skip?: BackendSkip;
   /** WebGPU only: every adapter Dawn offered, hardware first (indices for `gpuAdapter`). */
   adapters?: WebGpuAdapter[];
+  /** WebGPU only: what Dawn and its drivers printed while adapters were looked for and WebGPU was tried (in child processes, kept off the terminal), one per line. */
+  probeLog?: string[];
 }
 
 /** The state of every Node backend, best first, as `seg-doctor` prints it. */
@@ -41,52 +45,29 @@ export interface BackendDiagnosisReport {
   environment: { platform: string; node: string; ldLibraryPath?: string; nvidiaDriverCapabilities?: string; cudaVisibleDevices?: string };
 }
 
-/** Runs one op on the active backend, so "works" means it computed, not just registered. */
-async function computes(): Promise<void> {
-  const t = tf.tidy(() => tf.sum(tf.mul(tf.range(0, 4), 2)));
-  const [v] = await t.data();
-  t.dispose();
-  if (v !== 12) throw new Error(`computed ${v} for sum([0,2,4,6]); expected 12`);
-}
-
-/** `selectBackend`'s choice, or its structured reasons when nothing could be used. */
-async function trySelect(order: readonly SegBackendName[], options: SelectBackendOptions = {}): Promise<BackendSelection | NoUsableBackendError> {
-  try {
-    return await selectBackend(order, options);
-  } catch (e) {
-    if (e instanceof NoUsableBackendError) return e;
-    throw e;
-  }
-}
-
 function withSkip(diagnosis: BackendDiagnosis, skip: BackendSkip): BackendDiagnosis {
   return { ...diagnosis, problem: describeBackendSkip(skip), ...(skip.fix ? { fix: skip.fix } : {}), skip };
 }
 
 async function diagnose(name: SegBackendName): Promise<BackendDiagnosis> {
   const base: BackendDiagnosis = { name, packages: backendPackages(name, true).map((p) => p.name), installed: true, works: false, selectedByDefault: false };
-  let options: SelectBackendOptions = {};
-  let adapters: WebGpuAdapter[] | undefined;
-  if (name === 'webgpu') {
-    const found = await findWebGpuAdapters();
-    if (isBackendSkip(found)) return withSkip({ ...base, installed: found.reason !== 'not-installed' }, found);
-    adapters = found;
-    if (adapters.length === 0) return withSkip({ ...base, adapters }, skipBackend('webgpu', 'no-adapter'));
-    // A software adapter is tried too: the report says whether it works, and separately whether it is picked.
-    options = { allowSoftwareGpu: true, gpuAdapter: 0 };
-  }
-  const tried = { ...base, ...(adapters ? { adapters } : {}) };
-  const chosen = await trySelect([name], options);
-  if (chosen instanceof NoUsableBackendError) {
-    const skip = chosen.skipped[0];
-    return withSkip({ ...tried, installed: skip.reason !== 'not-installed' && skip.reason !== 'unavailable-here' }, skip);
-  }
-  try {
-    await computes();
-  } catch (e) {
-    return { ...tried, problem: `initialised but does not compute: ${(e as Error).message.split('\n')[0]}`, fix: `reinstall ${base.packages.join(' ')}` };
-  }
-  return { ...tried, works: true, ...(chosen.device ? { device: chosen.device } : {}) };
+  if (name !== 'webgpu') return fromTrial(base, await tryBackend(name, {}));
+  const found = await findWebGpuAdapters();
+  if (isBackendSkip(found)) return withSkip({ ...base, installed: found.reason !== 'not-installed' }, found);
+  const tried = { ...base, adapters: found.adapters };
+  if (found.adapters.length === 0) return withSkip({ ...tried, ...(found.log.length ? { probeLog: found.log } : {}) }, skipBackend('webgpu', 'no-adapter'));
+  // A software adapter is tried too: the report says whether it works, and separately whether it is picked.
+  // In a child process: Dawn prints from native code while it opens the device.
+  const { trial, log } = await tryWebGpuInChild({ allowSoftwareGpu: true, gpuAdapter: 0 }, found);
+  const probeLog = [...found.log, ...log];
+  return fromTrial({ ...tried, ...(probeLog.length ? { probeLog } : {}) }, trial);
+}
+
+function fromTrial(tried: BackendDiagnosis, trial: BackendTrial): BackendDiagnosis {
+  if (trial.works) return { ...tried, works: true, ...(trial.device ? { device: trial.device } : {}) };
+  if ('problem' in trial) return { ...tried, problem: trial.problem, fix: `reinstall ${tried.packages.join(' ')}` };
+  const { skip } = trial;
+  return withSkip({ ...tried, installed: skip.reason !== 'not-installed' && skip.reason !== 'unavailable-here' }, skip);
 }
 
 /**
@@ -132,6 +113,12 @@ export async function diagnoseBackends(): Promise<BackendDiagnosisReport> {
   };
 }
 
+/** Dawn's messages, in one line: the first and how many more (`--json` has them all). */
+function probeLogSummary(log: readonly string[]): string {
+  const more = log.length > 1 ? ` (and ${log.length - 1} more line${log.length > 2 ? 's' : ''}; seg-doctor --json lists them)` : '';
+  return `Dawn said (kept off the terminal): ${log[0].trim()}${more}`;
+}
+
 /** The report as the lines `seg-doctor` prints. */
 export function formatDiagnosis(report: BackendDiagnosisReport): string {
   const lines = [`seg-doctor: ${report.environment.platform}, Node ${report.environment.node}`];
@@ -139,6 +126,7 @@ export function formatDiagnosis(report: BackendDiagnosisReport): string {
     const state = b.works ? (b.selectedByDefault ? 'works, selected by default' : 'works') : b.installed ? 'installed, does not work' : 'not installed';
     lines.push(`${b.name.padEnd(15)} ${state}${b.device ? ` — ${b.device}` : ''}`);
     for (const a of b.adapters ?? []) lines.push(`${''.padEnd(17)}adapter ${a.index}: ${a.description}${a.software ? ' [software]' : ''}`);
+    if (b.probeLog) lines.push(`${''.padEnd(17)}${probeLogSummary(b.probeLog)}`);
     if (b.problem) lines.push(`${''.padEnd(17)}problem: ${b.problem}`);
     if (b.fix) lines.push(`${''.padEnd(17)}fix: ${b.fix}`);
   }

@@ -3,6 +3,7 @@ import { registerSegKernels } from '../kernels/register.js';
 import { importAtRuntime } from '../io/runtime-import.js';
 import { gpuAdapterIndex, isNode } from './environment.js';
 import { importPackage } from './import-package.js';
+import { quietTfjsBackends } from './quiet-backends.js';
 import { BACKEND_NAMES, BACKEND_PACKAGES, isSegBackendName, LIBTENSORFLOW, type SegBackendName } from './packages.js';
 import { type BackendSkip, isBackendSkip, NoUsableBackendError, packageSkip, skipBackend } from './skip.js';
 import type { WebGpuAdapter } from './webgpu/adapters.js';
@@ -119,6 +120,8 @@ export async function selectBackend(order: readonly SegBackendName[] = DEFAULT_B
   const skipped: BackendSkip[] = [];
   for (const name of order) {
     const imported = await importBackend(name, options);
+    // Its package may have registered it only now.
+    quietTfjsBackends();
     const active = isBackendSkip(imported) ? imported : await activate(name, imported.adapter);
     if (isBackendSkip(active)) {
       skipped.push(active);

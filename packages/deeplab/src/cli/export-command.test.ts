@@ -1,6 +1,8 @@
+import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import * as ort from 'onnxruntime-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { useBackend } from '../../../../test-utils/backends.js';
@@ -40,6 +42,15 @@ describe('seg-deeplab export', () => {
     const session = await ort.InferenceSession.create(half);
     expect([session.inputNames, session.outputNames]).toEqual([['image'], ['logits']]);
     await session.release();
+  });
+
+  it('as a command (on the cpu backend) prints only what it wrote: no tfjs "install our node backend" banner', () => {
+    const out = join(root, 'cli', 'model.onnx');
+    const bin = fileURLToPath(new URL('../../bin/seg-deeplab.js', import.meta.url));
+    const r = spawnSync(process.execPath, [bin, 'export', saved, '--out', out], { encoding: 'utf8' });
+    expect(r.status).toBe(0);
+    expect(r.stdout).toMatch(new RegExp(`^wrote ${out} \\([\\d.]+ MiB, opset 17\\) from ${saved}\\n$`));
+    expect(r.stderr).toBe('');
   });
 
   it('names a missing folder, a missing --out and a bad --opset, and writes nothing', async () => {

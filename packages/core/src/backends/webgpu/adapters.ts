@@ -1,5 +1,6 @@
 import { importAtRuntime } from '../../io/runtime-import.js';
 import { DAWN_PACKAGE } from '../packages.js';
+import { type AdapterRequest, probeAdapters, useSurfacelessEgl } from './adapter-probe.js';
 
 /** The few WebGPU shapes this library touches, so its types do not depend on `@webgpu/types`. */
 export interface GpuAdapterInfoLike {
@@ -55,7 +56,7 @@ export function describeAdapter(info: GpuAdapterInfoLike, backend: string): stri
  * (Mesa's lavapipe Vulkan is refused by Dawn: it lacks
  * shaderUniform*ArrayDynamicIndexing).
  */
-const PROBES: readonly { backend: string; dawnOptions: string[]; requestOptions: Record<string, unknown> }[] = [
+const PROBES: readonly (AdapterRequest & { backend: string })[] = [
   { backend: 'native', dawnOptions: [], requestOptions: { powerPreference: 'high-performance' } },
   { backend: 'native', dawnOptions: [], requestOptions: { powerPreference: 'low-power' } },
   { backend: 'opengl', dawnOptions: ['backend=opengl'], requestOptions: { featureLevel: 'compatibility' } },
@@ -71,9 +72,8 @@ const instances = new Map<string, GpuLike>();
 
 /** Loads Dawn's `webgpu` package (once); rejects with the install command when it does not load. */
 export function loadNodeWebGpu(): Promise<NodeWebGpu> {
-  // Mesa's EGL otherwise looks for an X11/Wayland display, which a server or
-  // container lacks; compute needs none. Set before Dawn first opens EGL.
-  if (process.platform === 'linux' && !process.env.EGL_PLATFORM) process.env.EGL_PLATFORM = 'surfaceless';
+  // Set before Dawn first opens EGL.
+  useSurfacelessEgl();
   nodeWebGpu ??= (importAtRuntime(DAWN_PACKAGE.name) as Promise<NodeWebGpu>).catch((e: Error) => {
     nodeWebGpu = undefined;
     throw new Error(`${DAWN_PACKAGE.name} did not load (npm install ${DAWN_PACKAGE.name}@${DAWN_PACKAGE.version}): ${e.message.split('\n')[0]}`);
@@ -92,33 +92,72 @@ export async function dawnInstance(dawnOptions: readonly string[]): Promise<GpuL
   return gpu;
 }
 
+/** The adapters Dawn offers this process, hardware first, and what Dawn printed while it looked. */
+export interface WebGpuAdapterList {
+  adapters: WebGpuAdapter[];
+  /** Dawn's native messages while probing (kept off the terminal), one per line. */
+  log: string[];
+}
+
+let listing: Promise<WebGpuAdapterList> | undefined;
+
 /**
- * Every WebGPU adapter Dawn offers this Node process, hardware first. WebGPU
- * itself has no enumeration call, so each backend is asked with each power
- * preference and duplicates are dropped.
+ * {@link listWebGpuAdapters} with Dawn's messages: probed once per process
+ * (in a child process, see `adapter-probe.ts`), then remembered.
  *
- * @throws If the `webgpu` package is not installed.
+ * @internal
  */
-export async function listWebGpuAdapters(): Promise<WebGpuAdapter[]> {
+export function findWebGpuAdapterList(): Promise<WebGpuAdapterList> {
+  listing ??= probeAdapters(PROBES).then(
+    ({ infos, log }) => ({ adapters: adaptersFound(infos), log }),
+    (e: unknown) => {
+      listing = undefined;
+      throw e;
+    },
+  );
+  return listing;
+}
+
+/**
+ * Takes `list` as this process's answer (a child process the prober started
+ * is handed its parent's, rather than probing again).
+ *
+ * @internal
+ */
+export function rememberWebGpuAdapterList(list: WebGpuAdapterList): void {
+  listing = Promise.resolve(list);
+}
+
+/** The distinct adapters of the probes' answers (`infos[i]` answers `PROBES[i]`), hardware first. */
+function adaptersFound(infos: readonly (GpuAdapterInfoLike | null)[]): WebGpuAdapter[] {
   const found: WebGpuAdapter[] = [];
   const seen = new Set<string>();
-  for (const probe of PROBES) {
-    const gpu = await dawnInstance(probe.dawnOptions);
-    const adapter = await gpu.requestAdapter(probe.requestOptions).catch(() => null);
-    if (!adapter) continue;
-    const info = adapter.info ?? {};
-    const description = describeAdapter(info, probe.backend === 'native' ? '' : probe.backend);
+  PROBES.forEach((probe, i) => {
+    const info = infos[i];
+    if (!info) return;
     const key = `${probe.backend}|${info.vendor}|${info.device}|${info.description}`;
-    if (seen.has(key)) continue;
+    if (seen.has(key)) return;
     seen.add(key);
     found.push({
       index: 0,
-      description,
+      description: describeAdapter(info, probe.backend === 'native' ? '' : probe.backend),
       software: isSoftwareAdapter(info),
       dawnOptions: probe.dawnOptions,
       requestOptions: probe.requestOptions,
     });
-  }
+  });
   // Hardware first, so index 0 is the adapter a user most likely means.
   return [...found.filter((a) => !a.software), ...found.filter((a) => a.software)].map((a, index) => ({ ...a, index }));
+}
+
+/**
+ * Every WebGPU adapter Dawn offers this Node process, hardware first. WebGPU
+ * itself has no enumeration call, so each backend is asked with each power
+ * preference and duplicates are dropped. Dawn is asked once per process, in
+ * a child process that keeps its native messages off the terminal.
+ *
+ * @throws If the `webgpu` package is not installed, or Dawn fails while probing.
+ */
+export async function listWebGpuAdapters(): Promise<WebGpuAdapter[]> {
+  return (await findWebGpuAdapterList()).adapters;
 }

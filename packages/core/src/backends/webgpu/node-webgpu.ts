@@ -3,7 +3,7 @@ import { gpuAdapterIndex, softwareGpuAllowed } from '../environment.js';
 import { importPackage } from '../import-package.js';
 import { BACKEND_PACKAGES, DAWN_PACKAGE } from '../packages.js';
 import { type BackendSkip, isBackendSkip, packageSkip, skipBackend } from '../skip.js';
-import { listWebGpuAdapters, type WebGpuAdapter } from './adapters.js';
+import { findWebGpuAdapterList, type WebGpuAdapter, type WebGpuAdapterList } from './adapters.js';
 import { installNavigatorGpu } from './navigator-gpu.js';
 
 /** The GPU choices of `selectBackend` (see its `SelectBackendOptions`). */
@@ -17,14 +17,15 @@ function listAdapters(adapters: readonly WebGpuAdapter[]): string {
 }
 
 /**
- * The WebGPU adapters Dawn offers this Node process, or why Dawn cannot be
- * asked (its package is missing or does not load).
+ * The WebGPU adapters Dawn offers this Node process (with what Dawn printed
+ * while probing), or why Dawn cannot be asked (its package is missing or
+ * does not load).
  */
-export async function findWebGpuAdapters(): Promise<WebGpuAdapter[] | BackendSkip> {
+export async function findWebGpuAdapters(): Promise<WebGpuAdapterList | BackendSkip> {
   const failed = await importPackage(DAWN_PACKAGE.name);
   if (failed) return packageSkip('webgpu', DAWN_PACKAGE.name, failed);
   try {
-    return await listWebGpuAdapters();
+    return await findWebGpuAdapterList();
   } catch (e) {
     return skipBackend('webgpu', 'load-failed', { package: DAWN_PACKAGE.name, error: (e as Error).message.split('\n')[0] });
   }
@@ -63,9 +64,9 @@ export function pickWebGpuAdapter(adapters: readonly WebGpuAdapter[], choice: We
  * the shim: it registers its backend at import time only if `navigator.gpu` exists then.
  */
 export async function prepareNodeWebGpu(choice: WebGpuChoice): Promise<WebGpuAdapter | BackendSkip> {
-  const adapters = await findWebGpuAdapters();
-  if (!Array.isArray(adapters)) return adapters;
-  const adapter = pickWebGpuAdapter(adapters, choice);
+  const found = await findWebGpuAdapters();
+  if (isBackendSkip(found)) return found;
+  const adapter = pickWebGpuAdapter(found.adapters, choice);
   if (isBackendSkip(adapter)) return adapter;
   const previous = await installNavigatorGpu(adapter);
   const spec = BACKEND_PACKAGES.webgpu;
