@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
+import { BACKEND_PACKAGES } from '../backends/packages.js';
 
 /**
  * The `[outSize, inSize]` matrix of 1-D bilinear interpolation with half-pixel
@@ -42,31 +43,56 @@ export function bilinearTaps(inSize: number, outSize: number): { lo: Int32Array;
   return { lo, hi, wLo, wHi };
 }
 
+/** Whether the current backend computes in one CPU thread, where `SparseSegmentSum` adds in index order. */
+function scatterAddsInOrder(): boolean {
+  const name = tf.getBackend();
+  return Object.values(BACKEND_PACKAGES).some((p) => p.tfjsName === name && p.computesOn === 'one-cpu-thread');
+}
+
 /**
  * Back-projects `[outSize, rest]` onto `[inSize, rest]` along the first axis:
  * row `p` adds `wLo·t[p]` to row `lo[p]` and `wHi·t[p]` to row `hi[p]`.
  *
- * A scatter-add is O(outSize) per column where a dense `Rᵀ · t` is
- * O(outSize · inSize). tfjs-backend-wasm has no `UnsortedSegmentSum`, but
- * both backends have `SparseSegmentSum`, which needs its segments sorted;
- * `lo`/`hi` grow with `p`, so sorting the 2·outSize entries is cheap.
+ * Both routes are O(outSize + inSize) per column where a dense `Rᵀ · t` is
+ * O(outSize · inSize). On cpu and wasm a scatter-add (`SparseSegmentSum`,
+ * which needs its segments sorted; `lo`/`hi` grow with `p`, so sorting the
+ * 2·outSize entries is cheap) adds in index order. webgpu runs it with float
+ * atomics that add in whatever order the threads arrive (GPU backends may in
+ * general): the same gradient differed from run to run in its last bits, which
+ * BatchNorm over few values (ASPP's image-pooling branch at batch 2) amplified
+ * to 1e-3. There each input row gathers the rows that feed it, in a fixed
+ * order padded with a zero row, and adds them in that order: as fast on
+ * webgpu; on wasm a gather route was 5–37× slower (bench/README.md).
  */
 function adjointAlongFirstAxis(t: tf.Tensor2D, inSize: number, outSize: number): tf.Tensor2D {
   const { lo, hi, wLo, wHi } = bilinearTaps(inSize, outSize);
   // Rows 0..out-1 hold wLo·t, rows out..2·out-1 hold wHi·t, row 2·out is zeros.
+  const zeroRow = 2 * outSize;
   const data = tf.concat([
     tf.mul(t, tf.tensor2d(wLo, [outSize, 1])),
     tf.mul(t, tf.tensor2d(wHi, [outSize, 1])),
     tf.zeros([1, t.shape[1]]),
   ]);
-  const entries: Array<[number, number]> = [];
-  for (let p = 0; p < outSize; p++) entries.push([lo[p], p], [hi[p], outSize + p]);
-  // SparseSegmentSum sizes its output by the last segment id; pin it to inSize with a zero row.
-  entries.push([inSize - 1, 2 * outSize]);
-  entries.sort((a, b) => a[0] - b[0] || a[1] - b[1]);
-  const indices = tf.tensor1d(entries.map((e) => e[1]), 'int32');
-  const segments = tf.tensor1d(entries.map((e) => e[0]), 'int32');
-  return tf.sparse.sparseSegmentSum(data, indices, segments) as tf.Tensor2D;
+  if (scatterAddsInOrder()) {
+    const entries: Array<[number, number]> = [];
+    for (let p = 0; p < outSize; p++) entries.push([lo[p], p], [hi[p], outSize + p]);
+    // SparseSegmentSum sizes its output by the last segment id; pin it to inSize with the zero row.
+    entries.push([inSize - 1, zeroRow]);
+    entries.sort((a, b) => a[0] - b[0] || a[1] - b[1]);
+    const indices = tf.tensor1d(entries.map((e) => e[1]), 'int32');
+    const segments = tf.tensor1d(entries.map((e) => e[0]), 'int32');
+    return tf.sparse.sparseSegmentSum(data, indices, segments) as tf.Tensor2D;
+  }
+  const feeds: number[][] = Array.from({ length: inSize }, () => []);
+  for (let p = 0; p < outSize; p++) feeds[lo[p]].push(p);
+  for (let p = 0; p < outSize; p++) feeds[hi[p]].push(outSize + p);
+  // Term k holds every input row's k-th feed (the zero row once it has no more), and the terms are
+  // added one by one: elementwise adds, where tf.sum over the feeds would run one GPU workgroup per
+  // output value, and tf.addN of many terms exceeds what one webgpu shader may bind.
+  const width = Math.max(...feeds.map((f) => f.length));
+  let sum = tf.gather(data, tf.tensor1d(feeds.map((f) => f[0] ?? zeroRow), 'int32')) as tf.Tensor2D;
+  for (let k = 1; k < width; k++) sum = tf.add(sum, tf.gather(data, tf.tensor1d(feeds.map((f) => f[k] ?? zeroRow), 'int32')));
+  return sum;
 }
 
 /**
@@ -79,7 +105,7 @@ function adjointAlongFirstAxis(t: tf.Tensor2D, inSize: number, outSize: number):
  * resize), and the cpu kernel also swaps height and width in its output
  * shape. A bilinear resize is separable and linear, `y = Ry · x · Rxᵀ` per
  * image and channel, so its exact gradient is `Ryᵀ · dy · Rx`, applied here
- * axis by axis as scatter-adds that every backend runs.
+ * axis by axis as adjoints that every backend runs.
  */
 export function resizeBilinearGradHalfPixel(dy: tf.Tensor4D, inputSize: [number, number]): tf.Tensor4D {
   return tf.tidy(() => {

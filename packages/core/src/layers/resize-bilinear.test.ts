@@ -55,6 +55,18 @@ describeEachBackend('interpolateBilinear vs torch F.interpolate', () => {
       });
     });
   }
+
+  it('gives the same input gradient bit for bit on every run', async () => {
+    // ASPP's image-pooling branch: 1×1 → 33×33 sums 67 taps into each input value, and the
+    // BatchNorm over two values behind it turns a last-bit difference into a visible one.
+    const x = tf.randomNormal([2, 1, 1, 64], 0, 1, 'float32', 1) as tf.Tensor4D;
+    const w = tf.randomNormal([2, 33, 33, 64], 0, 1, 'float32', 2);
+    const gradOf = tf.grad((v: tf.Tensor) => tf.sum(tf.mul(interpolateBilinear(v as tf.Tensor4D, [33, 33]), w)));
+    const grads = Array.from({ length: 20 }, () => gradOf(x));
+    const runs = await Promise.all(grads.map(async (g) => Array.from(await g.data())));
+    for (const run of runs.slice(1)) expect(run).toEqual(runs[0]);
+    tf.dispose([x, w, ...grads]);
+  });
 });
 
 describeEachBackend('ResizeBilinear layer', () => {

@@ -44,6 +44,7 @@ function channel(
 ): Channel {
   let dead: string | null = null;
   let exited = false;
+  let ending = false;
   let resolveExit: () => void = () => {};
   const exit = new Promise<void>((r) => {
     resolveExit = r;
@@ -64,7 +65,10 @@ function channel(
   return {
     send,
     ref: (waiting) => {
-      if (!exited) ref(waiting);
+      // Once ending, the replica holds this process until its exit: a step that settles
+      // meanwhile (rejected by the very failure that ends it) must not unref it, or a
+      // trainer awaiting that exit would leave Node with nothing alive (exit code 13).
+      if (!exited && !ending) ref(waiting);
     },
     get dead() {
       return dead;
@@ -74,6 +78,7 @@ function channel(
       if (exited) return;
       // A replica ended while nothing else runs must still be waited for: an unref'd
       // worker or child would let Node exit (code 13) before its exit is seen.
+      ending = true;
       ref(true);
       stop();
       await exit;
