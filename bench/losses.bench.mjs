@@ -14,8 +14,18 @@
 //   node bench/losses.bench.mjs --backend wasm --size 513 --classes 21 --batch 1 --rounds 7
 //   node bench/losses.bench.mjs --confident --present 5
 //
+// --baseline <file> adds a row `lovasz_softmax_baseline`: the
+// `lovaszSoftmaxLoss` of another build of @seg/core, to compare versions in
+// one run. The file must import the same @tensorflow/tfjs-core instance, so
+// put the other build's dist inside packages/core (e.g. packages/core/.tmp/,
+// which git ignores):
+//   git -C <other checkout> … && cp -r <other>/packages/core/dist packages/core/.tmp/dist-old
+//   node bench/losses.bench.mjs --baseline packages/core/.tmp/dist-old/index.js
+//
 // The last line printed is one JSON object (alone with --json):
 // { backend, size, classes, present, confident, batch, rounds, ms: { loss: median }, vs_ce: { loss: ratio } }
+import { resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { diceLoss, focalLoss, lovaszSoftmaxLoss, selectBackend, sparseSoftmaxCrossEntropy } from '@seg/core';
 import * as tf from '@tensorflow/tfjs-core';
@@ -32,6 +42,7 @@ const { values: flags } = parseArgs({
     confident: { type: 'boolean', default: false },
     'allow-software-gpu': { type: 'boolean', default: false },
     json: { type: 'boolean', default: false },
+    baseline: { type: 'string' },
   },
 });
 const int = (name) => {
@@ -53,6 +64,10 @@ const LOSSES = {
   focal: (l, x) => focalLoss(l, x, { ignoreIndex: VOID }),
   lovasz_softmax: (l, x) => lovaszSoftmaxLoss(l, x, { ignoreIndex: VOID }),
 };
+if (flags.baseline !== undefined) {
+  const { lovaszSoftmaxLoss: baseline } = await import(pathToFileURL(resolve(flags.baseline)).href);
+  LOSSES.lovasz_softmax_baseline = (l, x) => baseline(l, x, { ignoreIndex: VOID });
+}
 
 const block = Math.ceil(size / 9);
 const ids = new Int32Array(batch * size * size);
@@ -97,7 +112,7 @@ const vsCe = Object.fromEntries(Object.keys(ms).map((k) => [k, Math.round((ms[k]
 if (!flags.json) {
   const kind = flags.confident ? 'confident' : 'random';
   console.log(`${tf.getBackend()}, ${kind} logits [${batch}, ${size}, ${size}, ${classes}], ${present} classes present, median of ${rounds} rounds (forward + backward)`);
-  for (const k of Object.keys(ms)) console.log(`${k.padEnd(16)} ${String(ms[k]).padStart(9)} ms  ${vsCe[k].toFixed(2)}× CE`);
+  for (const k of Object.keys(ms)) console.log(`${k.padEnd(24)} ${String(ms[k]).padStart(9)} ms  ${vsCe[k].toFixed(2)}× CE`);
 }
 console.log(JSON.stringify({ backend: tf.getBackend(), size, classes, present, confident: flags.confident, batch, rounds, ms, vs_ce: vsCe }));
 tf.dispose([labels, logits]);

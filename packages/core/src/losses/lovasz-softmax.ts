@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { type LovaszRows, lovaszWeights } from './lovasz-weights.js';
+import { type LovaszCombination, lovaszSoftmaxInMemory } from './lovasz-in-memory.js';
+import { lovaszWeightsOnDevice } from './lovasz-weights.js';
 import { checkLossInputs, oneHotRows, pixelTargets } from './pixel-targets.js';
 
 /** Options of {@link lovaszSoftmaxLoss}. */
@@ -18,6 +19,9 @@ export interface LovaszSoftmaxOptions {
   classWeights?: readonly number[];
 }
 
+/** Backends whose `dataSync` is a plain memory read. */
+const CPU_MEMORY_BACKENDS = new Set(['cpu', 'wasm', 'tensorflow']);
+
 /**
  * The Lovász-Softmax loss of Berman, Rannen Triki and Blaschko (2018), "The
  * Lovász-Softmax loss: a tractable surrogate for the optimization of the
@@ -28,7 +32,11 @@ export interface LovaszSoftmaxOptions {
  * classes (and over images with `perImage`; an image with nothing to score
  * counts as 0, as the reference intends).
  *
- * Cost: one sort of B·H·W errors per class (see bench/README.md).
+ * Cost: one sort of B·H·W errors per class. Backends whose data sits in CPU
+ * memory compute the value and gradient in JavaScript
+ * ({@link lovaszSoftmaxInMemory}); GPU backends, which cannot read
+ * synchronously, use tfjs ops with TopK ({@link lovaszWeightsOnDevice}).
+ * Measured in bench/README.md.
  *
  * @param labels Class ids, shape `[B, ...spatial]`, any dtype.
  * @param logits Unnormalised scores, shape `[B, ...spatial, C]`.
@@ -43,19 +51,32 @@ export function lovaszSoftmaxLoss(labels: tf.Tensor, logits: tf.Tensor, options:
   const listed = (c: number) => typeof classes === 'string' || classes.includes(c);
   const chosen = Array.from({ length: numClasses }, (_, c) => (listed(c) ? (classWeights?.[c] ?? 1) : 0));
   return tf.tidy(() => {
-    const groups = perImage ? logits.shape[0] : 1;
-    const pixels = logits.size / numClasses / groups;
     const { ids, valid } = pixelTargets(labels, numClasses, ignoreIndex);
-    // [group, pixel, class], the logits' own layout: no transpose on cpu and wasm (see lovasz-weights.ts).
+    const combination = { groups: perImage ? logits.shape[0] : 1, classWeights: chosen, onlyPresent: classes === 'present' };
+    if (CPU_MEMORY_BACKENDS.has(tf.getBackend())) {
+      return lovaszSoftmaxInMemory(logits, { ids: ids.dataSync() as Int32Array, valid: valid.dataSync() as Float32Array }, combination);
+    }
+    return lovaszSoftmaxWithOps(logits, ids, valid, combination);
+  });
+}
+
+/**
+ * The loss in tfjs ops, for GPU backends (and, in tests, as the reference for
+ * the in-memory version on any backend). Call inside a tidy.
+ */
+export function lovaszSoftmaxWithOps(logits: tf.Tensor, ids: tf.Tensor1D, valid: tf.Tensor1D, { groups, classWeights, onlyPresent }: LovaszCombination): tf.Scalar {
+  return tf.tidy(() => {
+    const numClasses = logits.shape[logits.rank - 1];
+    const pixels = logits.size / numClasses / groups;
+    // [group, pixel, class], the logits' own layout.
     const counted = tf.reshape(valid, [groups, pixels, 1]) as tf.Tensor3D;
     const fg = tf.mul(tf.reshape(oneHotRows(ids, numClasses), [groups, pixels, numClasses]), counted) as tf.Tensor3D;
     const probs = tf.reshape(tf.softmax(logits), [groups, pixels, numClasses]);
     // |fg − p| for p in [0, 1], smooth in p (abs's gradient at 0 would differ from torch's), 0 on ignored pixels.
     const errors = tf.mul(tf.add(probs, tf.mul(fg, tf.sub(1, tf.mul(probs, 2)))), counted) as tf.Tensor3D;
-    const rows = { ids, fg, counted, needed: chosen.map((w) => w > 0), onlyPresent: classes === 'present' };
-    const perClass = sortedJaccardLoss(errors, rows);
-    let weight: tf.Tensor = tf.tensor1d(chosen);
-    if (classes === 'present') weight = tf.mul(weight, tf.cast(tf.greater(tf.sum(fg, 1), 0), 'float32'));
+    const perClass = sortedJaccardLoss(errors, fg, counted);
+    let weight: tf.Tensor = tf.tensor1d(classWeights as number[]);
+    if (onlyPresent) weight = tf.mul(weight, tf.cast(tf.greater(tf.sum(fg, 1), 0), 'float32'));
     const weights = tf.mul(weight, tf.onesLike(perClass));
     const perGroup = tf.div(tf.sum(tf.mul(perClass, weights), -1), tf.maximum(tf.sum(weights, -1), 1e-12));
     return tf.mean(perGroup) as tf.Scalar;
@@ -65,15 +86,15 @@ export function lovaszSoftmaxLoss(labels: tf.Tensor, logits: tf.Tensor, options:
 /**
  * Σ_p e_p·W_p per group and class of `errors` `[G, P, C]`, where W holds the
  * Lovász extension's weights for the Jaccard loss at the order of decreasing
- * errors ({@link lovaszWeights}): the loss is linear in the errors for a
+ * errors ({@link lovaszWeightsOnDevice}): the loss is linear in the errors for a
  * fixed order, so its gradient is W, computed once in the forward pass (tfjs
  * has no TopK gradient, and a gather's needs UnsortedSegmentSum, which wasm lacks).
  */
-function sortedJaccardLoss(errors: tf.Tensor3D, rows: LovaszRows): tf.Tensor2D {
+function sortedJaccardLoss(errors: tf.Tensor3D, fg: tf.Tensor3D, counted: tf.Tensor3D): tf.Tensor2D {
   const loss = tf.customGrad((...args: Array<tf.Tensor | tf.GradSaveFunc>) => {
     const e = args[0] as tf.Tensor3D;
     const save = args[1] as tf.GradSaveFunc;
-    const weights = lovaszWeights(e, rows);
+    const weights = lovaszWeightsOnDevice(e, fg, counted);
     save([weights]);
     return {
       value: tf.sum(tf.mul(e, weights), 1),
