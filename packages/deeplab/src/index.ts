@@ -69,7 +69,7 @@ export type { BatchInput, ExpandInputsOptions } from './batch/inputs.js';
 export { checkSaveKinds, OUTPUT_SUFFIXES, SAVE_KINDS } from './batch/outputs.js';
 export type { OutputPaths, SaveKind } from './batch/outputs.js';
 export { planBatch } from './batch/plan.js';
-export type { BatchPlan, PlannedImage, PlanOptions } from './batch/plan.js';
+export type { BatchPlan, PlannedImage, PlanOptions, RefusedImage } from './batch/plan.js';
 export { encodeLabelPng, encodeRgbPng, encodeScoresPng } from './batch/png.js';
 export { IMAGES_IN_FLIGHT_PER_WORKER, SegmentPool } from './batch/pool/pool.js';
 export type { SegmentPoolOptions } from './batch/pool/pool.js';

@@ -4,7 +4,7 @@ import { importAtRuntime } from './runtime-import.js';
  * The absolute path of `file` (e.g. `dist/…/worker.js`) in the package
  * `packageName`, found through the package's own `package.json`: worker
  * threads and child processes need loadable JavaScript that imports the same
- * tfjs and @seg packages as everything else, also when the caller runs from
+ * tfjs and `@seg` packages as everything else, also when the caller runs from
  * TypeScript sources (tests). `from` is the calling module (`import.meta.url`,
  * or `__filename` in a CommonJS build); without it, or when the package is not
  * resolvable from there, it is resolved from the working directory.

@@ -34,8 +34,8 @@ const CPU_MEMORY_BACKENDS = new Set(['cpu', 'wasm', 'tensorflow']);
  *
  * Cost: one sort of B·H·W errors per class. Backends whose data sits in CPU
  * memory compute the value and gradient in JavaScript
- * ({@link lovaszSoftmaxInMemory}); GPU backends, which cannot read
- * synchronously, use tfjs ops with TopK ({@link lovaszWeightsOnDevice}).
+ * (`lovasz-in-memory.ts`); GPU backends, which cannot read
+ * synchronously, use tfjs ops with TopK (`lovasz-weights.ts`).
  * Measured in bench/README.md.
  *
  * @param labels Class ids, shape `[B, ...spatial]`, any dtype.
@@ -86,7 +86,7 @@ export function lovaszSoftmaxWithOps(logits: tf.Tensor, ids: tf.Tensor1D, valid:
 /**
  * Σ_p e_p·W_p per group and class of `errors` `[G, P, C]`, where W holds the
  * Lovász extension's weights for the Jaccard loss at the order of decreasing
- * errors ({@link lovaszWeightsOnDevice}): the loss is linear in the errors for a
+ * errors (`lovaszWeightsOnDevice`): the loss is linear in the errors for a
  * fixed order, so its gradient is W, computed once in the forward pass (tfjs
  * has no TopK gradient, and a gather's needs UnsortedSegmentSum, which wasm lacks).
  */

@@ -13,6 +13,7 @@ export type { CheckpointAt, NonFiniteKind } from './non-finite.js';
 export { acquireRunLock, lockRunFolder, processStartTime, RUN_LOCK_FILE, RunLockedError } from './run-lock.js';
 export type { RunLock, RunLockHolder } from './run-lock.js';
 export type { GradientSource, StepGradients, TrainBatch } from './gradient-source.js';
+export type { StepSeed } from './step-gradients.js';
 export { ThreadGradients } from './thread-gradients.js';
 export { Trainer } from './trainer.js';
 export type {
