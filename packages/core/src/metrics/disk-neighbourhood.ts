@@ -35,17 +35,25 @@ export class DiskNeighbourhood {
     this.radius = Math.floor(tolerance);
     this.paddedWidth = width + 2 * this.radius;
     this.bitmap = new Uint8Array(this.paddedWidth * (height + 2 * this.radius));
+    // Nearest first, so a query near a site (the common case) stops after a few probes: a
+    // counting sort on the integer squared distance, as an object sort costs microseconds an offset.
     const limit = tolerance * tolerance;
-    const disk: { offset: number; squared: number }[] = [];
-    for (let dy = -this.radius; dy <= this.radius; dy++) {
-      for (let dx = -this.radius; dx <= this.radius; dx++) {
+    const r = this.radius;
+    const start = new Int32Array(2 * r * r + 2);
+    for (let dy = -r; dy <= r; dy++) {
+      for (let dx = -r; dx <= r; dx++) {
         const squared = dx * dx + dy * dy;
-        if (squared <= limit) disk.push({ offset: dy * this.paddedWidth + dx, squared });
+        if (squared <= limit) start[squared + 1] += 1;
       }
     }
-    // Nearest first: a query near a site, the common case, stops after a few probes.
-    disk.sort((a, b) => a.squared - b.squared);
-    this.offsets = Int32Array.from(disk, (o) => o.offset);
+    for (let d = 1; d < start.length; d++) start[d] += start[d - 1];
+    this.offsets = new Int32Array(start[start.length - 1]);
+    for (let dy = -r; dy <= r; dy++) {
+      for (let dx = -r; dx <= r; dx++) {
+        const squared = dx * dx + dy * dy;
+        if (squared <= limit) this.offsets[start[squared]++] = dy * this.paddedWidth + dx;
+      }
+    }
   }
 
   /**
