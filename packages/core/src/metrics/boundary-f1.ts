@@ -224,6 +224,13 @@ class BoundaryScratch {
       this.labels = new Int32Array(2 * pixels);
       this.predictedPixels = new Int32Array(pixels);
       this.truthPixels = new Int32Array(pixels);
+    }
+    return this;
+  }
+
+  /** Grows the distance transform's buffers to `pixels`, on first use only: most images never need them. */
+  fitTransform(pixels: number): this {
+    if (this.features.length < pixels) {
       this.features = new Uint8Array(pixels);
       this.distances = new Float64Array(pixels);
     }
@@ -390,7 +397,7 @@ function matchedWithin(
   tolerance: number,
   scratch: BoundaryScratch,
 ): number {
-  const features = scratch.features.subarray(0, box.w * box.h);
+  const features = scratch.fitTransform(box.w * box.h).features.subarray(0, box.w * box.h);
   features.fill(0);
   const local = (i: number) => {
     const x = i % width;
