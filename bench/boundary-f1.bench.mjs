@@ -6,7 +6,7 @@
 // (radius 4–20 px, random classes): a model's errors come in blobs.
 //
 //   scene   8 cells of 5 classes (a VOC-like image: a few objects on a background)
-//   busy    60 cells of all 21 classes (every class's distance transforms run)
+//   busy    60 cells of all 21 classes (every class present in both maps is matched)
 //   salt    busy, plus 1 % of the predicted pixels relabelled at random: every class
 //           has boundary pixels all over the image, the worst case (the most
 //           boundary pixels, many of them far from any of their class in the truth)
