@@ -26,9 +26,9 @@
  * each boundary pixel) or a truncated distance transform (distance-transform.ts)
  * of the box around both maps' boundaries, whichever a cost estimate (see
  * TRANSFORM_COST_PER_PIXEL) expects cheaper; both are exact. At the default
- * tolerance the disk test wins: 513×513 with 21 classes costs 5–15 ms CPU per
- * image, most of it finding the boundary pixels, where the transforms alone
- * made it 18–90 ms (bench/README.md, measured side by side under load).
+ * tolerance the disk test wins: 513×513 with 21 classes costs 4–11 ms per
+ * image on a quiet machine, most of it finding the boundary pixels, where the
+ * transforms alone made it 16–64 ms (bench/README.md, side by side).
  */
 import { nanMean } from './confusion-matrix.js';
 import { DiskNeighbourhood } from './disk-neighbourhood.js';

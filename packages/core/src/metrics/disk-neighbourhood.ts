@@ -12,7 +12,7 @@
  * grows with the boundary pixels and the tolerance but not with the image area.
  * Boundary F1 at 513×513 with 21 classes and its default 5.44 px
  * (bench/boundary-f1.bench.mjs) spends under 1 ms CPU per image in it, of
- * 5–15 ms in all, where matching by distance transforms alone made it 18–90 ms
+ * 4–11 ms in all, where matching by distance transforms alone made it 16–64 ms
  * (the most on the salt-noise map). The transform stays the choice where
  * boundary pixels are many, far from their class in the other map, and the
  * tolerance large (boundary-f1.ts weighs the two).
