@@ -6,23 +6,33 @@
 // (radius 4–20 px, random classes): a model's errors come in blobs.
 //
 //   scene   8 cells of 5 classes (a VOC-like image: a few objects on a background)
-//   busy    60 cells of all 21 classes (every class's distance transforms run)
+//   busy    60 cells of all 21 classes (every class present in both maps is matched)
 //   salt    busy, plus 1 % of the predicted pixels relabelled at random: every class
-//           has boundary pixels all over the image, the worst case for the
-//           distance transforms' boxes
+//           has boundary pixels all over the image, the worst case (the most
+//           boundary pixels, many of them far from any of their class in the truth)
 //
 // Run after `pnpm build`:
-//   node bench/boundary-f1.bench.mjs [runs=15] [size=513]
-// Prints one JSON line per map and entry point:
-//   { map, size, classes, entry, tolerance_px, meanF1, ms_per_image, cpu_ms_per_image }
+//   node bench/boundary-f1.bench.mjs [runs=15] [size=513] [baseline]
+// `baseline` is another build of @seg/core's dist/index.js (e.g. one copied to
+// packages/core/.tmp/baseline/dist before a change, so its imports still
+// resolve); it is measured side by side, right after this build on each entry,
+// after checking that both builds give the same boundary counts.
+// Prints one JSON line per map, entry point and build:
+//   { map, size, classes, entry, build, tolerance_px, meanF1, ms_per_image, cpu_ms_per_image }
 // ms_per_image is the median wall time; cpu_ms_per_image the process's CPU time
 // (user + system) per image over the same runs, which other jobs on a busy
 // machine inflate far less than the wall time.
-import { BoundaryF1Accumulator, boundaryF1, SeededRng } from '../packages/core/dist/index.js';
+import { resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import * as current from '../packages/core/dist/index.js';
 import { medianMs } from './timing.mjs';
+
+const { SeededRng } = current;
 
 const runs = Number(process.argv[2] ?? 15);
 const size = Number(process.argv[3] ?? 513);
+const builds = { current };
+if (process.argv[4]) builds.baseline = await import(pathToFileURL(resolve(process.argv[4])).href);
 const NUM_CLASSES = 21;
 const IGNORE = 255;
 
@@ -78,19 +88,28 @@ for (const [map, [truth, salt]] of Object.entries(maps)) {
   const predicted = perturbed(rng, truth, salt);
   const classes = new Set(truth).size - (truth.includes(IGNORE) ? 1 : 0);
   const options = { numClasses: NUM_CLASSES, ignoreIndex: IGNORE };
-  const once = boundaryF1(predicted, truth, size, size, options);
-  const acc = new BoundaryF1Accumulator(NUM_CLASSES, { ignoreIndex: IGNORE });
-  const entries = {
-    boundaryF1: () => boundaryF1(predicted, truth, size, size, options),
-    'BoundaryF1Accumulator.update': () => acc.update(predicted, truth, size, size),
+  const once = current.boundaryF1(predicted, truth, size, size, options);
+  const entries = (m) => {
+    const acc = new m.BoundaryF1Accumulator(NUM_CLASSES, { ignoreIndex: IGNORE });
+    return {
+      boundaryF1: () => m.boundaryF1(predicted, truth, size, size, options),
+      'BoundaryF1Accumulator.update': () => acc.update(predicted, truth, size, size),
+    };
   };
-  for (const [entry, fn] of Object.entries(entries)) {
-    const cpu = process.cpuUsage();
-    const ms = await medianMs(fn, runs, 2);
-    const used = process.cpuUsage(cpu);
-    const cpuMs = (used.user + used.system) / 1000 / (runs + 2);
-    console.log(
-      JSON.stringify({ map, size, classes, entry, tolerance_px: +once.tolerance.toFixed(2), meanF1: +once.meanF1.toFixed(3), ms_per_image: +ms.toFixed(1), cpu_ms_per_image: +cpuMs.toFixed(1) }),
-    );
+  const perBuild = Object.entries(builds).map(([build, m]) => [build, entries(m)]);
+  if (builds.baseline) {
+    const counts = (r) => JSON.stringify(Object.values(r.counts).map((a) => Array.from(a)));
+    if (counts(builds.baseline.boundaryF1(predicted, truth, size, size, options)) !== counts(once)) throw new Error(`${map}: the builds' boundary counts differ`);
+  }
+  for (const entry of Object.keys(perBuild[0][1])) {
+    for (const [build, fns] of perBuild) {
+      const cpu = process.cpuUsage();
+      const ms = await medianMs(fns[entry], runs, 2);
+      const used = process.cpuUsage(cpu);
+      const cpuMs = (used.user + used.system) / 1000 / (runs + 2);
+      console.log(
+        JSON.stringify({ map, size, classes, entry, build, tolerance_px: +once.tolerance.toFixed(2), meanF1: +once.meanF1.toFixed(3), ms_per_image: +ms.toFixed(1), cpu_ms_per_image: +cpuMs.toFixed(1) }),
+      );
+    }
   }
 }
