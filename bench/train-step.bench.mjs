@@ -24,12 +24,22 @@
 //
 //   node bench/train-step.bench.mjs --backend wasm --size 224 --batch 4 --workers 2
 //
+// --ceiling measures what two cores can give this workload at all, without
+// replicas: one-thread steps at batch 1 and at batch `--batch`, alternating
+// (what a per-step cost that every replica pays again weighs), then `--ceiling-procs`
+// (default 2) independent processes each stepping one image at a time on one thread
+// (this bench with --solo), first one alone, then all at once: the per-image time
+// of each, and the throughput of all against one alone.
+//
 // The last line printed is one JSON object (alone with --json):
 // { backend, device, backbone, outputStride, size, batch, workers,
 //   fwd_ms_per_img, train_ms_per_img, peak_bytes, resident_bytes,
 //   kernels_per_step, peak_rss_mb, img_per_s,
-//   single_train_ms_per_img, speedup, rss_mb: { single, workers } }
-// (fwd, peak, resident and kernels are the one-thread step's).
+//   single_train_ms_per_img, speedup, rss_mb: { single, workers }, ceiling }
+// (fwd, peak, resident and kernels are the one-thread step's; ceiling is null
+// without --ceiling).
+import { fork } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { selectBackend, sparseSoftmaxCrossEntropy, Trainer } from '@seg/core';
 import { deeplabV3Plus } from '@seg/deeplab';
@@ -49,6 +59,9 @@ const { values: flags } = parseArgs({
     'allow-software-gpu': { type: 'boolean', default: false },
     json: { type: 'boolean', default: false },
     'by-kernel': { type: 'boolean', default: false },
+    ceiling: { type: 'boolean', default: false },
+    'ceiling-procs': { type: 'string', default: '2' },
+    solo: { type: 'boolean', default: false },
   },
 });
 
@@ -66,7 +79,8 @@ const steps = Math.max(2, positiveInt('steps'));
 const workers = positiveInt('workers');
 const numClasses = positiveInt('classes');
 const outputStride = positiveInt('output-stride');
-const log = flags.json ? () => {} : (line) => console.log(line);
+const ceilingProcs = positiveInt('ceiling-procs');
+const log = flags.json || flags.solo ? () => {} : (line) => console.log(line);
 
 const selection = await selectBackend([flags.backend], { allowSoftwareGpu: flags['allow-software-gpu'] });
 const model = deeplabV3Plus({ backbone: flags.backbone, outputStride, numClasses, inputShape: [size, size, 3] });
@@ -82,11 +96,14 @@ const sync = async () => {
   await probe.data();
 };
 
+if (flags.solo) await solo();
+
 log(`${selection.name}${selection.device ? ` (${selection.device})` : ''}: ${flags.backbone} OS ${outputStride}, ${size}², batch ${batch}, ${steps} steps`);
 /**
- * Times `steps` rounds of one step of each trainer, alternating (so both see
- * the same load from other jobs), and samples the process's RSS meanwhile:
- * [ms per step] per trainer, peak RSS in MB.
+ * Times `steps` rounds of one step of each trainer (`[trainer, label, batch?]`,
+ * the bench's batch by default), alternating (so all see the same load from
+ * other jobs), and samples the process's RSS meanwhile: [ms per step] per
+ * trainer, peak RSS in MB.
  */
 async function timeSteps(trainers) {
   const times = trainers.map(() => []);
@@ -97,13 +114,14 @@ async function timeSteps(trainers) {
   const sampler = setInterval(sample, 100);
   try {
     for (let i = 0; i < steps; i++) {
-      for (const [k, [t, label]] of trainers.entries()) {
+      for (const [k, [t, label, stepData = data]] of trainers.entries()) {
         const t0 = performance.now();
-        const { loss } = await t.trainStep(data);
+        const { loss } = await t.trainStep(stepData);
         await sync();
         times[k].push(performance.now() - t0);
         sample();
-        log(`  ${label} step ${i + 1}: ${(times[k][i] / batch).toFixed(0)} ms/img, loss ${loss.toFixed(4)}, ${tf.memory().numTensors} tensors`);
+        const n = stepData.images.shape[0];
+        log(`  ${label} step ${i + 1}: ${(times[k][i] / n).toFixed(0)} ms/img, loss ${loss.toFixed(4)}, ${tf.memory().numTensors} tensors`);
       }
     }
   } finally {
@@ -155,6 +173,7 @@ if (workers > 1) {
   msPerImg = median(parallel.times[0].slice(1)) / batch;
   singleMsPerImg = median(parallel.times[1].slice(1)) / batch;
 }
+const ceiling = flags.ceiling ? await measureCeiling() : null;
 const result = {
   backend: selection.name,
   device: selection.device ?? null,
@@ -174,6 +193,7 @@ const result = {
   single_train_ms_per_img: Math.round(singleMsPerImg),
   speedup: Number((singleMsPerImg / msPerImg).toFixed(2)),
   rss_mb: { single: single.rssMb, workers: parallel?.rssMb ?? null },
+  ceiling,
 };
 log(
   `  activation memory (peak - resident): ${((result.peak_bytes - result.resident_bytes) / 2 ** 20).toFixed(0)} MB, ` +
@@ -198,4 +218,72 @@ function printByKernel(kernels) {
   for (const [name, r] of [...rows].sort((a, b) => b[1].bytes - a[1].bytes).slice(0, 20)) {
     console.log(`| ${name} | ${r.count} | ${(r.bytes / 2 ** 20).toFixed(0)} | ${r.ms.toFixed(0)} |`);
   }
+}
+
+/**
+ * --solo (a child of --ceiling): one-thread steps of one image, after a
+ * "go" from the parent so that all children step at once; sends the step
+ * times (ms) and exits.
+ */
+async function solo() {
+  const one = { images: tf.slice(images, 0, 1), labels: tf.slice(labels, 0, 1) };
+  await trainer.trainStep(one);
+  await sync();
+  process.send({ type: 'ready' });
+  await new Promise((resolve) => process.once('message', resolve));
+  const times = [];
+  for (let i = 0; i < steps; i++) {
+    const t0 = performance.now();
+    await trainer.trainStep(one);
+    await sync();
+    times.push(performance.now() - t0);
+  }
+  process.send({ type: 'times', times });
+  process.exit(0);
+}
+
+/** `count` --solo children stepping at once: each one's median ms per image. */
+async function independent(count) {
+  const args = ['--solo', '--backend', flags.backend, '--backbone', flags.backbone, '--output-stride', String(outputStride),
+    '--size', String(size), '--classes', String(numClasses), '--steps', String(steps)];
+  if (flags['allow-software-gpu']) args.push('--allow-software-gpu');
+  const children = Array.from({ length: count }, () => fork(fileURLToPath(import.meta.url), args, { stdio: ['ignore', 'ignore', 'inherit', 'ipc'] }));
+  const next = (child, type) =>
+    new Promise((resolve, reject) => {
+      child.on('message', (m) => m.type === type && resolve(m));
+      child.once('exit', (code) => reject(new Error(`train-step.bench --solo exited with ${code}`)));
+    });
+  await Promise.all(children.map((c) => next(c, 'ready')));
+  const done = children.map((c) => next(c, 'times'));
+  for (const c of children) c.send('go');
+  return (await Promise.all(done)).map((m) => Math.round(median(m.times)));
+}
+
+/**
+ * What two cores give this workload without replicas: one thread at batch 1
+ * against batch `batch` (per-step costs paid per image), then independent
+ * one-image processes alone and all at once.
+ */
+async function measureCeiling() {
+  const one = { images: tf.slice(images, 0, 1), labels: tf.slice(labels, 0, 1) };
+  log(`  ceiling: one thread, batch 1 and batch ${batch}, alternating`);
+  const { times } = await timeSteps([[trainer, '1 thread, batch 1', one], [trainer, `1 thread, batch ${batch}`]]);
+  tf.dispose([one.images, one.labels]);
+  const batch1 = median(times[0].slice(1));
+  const batchN = median(times[1].slice(1)) / batch;
+  log(`  ceiling: 1 process alone, then ${ceilingProcs} at once, one image per step`);
+  const [alone] = await independent(1);
+  const together = await independent(ceilingProcs);
+  const throughput = together.reduce((sum, ms) => sum + alone / ms, 0);
+  const result = {
+    one_thread_batch1_ms_per_img: Math.round(batch1),
+    one_thread_batchN_ms_per_img: Math.round(batchN),
+    batch1_over_batchN: Number((batch1 / batchN).toFixed(2)),
+    independent_alone_ms_per_img: alone,
+    independent_together_ms_per_img: together,
+    independent_throughput_x: Number(throughput.toFixed(2)),
+  };
+  log(`  ceiling: batch 1 ${result.one_thread_batch1_ms_per_img} ms/img, batch ${batch} ${result.one_thread_batchN_ms_per_img} ms/img; ` +
+    `1 process ${alone} ms/img alone, ${together.join(' / ')} ms/img with ${ceilingProcs}: ${result.independent_throughput_x}× the throughput`);
+  return result;
 }
