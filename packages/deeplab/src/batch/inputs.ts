@@ -1,5 +1,6 @@
 import { readRegularFile } from '@seg/core';
 import { node } from './node.js';
+import { relativeWithin } from './relative-within.js';
 
 /** File extensions (lower case) taken from folders; a file named directly is taken whatever its extension. */
 export const IMAGE_EXTENSIONS: readonly string[] = ['.bmp', '.jpeg', '.jpg', '.png', '.tif', '.tiff', '.webp'];
@@ -46,8 +47,7 @@ const NOT_REGULAR = 'it is not a regular file (a FIFO, socket or device)';
 
 /** A relative path inside `base`, or `undefined` when `target` lies outside it (or is `base`). */
 function inside(path: Modules['path'], base: string, target: string): string | undefined {
-  const rel = path.relative(base, target);
-  return rel === '' || rel === '..' || rel.startsWith(`..${path.sep}`) || path.isAbsolute(rel) ? undefined : rel;
+  return relativeWithin(path, base, target) || undefined;
 }
 
 /** `path` with its links resolved, or as it is when it does not exist. */

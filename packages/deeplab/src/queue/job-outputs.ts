@@ -18,15 +18,15 @@
  */
 import { OUTPUT_SUFFIXES, type SaveKind } from '../batch/outputs.js';
 import type { NodeModules } from '../batch/node.js';
+import { relativeWithin } from '../batch/relative-within.js';
 import { JobRefusedError, type SegmentJobData } from './job-data.js';
 
 type Path = NodeModules['path'];
 type Fs = NodeModules['fs'];
 
 /** Whether `inner` is `outer` or lies below it (both absolute and normalised). */
-export function isWithin(path: Path, outer: string, inner: string): boolean {
-  const rel = path.relative(outer, inner);
-  return rel === '' || (!path.isAbsolute(rel) && rel !== '..' && !rel.startsWith(`..${path.sep}`));
+function isWithin(path: Path, outer: string, inner: string): boolean {
+  return relativeWithin(path, outer, inner) !== undefined;
 }
 
 /**
