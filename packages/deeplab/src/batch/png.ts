@@ -7,7 +7,7 @@
  * becomes zeros, which label maps are full of); zlib runs on Node's thread
  * pool, off the event loop.
  */
-import type { Palette } from '../colorize.js';
+import type { Palette } from '../classes/colorize.js';
 import { node } from './node.js';
 
 const SIGNATURE = Uint8Array.of(0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a);
