@@ -18,5 +18,8 @@ export function packageConfig(entry: string[]): Options {
     platform: 'neutral',
     // Dependencies and peers stay external: one tfjs instance per process.
     skipNodeModulesBundle: true,
+    // Shared modules go to chunks in CJS too (esbuild splits ESM only): without it each CJS entry
+    // (`@seg/deeplab` and `@seg/deeplab/node`) would carry its own copy of the classes both use.
+    splitting: true,
   };
 }
