@@ -4,7 +4,7 @@ export type { EarlyStoppingArgs, EarlyStoppingOptions, EarlyStoppingState, Early
 export { Monitor } from './callbacks/monitor.js';
 export type { MonitorBest, MonitorMode, MonitorOptions, MonitorState } from './callbacks/monitor.js';
 export { activeGroups, applyGroupUpdates, resolveParameterGroups } from './optimizers/parameter-groups.js';
-export type { ParameterGroup, ParameterGroupConfig, WeightOwner } from './optimizers/parameter-groups.js';
+export type { ParameterGroup, ParameterGroupOptions, ParameterGroupConfig, WeightOwner } from './optimizers/parameter-groups.js';
 export { CHECKPOINT_FILES, findCheckpoint, readCheckpoint, saveCheckpoint, TRAINER_SECTIONS } from './checkpoint/checkpoint.js';
 export type { CheckpointContents, CheckpointGroup, CheckpointState, ReadCheckpoint, TrainerSection } from './checkpoint/checkpoint.js';
 export { CHECKPOINT_FORMAT, decodeModelWeights, encodeModelWeights, writeWeightValues } from './checkpoint/model-weights.js';
@@ -30,7 +30,7 @@ export type {
   TrainingCallback,
 } from './callbacks/training-callback.js';
 export { evaluateSegmentation } from './evaluate.js';
-export type { EvaluateArgs, EvaluationResult, EvaluationScores } from './evaluate.js';
+export type { EvaluateOptions, EvaluateArgs, EvaluationResult, EvaluationScores } from './evaluate.js';
 export { ReplicaPool } from './replicas/replica-pool.js';
 export { shardSizes } from './replicas/shards.js';
 export { replicaDeviceEnvironment, visibleCudaDevices, visibleGpus } from './replicas/devices.js';

@@ -6,7 +6,7 @@ import type { JsonObject, JsonValue } from '../run-state/json.js';
 import type { StatefulPart } from '../run-state/stateful-part.js';
 import type { EvaluationReport, TrainingCallback } from './callbacks/training-callback.js';
 import type { GradientSource, TrainBatch } from './gradient-source.js';
-import type { ParameterGroupConfig } from './optimizers/parameter-groups.js';
+import type { ParameterGroupOptions } from './optimizers/parameter-groups.js';
 import type { TrainerWorkers } from './replicas/workers.js';
 
 /** Options of {@link Trainer}. */
@@ -16,7 +16,7 @@ export interface TrainerOptions {
   /** The loss. Required. */
   loss: SegmentationLoss;
   /** Parameter groups. Default: one group, Adam with learning rate 1e-3, over every trainable weight. */
-  groups?: ParameterGroupConfig[];
+  groups?: ParameterGroupOptions[];
   /**
    * Scores computed on each training batch's logits along with the loss
    * (e.g. pixel accuracy, which the reference run logged). Default none.
