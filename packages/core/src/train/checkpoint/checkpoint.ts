@@ -16,7 +16,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { LayersModel } from '@tensorflow/tfjs-layers';
 import { findAtomicDirectory, writeDirectoryAtomic } from '../../io/atomic-files.js';
 import { readFileInside } from '../../io/node-files.js';
-import { loadNodeFs } from '../../io/node-modules.js';
+import { loadNodeFs } from '../../io/runtime-import.js';
 import { encodeSafetensors, parseSafetensors, type SafetensorsInput, safetensorsToFloat32 } from '../../io/safetensors.js';
 import { expectInteger, expectObject, type JsonObject, type JsonValue } from '../../run-state/json.js';
 import { replayAdamBetaPowers } from '../optimizers/adam.js';
