@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// Proves the packages install from their tarballs (`pnpm pack:all`, README): packs the three packages, installs the
+// Proves the packages install from their tarballs (`pnpm pack:all`, README): packs the packages, installs the
 // tarballs with plain npm into a fresh project outside the workspace, then
 // loads them through both ESM `import` and CJS `require` next to tfjs and the
 // wasm backend, and calls into each package.
@@ -33,10 +33,14 @@ import '@tensorflow/tfjs-backend-wasm';
 import * as deeplabEsm from '@seg/deeplab';
 import * as msrcEsm from '@seg/msrc';
 import * as coreEsm from '@seg/core';
+import * as datasetsEsm from '@seg/datasets';
+import * as classesEsm from '@seg/datasets/classes';
 const require = createRequire(import.meta.url);
 const deeplabCjs = require('@seg/deeplab');
 const msrcCjs = require('@seg/msrc');
 const coreCjs = require('@seg/core');
+const datasetsCjs = require('@seg/datasets');
+const classesCjs = require('@seg/datasets/classes');
 await tf.setBackend('wasm');
 await tf.ready();
 const ok = (cond, what) => { if (!cond) { console.error('consumer check failed: ' + what); process.exit(1); } };
@@ -59,7 +63,14 @@ for (const [kind, core, msrc, deeplab] of [['esm', coreEsm, msrcEsm, deeplabEsm]
   ok(typeof deeplab.segmentMany === 'function' && typeof deeplab.startSegmentWorker === 'function', kind + ': @seg/deeplab batch API');
   model.dispose();
 }
-console.log('consumer: ESM import and CJS require of @seg/core, @seg/msrc, @seg/deeplab work on ' + tf.getBackend());
+for (const [kind, datasets, classes] of [['esm', datasetsEsm, classesEsm], ['cjs', datasetsCjs, classesCjs]]) {
+  ok(classes.CITYSCAPES_CLASS_NAMES.length === 19 && classes.ADE20K_CLASS_NAMES.length === 150, kind + ': @seg/datasets/classes');
+  const png = await datasets.encodeIndexPng(new Uint8Array([0, 1, 255, 2]), 2, 2, classes.vocPalette(256));
+  const back = await datasets.decodeIndexPng(png, 'x.png');
+  ok(back.indices.join() === '0,1,255,2', kind + ': @seg/datasets index PNG round trip');
+  ok(typeof datasets.openDataset === 'function' && typeof datasets.validateDataset === 'function', kind + ': @seg/datasets API');
+}
+console.log('consumer: ESM import and CJS require of @seg/core, @seg/datasets, @seg/msrc, @seg/deeplab work on ' + tf.getBackend());
 `,
   );
   process.stdout.write(run('node', ['check.mjs'], app));

@@ -21,7 +21,7 @@ const mdFiles = [
   ...readdirSync(join(root, 'docs/guides')).filter((f) => f.endsWith('.md')).map((f) => join(root, 'docs/guides', f)),
   ...readdirSync(join(root, 'packages')).map((p) => join(root, 'packages', p, 'README.md')).filter(existsSync),
 ];
-for (const pkg of ['core', 'msrc', 'deeplab']) {
+for (const pkg of ['core', 'datasets', 'msrc', 'deeplab']) {
   if (!existsSync(join(root, 'packages', pkg, 'dist/index.d.ts'))) {
     console.error(`test:docs: packages/${pkg}/dist is missing; run \`pnpm build\` first (\`pnpm test:docs\` does)`);
     process.exit(1);
@@ -32,7 +32,7 @@ rmSync(work, { recursive: true, force: true });
 mkdirSync(join(work, 'node_modules/@seg'), { recursive: true });
 // The packages as an installed dependency: a link to the package folder, so
 // its package.json `exports` (dist types and code) decide what resolves.
-for (const pkg of ['core', 'msrc', 'deeplab']) symlinkSync(join(root, 'packages', pkg), join(work, 'node_modules/@seg', pkg), 'dir');
+for (const pkg of ['core', 'datasets', 'msrc', 'deeplab']) symlinkSync(join(root, 'packages', pkg), join(work, 'node_modules/@seg', pkg), 'dir');
 
 const modules = []; // { md, name, check, run, runnable }
 for (const md of [...mdFiles, SELF_TEST]) {
