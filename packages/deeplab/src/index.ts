@@ -3,8 +3,8 @@
  *
  * @packageDocumentation
  */
-export { colorize, DEFAULT_OVERLAY_ALPHA, overlay } from './colorize.js';
-export type { OverlayImage, Palette } from './colorize.js';
+export { colorize, DEFAULT_OVERLAY_ALPHA, overlay } from './classes/colorize.js';
+export type { OverlayImage, Palette } from './classes/colorize.js';
 export {
   DEEPLAB_BACKBONES,
   DEEPLAB_OUTPUT_STRIDES,
@@ -14,33 +14,33 @@ export {
   DEFAULT_OUTPUT_STRIDE,
   MIN_INPUT_SIZE,
   resolveConfig,
-} from './config.js';
-export type { DeepLabBackbone, DeepLabOutputStride, DeepLabV3PlusConfig, ResolvedDeepLabV3PlusConfig } from './config.js';
-export { deeplabV3PlusDecoder } from './decoder.js';
-export type { DecoderArgs } from './decoder.js';
-export { deeplabV3Plus } from './deeplab-v3-plus.js';
-export { DeepLabV3PlusModel } from './deeplab-model.js';
-export { formatDuration } from './format-duration.js';
-export { InputSizeGuard, inputSizeGuard } from './input-size-guard.js';
-export { checkModelClasses, classPalette, getModelClasses, MODEL_CLASSES_KEY, modelClassCount, setModelClasses } from './model-classes.js';
-export type { ModelClass } from './model-classes.js';
-export type { InputSizeGuardArgs } from './input-size-guard.js';
-export { fileIO, loadModel, registerFileRouter, saveModel } from './model-files.js';
-export type { FileIOOptions } from './model-files.js';
-export { IMAGENET_MEAN, IMAGENET_STD, imageSize, normalize, preprocess } from './preprocess.js';
-export type { BrowserImage, ImageInput, RawImage } from './preprocess.js';
-export { segment } from './segment.js';
-export type { Segmenter } from './segmenter.js';
-export type { Segmentation, SegmentOptions } from './segment-options.js';
-export { loadTrunkWeights } from './trunk-weights.js';
-export { fromTorchvision } from './from-torchvision.js';
-export type { FromTorchvisionOptions } from './from-torchvision.js';
-export { TORCHVISION_MODELS, TORCHVISION_NUM_CLASSES, torchvisionModel } from './torchvision-models.js';
-export type { TorchvisionModelName, TorchvisionModelOptions } from './torchvision-models.js';
-export { deeplabHead, fcnHead, lrasppHead, TORCHVISION_ASPP_RATES } from './torchvision-heads.js';
-export { VOC_CLASSES, VOC_MODEL_CLASSES, VOC_PALETTE } from './voc-classes.js';
-export { loadReferenceMsrcWeights, REFERENCE_MSRC_ARCHITECTURE } from './reference-weights.js';
-export type { ReferenceMsrcFiles } from './reference-weights.js';
+} from './model/config.js';
+export type { DeepLabBackbone, DeepLabOutputStride, DeepLabV3PlusConfig, ResolvedDeepLabV3PlusConfig } from './model/config.js';
+export { deeplabV3PlusDecoder } from './model/decoder.js';
+export type { DecoderArgs } from './model/decoder.js';
+export { deeplabV3Plus } from './model/deeplab-v3-plus.js';
+export { DeepLabV3PlusModel } from './model/deeplab-model.js';
+export { formatDuration } from './cli/format-duration.js';
+export { InputSizeGuard, inputSizeGuard } from './model/input-size-guard.js';
+export { checkModelClasses, classPalette, getModelClasses, MODEL_CLASSES_KEY, modelClassCount, setModelClasses } from './classes/model-classes.js';
+export type { ModelClass } from './classes/model-classes.js';
+export type { InputSizeGuardArgs } from './model/input-size-guard.js';
+export { fileIO, loadModel, registerFileRouter, saveModel } from './model/model-files.js';
+export type { FileIOOptions } from './model/model-files.js';
+export { IMAGENET_MEAN, IMAGENET_STD, imageSize, normalize, preprocess } from './inference/preprocess.js';
+export type { BrowserImage, ImageInput, RawImage } from './inference/preprocess.js';
+export { segment } from './inference/segment.js';
+export type { Segmenter } from './inference/segmenter.js';
+export type { Segmentation, SegmentOptions } from './inference/segment-options.js';
+export { loadTrunkWeights } from './torchvision/trunk-weights.js';
+export { fromTorchvision } from './torchvision/from-torchvision.js';
+export type { FromTorchvisionOptions } from './torchvision/from-torchvision.js';
+export { TORCHVISION_MODELS, TORCHVISION_NUM_CLASSES, torchvisionModel } from './torchvision/torchvision-models.js';
+export type { TorchvisionModelName, TorchvisionModelOptions } from './torchvision/torchvision-models.js';
+export { deeplabHead, fcnHead, lrasppHead, TORCHVISION_ASPP_RATES } from './torchvision/torchvision-heads.js';
+export { VOC_CLASSES, VOC_MODEL_CLASSES, VOC_PALETTE } from './classes/voc-classes.js';
+export { loadReferenceMsrcWeights, REFERENCE_MSRC_ARCHITECTURE } from './torchvision/reference-weights.js';
+export type { ReferenceMsrcFiles } from './torchvision/reference-weights.js';
 export { DEFAULT_ONNX_OPSET, exportOnnx, ONNX_IR_VERSIONS } from './onnx/export-onnx.js';
 export type { ExportOnnxOptions } from './onnx/export-onnx.js';
 export type { OnnxPrecision } from './onnx/onnx-graph.js';
@@ -50,7 +50,7 @@ export type { OnnxSegmenterOptions } from './onnx/load-onnx-segmenter.js';
 export type { ModelSource } from './onnx/model-source.js';
 export { ORT_PACKAGES } from './onnx/ort-runtime.js';
 export type { OrtModule, OrtRuntimeName, OrtSession, OrtTensor } from './onnx/ort-runtime.js';
-export { tfjsSegmenter } from './tfjs-segmenter.js';
+export { tfjsSegmenter } from './inference/tfjs-segmenter.js';
 export { BatchRun } from './batch/batch-run.js';
 export type { BatchProgress, BatchSource } from './batch/batch-run.js';
 export {

@@ -1,6 +1,6 @@
 import { writeFileAtomic } from '@seg/core';
-import { colorize, overlay } from '../colorize.js';
-import { classPalette } from '../model-classes.js';
+import { colorize, overlay } from '../classes/colorize.js';
+import { classPalette } from '../classes/model-classes.js';
 import { SegmentationError } from './errors.js';
 import { readImage } from './image-files.js';
 import type { OutputPaths } from './outputs.js';

@@ -1,6 +1,6 @@
 import type { SegBackendName } from '@seg/core';
-import type { ModelClass } from '../model-classes.js';
-import type { Segmenter } from '../segmenter.js';
+import type { ModelClass } from '../classes/model-classes.js';
+import type { Segmenter } from '../inference/segmenter.js';
 import { BatchRun, type BatchSource } from './batch-run.js';
 import { exclusiveQueue, type SegmentSettings, segmentImageFile } from './image-job.js';
 import { node } from './node.js';

@@ -1,11 +1,11 @@
 import { readRegularFile } from '@seg/core';
-import { checkModelClasses, MODEL_CLASSES_KEY, type ModelClass } from '../model-classes.js';
+import { checkModelClasses, MODEL_CLASSES_KEY, type ModelClass } from '../classes/model-classes.js';
 import { loadOnnxSegmenter } from '../onnx/load-onnx-segmenter.js';
 import { parseSegmenterMetadata } from '../onnx/onnx-metadata.js';
 import { readOnnxHeader } from '../onnx/onnx-proto.js';
-import { loadModel } from '../model-files.js';
-import type { Segmenter } from '../segmenter.js';
-import { tfjsSegmenter } from '../tfjs-segmenter.js';
+import { loadModel } from '../model/model-files.js';
+import type { Segmenter } from '../inference/segmenter.js';
+import { tfjsSegmenter } from '../inference/tfjs-segmenter.js';
 import { ModelLoadError } from './errors.js';
 import { node } from './node.js';
 

@@ -1,5 +1,5 @@
 import { writeFileAtomic } from '@seg/core';
-import type { ModelClass } from '../model-classes.js';
+import type { ModelClass } from '../classes/model-classes.js';
 import type { ImageOutcome, SegmentSettings } from './image-job.js';
 import { node } from './node.js';
 import type { OutputPaths, SaveKind } from './outputs.js';

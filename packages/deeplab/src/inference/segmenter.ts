@@ -1,4 +1,4 @@
-import type { ModelClass } from './model-classes.js';
+import type { ModelClass } from '../classes/model-classes.js';
 import type { ImageInput } from './preprocess.js';
 import type { Segmentation, SegmentOptions } from './segment-options.js';
 

@@ -34,7 +34,7 @@ import {
   torchWeightSpecs,
 } from '@seg/core';
 import type * as tfl from '@tensorflow/tfjs-layers';
-import { DEEPLAB_BACKBONES, type DeepLabV3PlusConfig } from './config.js';
+import { DEEPLAB_BACKBONES, type DeepLabV3PlusConfig } from '../model/config.js';
 
 /**
  * The reference project's architecture in `deeplabV3Plus` terms (its

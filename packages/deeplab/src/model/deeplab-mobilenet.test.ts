@@ -2,14 +2,14 @@ import { readFileSync } from 'node:fs';
 import { layerBackpropSupported, modelGradients, sparseSoftmaxCrossEntropy } from '@seg/core';
 import * as tf from '@tensorflow/tfjs-core';
 import { expect, it } from 'vitest';
-import { describeEachBackend } from '../../../test-utils/backends.js';
-import { maxAbsDiff, relativeError } from '../../../test-utils/compare.js';
-import { formulaStateDict, type StateDictEntry } from '../../../test-utils/formula-weights.js';
+import { describeEachBackend } from '../../../../test-utils/backends.js';
+import { maxAbsDiff, relativeError } from '../../../../test-utils/compare.js';
+import { formulaStateDict, type StateDictEntry } from '../../../../test-utils/formula-weights.js';
 import { deeplabV3Plus } from './deeplab-v3-plus.js';
-import { loadTrunkWeights } from './trunk-weights.js';
+import { loadTrunkWeights } from '../torchvision/trunk-weights.js';
 
 // torchvision's ImageNet layout of MobileNetV3-Large at width 0.25 (scripts/fixtures/torchvision_models.py).
-const entries: StateDictEntry[] = JSON.parse(readFileSync(new URL('../../core/fixtures/mobilenet-v3/state-dict.json', import.meta.url), 'utf8'));
+const entries: StateDictEntry[] = JSON.parse(readFileSync(new URL('../../../core/fixtures/mobilenet-v3/state-dict.json', import.meta.url), 'utf8'));
 
 async function maxAbs(t: tf.Tensor): Promise<number> {
   const m = tf.tidy(() => tf.max(tf.abs(t)));

@@ -1,9 +1,9 @@
 import * as tfl from '@tensorflow/tfjs-layers';
 import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { describeEachBackend, expectNoTensorLeak } from '../../../test-utils/backends.js';
-import { randomRgbImage } from '../../../test-utils/images.js';
-import { deeplabV3Plus } from './deeplab-v3-plus.js';
+import { describeEachBackend, expectNoTensorLeak } from '../../../../test-utils/backends.js';
+import { randomRgbImage } from '../../../../test-utils/images.js';
+import { deeplabV3Plus } from '../model/deeplab-v3-plus.js';
 import { IMAGENET_MEAN, IMAGENET_STD, type RawImage } from './preprocess.js';
 import { segment } from './segment.js';
 

@@ -14,7 +14,7 @@
  *
  * @module
  */
-import { importAtRuntime } from './runtime-import.js';
+import { importAtRuntime } from '../runtime-import.js';
 import * as tf from '@tensorflow/tfjs-core';
 
 /** A memory limit and where it comes from. */

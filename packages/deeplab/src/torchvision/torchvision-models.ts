@@ -10,9 +10,9 @@
  */
 import { mobileNetV3Channels, mobileNetV3Large, RESNET_BLOCKS, type ResNetDepth, resizeBilinear, resnet } from '@seg/core';
 import * as tfl from '@tensorflow/tfjs-layers';
-import { setModelClasses } from './model-classes.js';
+import { setModelClasses } from '../classes/model-classes.js';
 import { deeplabHead, fcnHead, lrasppHead } from './torchvision-heads.js';
-import { VOC_MODEL_CLASSES } from './voc-classes.js';
+import { VOC_MODEL_CLASSES } from '../classes/voc-classes.js';
 
 type Sym = tfl.SymbolicTensor;
 

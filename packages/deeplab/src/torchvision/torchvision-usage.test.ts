@@ -5,18 +5,18 @@ import { layerBackpropSupported, sparseSoftmaxCrossEntropy, Trainer } from '@seg
 import * as tf from '@tensorflow/tfjs-core';
 import * as ort from 'onnxruntime-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { useBackend } from '../../../test-utils/backends.js';
-import { arrayRelativeError, relativeError } from '../../../test-utils/compare.js';
-import { formulaStateDict, type StateDictEntry } from '../../../test-utils/formula-weights.js';
+import { useBackend } from '../../../../test-utils/backends.js';
+import { arrayRelativeError, relativeError } from '../../../../test-utils/compare.js';
+import { formulaStateDict, type StateDictEntry } from '../../../../test-utils/formula-weights.js';
 import { fromTorchvision } from './from-torchvision.js';
-import { loadModel, saveModel } from './model-files.js';
-import { exportOnnx } from './onnx/export-onnx.js';
-import { segment } from './segment.js';
+import { loadModel, saveModel } from '../model/model-files.js';
+import { exportOnnx } from '../onnx/export-onnx.js';
+import { segment } from '../inference/segment.js';
 import { torchvisionModel } from './torchvision-models.js';
-import { VOC_CLASSES, VOC_PALETTE } from './voc-classes.js';
+import { VOC_CLASSES, VOC_PALETTE } from '../classes/voc-classes.js';
 
 const stateDicts: Record<string, { test: StateDictEntry[] }> = JSON.parse(
-  readFileSync(new URL('../fixtures/torchvision/state-dicts.json', import.meta.url), 'utf8'),
+  readFileSync(new URL('../../fixtures/torchvision/state-dicts.json', import.meta.url), 'utf8'),
 );
 const root = mkdtempSync(join(tmpdir(), 'seg-torchvision-'));
 

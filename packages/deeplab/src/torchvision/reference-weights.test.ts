@@ -3,13 +3,13 @@ import { fileURLToPath } from 'node:url';
 import { parseSafetensors, safetensorsToFloat32 } from '@seg/core';
 import * as tf from '@tensorflow/tfjs-core';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { describeEachBackend, expectNoTensorLeak, useBackend } from '../../../test-utils/backends.js';
-import { relativeError } from '../../../test-utils/compare.js';
-import { deeplabV3Plus } from './deeplab-v3-plus.js';
+import { describeEachBackend, expectNoTensorLeak, useBackend } from '../../../../test-utils/backends.js';
+import { relativeError } from '../../../../test-utils/compare.js';
+import { deeplabV3Plus } from '../model/deeplab-v3-plus.js';
 import { loadReferenceMsrcWeights, REFERENCE_MSRC_ARCHITECTURE } from './reference-weights.js';
 
 // Checkpoints in the reference MSRC project's layout, made by scripts/fixtures/msrc_reference.py.
-const fixture = (name: string) => fileURLToPath(new URL(`../fixtures/msrc-reference/${name}`, import.meta.url));
+const fixture = (name: string) => fileURLToPath(new URL(`../../fixtures/msrc-reference/${name}`, import.meta.url));
 const config = JSON.parse(readFileSync(fixture('config.json'), 'utf8'));
 const reference = parseSafetensors(readFileSync(fixture('reference.safetensors')));
 const refTensor = (key: string, shape: number[]) => tf.tensor(safetensorsToFloat32(reference.tensors.get(key)!), shape);

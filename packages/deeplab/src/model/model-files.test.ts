@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { roundTripInMemory, useBackend } from '../../../test-utils/backends.js';
+import { roundTripInMemory, useBackend } from '../../../../test-utils/backends.js';
 import { deeplabV3Plus } from './deeplab-v3-plus.js';
 import { loadModel, saveModel } from './model-files.js';
 

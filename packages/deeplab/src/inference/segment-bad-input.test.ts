@@ -1,8 +1,8 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { expectNoTensorLeak, useBackend } from '../../../test-utils/backends.js';
-import { deeplabV3Plus } from './deeplab-v3-plus.js';
+import { expectNoTensorLeak, useBackend } from '../../../../test-utils/backends.js';
+import { deeplabV3Plus } from '../model/deeplab-v3-plus.js';
 import type { RawImage } from './preprocess.js';
 import { segment } from './segment.js';
 

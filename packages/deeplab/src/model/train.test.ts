@@ -1,9 +1,9 @@
 import * as tfl from '@tensorflow/tfjs-layers';
 import * as tf from '@tensorflow/tfjs-core';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { useBackend } from '../../../test-utils/backends.js';
+import { useBackend } from '../../../../test-utils/backends.js';
 import { deeplabV3Plus } from './deeplab-v3-plus.js';
-import { normalize } from './preprocess.js';
+import { normalize } from '../inference/preprocess.js';
 
 const SIZE = 64;
 const CLASSES = 3;

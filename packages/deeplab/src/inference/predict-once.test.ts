@@ -2,9 +2,9 @@ import { evaluateSegmentation } from '@seg/core';
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { expectNoTensorLeak, roundTripInMemory, useBackend } from '../../../test-utils/backends.js';
-import { DeepLabV3PlusModel } from './deeplab-model.js';
-import { deeplabV3Plus } from './deeplab-v3-plus.js';
+import { expectNoTensorLeak, roundTripInMemory, useBackend } from '../../../../test-utils/backends.js';
+import { DeepLabV3PlusModel } from '../model/deeplab-model.js';
+import { deeplabV3Plus } from '../model/deeplab-v3-plus.js';
 import { segment } from './segment.js';
 
 /** Counts calls of the trunk's stem conv: one per trunk execution, whoever drives it. */

@@ -3,9 +3,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { useBackend } from '../../../test-utils/backends.js';
+import { useBackend } from '../../../../test-utils/backends.js';
 import { classPalette, getModelClasses, MODEL_CLASSES_KEY, setModelClasses } from './model-classes.js';
-import { loadModel, saveModel } from './model-files.js';
+import { loadModel, saveModel } from '../model/model-files.js';
 
 function twoClassModel(): tfl.LayersModel {
   const input = tfl.input({ shape: [null, null, 3] });

@@ -1,6 +1,6 @@
 import { loadTorchvisionWeights, type TorchvisionWeightsReport } from '@seg/core';
 import type * as tfl from '@tensorflow/tfjs-layers';
-import { DEEPLAB_BACKBONES } from './config.js';
+import { DEEPLAB_BACKBONES } from '../model/config.js';
 
 /**
  * Loads torchvision/timm ImageNet weights (e.g. `resnet101.tv_in1k`

@@ -1,7 +1,7 @@
 import { sparseSoftmaxCrossEntropy, Trainer } from '@seg/core';
 import * as tf from '@tensorflow/tfjs-core';
 import { expect, it } from 'vitest';
-import { describeEachBackend, TEST_BACKENDS, useBackend } from '../../../test-utils/backends.js';
+import { describeEachBackend, TEST_BACKENDS, useBackend } from '../../../../test-utils/backends.js';
 import { deeplabV3Plus } from './deeplab-v3-plus.js';
 
 const SIZE = 33;

@@ -1,4 +1,4 @@
-import { MIN_INPUT_SIZE } from './config.js';
+import { MIN_INPUT_SIZE } from '../model/config.js';
 
 /** Options of {@link segment} and of a {@link Segmenter}'s `segment()`. */
 export interface SegmentOptions {

@@ -2,14 +2,14 @@ import { readFileSync } from 'node:fs';
 import { parseSafetensors, safetensorsToFloat32, torchWeightSpecs, nestedModules } from '@seg/core';
 import * as tf from '@tensorflow/tfjs-core';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { describeEachBackend, expectNoTensorLeak, TEST_BACKENDS, useBackend } from '../../../test-utils/backends.js';
-import { relativeError } from '../../../test-utils/compare.js';
-import { formulaArray, formulaStateDict, type StateDictEntry } from '../../../test-utils/formula-weights.js';
+import { describeEachBackend, expectNoTensorLeak, TEST_BACKENDS, useBackend } from '../../../../test-utils/backends.js';
+import { relativeError } from '../../../../test-utils/compare.js';
+import { formulaArray, formulaStateDict, type StateDictEntry } from '../../../../test-utils/formula-weights.js';
 import { fromTorchvision } from './from-torchvision.js';
 import { TORCHVISION_MODELS, type TorchvisionModelName, torchvisionModel } from './torchvision-models.js';
 
 // torchvision's outputs with formula weights and its full-size key layouts: scripts/fixtures/torchvision_models.py.
-const fixture = (name: string) => new URL(`../fixtures/torchvision/${name}`, import.meta.url);
+const fixture = (name: string) => new URL(`../../fixtures/torchvision/${name}`, import.meta.url);
 const config = JSON.parse(readFileSync(fixture('config.json'), 'utf8'));
 const stateDicts: Record<TorchvisionModelName, { full: Record<string, number[]>; test: StateDictEntry[] }> = JSON.parse(
   readFileSync(fixture('state-dicts.json'), 'utf8'),

@@ -3,13 +3,13 @@ import * as tfl from '@tensorflow/tfjs-layers';
 import { parseSafetensors, safetensorsToFloat32 } from '@seg/core';
 import * as tf from '@tensorflow/tfjs-core';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { describeEachBackend, expectNoTensorLeak, useBackend } from '../../../test-utils/backends.js';
+import { describeEachBackend, expectNoTensorLeak, useBackend } from '../../../../test-utils/backends.js';
 import { DEEPLAB_BACKBONES, DEEPLAB_OUTPUT_STRIDES, type DeepLabOutputStride, type DeepLabV3PlusConfig } from './config.js';
 import { deeplabV3Plus } from './deeplab-v3-plus.js';
-import { loadTrunkWeights } from './trunk-weights.js';
-import { narrowBackboneOptions } from '../../../test-utils/narrow-backbones.js';
+import { loadTrunkWeights } from '../torchvision/trunk-weights.js';
+import { narrowBackboneOptions } from '../../../../test-utils/narrow-backbones.js';
 
-const fixtures = new URL('../fixtures/deeplab-parity/', import.meta.url);
+const fixtures = new URL('../../fixtures/deeplab-parity/', import.meta.url);
 const fixture = (name: string) => new Uint8Array(readFileSync(new URL(name, fixtures)));
 const fixtureConfig = JSON.parse(readFileSync(new URL('config.json', fixtures), 'utf8'));
 

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
-import { describeEachBackend, expectNoTensorLeak } from '../../../test-utils/backends.js';
+import { describeEachBackend, expectNoTensorLeak } from '../../../../test-utils/backends.js';
 import { IMAGENET_MEAN, IMAGENET_STD, normalize, preprocess } from './preprocess.js';
 
 // Two pixels, RGB: (0, 128, 255) and (255, 0, 64); expectations computed by hand from the ImageNet statistics.

@@ -1,5 +1,5 @@
 import type { LayersModel } from '@tensorflow/tfjs-layers';
-import { getModelClasses } from './model-classes.js';
+import { getModelClasses } from '../classes/model-classes.js';
 import { segment } from './segment.js';
 import type { Segmenter } from './segmenter.js';
 
