@@ -6,11 +6,11 @@
  *
  * @packageDocumentation
  */
-export { decodeImage, readImageFile } from './image/decode.js';
-export type { DecodeImageOptions } from './image/decode.js';
+export { decodeImage, readImageFile, readPixels } from './image/decode.js';
+export type { DecodedPixels, DecodeImageOptions, ReadPixelsOptions } from './image/decode.js';
 export { decodeIndexPng } from './image/png-indices.js';
 export type { IndexImage } from './image/png-indices.js';
-export { encodeIndexPng, encodeRgbPng } from './image/png-encode.js';
+export { encodeIndexPng, encodeRgbPng, encodeScoresPng } from './image/png-encode.js';
 export { encodeBmp } from './image/bmp.js';
 export type { EncodeBmpOptions } from './image/bmp.js';
 export { ImageFileError } from './image/image-file-error.js';

@@ -70,7 +70,6 @@ export { checkSaveKinds, OUTPUT_SUFFIXES, SAVE_KINDS } from './batch/outputs.js'
 export type { OutputPaths, SaveKind } from './batch/outputs.js';
 export { planBatch } from './batch/plan.js';
 export type { BatchPlan, PlannedImage, PlanOptions, RefusedImage } from './batch/plan.js';
-export { encodeLabelPng, encodeRgbPng, encodeScoresPng } from './batch/png.js';
 export { IMAGES_IN_FLIGHT_PER_WORKER, SegmentPool } from './batch/pool/pool.js';
 export type { SegmentPoolOptions } from './batch/pool/pool.js';
 export { backoffDelay, DEFAULT_ATTEMPTS, DEFAULT_BACKOFF_MS, resolveRetry, runTasks } from './batch/run-tasks.js';
@@ -81,7 +80,7 @@ export { loadSegmenter, readModelClasses } from './batch/segmenter-loader.js';
 export type { LoadedSegmenter } from './batch/segmenter-loader.js';
 export { SUMMARY_FILE, SummaryBuilder, writeSummary } from './batch/summary.js';
 export type { BatchFailure, BatchSummary, ImageResult, ImageStatus, SummaryStart } from './batch/summary.js';
-export { vocPalette } from './batch/voc-palette.js';
+export { vocPalette } from '@seg/datasets/classes';
 export { connectRedis, REDIS_RECONNECT_MAX_MS } from './queue/connection.js';
 export { addRunJobs, enqueueSegmentation } from './queue/enqueue.js';
 export type { EnqueueOptions, QueuedRun } from './queue/enqueue.js';

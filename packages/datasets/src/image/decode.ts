@@ -22,6 +22,12 @@ export interface DecodeImageOptions {
   sixteenBit?: 'error' | 'high-byte';
 }
 
+/** Options of {@link readPixels}. */
+export interface ReadPixelsOptions extends DecodeImageOptions {
+  /** Return RGBA when the file has alpha (else alpha is dropped). Default false. */
+  keepAlpha?: boolean;
+}
+
 /** Samples per pixel and bytes per sample of `@napi-rs/image`'s colour types (`JsColorType`), by its numeric value. */
 const LAYOUTS: Readonly<Record<number, { channels: 1 | 2 | 3 | 4; bytes: 1 | 2 }>> = {
   0: { channels: 1, bytes: 1 },
@@ -57,11 +63,10 @@ function toRgb(pixels: Uint8Array, width: number, height: number, channels: 1 | 
  * whose decoder runs on libuv's thread pool (an N-API async task), off the
  * main thread. A JPEG cut short is refused (the decoder would fill it in).
  *
- * @param keepAlpha Return RGBA when the file has alpha (else alpha is dropped).
  * @throws {ImageFileError} Naming `source`, if the bytes are truncated, not a
  *   decodable image, or 16-bit under `sixteenBit: 'error'`.
  */
-export async function decodePixels(bytes: Uint8Array, source: string, keepAlpha: boolean, options: DecodeImageOptions = {}): Promise<DecodedPixels> {
+export async function decodePixels(bytes: Uint8Array, source: string, options: ReadPixelsOptions = {}): Promise<DecodedPixels> {
   const truncated = imageTruncation(bytes);
   if (truncated) throw new ImageFileError(source, truncated);
   let width: number;
@@ -82,7 +87,7 @@ export async function decodePixels(bytes: Uint8Array, source: string, keepAlpha:
   if (layout.bytes === 2 && (options.sixteenBit ?? 'error') === 'error') {
     throw new ImageFileError(source, 'has 16-bit samples where 8 bits are expected (is it an instance or depth map in place of an image?)');
   }
-  return toRgb(new Uint8Array(pixels.buffer, pixels.byteOffset, pixels.length), width, height, layout.channels, layout.bytes, keepAlpha);
+  return toRgb(new Uint8Array(pixels.buffer, pixels.byteOffset, pixels.length), width, height, layout.channels, layout.bytes, options.keepAlpha ?? false);
 }
 
 /**
@@ -92,7 +97,7 @@ export async function decodePixels(bytes: Uint8Array, source: string, keepAlpha:
  * @param source The file's path, named in error messages.
  */
 export async function decodeImage(bytes: Uint8Array, source: string, options: DecodeImageOptions = {}): Promise<RgbImage> {
-  const { data, width, height } = await decodePixels(bytes, source, false, options);
+  const { data, width, height } = await decodePixels(bytes, source, { ...options, keepAlpha: false });
   return { data, width, height };
 }
 
@@ -118,4 +123,14 @@ export async function readImageBytes(path: string): Promise<Uint8Array> {
  */
 export async function readImageFile(path: string, options: DecodeImageOptions = {}): Promise<RgbImage> {
   return decodeImage(await readImageBytes(path), path, options);
+}
+
+/**
+ * Reads and decodes an image file to 8-bit RGB, or RGBA with `keepAlpha`
+ * (see {@link decodePixels}).
+ *
+ * @throws {ImageFileError} If the file cannot be read or decoded; the message names the path.
+ */
+export async function readPixels(path: string, options: ReadPixelsOptions = {}): Promise<DecodedPixels> {
+  return decodePixels(await readImageBytes(path), path, options);
 }

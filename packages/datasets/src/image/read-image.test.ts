@@ -9,14 +9,14 @@ import { join } from 'node:path';
 import { Transformer } from '@napi-rs/image';
 import { SeededRng } from '@seg/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { decodePixels, readImageBytes } from './decode.js';
+import { readPixels } from './decode.js';
 import { ImageFileError } from './image-file-error.js';
 import { imageTruncation } from './jpeg-truncation.js';
 
 const WIDTH = 96;
 const HEIGHT = 64;
 
-describe('decodePixels on truncated files', () => {
+describe('readPixels on truncated files', () => {
   let dir: string;
   let jpeg: Uint8Array;
   let png: Uint8Array;
@@ -38,7 +38,7 @@ describe('decodePixels on truncated files', () => {
 
   it('reads the whole files, and a JPEG with bytes after its end marker (a camera trailer)', async () => {
     for (const file of [write('whole.jpg', jpeg), write('whole.png', png), write('trailer.jpg', Buffer.concat([jpeg, Buffer.from('trailer')]))]) {
-      const image = await decodePixels(await readImageBytes(file), file, true);
+      const image = await readPixels(file, { keepAlpha: true });
       expect([image.width, image.height, image.data.length]).toEqual([WIDTH, HEIGHT, WIDTH * HEIGHT * image.channels]);
     }
   });
@@ -48,7 +48,7 @@ describe('decodePixels on truncated files', () => {
     // The reason this check exists: the decoder returns a whole image for half a file.
     expect((await new Transformer(half).rawPixels()).length).toBe(WIDTH * HEIGHT * 3);
     const file = write('half.jpg', half);
-    const error = await decodePixels(await readImageBytes(file), file, true).catch((e: Error) => e);
+    const error = await readPixels(file, { keepAlpha: true }).catch((e: Error) => e);
     expect(error).toBeInstanceOf(ImageFileError);
     expect((error as Error).message).toBe(
       `${file}: the JPEG data ends at byte ${half.length} inside the image data, before its end-of-image marker: the file is truncated`,
@@ -57,7 +57,7 @@ describe('decodePixels on truncated files', () => {
 
   it('refuses a PNG cut in half with an ImageFileError naming the file', async () => {
     const file = write('half.png', png.subarray(0, png.length >> 1));
-    await expect(readImageBytes(file).then((b) => decodePixels(b, file, true))).rejects.toThrow(new ImageFileError(file, 'not a decodable image (Decode image failed unexpected end of file); expected PNG, JPEG, BMP, TIFF or WebP'));
+    await expect(readPixels(file, { keepAlpha: true })).rejects.toThrow(new ImageFileError(file, 'not a decodable image (Decode image failed unexpected end of file); expected PNG, JPEG, BMP, TIFF or WebP'));
   });
 
   it('finds every cut of a JPEG, at any byte, and none in the whole file', () => {

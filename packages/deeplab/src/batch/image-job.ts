@@ -1,12 +1,12 @@
 import { writeFileAtomic } from '@seg/core';
+import { vocPalette } from '@seg/datasets/classes';
 import { colorize, overlay } from '../classes/colorize.js';
 import { classPalette } from '../classes/model-classes.js';
 import { SegmentationError } from './errors.js';
 import { readImage } from './image-files.js';
 import type { OutputPaths } from './outputs.js';
-import { encodeLabelPng, encodeRgbPng, encodeScoresPng } from './png.js';
+import { node } from './node.js';
 import type { LoadedSegmenter } from './segmenter-loader.js';
-import { vocPalette } from './voc-palette.js';
 
 /** One image to segment and where its outputs go. */
 export interface ImageTask {
@@ -94,6 +94,7 @@ export async function segmentImageFile(
   const classPixels = histogram(labels);
   const palette = classPalette(model.classes);
   const colours = palette ?? vocPalette(Math.max(classPixels.length, model.classes?.length ?? 0));
+  const { encodeIndexPng, encodeRgbPng, encodeScoresPng } = (await node()).datasets;
   const extras: Promise<void>[] = [];
   if (outputs.color) extras.push(encodeRgbPng(colorize(labels, width, height, colours), width, height).then((png) => writeFileAtomic(outputs.color!, png)));
   if (outputs.overlay) {
@@ -102,7 +103,7 @@ export async function segmentImageFile(
   }
   if (outputs.scores) extras.push(encodeScoresPng(seg.scores!, width, height).then((png) => writeFileAtomic(outputs.scores!, png)));
   await Promise.all(extras);
-  await writeFileAtomic(outputs.labels, await encodeLabelPng(labels, width, height, palette));
+  await writeFileAtomic(outputs.labels, await encodeIndexPng(labels, width, height, palette));
   const t3 = performance.now();
   return { width, height, classPixels, timings: { decodeMs: t1 - t0, segmentMs, encodeMs: t3 - t2 } };
 }
