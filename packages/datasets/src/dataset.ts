@@ -19,6 +19,8 @@ export interface DatasetOptions {
 /** One split of an opened dataset: samples stream from disk, decoded by `get`. */
 export interface DatasetSplit extends SegmentationDataset {
   readonly name: string;
+  /** Where the split is listed: its split file, or the folder of its images. */
+  readonly source: string;
   /** Sample ids (file stems) in listing order; `get(i)` loads `ids[i]`. */
   readonly ids: readonly string[];
   /** Loads sample `index`: its RGB image and class ids (`ignoreIndex` where unlabelled). */

@@ -24,6 +24,7 @@ function makeSplit(layout: FormatLayout, listed: ListedSplit): DatasetSplit {
   const ids = Object.freeze(listed.samples.map((s) => s.id));
   return {
     name: listed.name,
+    source: listed.source,
     ids,
     size: ids.length,
     get(index) {

@@ -1,5 +1,5 @@
 import { MSRC_CLASSES, MSRC_PALETTE, MSRC_VOID } from '../../classes/msrc.js';
-import type { Dataset, DatasetOptions, DatasetProblemKind, DatasetValidationReport } from '../../dataset.js';
+import type { Dataset, DatasetOptions, DatasetProblemKind, DatasetSplit, DatasetValidationReport } from '../../dataset.js';
 import type { MsrcProblemKind } from './validate.js';
 import { openMsrc } from './open.js';
 import { validateMsrc } from './validate.js';
@@ -14,6 +14,13 @@ const CLASS_NAMES = Object.freeze(MSRC_CLASSES.map((c) => c.name));
  */
 export async function openMsrcDataset(root: string, options: DatasetOptions): Promise<Dataset> {
   const msrc = await openMsrc(root, { splitDir: options.splitDir });
+  const splits = new Map<string, DatasetSplit>(
+    msrc.splitNames.map((name) => {
+      const split = msrc.split(name);
+      const source = msrc.layout.splitFiles[name]!;
+      return [name, { name, source, ids: split.ids, size: split.size, get: (index: number) => split.get(index) }];
+    }),
+  );
   return {
     root,
     format: 'msrc',
@@ -21,7 +28,12 @@ export async function openMsrcDataset(root: string, options: DatasetOptions): Pr
     palette: MSRC_PALETTE,
     ignoreIndex: MSRC_VOID,
     splitNames: msrc.splitNames,
-    split: (name) => msrc.split(name as MsrcSplitName),
+    split(name) {
+      const split = splits.get(name);
+      if (split) return split;
+      msrc.split(name as MsrcSplitName); // throws, naming the missing split file or the unknown split
+      throw new Error(`MSRC split '${name}' not found`);
+    },
   };
 }
 
