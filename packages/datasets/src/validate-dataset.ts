@@ -5,6 +5,7 @@ import type { FormatLayout, ListedSample } from './formats/format-layout.js';
 import { validateMsrcDataset } from './formats/msrc/msrc.js';
 import { formatModule } from './formats/registry.js';
 import { readImageFile } from './image/decode.js';
+import { problemLines } from './report-lines.js';
 
 /** Options of {@link validateDataset}. */
 export interface ValidateDatasetOptions extends DatasetOptions {
@@ -104,11 +105,5 @@ export function formatDatasetReport(report: DatasetValidationReport): string {
   const lines = [`${report.format} dataset ${report.root}`];
   const sizes = Object.entries(report.splitSizes).map(([name, n]) => `${name} ${n}`);
   if (sizes.length) lines.push(`splits: ${sizes.join(', ')}; ${report.checkedSamples} samples checked`);
-  if (report.ok) {
-    lines.push('no problems found');
-  } else {
-    lines.push(`${report.problems.length} problem(s):`);
-    for (const p of report.problems) lines.push(`  [${p.kind}] ${p.message}`);
-  }
-  return lines.join('\n');
+  return [...lines, ...problemLines(report.problems)].join('\n');
 }

@@ -1,4 +1,5 @@
 import type { RgbImage } from '@seg/core';
+import { colorTable, idsFromColors } from './color-ids.js';
 import { MSRC_CLASSES, MSRC_VOID } from './msrc.js';
 
 /**
@@ -16,11 +17,9 @@ export interface LabelsFromGroundTruthOptions {
   source?: string;
 }
 
-const pack = (r: number, g: number, b: number) => (r << 16) | (g << 8) | b;
-
-const COLOR_TO_ID: ReadonlyMap<number, number> = new Map([
-  ...MSRC_CLASSES.map((c) => [pack(...c.rgb), c.id] as [number, number]),
-  ...Object.values(MSRC_DROPPED_COLORS).map((rgb) => [pack(...rgb), MSRC_VOID] as [number, number]),
+const COLOR_TO_ID = colorTable([
+  ...MSRC_CLASSES.map((c) => [c.rgb, c.id] as const),
+  ...Object.values(MSRC_DROPPED_COLORS).map((rgb) => [rgb, MSRC_VOID] as const),
 ]);
 
 /**
@@ -44,30 +43,13 @@ export function labelsFromGroundTruth(
     throw new Error(`${source}: ${rgb.length} bytes of RGB data do not make a ${width}×${height} image (need ${width * height * 3})`);
   }
   const relaxed = options.unknownColor === 'void';
-  const labels = new Uint8Array(width * height);
-  // Ground truth is piecewise constant, so remembering the last colour skips most map lookups.
-  let lastColor = -1;
-  let lastId = 0;
-  for (let p = 0; p < labels.length; p++) {
-    const color = pack(rgb[p * 3], rgb[p * 3 + 1], rgb[p * 3 + 2]);
-    if (color !== lastColor) {
-      const id = COLOR_TO_ID.get(color);
-      if (id === undefined) {
-        if (!relaxed) {
-          const where = `(${p % width}, ${Math.floor(p / width)})`;
-          throw new Error(
-            `${source}: unknown ground-truth colour [${rgb[p * 3]}, ${rgb[p * 3 + 1]}, ${rgb[p * 3 + 2]}] first at pixel ${where} (x, y); ` +
-              "MSRC ground truth must use the MSRC_CLASSES palette (pass { unknownColor: 'void' } to map unknown colours to void)",
-          );
-        }
-        lastId = MSRC_VOID;
-      } else {
-        lastId = id;
-      }
-      lastColor = color;
-    }
-    labels[p] = lastId;
-  }
+  const labels = idsFromColors(rgb, width, COLOR_TO_ID, (color, x, y) => {
+    if (relaxed) return MSRC_VOID;
+    throw new Error(
+      `${source}: unknown ground-truth colour [${color.join(', ')}] first at pixel (${x}, ${y}) (x, y); ` +
+        "MSRC ground truth must use the MSRC_CLASSES palette (pass { unknownColor: 'void' } to map unknown colours to void)",
+    );
+  });
   return labels;
 }
 

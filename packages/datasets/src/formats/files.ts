@@ -64,26 +64,36 @@ export interface ListedId {
   line: number;
 }
 
+/** Options of {@link readIdList}. */
+export interface ReadIdListOptions {
+  /** The file extension a line may carry, dropped from the id. Default: any of 3 or 4 letters. */
+  extension?: RegExp;
+  /** What a line must be, for the error message. */
+  expected?: string;
+}
+
 /**
  * Parses a list of sample ids, one per line (VOC's `ImageSets/Segmentation/*.txt`,
- * a folder dataset's `splits/*.txt`): blank lines and `#` comments skipped,
- * Windows line endings accepted, a file extension dropped.
+ * a folder dataset's `splits/*.txt`, MSRC's `Train.txt`): blank lines and `#`
+ * comments skipped, Windows line endings accepted, a file extension dropped.
  *
- * @throws If the file cannot be read or a line is not a plain file stem, naming the file and line.
+ * @throws If the file cannot be read or a line is not a plain file name, naming the file and line.
  */
-export async function readIdList(path: string): Promise<ListedId[]> {
+export async function readIdList(path: string, options: ReadIdListOptions = {}): Promise<ListedId[]> {
+  const extension = options.extension ?? /\.[a-z]{3,4}$/i;
+  const expected = options.expected ?? 'a sample id (expected a file stem such as 2007_000032, one per line)';
   let text: string;
   try {
     text = await readFile(path, 'utf8');
   } catch (e) {
-    throw new Error(`${path}: cannot read the split file (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
+    throw new Error(`${path}: cannot read split file (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
   }
   const out: ListedId[] = [];
   text.split(/\r?\n/).forEach((raw, i) => {
     const name = raw.trim();
     if (name === '' || name.startsWith('#')) return;
-    if (/[\\/\s]/.test(name)) throw new Error(`${path}:${i + 1}: "${name}" is not a sample id (expected a file stem such as 2007_000032, one per line)`);
-    out.push({ id: name.replace(/\.[a-z]{3,4}$/i, ''), line: i + 1 });
+    if (/[\\/\s]/.test(name)) throw new Error(`${path}:${i + 1}: "${name}" is not ${expected}`);
+    out.push({ id: name.replace(extension, ''), line: i + 1 });
   });
   return out;
 }

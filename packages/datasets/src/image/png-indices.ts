@@ -52,7 +52,9 @@ function unfilter(data: Uint8Array, stride: number, height: number, bpp: number,
         for (let x = 0; x < stride; x++) out[row + x] = data[src + x] + (x >= bpp ? out[row + x - bpp] : 0);
         break;
       case 2:
-        for (let x = 0; x < stride; x++) out[row + x] = data[src + x] + (y > 0 ? out[up + x] : 0);
+        // Label maps are mostly rows equal to the one above: Up is the common filter, so keep its loop bare.
+        if (y === 0) out.set(data.subarray(src, src + stride), row);
+        else for (let x = 0; x < stride; x++) out[row + x] = data[src + x] + out[up + x];
         break;
       case 3:
         for (let x = 0; x < stride; x++) {

@@ -10,11 +10,11 @@ import { runCli } from './program.js';
 
 const FIXTURES = join(import.meta.dirname, '..', '..', '..', 'datasets', 'fixtures');
 
+/** Runs seg-deeplab with `argv`, capturing what it prints. */
 async function cli(...argv: string[]) {
-  let out = '';
-  let err = '';
-  const code = await runCli(argv, { out: (t) => (out += t), err: (t) => (err += t), progress: { isTTY: false, write: () => {} } });
-  return { code, out, err };
+  const printed = { out: '', err: '' };
+  const io = { out: (t: string) => void (printed.out += t), err: (t: string) => void (printed.err += t), progress: { isTTY: false, write() {} } };
+  return { code: await runCli(argv, io), ...printed };
 }
 
 describe('seg-deeplab data check', () => {

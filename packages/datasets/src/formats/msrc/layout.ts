@@ -1,6 +1,5 @@
-import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { entries } from '../files.js';
+import { entries, type ListedId, readIdList } from '../files.js';
 
 /** The three standard splits of MSRC-21 (Shotton et al.: 276 / 59 / 256 images). */
 export type MsrcSplitName = 'train' | 'validation' | 'test';
@@ -72,13 +71,8 @@ export async function findMsrcLayout(root: string, options: MsrcLayoutOptions = 
   );
 }
 
-/** One entry of a split file. */
-export interface MsrcSplitEntry {
-  /** Image file stem, e.g. `1_1_s`. */
-  id: string;
-  /** 1-based line number in the split file. */
-  line: number;
-}
+/** One entry of a split file: the image file stem (e.g. `1_1_s`) and its 1-based line. */
+export type MsrcSplitEntry = ListedId;
 
 /**
  * Parses a split file: one image file name per line (`1_1_s.bmp`; the
@@ -87,23 +81,8 @@ export interface MsrcSplitEntry {
  *
  * @throws If the file cannot be read, or a line is not a plain file name.
  */
-export async function readSplitFile(path: string): Promise<MsrcSplitEntry[]> {
-  let text: string;
-  try {
-    text = await readFile(path, 'utf8');
-  } catch (e) {
-    throw new Error(`${path}: cannot read split file (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
-  }
-  const out: MsrcSplitEntry[] = [];
-  text.split(/\r?\n/).forEach((raw, i) => {
-    const name = raw.trim();
-    if (name === '' || name.startsWith('#')) return;
-    if (/[\\/\s]/.test(name)) {
-      throw new Error(`${path}:${i + 1}: "${name}" is not an image file name (expected e.g. 1_1_s.bmp, one per line)`);
-    }
-    out.push({ id: name.replace(/\.bmp$/i, ''), line: i + 1 });
-  });
-  return out;
+export function readSplitFile(path: string): Promise<MsrcSplitEntry[]> {
+  return readIdList(path, { extension: /\.bmp$/i, expected: 'an image file name (expected e.g. 1_1_s.bmp, one per line)' });
 }
 
 /** Paths of one sample's files. */

@@ -1,6 +1,7 @@
 import { basename } from 'node:path';
 import { readImageFile } from '../../image/decode.js';
 import { labelsFromGroundTruth } from '../../classes/msrc-ground-truth.js';
+import { problemLines } from '../../report-lines.js';
 import {
   findMsrcLayout,
   listFiles,
@@ -182,11 +183,5 @@ export function formatMsrcReport(report: MsrcValidationReport): string {
   if (report.layout) lines.push(`MSRC data folder: ${report.layout.dataDir}`);
   const sizes = MSRC_SPLITS.filter((s) => report.splitSizes[s] !== undefined).map((s) => `${s} ${report.splitSizes[s]}`);
   if (sizes.length) lines.push(`splits: ${sizes.join(', ')}; ${report.checkedImages} images checked`);
-  if (report.ok) {
-    lines.push('no problems found');
-  } else {
-    lines.push(`${report.problems.length} problem(s):`);
-    for (const p of report.problems) lines.push(`  [${p.kind}] ${p.message}`);
-  }
-  return lines.join('\n');
+  return [...lines, ...problemLines(report.problems)].join('\n');
 }
