@@ -8,6 +8,13 @@ export type DatasetFormat = 'voc' | 'cityscapes' | 'ade20k' | 'coco-stuff' | 'fo
 export interface DatasetOptions {
   /** The layout of the folder. */
   format: DatasetFormat;
+  /**
+   * Worker threads that read samples for `get`, so that reading moves on
+   * while the main thread runs a training step; 0 reads on the calling
+   * thread (still off it for the decoding itself). Default: one per core, at
+   * most 4. Not used by `validateDataset` nor for `msrc`.
+   */
+  workers?: number;
   /** `folder` without `splits/`: the share of images put in the `val` split. Default 0.2. */
   valFraction?: number;
   /** `folder` without `splits/`: the seed of the split. Default 0. */

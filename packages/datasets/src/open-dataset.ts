@@ -1,26 +1,12 @@
-import type { SegmentationSample } from '@seg/core';
 import type { Dataset, DatasetOptions, DatasetSplit } from './dataset.js';
-import { DatasetFileError } from './dataset.js';
+import { DecodePool, DEFAULT_DECODE_WORKERS } from './decode-pool/decode-pool.js';
 import { existingFiles } from './formats/files.js';
 import type { FormatLayout, ListedSplit } from './formats/format-layout.js';
 import { openMsrcDataset } from './formats/msrc/msrc.js';
 import { formatModule } from './formats/registry.js';
-import { readImageFile } from './image/decode.js';
+import { readSample } from './read-sample.js';
 
-/** Reads one listed sample: image and class ids, checked to be the same size. */
-export async function readSample(layout: FormatLayout, sample: ListedSplit['samples'][number]): Promise<SegmentationSample> {
-  const [image, mask] = await Promise.all([readImageFile(sample.image), layout.readLabels(sample.mask)]);
-  if (image.width !== mask.width || image.height !== mask.height) {
-    throw new DatasetFileError(
-      'size-mismatch',
-      sample.mask,
-      `${sample.mask}: mask is ${mask.width}×${mask.height} but its image ${sample.image} is ${image.width}×${image.height}`,
-    );
-  }
-  return { id: sample.id, image, labels: mask.labels };
-}
-
-function makeSplit(layout: FormatLayout, listed: ListedSplit): DatasetSplit {
+function makeSplit(layout: FormatLayout, listed: ListedSplit, pool: DecodePool | null): DatasetSplit {
   const ids = Object.freeze(listed.samples.map((s) => s.id));
   return {
     name: listed.name,
@@ -31,7 +17,7 @@ function makeSplit(layout: FormatLayout, listed: ListedSplit): DatasetSplit {
       if (!Number.isInteger(index) || index < 0 || index >= ids.length) {
         return Promise.reject(new RangeError(`split '${listed.name}': index ${index} is outside 0..${ids.length - 1}`));
       }
-      return readSample(layout, listed.samples[index]);
+      return pool ? pool.read(listed.samples[index]) : readSample(layout, listed.samples[index]);
     },
   };
 }
@@ -45,8 +31,9 @@ export function resolveSplitName(layout: Pick<FormatLayout, 'aliases'>, name: st
  * Opens a dataset in one of the standard layouts. Split lists are read and
  * every listed image and mask is checked to exist now, so a broken copy
  * fails here and not hours into training; pixels are only decoded by each
- * split's `get`, off the main thread (images by `@napi-rs/image`, masks
- * inflated by Node's zlib, both on libuv's thread pool).
+ * split's `get`, in worker threads (option `workers`) whose decoders run on
+ * libuv's thread pool (`@napi-rs/image`, Node's zlib), so reading moves on
+ * while the main thread runs a training step.
  *
  * @param root The folder the download extracts to, or the folder above it.
  * @throws If the layout is not found, or listed files are missing (the
@@ -69,7 +56,10 @@ export async function openDataset(root: string, options: DatasetOptions): Promis
     const more = missing.length > 10 ? `\n  ... and ${missing.length - 10} more` : '';
     throw new Error(`${options.format} root ${root}: ${missing.length} listed file(s) are missing:\n  ${shown}${more}\n(run seg-deeplab data check for every problem)`);
   }
-  const splits = new Map(layout.splits.map((s) => [s.name, makeSplit(layout, s)]));
+  const workers = options.workers ?? DEFAULT_DECODE_WORKERS;
+  if (!Number.isInteger(workers) || workers < 0) throw new RangeError(`openDataset: workers must be a non-negative integer, got ${workers}`);
+  const pool = workers > 0 ? new DecodePool(root, options, workers) : null;
+  const splits = new Map(layout.splits.map((s) => [s.name, makeSplit(layout, s, pool)]));
   const splitNames = Object.freeze([...splits.keys()]);
   return {
     root,

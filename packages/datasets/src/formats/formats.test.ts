@@ -5,14 +5,16 @@
  * of these readers). JPEG pixels are compared with Pillow's decoding within a
  * few levels, since JPEG decoders differ in rounding.
  */
-import { readFileSync } from 'node:fs';
+import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ADE20K_CLASS_NAMES } from '../classes/ade20k.js';
 import { CITYSCAPES_CLASS_NAMES } from '../classes/cityscapes.js';
 import { COCO_STUFF_CLASS_NAMES } from '../classes/coco-stuff.js';
 import { VOC_CLASS_NAMES } from '../classes/voc.js';
-import type { Dataset, DatasetFormat } from '../dataset.js';
+import { type Dataset, DatasetFileError, type DatasetFormat } from '../dataset.js';
+import { encodeRgbPng } from '../image/png-encode.js';
 import { openDataset } from '../open-dataset.js';
 
 const FIXTURES = join(import.meta.dirname, '..', '..', 'fixtures');
@@ -63,8 +65,8 @@ describe.each([
   ['folder-index', 'folder', [''], ['background', 'road', 'tree', 'sky'], 255],
 ] as const)('%s fixture', (copy, format, roots, classes, ignoreIndex) => {
   const want = expected[copy];
-  it.each(roots)('reads every split, pixel and class id from root "%s"', async (sub) => {
-    const data = await openDataset(join(FIXTURES, copy, sub), { format });
+  it.each(roots.flatMap((sub) => [[sub, 2], [sub, 0]] as const))('reads every split, pixel and class id from root "%s" with %i decode workers', async (sub, workers) => {
+    const data = await openDataset(join(FIXTURES, copy, sub), { format, workers });
     expect(data.format).toBe(format);
     expect(data.classes).toEqual(classes);
     expect(data.palette).toHaveLength(classes.length);
@@ -116,5 +118,25 @@ describe('dataset specifics', () => {
   it('names the layout it looked for when the root holds none', async () => {
     await expect(openDataset(join(FIXTURES, 'ade20k'), { format: 'cityscapes' })).rejects.toThrow(/Cityscapes root .*ade20k: found no folder holding both leftImg8bit\/ and gtFine\//);
     await expect(openDataset(FIXTURES, { format: 'nope' as DatasetFormat })).rejects.toThrow(/unknown dataset format "nope"; expected one of voc, cityscapes/);
+  });
+
+  it('rejects a bad sample with the same error class, kind and message from a worker as on the calling thread', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'seg-datasets-'));
+    try {
+      cpSync(join(FIXTURES, 'folder-color'), dir, { recursive: true });
+      writeFileSync(join(dir, 'masks', 'img_001.png'), await encodeRgbPng(new Uint8Array(7 * 8 * 4).fill(9), 8, 7));
+      const errors = [];
+      for (const workers of [0, 2]) {
+        const data = await openDataset(dir, { format: 'folder', valFraction: 0, workers });
+        errors.push(await data.split('train').get(0).catch((e: Error) => e));
+      }
+      for (const e of errors) {
+        expect(e).toBeInstanceOf(DatasetFileError);
+        expect([(e as DatasetFileError).kind, (e as DatasetFileError).file]).toEqual(['unknown-color', join(dir, 'masks', 'img_001.png')]);
+      }
+      expect((errors[1] as Error).message).toBe((errors[0] as Error).message);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

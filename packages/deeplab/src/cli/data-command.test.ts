@@ -13,7 +13,15 @@ const FIXTURES = join(import.meta.dirname, '..', '..', '..', 'datasets', 'fixtur
 /** Runs seg-deeplab with `argv`, capturing what it prints. */
 async function cli(...argv: string[]) {
   const printed = { out: '', err: '' };
-  const io = { out: (t: string) => void (printed.out += t), err: (t: string) => void (printed.err += t), progress: { isTTY: false, write() {} } };
+  const io = {
+    out(t: string) {
+      printed.out += t;
+    },
+    err(t: string) {
+      printed.err += t;
+    },
+    progress: { isTTY: false, write() {} },
+  };
   return { code: await runCli(argv, io), ...printed };
 }
 
