@@ -138,14 +138,16 @@ async function loopWait(split, batchSize, prefetch, stepMs) {
 const dir = await mkdtemp(join(os.tmpdir(), 'seg-datasets-bench-'));
 try {
   const rng = new SeededRng(27);
-  const cityBytes = await makeCityscapes(join(dir, 'cityscapes'), CITY_IMAGES, rng);
-  const vocBytes = await makeVoc(join(dir, 'voc'), VOC_IMAGES, rng);
+  const cityBytes = CITY_IMAGES > 0 ? await makeCityscapes(join(dir, 'cityscapes'), CITY_IMAGES, rng) : 0;
+  const vocBytes = VOC_IMAGES > 0 ? await makeVoc(join(dir, 'voc'), VOC_IMAGES, rng) : 0;
   console.log(`UV_THREADPOOL_SIZE=${process.env.UV_THREADPOOL_SIZE ?? '4 (default)'}, ${os.cpus().length} CPUs, load ${os.loadavg().map((l) => l.toFixed(1)).join(' ')}`);
   const rows = [];
   for (const [name, format, root, batch, stepMs, bytes] of [
     ['cityscapes 2048×1024 PNG', 'cityscapes', join(dir, 'cityscapes'), 2, CITY_STEP_MS, cityBytes],
     ['voc 500×375 JPEG', 'voc', join(dir, 'voc'), 8, VOC_STEP_MS, vocBytes],
   ]) {
+    // A count of 0 leaves that dataset out.
+    if ((format === 'voc' ? VOC_IMAGES : CITY_IMAGES) === 0) continue;
     for (const workers of [0, undefined]) {
       const split = (await openDataset(root, { format, workers })).split('train');
       const decode = await decodeCost(split);
