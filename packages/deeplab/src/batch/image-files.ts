@@ -1,6 +1,6 @@
+import { ImageFileError, readPixels } from '@seg/datasets';
 import type { RawImage } from '../inference/preprocess.js';
 import { ImageReadError } from './errors.js';
-import { node } from './node.js';
 
 /**
  * Reads and decodes an image file (PNG, JPEG, BMP, TIFF, WebP, … with
@@ -11,11 +11,10 @@ import { node } from './node.js';
  *   be read or decoded, or is cut short.
  */
 export async function readImage(path: string): Promise<RawImage> {
-  const { datasets } = await node();
   try {
-    return await datasets.readPixels(path, { keepAlpha: true, sixteenBit: 'high-byte' });
+    return await readPixels(path, { keepAlpha: true, sixteenBit: 'high-byte' });
   } catch (e) {
-    if (e instanceof datasets.ImageFileError) throw new ImageReadError(e.path, e.reason);
+    if (e instanceof ImageFileError) throw new ImageReadError(e.path, e.reason);
     throw e;
   }
 }

@@ -1,11 +1,11 @@
 import { writeFileAtomic } from '@seg/core';
+import { encodeIndexPng, encodeRgbPng, encodeScoresPng } from '@seg/datasets';
 import { vocPalette } from '@seg/datasets/classes';
 import { colorize, overlay } from '../classes/colorize.js';
 import { classPalette } from '../classes/model-classes.js';
 import { SegmentationError } from './errors.js';
 import { readImage } from './image-files.js';
 import type { OutputPaths } from './outputs.js';
-import { node } from './node.js';
 import type { LoadedSegmenter } from './segmenter-loader.js';
 
 /** One image to segment and where its outputs go. */
@@ -94,7 +94,6 @@ export async function segmentImageFile(
   const classPixels = histogram(labels);
   const palette = classPalette(model.classes);
   const colours = palette ?? vocPalette(Math.max(classPixels.length, model.classes?.length ?? 0));
-  const { encodeIndexPng, encodeRgbPng, encodeScoresPng } = (await node()).datasets;
   const extras: Promise<void>[] = [];
   if (outputs.color) extras.push(encodeRgbPng(colorize(labels, width, height, colours), width, height).then((png) => writeFileAtomic(outputs.color!, png)));
   if (outputs.overlay) {
