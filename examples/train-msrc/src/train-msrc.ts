@@ -2,7 +2,8 @@ import { rmdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Adam, BestModelSaver, ConfigMismatchError, EarlyStopping, resumableBatches, segmentationBatches, selectBackend, Trainer } from '@seg/core';
 import { deeplabV3Plus, loadTrunkWeights, saveModel, setModelClasses } from '@seg/deeplab';
-import { MSRC_CLASSES, MSRC_VOID, openMsrc } from '@seg/msrc';
+import { openDataset } from '@seg/datasets';
+import { MSRC_CLASSES, MSRC_VOID } from '@seg/msrc';
 import { trainingAugmentation } from './augment.js';
 import { consoleLines } from './callbacks/console-lines.js';
 import { progressBar } from './callbacks/progress-bar.js';
@@ -92,7 +93,7 @@ async function trainInRunFolder(
   const passedOver = backend.skipped.map((s) => s.backend).join(', ');
   log(`backend: ${backend.name}${backend.device ? ` on ${backend.device}` : ''}${passedOver ? ` (passed over: ${passedOver})` : ''}`);
 
-  const data = await openMsrc(options.data, { splitDir: options.splitDir });
+  const data = await openDataset(options.data, { format: 'msrc', splitDir: options.splitDir });
   checkSplits(data);
   const [train, validation, test] = (['train', 'validation', 'test'] as const).map((s) => data.split(s));
   log(`MSRC at ${data.root}: ${train.size} train, ${validation.size} validation, ${test.size} test images`);
