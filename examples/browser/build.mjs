@@ -1,7 +1,8 @@
 // Bundles the page for browsers and copies it, with tfjs's and ONNX Runtime
 // Web's .wasm binaries, the shipped model (and its ONNX export, made here by
-// exportOnnx) and the sample images, into dist/. Without model/ (a fresh
-// checkout that lost it), train-model.mjs makes it first.
+// exportOnnx) and the sample images, into dist/, with a `_headers` file
+// holding the cross-origin-isolation headers for static hosts. Without
+// model/ (a fresh checkout that lost it), train-model.mjs makes it first.
 import { execFileSync } from 'node:child_process';
 import { copyFileSync, cpSync, existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -10,6 +11,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import { exportOnnx, loadModel } from '@seg/deeplab';
 import { build } from 'esbuild';
+import { headersFile } from './isolation-headers.mjs';
 
 const here = import.meta.dirname;
 const out = join(here, 'dist');
@@ -37,6 +39,7 @@ await build({
   logLevel: 'warning',
 });
 copyFileSync(join(here, 'public/index.html'), join(out, 'index.html'));
+writeFileSync(join(out, '_headers'), headersFile());
 const wasmDir = dirname(createRequire(import.meta.url).resolve('@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.wasm'));
 for (const f of readdirSync(wasmDir)) if (f.endsWith('.wasm')) copyFileSync(join(wasmDir, f), join(out, f));
 // ONNX Runtime Web's default bundle runs wasm and WebGPU through its JSEP build.
