@@ -1,4 +1,8 @@
-// Headless Debian Chromium for the browser test and timing: off the network (this machine has none) and out of GPU drivers.
+// Headless Debian Chromium for the browser test and timing: off the network
+// (this machine has none) and out of GPU drivers. `--enable-unsafe-webgpu`
+// turns on WebGPU, which Linux Chromium still ships disabled; without a GPU
+// it then offers SwiftShader's software adapter, which is enough to check
+// correctness (not speed) of both WebGPU runtimes.
 import { existsSync } from 'node:fs';
 import { chromium as playwright } from 'playwright-core';
 
@@ -11,6 +15,6 @@ export async function launchChromium() {
   }
   return playwright.launch({
     executablePath,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    args: ['--no-sandbox', '--disable-gpu', '--enable-unsafe-webgpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
   });
 }
