@@ -42,8 +42,13 @@ copyFileSync(join(here, 'public/index.html'), join(out, 'index.html'));
 writeFileSync(join(out, '_headers'), headersFile());
 const wasmDir = dirname(createRequire(import.meta.url).resolve('@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.wasm'));
 for (const f of readdirSync(wasmDir)) if (f.endsWith('.wasm')) copyFileSync(join(wasmDir, f), join(out, f));
-// ONNX Runtime Web's default bundle runs wasm and WebGPU through its JSEP build.
-const ortDir = dirname(createRequire(import.meta.url).resolve('onnxruntime-web/ort-wasm-simd-threaded.jsep.wasm'));
+// ONNX Runtime Web's two builds the page imports: `onnxruntime-web/wasm` (CPU
+// only, the smallest binary) and `onnxruntime-web/webgpu` (its native WebGPU
+// execution provider, an asyncify build). Each loads its .wasm, and its .mjs
+// as the threads' worker script, from env.wasm.wasmPaths.
+const ortDir = dirname(createRequire(import.meta.url).resolve('onnxruntime-web/ort-wasm-simd-threaded.wasm'));
 mkdirSync(join(out, 'ort'), { recursive: true });
-for (const f of ['ort-wasm-simd-threaded.jsep.wasm', 'ort-wasm-simd-threaded.jsep.mjs']) copyFileSync(join(ortDir, f), join(out, 'ort', f));
+for (const build of ['ort-wasm-simd-threaded', 'ort-wasm-simd-threaded.asyncify']) {
+  for (const ext of ['.wasm', '.mjs']) copyFileSync(join(ortDir, build + ext), join(out, 'ort', build + ext));
+}
 console.log(`browser example built into ${out}`);
