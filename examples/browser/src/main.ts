@@ -67,12 +67,16 @@ const FINE_TUNE_RUNTIMES: readonly RuntimeName[] = ['tfjs-webgpu', 'tfjs-wasm'];
 /** What the page reports after each shown segmentation, for scripts and tests. */
 export type SegResult = { runtime: RuntimeName; backend: string; labels: number[]; ms: number; threads: number; adapter?: string } | { error: string };
 /** What the page reports after fine-tuning. */
-export type SegFineTune = (Omit<FineTuneResult, 'losses'> & { losses: number[]; msPerStep: number }) | { error: string };
+export type SegFineTune = (FineTuneResult & { msPerStep: number; adapter?: string }) | { error: string };
 
 /** What the page exposes on `window.seg` (used by the end-to-end test too). */
 export interface SegPage {
-  /** Switches to runtime `name`; throws RuntimeUnavailableError saying why it cannot start. */
-  useRuntime(name: RuntimeName): Promise<Omit<StartedRuntime, 'segmenter'>>;
+  /**
+   * Switches to runtime `name` (ONNX Runtime ones on the ONNX model at
+   * `onnxUrl`, default the shipped model's export); throws
+   * RuntimeUnavailableError saying why it cannot start.
+   */
+  useRuntime(name: RuntimeName, onnxUrl?: string): Promise<Omit<StartedRuntime, 'segmenter'>>;
   /** Loads a model from a `model.json` URL; default: the model shipped with the page. */
   loadModel(url?: string): Promise<void>;
   /** Builds torchvision's model `name` with the weights at `source` (a URL, or a file's bytes): `.pth` or `.safetensors`. */
@@ -112,12 +116,12 @@ const report = (key: 'segResult' | 'segFineTune', value: SegResult | SegFineTune
 };
 
 const page: SegPage = {
-  async useRuntime(name) {
+  async useRuntime(name, onnxUrl = DEFAULT_ONNX_URL) {
     await runtime?.segmenter?.dispose();
     runtime = null;
     // ONNX Runtime runs the ONNX file; tfjs keeps the model (for fine-tuning) on its cheapest backend meanwhile.
     if (name.startsWith('ort-') && tf.getBackend() !== 'cpu') await tf.setBackend('cpu');
-    runtime = await startRuntime(name, DEFAULT_ONNX_URL);
+    runtime = await startRuntime(name, onnxUrl);
     firstRun = true;
     const { segmenter: _, ...facts } = runtime;
     return facts;
@@ -462,7 +466,7 @@ async function runFineTune(steps: number, scope: FineTuneScope, asked: RuntimeNa
   const msPerStep = result.steps.length > 1 ? median(result.steps.slice(1).map((s) => s.ms)) : result.steps[0].ms;
   setStatus(`fine-tuned ${what} on ${runtimeName()}: loss ${result.losses[0].toFixed(3)} → ${result.losses.at(-1)!.toFixed(3)}, ${msPerStep.toFixed(0)} ms per step`);
   showActiveSample();
-  return { ...result, msPerStep };
+  return { ...result, msPerStep, ...(runtime?.adapter ? { adapter: runtime.adapter } : {}) };
 }
 
 function median(values: number[]): number {
@@ -558,7 +562,9 @@ async function start(): Promise<void> {
   $('runtime').replaceChildren(...RUNTIMES.map((name) => Object.assign(document.createElement('option'), { value: name, textContent: `${name}: ${RUNTIME_LABELS[name]}` })));
   $('torchvision').replaceChildren(...TORCHVISION_MODELS.map((name) => Object.assign(document.createElement('option'), { value: name, textContent: name })));
   $<HTMLInputElement>('flip').checked = params.get('flip') === '1';
-  $('isolation').textContent = crossOriginIsolated ? 'yes: wasm runtimes use threads' : 'no: wasm runtimes run on one thread (the host sends no COOP/COEP headers)';
+  $('isolation').textContent = crossOriginIsolated
+    ? 'yes: the wasm runtimes may use threads'
+    : 'no: the wasm runtimes run on one thread (the host sends no COOP/COEP headers)';
   wireInputs();
   const asked = params.get('runtime');
   if (asked !== null && !isRuntimeName(asked)) throw new Error(`?runtime=${asked} is not a runtime of this page; pick one of ${RUNTIMES.join(', ')}`);

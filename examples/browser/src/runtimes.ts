@@ -9,13 +9,11 @@ import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import '@tensorflow/tfjs-backend-webgl';
 import '@tensorflow/tfjs-backend-webgpu';
-import { getThreadsCount, setThreadsCount, setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
+import { getThreadsCount, setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 import { loadOnnxSegmenter, type OrtModule, type Segmenter } from '@seg/deeplab';
 
 // The .wasm binaries are copied next to the bundle by build.mjs.
 setWasmPaths(new URL('./', import.meta.url).href);
-// tfjs's threaded wasm build (picked when the page is cross-origin isolated) otherwise keeps XNNPACK's pool at one thread.
-if (globalThis.crossOriginIsolated) setThreadsCount(navigator.hardwareConcurrency);
 
 /** Every runtime the page offers, by the name `?runtime=` takes. */
 export const RUNTIMES = ['tfjs-webgpu', 'tfjs-webgl', 'tfjs-wasm', 'tfjs-cpu', 'ort-webgpu', 'ort-wasm'] as const;
@@ -25,7 +23,8 @@ export type RuntimeName = (typeof RUNTIMES)[number];
 export const RUNTIME_LABELS: Record<RuntimeName, string> = {
   'tfjs-webgpu': 'tfjs WebGPU',
   'tfjs-webgl': 'tfjs WebGL',
-  'tfjs-wasm': 'tfjs wasm (threads when isolated)',
+  // tfjs's threaded build sizes its pool to half the logical cores, at most 4 (its PTHREAD_POOL_SIZE), and needs isolation.
+  'tfjs-wasm': 'tfjs wasm (threads when isolated: half the cores, at most 4)',
   'tfjs-cpu': 'tfjs cpu (plain JavaScript)',
   'ort-webgpu': 'ONNX Runtime Web WebGPU',
   'ort-wasm': 'ONNX Runtime Web wasm (threads when isolated)',

@@ -6,8 +6,12 @@
 import { existsSync } from 'node:fs';
 import { chromium as playwright } from 'playwright-core';
 
-/** Launches Chromium (`$CHROMIUM`, default /usr/bin/chromium), or exits naming what to install. */
-export async function launchChromium() {
+/**
+ * Launches Chromium (`$CHROMIUM`, default /usr/bin/chromium), or exits naming
+ * what to install. `{ webgpu: false }` leaves WebGPU off, as in a browser
+ * without it.
+ */
+export async function launchChromium({ webgpu = true } = {}) {
   const executablePath = process.env.CHROMIUM ?? '/usr/bin/chromium';
   if (!existsSync(executablePath)) {
     console.error(`no Chromium at ${executablePath}; install Debian's chromium package or set CHROMIUM`);
@@ -15,6 +19,6 @@ export async function launchChromium() {
   }
   return playwright.launch({
     executablePath,
-    args: ['--no-sandbox', '--disable-gpu', '--enable-unsafe-webgpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    args: ['--no-sandbox', '--disable-gpu', ...(webgpu ? ['--enable-unsafe-webgpu'] : []), '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
   });
 }
