@@ -2,8 +2,8 @@
 // (`crossOriginIsolated === true`): only then do browsers give it
 // SharedArrayBuffer, which ONNX Runtime Web's and tfjs's wasm threads need.
 // serve.mjs sends them; build.mjs writes them to dist/_headers, the file
-// static hosts read (Netlify, Cloudflare Pages); docs/guides/deploying.md
-// lists them for other hosts. Every file the page loads is same-origin, so
+// several static hosts read; docs/guides/deploying.md says what other hosts
+// must send. Every file the page loads is same-origin, so
 // `require-corp` blocks nothing of its own.
 export const ISOLATION_HEADERS = {
   'Cross-Origin-Opener-Policy': 'same-origin',
