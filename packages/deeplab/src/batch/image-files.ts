@@ -1,6 +1,6 @@
 import { readRegularFile } from '@seg/core';
 import { importAtRuntime } from '../runtime-import.js';
-import type { RawImage } from '../preprocess.js';
+import type { RawImage } from '../inference/preprocess.js';
 import { ImageReadError } from './errors.js';
 import { imageTruncation } from './image-truncation.js';
 

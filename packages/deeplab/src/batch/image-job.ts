@@ -1,12 +1,12 @@
 import { writeFileAtomic } from '@seg/core';
-import { colorize, overlay } from '../colorize.js';
-import { classPalette } from '../model-classes.js';
+import { colorize, overlay } from '../classes/colorize.js';
+import { classPalette } from '../classes/model-classes.js';
 import { SegmentationError } from './errors.js';
 import { readImage } from './image-files.js';
 import type { OutputPaths } from './outputs.js';
 import { encodeLabelPng, encodeRgbPng, encodeScoresPng } from './png.js';
 import type { LoadedSegmenter } from './segmenter-loader.js';
-import { vocPalette } from './voc-palette.js';
+import { vocPalette } from '../classes/voc-palette.js';
 
 /** One image to segment and where its outputs go. */
 export interface ImageTask {

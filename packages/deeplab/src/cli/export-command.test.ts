@@ -6,8 +6,8 @@ import { fileURLToPath } from 'node:url';
 import * as ort from 'onnxruntime-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { useBackend } from '../../../../test-utils/backends.js';
-import { deeplabV3Plus } from '../deeplab-v3-plus.js';
-import { saveModel } from '../model-files.js';
+import { deeplabV3Plus } from '../model/deeplab-v3-plus.js';
+import { saveModel } from '../model/model-files.js';
 import { readOnnxHeader } from '../onnx/onnx-proto.js';
 import { runCli } from './program.js';
 

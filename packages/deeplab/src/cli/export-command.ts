@@ -3,7 +3,7 @@ import { Command, Option } from 'commander';
 import { DEFAULT_ONNX_OPSET, exportOnnx, ONNX_IR_VERSIONS } from '../onnx/export-onnx.js';
 import type { CliIo } from './io.js';
 // Loading a saved DeepLabV3+ needs its layer classes registered.
-import '../model-files.js';
+import '../model/model-files.js';
 
 /** `seg-deeplab export <saved-model-dir> --out model.onnx [--fp16] [--opset N]`. */
 export function exportCommand(io: CliIo): Command {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { formatDuration } from '../format-duration.js';
+import { formatDuration } from './format-duration.js';
 import { createBatchProgress } from './progress.js';
 
 describe('batch progress without a terminal', () => {

@@ -1,6 +1,6 @@
 import cliProgress from 'cli-progress';
 import type { BatchProgress } from '../batch/batch-run.js';
-import { formatDuration } from '../format-duration.js';
+import { formatDuration } from './format-duration.js';
 
 /** Where progress goes: a terminal gets a live bar, anything else plain lines. */
 export interface ProgressSink {

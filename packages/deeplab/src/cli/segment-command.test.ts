@@ -16,7 +16,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { useBackend } from '../../../../test-utils/backends.js';
 import { spawnNode } from '../../../../test-utils/child-process.js';
 import type { BatchSummary } from '../batch/summary.js';
-import { saveModel } from '../model-files.js';
+import { saveModel } from '../model/model-files.js';
 import { runCli } from './program.js';
 
 const BIN = fileURLToPath(new URL('../../bin/seg-deeplab.js', import.meta.url));

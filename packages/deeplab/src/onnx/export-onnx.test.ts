@@ -6,8 +6,8 @@ import { useBackend } from '../../../../test-utils/backends.js';
 import { arrayRelativeError } from '../../../../test-utils/compare.js';
 import { randomizeWeights } from '../../../../test-utils/weights.js';
 import { getBackbone } from '@seg/core';
-import { DEEPLAB_BACKBONES, type DeepLabV3PlusConfig } from '../config.js';
-import { deeplabV3Plus } from '../deeplab-v3-plus.js';
+import { DEEPLAB_BACKBONES, type DeepLabV3PlusConfig } from '../model/config.js';
+import { deeplabV3Plus } from '../model/deeplab-v3-plus.js';
 import { exportOnnx } from './export-onnx.js';
 import { narrowBackboneOptions } from '../../../../test-utils/narrow-backbones.js';
 

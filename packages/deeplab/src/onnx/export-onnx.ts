@@ -1,10 +1,10 @@
 import { graphOutputShapes, graphMemory, type LayerGraph, layerGraph } from '@seg/core';
 import type * as tfl from '@tensorflow/tfjs-layers';
-import { IMAGENET_MEAN, IMAGENET_STD } from '../preprocess.js';
+import { IMAGENET_MEAN, IMAGENET_STD } from '../inference/preprocess.js';
 import type { ConvertContext, WeightValues } from './convert-context.js';
 import { LAYER_CONVERTERS } from './convert-layers.js';
 import { OnnxGraphBuilder, type OnnxPrecision, type OnnxValue } from './onnx-graph.js';
-import { getModelClasses } from '../model-classes.js';
+import { getModelClasses } from '../classes/model-classes.js';
 import { ONNX_METADATA_FORMAT, ONNX_METADATA_KEYS } from './onnx-metadata.js';
 import { encodeOnnxModel, ONNX_DTYPE, type OnnxValueInfo } from './onnx-proto.js';
 

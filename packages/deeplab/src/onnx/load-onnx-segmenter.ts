@@ -1,7 +1,7 @@
-import { readPixels } from '../image-pixels.js';
-import { checkMemory, availableMemory, type MemoryLimits, WASM_HEAP_BYTES } from '../memory-limits.js';
-import type { Segmenter } from '../segmenter.js';
-import { type LogitsRunner, segmentWithTta } from '../test-time-augmentation.js';
+import { readPixels } from '../inference/image-pixels.js';
+import { checkMemory, availableMemory, type MemoryLimits, WASM_HEAP_BYTES } from '../inference/memory-limits.js';
+import type { Segmenter } from '../inference/segmenter.js';
+import { type LogitsRunner, segmentWithTta } from '../inference/test-time-augmentation.js';
 import { type ModelSource, readModelSource } from './model-source.js';
 import { parseSegmenterMetadata, type SegmenterMetadata } from './onnx-metadata.js';
 import { findExternalTensor, type OnnxHeader, readOnnxHeader } from './onnx-proto.js';

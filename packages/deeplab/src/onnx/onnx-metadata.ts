@@ -16,8 +16,8 @@
  *
  * @module
  */
-import type { Normalization } from '../image-pixels.js';
-import { checkModelClasses, type ModelClass } from '../model-classes.js';
+import type { Normalization } from '../inference/image-pixels.js';
+import { checkModelClasses, type ModelClass } from '../classes/model-classes.js';
 
 /** Metadata keys, in one place for writer and reader. */
 export const ONNX_METADATA_KEYS = {

@@ -20,10 +20,10 @@ import { useBackend } from '../../../../test-utils/backends.js';
 import { type Spawned, spawnNode, waitUntil } from '../../../../test-utils/child-process.js';
 import { startRedis, type TestRedis } from '../../../../test-utils/redis-server.mjs';
 import { describeWithRedis } from '../../../../test-utils/redis-suite.js';
-import { deeplabV3Plus } from '../deeplab-v3-plus.js';
-import { setModelClasses } from '../model-classes.js';
-import { saveModel } from '../model-files.js';
-import { segment } from '../segment.js';
+import { deeplabV3Plus } from '../model/deeplab-v3-plus.js';
+import { setModelClasses } from '../classes/model-classes.js';
+import { saveModel } from '../model/model-files.js';
+import { segment } from '../inference/segment.js';
 import type { BatchSummary } from '../batch/summary.js';
 import { SEGMENT_JOB_NAME, type SegmentJobData } from './job-data.js';
 

@@ -1,0 +1,123 @@
+/**
+ * torchvision's semantic segmentation models (`torchvision.models.segmentation`)
+ * as tfjs `LayersModel`s: trunks from `@seg/core` (atrous ResNet, MobileNetV3),
+ * heads from `torchvision-heads.ts`. Every layer holding weights is named
+ * after its torch module, nested sub-models included (`backbone` ›
+ * `layer1.0.conv1` is `backbone.layer1.0.conv1`), so torchvision's state
+ * dicts load key for key.
+ *
+ * @module
+ */
+import { mobileNetV3Channels, mobileNetV3Large, RESNET_BLOCKS, type ResNetDepth, resizeBilinear, resnet } from '@seg/core';
+import * as tfl from '@tensorflow/tfjs-layers';
+import { setModelClasses } from '../classes/model-classes.js';
+import { deeplabHead, fcnHead, lrasppHead } from './torchvision-heads.js';
+import { VOC_MODEL_CLASSES } from '../classes/voc-classes.js';
+
+type Sym = tfl.SymbolicTensor;
+
+/** The torchvision segmentation models {@link fromTorchvision} builds, by torchvision's builder name. */
+export const TORCHVISION_MODELS = [
+  'deeplabv3_resnet50',
+  'deeplabv3_resnet101',
+  'deeplabv3_mobilenet_v3_large',
+  'fcn_resnet50',
+  'fcn_resnet101',
+  'lraspp_mobilenet_v3_large',
+] as const;
+
+/** Name of a torchvision segmentation model. */
+export type TorchvisionModelName = (typeof TORCHVISION_MODELS)[number];
+
+/** Classes of torchvision's pretrained segmentation weights: the 20 Pascal VOC categories and background. */
+export const TORCHVISION_NUM_CLASSES = 21;
+
+/** Options of {@link torchvisionModel} and `fromTorchvision`. */
+export interface TorchvisionModelOptions {
+  /**
+   * Also build the auxiliary classifier (`aux_classifier.*`, an FCN head on
+   * layer3 or MobileNetV3's `features[4]`) as a second output, as
+   * torchvision's `aux_loss=True`. LR-ASPP has none. Default `false`.
+   */
+  aux?: boolean;
+  /** `[height, width, 3]`; `null` sizes accept any input size. Default `[null, null, 3]`. */
+  inputShape?: [number | null, number | null, 3];
+  /**
+   * Blocks per stage of a ResNet trunk (torchvision's `ResNet(Bottleneck,
+   * layers)`). Default the model's (`[3, 4, 6, 3]` or `[3, 4, 23, 3]`);
+   * fewer blocks keep the key layout; tests use them.
+   */
+  blocks?: [number, number, number, number];
+}
+
+const DEPTHS: Partial<Record<TorchvisionModelName, ResNetDepth>> = {
+  deeplabv3_resnet50: 50,
+  deeplabv3_resnet101: 101,
+  fcn_resnet50: 50,
+  fcn_resnet101: 101,
+};
+
+/**
+ * A trunk sub-model `backbone` returning `out` and, when `second`, the
+ * features of the auxiliary classifier or LR-ASPP's low-level branch
+ * (torchvision's `IntermediateLayerGetter`), with their channels.
+ */
+function trunk(name: TorchvisionModelName, image: Sym, second: boolean, options: TorchvisionModelOptions): { features: Sym[]; channels: number[] } {
+  const inputShape = options.inputShape;
+  const depth = DEPTHS[name];
+  let model: tfl.LayersModel;
+  let channels: number[];
+  if (depth === undefined) {
+    // features[16] (output stride 16) and features[4] (the first block at stride 8), as torchvision picks them.
+    const taps = second ? [16, 4] : [16];
+    model = mobileNetV3Large({ outputStride: 16, outputs: taps, inputShape, name: 'backbone' });
+    channels = taps.map((i) => mobileNetV3Channels(i));
+  } else {
+    const blocks = options.blocks ?? [...RESNET_BLOCKS[depth]];
+    const full = resnet({ depth, outputStride: 8, blocks, inputShape, name: 'backbone' });
+    // layer4 and layer3: their last blocks' outputs, named `{block}.relu`.
+    const taps = [`layer4.${blocks[3] - 1}.relu`, `layer3.${blocks[2] - 1}.relu`].slice(0, second ? 2 : 1);
+    model = tfl.model({ inputs: full.inputs, outputs: taps.map((t) => full.getLayer(t).output as Sym), name: 'backbone' });
+    channels = [2048, 1024];
+  }
+  return { features: [model.apply(image) as Sym | Sym[]].flat(), channels };
+}
+
+/**
+ * Builds torchvision's segmentation model `name` with initial weights: the
+ * architecture {@link fromTorchvision} loads a state dict into. It maps
+ * ImageNet-normalised images `[N, H, W, 3]` to logits `[N, H, W, 21]` at the
+ * input's size (torchvision's `out`), and with `options.aux` also the
+ * auxiliary classifier's. The model records the VOC class names and colours
+ * (`setModelClasses`), so `saveModel` keeps them.
+ *
+ * @throws On an unknown name, listing the valid ones.
+ */
+export function torchvisionModel(name: TorchvisionModelName, options: TorchvisionModelOptions = {}): tfl.LayersModel {
+  if (!(TORCHVISION_MODELS as readonly string[]).includes(name)) {
+    throw new Error(`torchvision: unknown model ${JSON.stringify(name)}; valid names are ${TORCHVISION_MODELS.join(', ')}`);
+  }
+  if (options.blocks !== undefined && DEPTHS[name] === undefined) {
+    throw new Error(`torchvision: ${name} has a MobileNetV3 trunk; options.blocks is for the ResNet models`);
+  }
+  const aux = options.aux ?? false;
+  if (aux && name.startsWith('lraspp')) throw new Error(`torchvision: ${name} has no auxiliary classifier; leave options.aux unset`);
+  const image = tfl.input({ shape: options.inputShape ?? [null, null, 3], name: 'image' });
+  const lraspp = name.startsWith('lraspp');
+  const { features, channels } = trunk(name, image, aux || lraspp, options);
+  const [out, auxFeatures] = features;
+  const logits = name.startsWith('deeplabv3')
+    ? deeplabHead(out, channels[0], TORCHVISION_NUM_CLASSES)
+    : name.startsWith('fcn')
+      ? fcnHead(out, channels[0], TORCHVISION_NUM_CLASSES, 'classifier')
+      : lrasppHead(out, auxFeatures, channels[0], TORCHVISION_NUM_CLASSES);
+  const outputs = [resizeBilinear({ name: 'upsample' }).apply([logits, image]) as Sym];
+  if (aux) {
+    const auxLogits = fcnHead(auxFeatures, channels[1], TORCHVISION_NUM_CLASSES, 'aux_classifier');
+    outputs.push(resizeBilinear({ name: 'aux_upsample' }).apply([auxLogits, image]) as Sym);
+  }
+  const model = tfl.model({ inputs: image, outputs, name });
+  // Saved and exported copies then name and colour their classes (segment-many, the CLI, model.json).
+  setModelClasses(model, VOC_MODEL_CLASSES);
+  return model;
+}
