@@ -12,7 +12,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import type { LayersModel } from '@tensorflow/tfjs-layers';
-import { type ParameterGroupConfig, sparseSoftmaxCrossEntropy, Trainer } from '@seg/core';
+import { type ParameterGroupOptions, sparseSoftmaxCrossEntropy, Trainer } from '@seg/core';
 import { DEEPLAB_BACKBONES, MIN_INPUT_SIZE, preprocess } from '@seg/deeplab';
 
 /** An image and its class ids (one per pixel, `ignore` where unlabelled). */
@@ -106,7 +106,7 @@ function trainingBatches(pairs: readonly TrainingPair[]): { images: tf.Tensor4D;
 }
 
 /** Parameter groups: everything, or the head with the trunk frozen. */
-function parameterGroups(model: LayersModel, scope: FineTuneScope, learningRate: number): ParameterGroupConfig[] {
+function parameterGroups(model: LayersModel, scope: FineTuneScope, learningRate: number): ParameterGroupOptions[] {
   if (scope === 'all') return [{ name: 'all', learningRate }];
   const trunk = model.layers.find((l) => (DEEPLAB_BACKBONES as readonly string[]).includes(l.name));
   if (!trunk) {
