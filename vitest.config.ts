@@ -1,14 +1,20 @@
 import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vitest/config';
 
-const src = (pkg: string) => fileURLToPath(new URL(`./packages/${pkg}/src/index.ts`, import.meta.url));
+const src = (pkg: string, file = 'index.ts') => fileURLToPath(new URL(`./packages/${pkg}/src/${file}`, import.meta.url));
+// Each entry exactly (a plain string alias would also rewrite the subpaths below it).
+const entry = (name: string, file: string) => ({ find: new RegExp(`^${name}$`), replacement: file });
 
 // Tests run against the sources, not the built dist, so `pnpm test:unit` needs no build.
-const alias = {
-  '@seg/core': src('core'),
-  '@seg/msrc': src('msrc'),
-  '@seg/deeplab': src('deeplab'),
-};
+const alias = [
+  entry('@seg/core', src('core')),
+  entry('@seg/core/kernels', src('core', 'kernels/index.ts')),
+  entry('@seg/core/internals', src('core', 'internals.ts')),
+  entry('@seg/msrc', src('msrc')),
+  entry('@seg/msrc/palette', src('msrc', 'palette.ts')),
+  entry('@seg/deeplab', src('deeplab')),
+  entry('@seg/deeplab/node', src('deeplab', 'node.ts')),
+];
 
 const project = (name: string, dir: string) => ({
   resolve: { alias },

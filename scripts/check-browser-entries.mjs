@@ -14,7 +14,7 @@ import { join, relative, resolve } from 'node:path';
 import { build } from 'esbuild';
 
 const ENTRIES = {
-  '@seg/core': { browser: ['.'], node: [] },
+  '@seg/core': { browser: ['.', './kernels', './internals'], node: [] },
   '@seg/deeplab': { browser: ['.'], node: ['./node'] },
   // The dataset adapter reads MSRC folders and decodes images with a native addon; its palette is for pages.
   '@seg/msrc': { browser: ['./palette'], node: ['.'] },

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { encodeBmp } from './bmp.js';
-import { runCli } from './cli-program.js';
+import { runCli } from './cli/program.js';
 import { openMsrc } from './open.js';
 import { generateSyntheticMsrc, type SyntheticMsrcResult } from './synthetic.js';
 import { validateMsrc } from './validate.js';

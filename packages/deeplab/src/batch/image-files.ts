@@ -1,4 +1,4 @@
-import { readRegularFile } from '@seg/core';
+import { readRegularFile } from '@seg/core/internals';
 import { importAtRuntime } from '../runtime-import.js';
 import type { RawImage } from '../inference/preprocess.js';
 import { ImageReadError } from './errors.js';

@@ -1,5 +1,5 @@
 import * as path from 'node:path';
-import { readRegularFile } from '@seg/core';
+import { readRegularFile } from '@seg/core/internals';
 import { checkModelClasses, MODEL_CLASSES_KEY, type ModelClass } from '../classes/model-classes.js';
 import { loadOnnxSegmenter } from '../onnx/load-onnx-segmenter.js';
 import { parseSegmenterMetadata } from '../onnx/onnx-metadata.js';

@@ -47,7 +47,7 @@ export function checkModelClasses(value: unknown, numClasses: number | undefined
 
 /**
  * Records the names (and colours) of a model's classes in its metadata;
- * {@link saveModel} writes them into `model.json` and {@link loadModel}
+ * `saveModel` of `@seg/core` writes them into `model.json` and `loadModel`
  * brings them back. Batch segmentation then names classes in its summary and
  * embeds the colours as the palette of its label PNGs.
  *

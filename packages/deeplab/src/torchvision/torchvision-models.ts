@@ -8,7 +8,8 @@
  *
  * @module
  */
-import { mobileNetV3Channels, mobileNetV3Large, RESNET_BLOCKS, type ResNetDepth, resizeBilinear, resnet } from '@seg/core';
+import { mobileNetV3Large, type ResNetDepth, resizeBilinear, resnet } from '@seg/core';
+import { mobileNetV3Channels, RESNET_BLOCKS } from '@seg/core/internals';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { setModelClasses } from '../classes/model-classes.js';
 import { deeplabHead, fcnHead, lrasppHead } from './torchvision-heads.js';

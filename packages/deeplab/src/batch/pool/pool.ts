@@ -1,6 +1,7 @@
 import { type ChildProcess, fork } from 'node:child_process';
 import { availableParallelism } from 'node:os';
-import { BACKEND_PACKAGES, isSegBackendName, replicaDeviceEnvironment, type SegBackendName, visibleCudaDevices, visibleGpus } from '@seg/core';
+import { BACKEND_PACKAGES, replicaDeviceEnvironment, type SegBackendName, visibleGpus } from '@seg/core';
+import { isSegBackendName, visibleCudaDevices } from '@seg/core/internals';
 import { errorFromInfo, WorkerCrashError } from '../errors.js';
 import type { ImageOutcome, ImageTask, SegmentSettings } from '../image-job.js';
 import type { FromPoolWorker, ToPoolWorker } from './protocol.js';

@@ -1,7 +1,7 @@
 import { Command, CommanderError, InvalidArgumentError } from 'commander';
-import { MSRC_SPLIT_FILES, MSRC_SPLITS } from './layout.js';
-import { formatMsrcReport, validateMsrc } from './validate.js';
-import { generateSyntheticMsrc } from './synthetic.js';
+import { MSRC_SPLIT_FILES, MSRC_SPLITS } from '../layout.js';
+import { formatMsrcReport, validateMsrc } from '../validate.js';
+import { generateSyntheticMsrc } from '../synthetic.js';
 
 /** Where the CLI writes; tests pass their own. */
 export interface CliIo {
