@@ -42,6 +42,8 @@ export type { BrowserImage, ImageInput, RawImage } from './inference/preprocess.
 export { segment } from './inference/segment.js';
 export type { Segmentation, SegmentOptions } from './inference/segment-options.js';
 export type { Segmenter } from './inference/segmenter.js';
+export { loadSegmenter, modelSourceKind } from './inference/load-segmenter.js';
+export type { ModelSourceKind } from './inference/load-segmenter.js';
 export { tfjsSegmenter } from './inference/tfjs-segmenter.js';
 
 // Classes and colours.
