@@ -10,6 +10,9 @@ const alias = [
   entry('@seg/core', src('core')),
   entry('@seg/core/kernels', src('core', 'kernels/index.ts')),
   entry('@seg/core/internals', src('core', 'internals.ts')),
+  entry('@seg/datasets', src('datasets')),
+  entry('@seg/datasets/msrc', src('datasets', 'msrc.ts')),
+  entry('@seg/datasets/classes', src('datasets', 'classes.ts')),
   entry('@seg/msrc', src('msrc')),
   entry('@seg/msrc/palette', src('msrc', 'palette.ts')),
   entry('@seg/deeplab', src('deeplab')),
@@ -33,6 +36,7 @@ export default defineConfig({
     pool: 'forks',
     projects: [
       project('core', 'packages/core'),
+      project('datasets', 'packages/datasets'),
       project('msrc', 'packages/msrc'),
       project('deeplab', 'packages/deeplab'),
       project('train-msrc', 'examples/train-msrc'),

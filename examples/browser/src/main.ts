@@ -18,19 +18,8 @@ import '@tensorflow/tfjs-backend-cpu';
 import '@tensorflow/tfjs-backend-webgl';
 import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 import * as tfl from '@tensorflow/tfjs-layers';
-import {
-  colorize,
-  fromTorchvision,
-  loadOnnxSegmenter,
-  overlay,
-  type Palette,
-  type Segmenter,
-  segment,
-  TORCHVISION_MODELS,
-  type TorchvisionModelName,
-  VOC_CLASSES,
-  VOC_PALETTE,
-} from '@seg/deeplab';
+import { colorize, fromTorchvision, loadOnnxSegmenter, overlay, type Segmenter, segment, TORCHVISION_MODELS, type TorchvisionModelName, VOC_CLASSES, VOC_PALETTE } from '@seg/deeplab';
+import type { Palette } from '@seg/datasets/classes';
 import { MSRC_CLASSES, MSRC_PALETTE } from '@seg/msrc/palette';
 import { classShares } from './class-shares.js';
 

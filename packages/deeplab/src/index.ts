@@ -48,11 +48,10 @@ export { tfjsSegmenter } from './inference/tfjs-segmenter.js';
 
 // Classes and colours.
 export { colorize, DEFAULT_OVERLAY_ALPHA, overlay } from './classes/colorize.js';
-export type { OverlayImage, Palette } from './classes/colorize.js';
+export type { OverlayImage } from './classes/colorize.js';
 export { classPalette, getModelClasses, setModelClasses } from './classes/model-classes.js';
 export type { ModelClass } from './classes/model-classes.js';
 export { VOC_CLASSES, VOC_MODEL_CLASSES, VOC_PALETTE } from './classes/voc-classes.js';
-export { vocPalette } from './classes/voc-palette.js';
 
 // ONNX: export, and ONNX Runtime (Node and web).
 export { DEFAULT_ONNX_OPSET, exportOnnx } from './onnx/export-onnx.js';

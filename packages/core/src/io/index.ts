@@ -12,6 +12,8 @@ export { TORCH_STORAGE_DTYPES } from './torch-pickle.js';
 export { parseWeightFile, readWeightFile } from './tensor-files.js';
 export * from './model-files.js';
 export { builtEntry } from './built-entry.js';
+export { openProcess } from './child-channel.js';
+export type { Channel, ChannelEnd, ChannelEvents, ProcessChannelOptions } from './child-channel.js';
 export { readRegularFile } from './node-files.js';
 export {
   COMPLETE_MARKER,

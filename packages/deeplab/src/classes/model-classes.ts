@@ -1,5 +1,5 @@
 import type { LayersModel } from '@tensorflow/tfjs-layers';
-import type { Palette } from './colorize.js';
+import type { Palette } from '@seg/datasets/classes';
 
 /** A class a model predicts: its name and, optionally, the colour its pixels are painted with. */
 export interface ModelClass {

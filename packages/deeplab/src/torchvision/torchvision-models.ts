@@ -33,21 +33,28 @@ const deeplabv3 = ([out]: Sym[], [channels]: number[], numClasses: number) => de
 const fcn = ([out]: Sym[], [channels]: number[], numClasses: number) => fcnHead(out, channels, numClasses, 'classifier');
 const lraspp = ([out, low]: Sym[], [channels]: number[], numClasses: number) => lrasppHead(out, low, channels, numClasses);
 
-/** The torchvision segmentation models {@link fromTorchvision} builds, by torchvision's builder name: one entry each. */
-export const TORCHVISION_MODEL_SPECS = {
+/** The torchvision segmentation models {@link fromTorchvision} builds, by torchvision's builder name. */
+export const TORCHVISION_MODELS = [
+  'deeplabv3_resnet50',
+  'deeplabv3_resnet101',
+  'deeplabv3_mobilenet_v3_large',
+  'fcn_resnet50',
+  'fcn_resnet101',
+  'lraspp_mobilenet_v3_large',
+] as const;
+
+/** Name of a torchvision segmentation model. */
+export type TorchvisionModelName = (typeof TORCHVISION_MODELS)[number];
+
+/** How each of {@link TORCHVISION_MODELS} is built: one entry each, no more, no fewer. */
+export const TORCHVISION_MODEL_SPECS: Readonly<Record<TorchvisionModelName, TorchvisionModelSpec>> = {
   deeplabv3_resnet50: { trunk: 50, head: deeplabv3, headReadsLow: false, hasAux: true },
   deeplabv3_resnet101: { trunk: 101, head: deeplabv3, headReadsLow: false, hasAux: true },
   deeplabv3_mobilenet_v3_large: { trunk: 'mobilenet_v3_large', head: deeplabv3, headReadsLow: false, hasAux: true },
   fcn_resnet50: { trunk: 50, head: fcn, headReadsLow: false, hasAux: true },
   fcn_resnet101: { trunk: 101, head: fcn, headReadsLow: false, hasAux: true },
   lraspp_mobilenet_v3_large: { trunk: 'mobilenet_v3_large', head: lraspp, headReadsLow: true, hasAux: false },
-} as const satisfies Readonly<Record<string, TorchvisionModelSpec>>;
-
-/** Name of a torchvision segmentation model. */
-export type TorchvisionModelName = keyof typeof TORCHVISION_MODEL_SPECS;
-
-/** The names of {@link TORCHVISION_MODEL_SPECS}, in its order. */
-export const TORCHVISION_MODELS = Object.keys(TORCHVISION_MODEL_SPECS) as readonly TorchvisionModelName[];
+};
 
 /** Classes of torchvision's pretrained segmentation weights: the 20 Pascal VOC categories and background. */
 export const TORCHVISION_NUM_CLASSES = 21;
@@ -112,7 +119,7 @@ export function torchvisionModel(name: TorchvisionModelName, options: Torchvisio
   if (!Object.hasOwn(TORCHVISION_MODEL_SPECS, name)) {
     throw new Error(`torchvision: unknown model ${JSON.stringify(name)}; valid names are ${TORCHVISION_MODELS.join(', ')}`);
   }
-  const spec: TorchvisionModelSpec = TORCHVISION_MODEL_SPECS[name];
+  const spec = TORCHVISION_MODEL_SPECS[name];
   if (options.blocks !== undefined && spec.trunk === 'mobilenet_v3_large') {
     throw new Error(`torchvision: ${name} has a MobileNetV3 trunk; options.blocks is for the ResNet models`);
   }
