@@ -13,7 +13,7 @@ import { generateSyntheticMsrc, MSRC_PALETTE } from '@seg/msrc';
 import { rgba, writeLabelsPng, writePng } from './images.js';
 import { DEFAULT_TRAIN_MSRC_OPTIONS } from './options.js';
 import { trainMsrc } from './train-msrc.js';
-import { loadModel } from '@seg/deeplab';
+import { loadModel } from '@seg/core';
 
 // pnpm runs this in the package's folder; outputs go where the user typed `pnpm demo`.
 const out = resolve(process.env.INIT_CWD ?? '.', process.env.SEG_DEMO_OUT ?? 'runs/demo');

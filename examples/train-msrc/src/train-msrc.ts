@@ -1,7 +1,7 @@
 import { rmdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { Adam, BestModelSaver, ConfigMismatchError, EarlyStopping, resumableBatches, segmentationBatches, selectBackend, Trainer } from '@seg/core';
-import { deeplabV3Plus, loadTrunkWeights, saveModel, setModelClasses } from '@seg/deeplab';
+import { Adam, BestModelSaver, ConfigMismatchError, EarlyStopping, resumableBatches, saveModel, segmentationBatches, selectBackend, Trainer } from '@seg/core';
+import { deeplabV3Plus, loadTrunkWeights, setModelClasses } from '@seg/deeplab';
 import { openDataset } from '@seg/datasets';
 import { MSRC_CLASSES, MSRC_VOID } from '@seg/msrc';
 import { trainingAugmentation } from './augment.js';

@@ -1,8 +1,8 @@
-// Model files live in @seg/core (any tfjs model can use them); re-exported here
-// because `saveModel`/`loadModel` are part of this package's contract, and
-// importing them from here also registers the DeepLabV3+ layer classes
-// that loading needs.
+// Model files live in @seg/core (any tfjs model can use them; users import them from
+// there). The package's own loaders take them from here, which also registers the
+// DeepLabV3+ layer classes that loading needs, in entries that import nothing else
+// of the model (the pool worker).
 import './deeplab-model.js';
 import './input-size-guard.js';
 
-export { type FileIOOptions, fileIO, loadModel, registerFileRouter, saveModel } from '@seg/core';
+export { loadModel, saveModel } from '@seg/core';

@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
-import { parseSafetensors, safetensorsToFloat32, torchWeightSpecs, nestedModules } from '@seg/core';
+import { parseSafetensors, safetensorsToFloat32 } from '@seg/core';
+import { torchWeightSpecs, nestedModules } from '@seg/core/internals';
 import * as tf from '@tensorflow/tfjs-core';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { describeEachBackend, expectNoTensorLeak, TEST_BACKENDS, useBackend } from '../../../../test-utils/backends.js';

@@ -1,4 +1,5 @@
-import { assignTorchWeights, findKeyPrefix, nestedModules, readWeightFile, torchWeightSpecs } from '@seg/core';
+import { readWeightFile } from '@seg/core';
+import { assignTorchWeights, findKeyPrefix, nestedModules, torchWeightSpecs } from '@seg/core/internals';
 import type * as tfl from '@tensorflow/tfjs-layers';
 import { type TorchvisionModelName, type TorchvisionModelOptions, torchvisionModel } from './torchvision-models.js';
 
