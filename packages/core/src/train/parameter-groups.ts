@@ -1,6 +1,8 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { LayerVariable, LayersModel } from '@tensorflow/tfjs-layers';
 import { Adam } from './adam.js';
+import { setLearningRate } from './optimizers/create-optimizer.js';
+import type { LrSchedule } from './optimizers/lr-schedule.js';
 
 /** Anything that owns weights: a layer or a nested model, e.g. `model.getLayer('resnet101')`. */
 export interface WeightOwner {
@@ -35,6 +37,13 @@ export interface ParameterGroupConfig {
   weightDecay?: number;
   /** Compute no gradient for these weights (the reference run's trunk without `--trainTrunk`). Default false. */
   frozen?: boolean;
+  /**
+   * The learning rate as a function of the step (updates taken before this
+   * one), set on the optimizer before each update, e.g. `lrSchedule({
+   * schedule: 'poly', … })`. Being a function of the step, a resumed run
+   * follows it exactly. Default none: the optimizer's own rate throughout.
+   */
+  schedule?: LrSchedule;
 }
 
 /** A resolved parameter group: its config with defaults and the variables it owns. */
@@ -43,6 +52,8 @@ export interface ParameterGroup {
   optimizer: tf.Optimizer;
   weightDecay: number;
   frozen: boolean;
+  /** The group's learning-rate schedule, if any. */
+  schedule?: LrSchedule;
   /** The group's variables, in the model's weight order (optimizer state is kept in this order). */
   variables: tf.Variable[];
 }
@@ -76,6 +87,7 @@ export function resolveParameterGroups(model: LayersModel, configs: readonly Par
       optimizer: c.optimizer ?? new Adam(c.learningRate ?? 1e-3),
       weightDecay: c.weightDecay ?? 0,
       frozen: c.frozen ?? false,
+      schedule: c.schedule,
       variables: [],
     };
   });
@@ -99,12 +111,16 @@ export function activeGroups(groups: readonly ParameterGroup[]): ParameterGroup[
 
 /**
  * Steps every active group's optimizer with its gradients from `grads` (by
- * variable name), adding each group's L2 weight decay first. Gradients the
+ * variable name), adding each group's L2 weight decay first and setting its
+ * scheduled learning rate for `step`. Gradients the
  * decay replaces are disposed (and the map updated), so the caller disposes
  * what `grads` holds afterwards, once.
+ *
+ * @param step Updates taken before this one (the schedules' argument). Default 0.
  */
-export function applyGroupUpdates(groups: readonly ParameterGroup[], grads: tf.NamedTensorMap): void {
+export function applyGroupUpdates(groups: readonly ParameterGroup[], grads: tf.NamedTensorMap, step = 0): void {
   for (const g of activeGroups(groups)) {
+    if (g.schedule) setLearningRate(g.optimizer, g.schedule(step));
     if (g.weightDecay > 0) {
       // One variable at a time, each raw gradient freed at once: no second copy of every gradient.
       for (const v of g.variables) {

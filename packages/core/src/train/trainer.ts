@@ -123,7 +123,7 @@ export class Trainer {
     const { loss, metrics, grads, commit } = await this.gradientSource.gradients(batch, seed);
     try {
       await checkFiniteStep(this.step + 1, batch.images, loss, Object.values(grads), this.lastCheckpoint);
-      applyGroupUpdates(this.groups, grads);
+      applyGroupUpdates(this.groups, grads, this.step);
       commit();
       this.step += 1;
       return { step: this.step, loss, metrics };
