@@ -11,7 +11,14 @@ import { readCheckpoint, saveCheckpoint, TRAINER_SECTIONS } from './checkpoint.j
 import type { EarlyStopping } from './early-stopping.js';
 import type { GradientSource, TrainBatch } from './gradient-source.js';
 import { allFinite, type CheckpointAt, checkFiniteStep, NonFiniteTrainingError } from './non-finite.js';
-import { activeGroups, applyGroupUpdates, type ParameterGroup, resolveParameterGroups } from './parameter-groups.js';
+import {
+  activeGroups,
+  applyGroupUpdates,
+  type ParameterGroup,
+  resolveParameterGroups,
+  syncBatchNormModes,
+  trainingVariables,
+} from './parameter-groups.js';
 import { ReplicaPool } from './replicas/replica-pool.js';
 import { acquireRunLock } from './run-lock.js';
 import { ThreadGradients } from './thread-gradients.js';
@@ -87,7 +94,7 @@ export class Trainer {
     this.state = new RunState([this.earlyStopping, this.bestModel, this.data, ...(args.parts ?? [])], TRAINER_SECTIONS);
     this.gradientSource = args.workers
       ? new ReplicaPool(args.model, variables, Object.keys(this.metrics), args.workers)
-      : new ThreadGradients(args.model, args.loss, this.metrics, variables);
+      : new ThreadGradients(args.model, args.loss, this.metrics, () => trainingVariables(this.groups, this.step));
   }
 
   /** Starts the replicas of `workers` and waits until each has built its model (the first step does this anyway). */
@@ -120,6 +127,8 @@ export class Trainer {
     // A lost GPU would otherwise leave the run waiting on reads that never settle.
     assertGpuDeviceAlive();
     const seed = this.seed === undefined ? undefined : { seed: this.seed, step: this.step + 1 };
+    // Frozen groups' batch norms run in inference mode (freezeBN), and a group's frozen phase ends at its step.
+    syncBatchNormModes(this.groups, this.step);
     const { loss, metrics, grads, commit } = await this.gradientSource.gradients(batch, seed);
     try {
       await checkFiniteStep(this.step + 1, batch.images, loss, Object.values(grads), this.lastCheckpoint);
