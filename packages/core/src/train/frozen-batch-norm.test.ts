@@ -116,7 +116,7 @@ describeEachBackend('frozen batch norms in training steps', () => {
       tf.dispose([value, inference, want, ...Object.values(grads)]);
     }
     freezeBatchNorm([bn], false);
-    tf.tidy(() => bn.apply(x, { training: true }));
+    tf.dispose(bn.apply(x, { training: true }) as tf.Tensor);
     expect((await bn.getWeights()[2].data())[0]).not.toBe(1);
     x.dispose();
     bn.dispose();

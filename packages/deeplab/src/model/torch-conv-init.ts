@@ -1,4 +1,5 @@
 import * as tfl from '@tensorflow/tfjs-layers';
+import type { Initializer } from '@tensorflow/tfjs-layers/dist/initializers.js';
 
 /**
  * The initialisers of a conv that starts as PyTorch's `nn.Conv2d` does
@@ -9,7 +10,7 @@ import * as tfl from '@tensorflow/tfjs-layers';
  *
  * @param fanIn The conv's input channels times its kernel area.
  */
-export function torchConvInitializers(fanIn: number): { kernelInitializer: tfl.initializers.Initializer; biasInitializer: tfl.initializers.Initializer } {
+export function torchConvInitializers(fanIn: number): { kernelInitializer: Initializer; biasInitializer: Initializer } {
   const bound = 1 / Math.sqrt(fanIn);
   return {
     // varianceScaling's uniform limit is √(3·scale/fan_in): scale 1/3 gives 1/√fan_in.

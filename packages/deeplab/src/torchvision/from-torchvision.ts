@@ -44,7 +44,7 @@ function fileClassCount(file: SafetensorsFile, keyPrefix: string, name: Torchvis
   return file.tensors.get(`${keyPrefix}${classifierModules(name, false)[0]}.weight`)?.shape[0];
 }
 
-const escape = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+const escapeRegExp = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
 /**
  * Builds torchvision's segmentation model `name` (`deeplabv3_resnet50`,
@@ -104,7 +104,7 @@ export async function fromTorchvision(
     for (const key of replaced) specs.delete(key);
     ignored.push(...replaced);
     assignTorchWeights(specs, file, fileName, {
-      ignore: ignored.length > 0 ? new RegExp(`^(${ignored.map(escape).join('|')})`) : undefined,
+      ignore: ignored.length > 0 ? new RegExp(`^(${ignored.map(escapeRegExp).join('|')})`) : undefined,
       keyPrefix,
       hint: `missing/unexpected keys usually mean a file of another model than ${name}`,
     });

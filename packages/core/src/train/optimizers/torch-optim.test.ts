@@ -26,7 +26,7 @@ describe("lrSchedule vs torch's schedulers", () => {
   for (const { options, lr } of fixture.schedules) {
     it(`${label(options)}: every step's rate within 1e-12 of torch's`, () => {
       const schedule = lrSchedule(options);
-      lr.forEach((want, step) => expect(Math.abs(schedule(step) - want), `step ${step}`).toBeLessThan(1e-12));
+      for (const [step, want] of lr.entries()) expect(Math.abs(schedule(step) - want), `step ${step}`).toBeLessThan(1e-12);
     });
   }
 
@@ -50,7 +50,7 @@ describeEachBackend("createOptimizer + lrSchedule through applyGroupUpdates vs t
       const schedule = lrSchedule({ ...c.schedule, learningRate: c.optimizer.learningRate });
       const variables = fixture.problem.map((p) => tf.variable(tf.tensor(p.init, p.shape)));
       const [curvature, target] = [fixture.problem.map((p) => tf.tensor(p.c, p.shape)), fixture.problem.map((p) => tf.tensor(p.t, p.shape))];
-      const group: ParameterGroup = { name: 'all', optimizer, weightDecay, frozen: false, schedule, variables };
+      const group: ParameterGroup = { name: 'all', optimizer, weightDecay, frozen: false, frozenSteps: 0, batchNorms: [], schedule, variables };
       const step = (k: number) => {
         const grads = Object.fromEntries(variables.map((v, i) => [v.name, tf.tidy(() => tf.mul(curvature[i], tf.sub(v, target[i])))]));
         applyGroupUpdates([group], grads, k);
