@@ -1,4 +1,4 @@
-import { formatDuration } from '@seg/deeplab';
+import { formatDuration } from '@seg/deeplab/node';
 import cliProgress from 'cli-progress';
 
 /** Where progress goes: a terminal gets a live bar, anything else plain lines. */

@@ -8,7 +8,7 @@ import { atrousConv2d } from '../layers/atrous-conv2d.js';
 import { batchNormAct } from '../layers/batch-norm-act.js';
 import { sparseSoftmaxCrossEntropy } from '../losses/cross-entropy.js';
 import type { TrainBatch } from './gradient-source.js';
-import type { ParameterGroupConfig } from './parameter-groups.js';
+import type { ParameterGroupConfig } from './optimizers/parameter-groups.js';
 import { Trainer } from './trainer.js';
 
 /** trunk (3×3 conv, BN + ReLU) → head (1×1 conv to 3 classes); BN statistics start away from a batch's, so moving them shows. */

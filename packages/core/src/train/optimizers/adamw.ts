@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { Adam } from '../adam.js';
+import { Adam } from './adam.js';
 
 /**
  * Adam with decoupled weight decay (Loshchilov & Hutter 2019), as

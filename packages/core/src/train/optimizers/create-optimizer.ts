@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { Adam } from '../adam.js';
+import { Adam } from './adam.js';
 import { AdamW } from './adamw.js';
 
 /** The optimizers {@link createOptimizer} builds, by `torch.optim` name (lower case). */

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
 import { describeEachBackend, expectNoTensorLeak } from '../../../../../test-utils/backends.js';
-import { applyGroupUpdates, type ParameterGroup } from '../parameter-groups.js';
+import { applyGroupUpdates, type ParameterGroup } from './parameter-groups.js';
 import { AdamW } from './adamw.js';
 import { createOptimizer, type OptimizerOptions } from './create-optimizer.js';
 import { type LrScheduleOptions, lrSchedule } from './lr-schedule.js';

@@ -1,11 +1,11 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { LayerVariable, LayersModel } from '@tensorflow/tfjs-layers';
 import type { Layer } from '@tensorflow/tfjs-layers/dist/engine/topology.js';
-import { leafLayers } from '../backbones/torch-state-dict.js';
-import { freezeBatchNorm, isBatchNorm } from '../backprop/frozen-batch-norm.js';
+import { leafLayers } from '../../backbones/torch-state-dict.js';
+import { freezeBatchNorm, isBatchNorm } from '../../backprop/frozen-batch-norm.js';
 import { Adam } from './adam.js';
-import { setLearningRate } from './optimizers/create-optimizer.js';
-import type { LrSchedule } from './optimizers/lr-schedule.js';
+import { setLearningRate } from './create-optimizer.js';
+import type { LrSchedule } from './lr-schedule.js';
 
 /** Anything that owns weights: a layer or a nested model, e.g. `model.getLayer('resnet101')`. */
 export interface WeightOwner {
