@@ -7,7 +7,12 @@ import { freezeBatchNorm, isBatchNormFrozen } from '../backprop/frozen-batch-nor
 import { atrousConv2d } from '../layers/atrous-conv2d.js';
 import { batchNormAct } from '../layers/batch-norm-act.js';
 import { sparseSoftmaxCrossEntropy } from '../losses/cross-entropy.js';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { TrainBatch } from './gradient-source.js';
+import { createOptimizer } from './optimizers/create-optimizer.js';
+import { lrSchedule } from './optimizers/lr-schedule.js';
 import type { ParameterGroupConfig } from './optimizers/parameter-groups.js';
 import { Trainer } from './trainer.js';
 
@@ -120,5 +125,56 @@ describeEachBackend('frozen batch norms in training steps', () => {
     expect((await bn.getWeights()[2].data())[0]).not.toBe(1);
     x.dispose();
     bn.dispose();
+  });
+
+  it('resumes a run with schedules, SGD momentum, AdamW and a trunk frozen for its first steps to the uninterrupted weights, bit for bit', async () => {
+    const trainer = (m: tfl.LayersModel) =>
+      new Trainer({
+        model: m,
+        loss,
+        groups: [
+          {
+            name: 'trunk',
+            match: 'trunk.',
+            frozenSteps: 2,
+            ...createOptimizer({ optimizer: 'sgd', learningRate: 0.2, weightDecay: 1e-3 }),
+            schedule: lrSchedule({ schedule: 'poly', learningRate: 0.2, steps: 6 }),
+          },
+          {
+            name: 'head',
+            ...createOptimizer({ optimizer: 'adamw', learningRate: 0.05 }),
+            schedule: lrSchedule({ schedule: 'cosine', learningRate: 0.05, steps: 6, warmup: 2 }),
+          },
+        ],
+      });
+    const run = async (t: Trainer, from: number, to: number) => {
+      for (let k = from + 1; k <= to; k++) {
+        const b = batch(k);
+        await t.trainStep(b);
+        tf.dispose([b.images, b.labels]);
+      }
+    };
+    const whole = trainer(model());
+    await run(whole, 0, 6);
+    const dir = mkdtempSync(join(tmpdir(), 'seg-frozen-resume-'));
+    try {
+      const first = trainer(model());
+      await run(first, 0, 3);
+      await first.save(join(dir, 'checkpoint'));
+      const second = trainer(model());
+      await second.restore(join(dir, 'checkpoint'));
+      expect(second.step).toBe(3);
+      await run(second, 3, 6);
+      const [want, got] = [await snapshot(whole.model), await snapshot(second.model)];
+      expect(same(want, got, Object.keys(want))).toBe(true);
+      // The trunk thawed at step 2: it trained, and its BN left inference mode.
+      expect(changed(await snapshot(model()), got, [...TRUNK, ...STATS])).toBe(true);
+      for (const t of [whole, first, second]) {
+        await t.dispose();
+        t.model.dispose();
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
