@@ -25,6 +25,7 @@ import { parseArgs } from 'node:util';
 import { createOptimizer, lrSchedule, selectBackend, sparseSoftmaxCrossEntropy, Trainer } from '@seg/core';
 import * as tf from '@tensorflow/tfjs-core';
 import { FINETUNE_MODELS } from './finetune-models.mjs';
+import { timeAlternatingSteps } from './alternating-steps.mjs';
 import { median } from './timing.mjs';
 
 const { values: flags } = parseArgs({
@@ -40,14 +41,11 @@ const { values: flags } = parseArgs({
     'by-kernel': { type: 'boolean', default: false },
   },
 });
-const int = (name) => {
+function int(name) {
   const n = Number(flags[name]);
-  if (!Number.isInteger(n) || n < 1) {
-    console.error(`finetune.bench: --${name} must be a positive integer, got ${JSON.stringify(flags[name])}`);
-    process.exit(2);
-  }
-  return n;
-};
+  if (Number.isInteger(n) && n >= 1) return n;
+  throw new Error(`finetune.bench: --${name} must be a positive integer, got ${JSON.stringify(flags[name])}`);
+}
 const [size, batch, numClasses, workers] = [int('size'), int('batch'), int('classes'), int('workers')];
 const steps = Math.max(2, int('steps'));
 const names = flags.model ? [flags.model] : Object.keys(FINETUNE_MODELS);
@@ -65,29 +63,6 @@ const groups = () => {
 };
 const loss = (labels, logits) => sparseSoftmaxCrossEntropy(labels, logits);
 
-/** Steps each trainer once per round, alternating; samples RSS. Returns ms per step per trainer and the peak RSS (MB). */
-async function timeSteps(trainers, data, sync) {
-  const times = trainers.map(() => []);
-  let peak = 0;
-  const sample = () => {
-    peak = Math.max(peak, process.memoryUsage().rss);
-  };
-  const sampler = setInterval(sample, 100);
-  try {
-    for (let i = 0; i < steps; i++) {
-      for (const [k, [trainer, label]] of trainers.entries()) {
-        const t0 = performance.now();
-        const { loss: value } = await trainer.trainStep(data);
-        await sync();
-        times[k].push(performance.now() - t0);
-        console.log(`  ${label} step ${i + 1}: ${(times[k][i] / batch).toFixed(0)} ms/img, loss ${value.toFixed(4)}`);
-      }
-    }
-  } finally {
-    clearInterval(sampler);
-  }
-  return { times, rssMb: Math.round(peak / 2 ** 20) };
-}
 
 function printByKernel(kernels) {
   const rows = new Map();
@@ -123,7 +98,7 @@ for (const name of names) {
   try {
     await replicas.startWorkers();
     // Both trainers train the same model (each with its own optimizer state): only their speed is compared.
-    const { times, rssMb } = await timeSteps([[replicas, `${workers} replicas`], [single, '1 thread']], data, sync);
+    const { times, rssMb } = await timeAlternatingSteps({ trainers: [[replicas, `${workers} replicas`], [single, '1 thread']], steps, data, sync, log: console.log });
     const resident = tf.memory().numBytes;
     const profile = await tf.profile(async () => {
       await single.trainStep(data);
