@@ -6,7 +6,12 @@ const src = (pkg: string) => fileURLToPath(new URL(`./packages/${pkg}/src/index.
 // Tests run against the sources, not the built dist, so `pnpm test:unit` needs no build.
 const alias = {
   '@seg/core': src('core'),
+  '@seg/datasets/msrc': fileURLToPath(new URL('./packages/datasets/src/msrc.ts', import.meta.url)),
+  '@seg/datasets/classes': fileURLToPath(new URL('./packages/datasets/src/classes.ts', import.meta.url)),
+  '@seg/datasets': src('datasets'),
   '@seg/msrc': src('msrc'),
+  // Subpaths before their package: an alias also matches as a prefix.
+  '@seg/deeplab/node': fileURLToPath(new URL('./packages/deeplab/src/node.ts', import.meta.url)),
   '@seg/deeplab': src('deeplab'),
 };
 
@@ -27,6 +32,7 @@ export default defineConfig({
     pool: 'forks',
     projects: [
       project('core', 'packages/core'),
+      project('datasets', 'packages/datasets'),
       project('msrc', 'packages/msrc'),
       project('deeplab', 'packages/deeplab'),
       project('train-msrc', 'examples/train-msrc'),

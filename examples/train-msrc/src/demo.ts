@@ -8,7 +8,8 @@
  */
 import { join, resolve } from 'node:path';
 import { segment, overlay } from '@seg/deeplab';
-import { generateSyntheticMsrc, MSRC_PALETTE, openMsrc } from '@seg/msrc';
+import { openDataset } from '@seg/datasets';
+import { generateSyntheticMsrc, MSRC_PALETTE } from '@seg/msrc';
 import { rgba, writeLabelsPng, writePng } from './images.js';
 import { DEFAULT_TRAIN_MSRC_OPTIONS } from './options.js';
 import { trainMsrc } from './train-msrc.js';
@@ -53,7 +54,7 @@ const result = await trainMsrc({
   workers: 1,
 });
 
-const test = (await openMsrc(dataset.root)).split('test');
+const test = (await openDataset(dataset.root, { format: 'msrc' })).split('test');
 const sample = await test.get(0);
 const { width, height } = sample.image;
 const model = await loadModel(join(out, 'model'));

@@ -12,7 +12,7 @@ import {
   type RunLock,
   TEMPORARY_DIRECTORY_INFIX,
 } from '@seg/core';
-import type { MsrcDataset } from '@seg/msrc';
+import type { Dataset } from '@seg/datasets';
 import type { TrainMsrcOptions } from './options.js';
 import { exists, isRunOutput, RUN_FILES, RUN_FOLDERS, RUN_SINGLE_FILES, RunOutputs } from './run-files.js';
 
@@ -123,12 +123,13 @@ export async function openRunFolder(options: TrainMsrcOptions, log: (line: strin
 }
 
 /** Throws, naming the split file, if a split the run needs lists no images: better now than after the first iterations. */
-export function checkSplits(data: MsrcDataset): void {
+export function checkSplits(data: Dataset): void {
   for (const name of ['train', 'validation', 'test'] as const) {
     // split() throws naming the file when it is missing.
-    if (data.split(name).size === 0) {
+    const split = data.split(name);
+    if (split.size === 0) {
       throw new Error(
-        `${data.layout.splitFiles[name]}: the ${name} split lists no images; training needs all three splits (run seg-msrc check ${data.root} for a full report)`,
+        `${split.source}: the ${name} split lists no images; training needs all three splits (run seg-msrc check ${data.root} for a full report)`,
       );
     }
   }

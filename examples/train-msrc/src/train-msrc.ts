@@ -2,7 +2,8 @@ import { rmdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Adam, BestModelSaver, ConfigMismatchError, EarlyStopping, resumableBatches, segmentationBatches, selectBackend, Trainer } from '@seg/core';
 import { deeplabV3Plus, loadTrunkWeights, saveModel, setModelClasses } from '@seg/deeplab';
-import { MSRC_CLASSES, MSRC_VOID, openMsrc } from '@seg/msrc';
+import { openDataset } from '@seg/datasets';
+import { MSRC_CLASSES, MSRC_VOID } from '@seg/msrc';
 import { trainingAugmentation } from './augment.js';
 import { consoleLines } from './callbacks/console-lines.js';
 import { progressBar } from './callbacks/progress-bar.js';
@@ -92,7 +93,7 @@ async function trainInRunFolder(
   const passedOver = backend.skipped.map((s) => s.backend).join(', ');
   log(`backend: ${backend.name}${backend.device ? ` on ${backend.device}` : ''}${passedOver ? ` (passed over: ${passedOver})` : ''}`);
 
-  const data = await openMsrc(options.data, { splitDir: options.splitDir });
+  const data = await openDataset(options.data, { format: 'msrc', splitDir: options.splitDir });
   checkSplits(data);
   const [train, validation, test] = (['train', 'validation', 'test'] as const).map((s) => data.split(s));
   log(`MSRC at ${data.root}: ${train.size} train, ${validation.size} validation, ${test.size} test images`);
@@ -135,6 +136,9 @@ async function trainInRunFolder(
     restoreBestWeights: true,
     warn: log,
   });
+  // The reference run had no early stopping (the preset's patience is null); best weights come from the saver.
+  const earlyStopping =
+    options.patience === null ? null : new EarlyStopping({ monitor: 'pixelAccuracy', mode: 'max', patience: options.patience, restoreBestWeights: false });
   const trainBatches = resumableBatches(
     segmentationBatches(train, {
       batchSize: options.batchSize,
@@ -153,10 +157,6 @@ async function trainInRunFolder(
       { name: 'aspp', match: model.getLayer('aspp'), weightDecay: options.weightDecay, optimizer: new Adam(options.learningRateAspp) },
       { name: 'decoder', weightDecay: options.weightDecay, optimizer: new Adam(options.learningRateDecoder) },
     ],
-    // The reference run had no early stopping (the preset's patience is null); best weights come from the saver.
-    earlyStopping:
-      options.patience === null ? undefined : new EarlyStopping({ monitor: 'pixelAccuracy', mode: 'max', patience: options.patience, restoreBestWeights: false }),
-    bestModel,
     data: trainBatches,
     config: runConfig(options),
     workers,
@@ -209,13 +209,15 @@ async function trainInRunFolder(
       evaluate: () => validate.run(trainer.step),
       checkpointDir,
       checkpointEvery: options.saveFreq ?? options.logFreq,
-      // The window closes at each evaluation before the others read it.
+      // Deciders first (the reporters print their decisions); the window closes at each evaluation before the others read it.
       callbacks: [
+        ...(earlyStopping ? [earlyStopping] : []),
+        bestModel,
         window,
-        validationSnapshots(outputs, validate),
-        reportWriter(report, options.iterations, window, validate),
-        runLogWriter(runLog, backend.name, window, validate),
-        consoleLines(say, window, validate),
+        validationSnapshots(outputs),
+        reportWriter(report, options.iterations, window),
+        runLogWriter(runLog, backend.name, window),
+        consoleLines(say, window, bestModel),
         ...(progress ? [progressBar(progress)] : []),
       ],
     })

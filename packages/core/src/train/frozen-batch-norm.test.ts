@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import type { TrainBatch } from './gradient-source.js';
 import { createOptimizer } from './optimizers/create-optimizer.js';
 import { lrSchedule } from './optimizers/lr-schedule.js';
-import type { ParameterGroupConfig } from './optimizers/parameter-groups.js';
+import type { ParameterGroupOptions } from './optimizers/parameter-groups.js';
 import { Trainer } from './trainer.js';
 
 /** trunk (3×3 conv, BN + ReLU) → head (1×1 conv to 3 classes); BN statistics start away from a batch's, so moving them shows. */
@@ -43,7 +43,7 @@ const TRUNK = ['trunk.conv/kernel', 'trunk.bn/gamma', 'trunk.bn/beta'];
 const STATS = ['trunk.bn/moving_mean', 'trunk.bn/moving_variance'];
 
 /** Trains `steps` SGD updates with `trunk`'s group options; returns the weights before and after each step. */
-async function train(trunk: Partial<ParameterGroupConfig>, steps: number) {
+async function train(trunk: Partial<ParameterGroupOptions>, steps: number) {
   const m = model();
   const groups = [{ name: 'trunk', match: 'trunk.', optimizer: tf.train.sgd(0.5), ...trunk }, { name: 'head', optimizer: tf.train.sgd(0.5) }];
   const trainer = new Trainer({ model: m, loss, groups });

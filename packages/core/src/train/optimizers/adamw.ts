@@ -8,7 +8,7 @@ import { Adam } from './adam.js';
  * gradients carry no decay. State and checkpoints are Adam's (the decay has
  * none), so a run can switch between the two.
  *
- * (`ParameterGroupConfig.weightDecay` is the L2 penalty of `torch.optim.Adam`
+ * (`ParameterGroupOptions.weightDecay` is the L2 penalty of `torch.optim.Adam`
  * and SGD, added to the gradient; give AdamW's decay here instead.)
  */
 export class AdamW extends Adam {

@@ -32,7 +32,7 @@ export const SGD_MOMENTUM = 0.9;
 
 /**
  * An optimizer that takes `torch.optim`'s steps, with the weight decay in the
- * place torch puts it: spread the result into a `ParameterGroupConfig`.
+ * place torch puts it: spread the result into a `ParameterGroupOptions`.
  *
  * - `sgd`: `torch.optim.SGD(lr, momentum, weight_decay)` (dampening 0, not
  *   Nesterov): `buf = momentum·buf + g`, `p −= lr·buf`, which is what
