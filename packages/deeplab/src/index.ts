@@ -26,6 +26,11 @@ export { deeplabV3PlusDecoder } from './model/decoder.js';
 export type { DecoderArgs } from './model/decoder.js';
 export { InputSizeGuard, inputSizeGuard } from './model/input-size-guard.js';
 export type { InputSizeGuardArgs } from './model/input-size-guard.js';
+// Loading a saved model, optionally with a new classifier for other classes (core's loadModel
+// loads any tfjs model as saved; this one also replaces DeepLabV3+'s and torchvision's heads).
+export { loadModel } from './model/model-files.js';
+export type { LoadModelOptions } from './model/model-files.js';
+export { replaceClassifier } from './model/replace-classifier.js';
 
 // Pretrained weights: torchvision's models and trunks, the reference MSRC run.
 export { fromTorchvision } from './torchvision/from-torchvision.js';
