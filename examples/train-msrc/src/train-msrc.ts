@@ -136,6 +136,9 @@ async function trainInRunFolder(
     restoreBestWeights: true,
     warn: log,
   });
+  // The reference run had no early stopping (the preset's patience is null); best weights come from the saver.
+  const earlyStopping =
+    options.patience === null ? null : new EarlyStopping({ monitor: 'pixelAccuracy', mode: 'max', patience: options.patience, restoreBestWeights: false });
   const trainBatches = resumableBatches(
     segmentationBatches(train, {
       batchSize: options.batchSize,
@@ -154,10 +157,6 @@ async function trainInRunFolder(
       { name: 'aspp', match: model.getLayer('aspp'), weightDecay: options.weightDecay, optimizer: new Adam(options.learningRateAspp) },
       { name: 'decoder', weightDecay: options.weightDecay, optimizer: new Adam(options.learningRateDecoder) },
     ],
-    // The reference run had no early stopping (the preset's patience is null); best weights come from the saver.
-    earlyStopping:
-      options.patience === null ? undefined : new EarlyStopping({ monitor: 'pixelAccuracy', mode: 'max', patience: options.patience, restoreBestWeights: false }),
-    bestModel,
     data: trainBatches,
     config: runConfig(options),
     workers,
@@ -210,13 +209,15 @@ async function trainInRunFolder(
       evaluate: () => validate.run(trainer.step),
       checkpointDir,
       checkpointEvery: options.saveFreq ?? options.logFreq,
-      // The window closes at each evaluation before the others read it.
+      // Deciders first (the reporters print their decisions); the window closes at each evaluation before the others read it.
       callbacks: [
+        ...(earlyStopping ? [earlyStopping] : []),
+        bestModel,
         window,
-        validationSnapshots(outputs, validate),
-        reportWriter(report, options.iterations, window, validate),
-        runLogWriter(runLog, backend.name, window, validate),
-        consoleLines(say, window, validate),
+        validationSnapshots(outputs),
+        reportWriter(report, options.iterations, window),
+        runLogWriter(runLog, backend.name, window),
+        consoleLines(say, window, bestModel),
         ...(progress ? [progressBar(progress)] : []),
       ],
     })

@@ -1,18 +1,19 @@
-import type { CheckpointAt, Evaluation, TrainingCallback } from '@seg/core';
-import type { Validation } from '../validation.js';
+import type { BestModelSaver, CheckpointAt, Evaluation, TrainingCallback } from '@seg/core';
 import type { TrainingWindow } from './training-window.js';
 
-/** The reference run's console lines at each validation and save, and one per checkpoint. */
-export function consoleLines(say: (line: string) => void, window: TrainingWindow, validation: Validation): TrainingCallback {
+/**
+ * The reference run's console lines at each validation and save, and one per
+ * checkpoint. Put it after `bestModel` (whose decision it prints) and `window`.
+ */
+export function consoleLines(say: (line: string) => void, window: TrainingWindow, bestModel: BestModelSaver): TrainingCallback {
   return {
-    onEvaluate({ step, scores, bestModel }: Evaluation) {
-      const v = validation.latest!;
+    onEvaluate({ step, scores }: Evaluation) {
       const w = window.last;
       say(
         `Iteration: ${step}, TrainLoss: ${w.trainLoss.toFixed(4)}, TrainAcc: ${w.trainPixelAccuracy.toFixed(4)}, ` +
-          `ValLoss: ${v.loss.toFixed(4)}, ValAcc: ${v.pixelAccuracy.toFixed(4)}, ValMeanIoU: ${v.meanIoU.toFixed(4)}`,
+          `ValLoss: ${scores.loss.toFixed(4)}, ValAcc: ${scores.pixelAccuracy.toFixed(4)}, ValMeanIoU: ${scores.meanIoU.toFixed(4)}`,
       );
-      if (bestModel === 'saved') say(`Saved model @iteration ${step} with accuracy ${scores.pixelAccuracy.toFixed(4)} and loss ${scores.loss.toFixed(4)}`);
+      if (bestModel.decision === 'saved') say(`Saved model @iteration ${step} with accuracy ${scores.pixelAccuracy.toFixed(4)} and loss ${scores.loss.toFixed(4)}`);
       else say(`Skipped saving @iteration ${step}`);
     },
     onCheckpoint({ step, dir }: CheckpointAt) {

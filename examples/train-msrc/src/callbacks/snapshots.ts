@@ -1,7 +1,6 @@
-import type { TrainingCallback } from '@seg/core';
+import type { Evaluation, TrainingCallback } from '@seg/core';
 import { rgba, labelsPng, png } from '../images.js';
 import { RUN_FILES, type RunOutputs } from '../run-files.js';
-import type { Validation } from '../validation.js';
 
 /** Where the snapshots of the validation at `step` go, relative to the run folder. */
 export function snapshotPaths(step: number): { image: string; truth: string; prediction: string } {
@@ -10,10 +9,10 @@ export function snapshotPaths(step: number): { image: string; truth: string; pre
 }
 
 /** Writes each validation's shown image, its ground truth and the prediction as `images/<step>_{img,gt,pred}.png`. */
-export function validationSnapshots(outputs: RunOutputs, validation: Validation): TrainingCallback {
+export function validationSnapshots(outputs: RunOutputs): TrainingCallback {
   return {
-    async onEvaluate() {
-      const { step, shown } = validation.latest!;
+    async onEvaluate({ step, snapshots }: Evaluation) {
+      const [shown] = snapshots!;
       const { width, height } = shown.image;
       const paths = snapshotPaths(step);
       await outputs.write(paths.image, await png(rgba(shown.image), width, height));

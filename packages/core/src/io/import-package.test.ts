@@ -2,7 +2,7 @@ import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { importPackage } from './import-package.js';
+import { importPackage } from './runtime-import.js';
 
 describe('importPackage', () => {
   let dir: string;

@@ -1,47 +1,66 @@
 /**
- * How the trainer talks to one replica, a worker thread or a child process,
- * behind one {@link Channel}: messages in both directions, one failure
- * report however the replica dies (an error, an exit, a signal), and an
- * ending that keeps this process alive until the replica is gone.
+ * The one channel to a worker thread or child process of @seg: the trainer's
+ * data-parallel replicas and `@seg/deeplab`'s segmentation workers talk to
+ * theirs through it. Messages in both directions, one failure report however
+ * the worker dies (an error, an exit, a signal, with the last words of its
+ * stderr), and an ending that keeps this process alive until the worker is
+ * gone.
  *
  * @module
  */
-import type { ChildProcess } from 'node:child_process';
+import type { ChildProcess, Serializable } from 'node:child_process';
 import type { Worker } from 'node:worker_threads';
-import { importAtRuntime } from '../../io/runtime-import.js';
-import type { FromReplica, ToReplica } from './protocol.js';
+import { importAtRuntime } from './runtime-import.js';
 
-/** What a channel reports to the pool. */
-export interface ChannelEvents {
-  message(m: FromReplica): void;
-  /** The replica died (an uncaught error, an exit, a signal); called once, with why. */
+/** What a channel reports to its owner; `In` is what the worker sends. */
+export interface ChannelEvents<In> {
+  message(m: In): void;
+  /** The worker died (an uncaught error, an exit, a signal); called once, with why (`exited (code 1): <its last error line>`). */
   failure(reason: string): void;
 }
 
-/** The transport-independent handle on one replica. */
-export interface Channel {
-  send(msg: ToReplica): void;
-  /** Whether the replica keeps this process alive: only while the trainer waits for it. */
+/** How {@link Channel.end} ends the worker. */
+export type ChannelEnd =
+  /** Stop it now (a child: `SIGTERM`; a thread: `terminate()`). */
+  | 'stop'
+  /** Kill a child with `SIGKILL` (a thread: `terminate()`). */
+  | 'kill'
+  /** Close its IPC channel and let it exit by itself, after its own work (a thread: `terminate()`). */
+  | 'disconnect';
+
+/** The transport-independent handle on one worker; `Out` is what it is sent. */
+export interface Channel<Out> {
+  send(msg: Out): void;
+  /** Whether the worker keeps this process alive (the trainer: only while it waits for a replica). Default: it does. */
   ref(waiting: boolean): void;
-  /** Ends the replica; resolves once it has exited, keeping this process alive until then. */
-  end(): Promise<void>;
-  /** Why the replica is gone, once it is; `null` while it runs. */
+  /** Ends the worker; resolves once it has exited, keeping this process alive until then. Default `'stop'`. */
+  end(how?: ChannelEnd): Promise<void>;
+  /** Why the worker is gone, once it is; `null` while it runs. */
   readonly dead: string | null;
+  /** The child's process id (`undefined` for a thread). */
+  readonly pid?: number;
+}
+
+/** Options of {@link openProcess}. */
+export interface ProcessChannelOptions {
+  /** The child's environment. Default: this process's. */
+  env?: NodeJS.ProcessEnv;
 }
 
 /** Lines of a child's stderr kept to say why it died. */
 const STDERR_LINES = 12;
 
 /** The common part: one failure path for errors and exits, and an end that waits for the exit. */
-function channel(
-  events: ChannelEvents,
-  send: (msg: ToReplica) => void,
+function channel<In, Out>(
+  events: ChannelEvents<In>,
+  send: (msg: Out) => void,
   ref: (waiting: boolean) => void,
-  stop: () => void,
+  stop: (how: ChannelEnd) => void,
   onExit: (listener: (how: string) => void) => void,
   onError: (listener: (e: Error) => void) => void,
   lastWords: () => string,
-): Channel {
+  pid?: number,
+): Channel<Out> {
   let dead: string | null = null;
   let exited = false;
   let ending = false;
@@ -64,6 +83,7 @@ function channel(
   });
   return {
     send,
+    pid,
     ref: (waiting) => {
       // Once ending, the replica holds this process until its exit: a step that settles
       // meanwhile (rejected by the very failure that ends it) must not unref it, or a
@@ -73,24 +93,24 @@ function channel(
     get dead() {
       return dead;
     },
-    async end() {
+    async end(how = 'stop') {
       dead ??= 'ended';
       if (exited) return;
-      // A replica ended while nothing else runs must still be waited for: an unref'd
+      // A worker ended while nothing else runs must still be waited for: an unref'd
       // worker or child would let Node exit (code 13) before its exit is seen.
       ending = true;
       ref(true);
-      stop();
+      stop(how);
       await exit;
     },
   };
 }
 
 /** Starts `entry` as a worker thread. */
-export async function openThread(entry: URL, events: ChannelEvents): Promise<Channel> {
+export async function openThread<In, Out>(entry: URL, events: ChannelEvents<In>): Promise<Channel<Out>> {
   const { Worker } = (await importAtRuntime('node:worker_threads')) as typeof import('node:worker_threads');
   const worker: Worker = new Worker(entry);
-  worker.on('message', (m) => events.message(m as FromReplica));
+  worker.on('message', (m) => events.message(m as In));
   return channel(
     events,
     (msg) => worker.postMessage(msg),
@@ -102,9 +122,15 @@ export async function openThread(entry: URL, events: ChannelEvents): Promise<Cha
   );
 }
 
-/** Starts `entry` as a child process with `env`; its stdout and stderr go to this process's. */
-export async function openProcess(entry: URL, env: NodeJS.ProcessEnv, events: ChannelEvents): Promise<Channel> {
+/**
+ * Starts `entry` as a child process (structured-clone messages); its stdout
+ * and stderr go to this process's.
+ *
+ * @internal Shared with `@seg/deeplab`'s workers; not part of the public API.
+ */
+export async function openProcess<In, Out>(entry: URL | string, options: ProcessChannelOptions, events: ChannelEvents<In>): Promise<Channel<Out>> {
   const { fork } = (await importAtRuntime('node:child_process')) as typeof import('node:child_process');
+  const env = options.env ?? process.env;
   const child: ChildProcess = fork(entry, [], { serialization: 'advanced', env, stdio: ['ignore', 'inherit', 'pipe', 'ipc'] });
   // Forwarded as it comes, and its last lines kept: a child that crashes says why on stderr.
   const tail: string[] = [];
@@ -113,22 +139,26 @@ export async function openProcess(entry: URL, env: NodeJS.ProcessEnv, events: Ch
     tail.push(...chunk.toString('utf8').split('\n').filter((l) => l.trim() !== ''));
     tail.splice(0, Math.max(0, tail.length - STDERR_LINES));
   });
-  child.on('message', (m) => events.message(m as FromReplica));
+  child.on('message', (m) => events.message(m as In));
   const ipc = () => child.channel as { ref(): void; unref(): void } | null | undefined;
   return channel(
     events,
-    (msg) => child.send(msg),
+    (msg) => child.send(msg as Serializable),
     (waiting) => {
       for (const handle of [child, ipc(), child.stderr as unknown as { ref?(): void; unref?(): void } | null]) {
         if (waiting) handle?.ref?.();
         else handle?.unref?.();
       }
     },
-    () => {
-      if (child.exitCode === null && child.signalCode === null) child.kill();
+    (how) => {
+      if (child.exitCode !== null || child.signalCode !== null) return;
+      if (how === 'disconnect') {
+        if (child.connected) child.disconnect();
+      } else child.kill(how === 'kill' ? 'SIGKILL' : 'SIGTERM');
     },
     (listener) => child.once('exit', (code, signal) => listener(signal ? `signal ${signal}` : `code ${code}`)),
     (listener) => child.on('error', listener),
     () => tail.find((l) => /^\w*Error\b|^RuntimeError|Aborted|out of memory/i.test(l.trim()))?.trim() ?? tail.at(-1)?.trim() ?? '',
+    child.pid,
   );
 }
