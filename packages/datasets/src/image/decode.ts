@@ -91,8 +91,9 @@ export async function decodePixels(bytes: Uint8Array, source: string, options: R
 }
 
 /**
- * Decodes an image held in memory to 8-bit RGB (grey spread, alpha dropped);
- * see {@link decodePixels}.
+ * Decodes a JPEG, PNG, BMP, TIFF or WebP held in memory to 8-bit RGB (grey
+ * spread, alpha dropped) with `@napi-rs/image`, on libuv's thread pool; a
+ * JPEG cut short is refused (the decoder would fill it in).
  *
  * @param source The file's path, named in error messages.
  */
@@ -127,7 +128,7 @@ export async function readImageFile(path: string, options: DecodeImageOptions = 
 
 /**
  * Reads and decodes an image file to 8-bit RGB, or RGBA with `keepAlpha`
- * (see {@link decodePixels}).
+ * (decoded as {@link decodeImage} does).
  *
  * @throws {ImageFileError} If the file cannot be read or decoded; the message names the path.
  */
