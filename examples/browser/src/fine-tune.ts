@@ -12,8 +12,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import type { LayersModel } from '@tensorflow/tfjs-layers';
-import { type ParameterGroupOptions, sparseSoftmaxCrossEntropy, Trainer } from '@seg/core';
-import { BACKBONE_NAMES } from '@seg/core';
+import { BACKBONE_NAMES, type ParameterGroupOptions, sparseSoftmaxCrossEntropy, Trainer } from '@seg/core';
 import { MIN_INPUT_SIZE, preprocess } from '@seg/deeplab';
 
 /** An image and its class ids (one per pixel, `ignore` where unlabelled). */

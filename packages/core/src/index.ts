@@ -70,7 +70,7 @@ export type {
 
 // Training: the loop, its callbacks, optimizers, run folders.
 export {
-  Adam, acquireRunLock, BestModelSaver, EarlyStopping, evaluateSegmentation, lockRunFolder, Monitor,
+  Adam, acquireRunLock, BestModelSaver, EarlyStopping, evaluateSegmentation, lockRunFolder, Monitor, MonitoredCallback,
   NonFiniteTrainingError, RunLockedError, replicaDeviceEnvironment, Trainer, visibleGpus,
 } from './train/index.js';
 export type {

@@ -23,7 +23,7 @@ export type { DeepLabOutputStride, DeepLabV3PlusConfig, ResolvedDeepLabV3PlusCon
 export { deeplabV3Plus } from './model/deeplab-v3-plus.js';
 export { DeepLabV3PlusModel } from './model/deeplab-model.js';
 export { deeplabV3PlusDecoder } from './model/decoder.js';
-export type { DecoderArgs } from './model/decoder.js';
+export type { DecoderOptions } from './model/decoder.js';
 export { InputSizeGuard, inputSizeGuard } from './model/input-size-guard.js';
 export type { InputSizeGuardArgs } from './model/input-size-guard.js';
 // Loading a saved model, optionally with a new classifier for other classes (core's loadModel

@@ -2,8 +2,8 @@ import * as tfl from '@tensorflow/tfjs-layers';
 import { atrousConv2d, batchNormAct, resizeBilinear } from '@seg/core';
 import { spatialDropout2d } from '@seg/core/internals';
 
-/** Arguments of {@link deeplabV3PlusDecoder}. */
-export interface DecoderArgs {
+/** Options of {@link deeplabV3PlusDecoder}. */
+export interface DecoderOptions {
   /** Classes of the output logits. Required. */
   numClasses: number;
   /** Channels of the 1x1 low-level projection. Required. */
@@ -49,16 +49,16 @@ function convBnRelu(x: tfl.SymbolicTensor, filters: number, kernelSize: number, 
  * @param low Low-level trunk features `[N, H/4, W/4, C_low]`.
  * @returns Logits `[N, H/4, W/4, numClasses]`.
  */
-export function deeplabV3PlusDecoder(aspp: tfl.SymbolicTensor, low: tfl.SymbolicTensor, args: DecoderArgs): tfl.SymbolicTensor {
-  const name = args.name ?? 'decoder';
+export function deeplabV3PlusDecoder(aspp: tfl.SymbolicTensor, low: tfl.SymbolicTensor, options: DecoderOptions): tfl.SymbolicTensor {
+  const name = options.name ?? 'decoder';
   const up = resizeBilinear({ name: `${name}.upsample` }).apply([aspp, low]) as tfl.SymbolicTensor;
   // 48 channels: fewer would lose the boundary detail, more would let low-level features outweigh the ASPP's 256 (paper, Table 1).
-  const [dropLow, dropFuse1, dropFuse2] = args.dropout ?? [0, 0, 0];
+  const [dropLow, dropFuse1, dropFuse2] = options.dropout ?? [0, 0, 0];
   const drop = (x: tfl.SymbolicTensor, rate: number, layer: string) =>
     rate > 0 ? (spatialDropout2d(rate, `${name}.${layer}`).apply(x) as tfl.SymbolicTensor) : x;
-  const projected = drop(convBnRelu(low, args.lowLevelChannels, 1, `${name}.project`, 0), dropLow, 'project.dropout');
+  const projected = drop(convBnRelu(low, options.lowLevelChannels, 1, `${name}.project`, 0), dropLow, 'project.dropout');
   const merged = tfl.layers.concatenate({ axis: -1, name: `${name}.concat` }).apply([up, projected]) as tfl.SymbolicTensor;
-  const fuse1 = drop(convBnRelu(merged, args.decoderChannels, 3, `${name}.fuse`, 0), dropFuse1, 'fuse.0.dropout');
-  const fused = drop(convBnRelu(fuse1, args.decoderChannels, 3, `${name}.fuse`, 3), dropFuse2, 'fuse.3.dropout');
-  return atrousConv2d({ filters: args.numClasses, kernelSize: 1, name: 'classifier' }).apply(fused) as tfl.SymbolicTensor;
+  const fuse1 = drop(convBnRelu(merged, options.decoderChannels, 3, `${name}.fuse`, 0), dropFuse1, 'fuse.0.dropout');
+  const fused = drop(convBnRelu(fuse1, options.decoderChannels, 3, `${name}.fuse`, 3), dropFuse2, 'fuse.3.dropout');
+  return atrousConv2d({ filters: options.numClasses, kernelSize: 1, name: 'classifier' }).apply(fused) as tfl.SymbolicTensor;
 }
