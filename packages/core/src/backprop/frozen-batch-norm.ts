@@ -34,6 +34,15 @@ export function isBatchNormFrozen(layer: Layer): boolean {
   return frozen.has(layer);
 }
 
+/**
+ * The batch-norm layers of `model`, nested models expanded, in layer order:
+ * the same list for every copy of one architecture, so replicas are told by
+ * index which of theirs the trainer froze.
+ */
+export function batchNormLayers(model: LayerContainer): Layer[] {
+  return leaves(model).filter(isBatchNorm);
+}
+
 function leaves(items: LayerContainer | readonly Layer[], out: Layer[] = []): Layer[] {
   for (const layer of Array.isArray(items) ? items : (items as LayerContainer).layers) {
     const nested = (layer as unknown as Partial<LayerContainer>).layers;
@@ -47,8 +56,8 @@ function leaves(items: LayerContainer | readonly Layer[], out: Layer[] = []): La
  * Puts every batch-norm layer of `layers` (a model, nested models expanded,
  * or a list of layers) in inference mode during training, or back
  * (`frozen = false`). Idempotent. The trainer does this for the batch-norm
- * layers of its parameter groups (`freezeBN`, frozen groups); call it
- * yourself in a replica module, which builds its own model.
+ * layers of its parameter groups (`freezeBN`, frozen groups) before each
+ * step, and tells its replicas (`workers`) which of theirs to freeze.
  *
  * @returns How many batch-norm layers it set.
  *

@@ -47,6 +47,13 @@ export interface ReplicaStep {
   random?: number;
   /** Processes only: every weight, flat (threads read the shared buffer). */
   weights?: Float32Array;
+  /**
+   * Indices into the model's batch-norm layers (`batchNormLayers`) that run in
+   * inference mode this step: those the trainer froze (frozen groups,
+   * `freezeBN`, `frozenSteps`). The replicas build their own models, so
+   * they are told each step.
+   */
+  frozenBatchNorms: number[];
 }
 
 /** What the trainer may send to a replica. */

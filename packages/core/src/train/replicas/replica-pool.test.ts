@@ -50,13 +50,19 @@ function maxRelativeDifference(a: number[][], b: number[][]): number {
 }
 
 /** Trains a fresh tiny model on `sizes` batches, with the given workers (or none), and returns its weights and logs. */
-async function train(sizes: number[], workers?: TrainerWorkers, batchNorm = false, random: { dropout?: number; seed?: number } = {}) {
+async function train(
+  sizes: number[],
+  workers?: TrainerWorkers,
+  batchNorm = false,
+  random: { dropout?: number; seed?: number } = {},
+  group: { freezeBN?: boolean } = {},
+) {
   const trainer = new Trainer({
     model: model({ seed: 1, batchNorm, dropout: random.dropout }),
     loss,
     metrics,
     workers,
-    groups: [{ name: 'all', learningRate: 0.05 }],
+    groups: [{ name: 'all', learningRate: 0.05, ...group }],
     seed: random.seed,
   });
   try {
@@ -135,6 +141,19 @@ describe('Trainer workers', () => {
     expect(moving.length).toBe(2);
     for (const i of moving) {
       expect(maxRelativeDifference([two.weights[i]], [firstImage.weights[i]])).toBeLessThan(1e-5);
+    }
+  });
+
+  it('runs the batch norms the trainer froze (freezeBN) in inference mode in every replica: statistics kept, steps as in one thread', async () => {
+    const workers = { count: 2, replica: fixture('tiny-replica.mjs'), args: { batchNorm: true } };
+    const two = await train([4, 4], workers, true, {}, { freezeBN: true });
+    const inThread = await train([4, 4], undefined, true, {}, { freezeBN: true });
+    const untouched = await weightsOf(model({ seed: 1, batchNorm: true }));
+    const names = model({ batchNorm: true }).weights.map((w) => w.name);
+    for (const [i, name] of names.entries()) {
+      // Frozen: the moving statistics are the initial ones, bit for bit; every weight as the one-thread run's.
+      if (/moving/.test(name)) expect(two.weights[i]).toEqual(untouched[i]);
+      expect(maxRelativeDifference([two.weights[i]], [inThread.weights[i]])).toBeLessThan(1e-5);
     }
   });
 

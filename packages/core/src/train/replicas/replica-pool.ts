@@ -19,6 +19,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { LayersModel } from '@tensorflow/tfjs-layers';
 import { BACKEND_PACKAGES, type SegBackendName } from '../../backends/packages.js';
 import { NODE_BACKEND_ORDER } from '../../backends/select.js';
+import { batchNormLayers, isBatchNormFrozen } from '../../backprop/frozen-batch-norm.js';
 import type { GradientSource, StepGradients, TrainBatch } from '../gradient-source.js';
 import { type StepSeed, stepRandom } from '../step-gradients.js';
 import { replicaDeviceEnvironment } from './devices.js';
@@ -222,6 +223,7 @@ export class ReplicaPool implements GradientSource {
     const [imageData, labelData] = await Promise.all([images.data<'float32'>(), labels.data<'int32'>()]);
     const started = performance.now();
     const answers: Promise<FromReplica>[] = [];
+    const frozenBatchNorms = batchNormLayers(this.model).flatMap((layer, i) => (isBatchNormFrozen(layer) ? [i] : []));
     let start = 0;
     for (const [i, n] of sizes.entries()) {
       const answer = this.reply(i);
@@ -235,6 +237,7 @@ export class ReplicaPool implements GradientSource {
         imageShape: [n, h, w, c],
         labels: Int32Array.from(labelData.subarray(start * h * w, (start + n) * h * w)),
         labelShape: [n, h, w],
+        frozenBatchNorms,
         ...(seed ? { random: stepRandom(seed, i).state } : {}),
         ...(this.transport === 'process' ? { weights: this.weightBuffer } : {}),
       });

@@ -14,6 +14,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-layers';
 import '../../registration.js';
 import { selectBackend } from '../../backends/select.js';
+import { batchNormLayers, freezeBatchNorm } from '../../backprop/frozen-batch-norm.js';
 import { SeededRng } from '../../data/rng.js';
 import { type StepTensors, stepGradients } from '../step-gradients.js';
 import { type FlatLayout, flatLayout, readFlat, writeFlat } from './flat-weights.js';
@@ -68,6 +69,8 @@ async function start(init: ReplicaInit): Promise<Replica> {
 async function step(r: Replica, msg: ReplicaStep): Promise<{ loss: number; metrics: Record<string, number> }> {
   if (msg.weights) r.weights.set(msg.weights);
   const { model, loss, metrics = {} } = r.parts;
+  const frozen = new Set(msg.frozenBatchNorms);
+  for (const [i, layer] of batchNormLayers(model).entries()) freezeBatchNorm([layer], frozen.has(i));
   // All of the trainer's weights, BatchNorm moving statistics too.
   writeFlat(model.weights, r.weightLayout, r.weights);
   const vars = r.init.gradIndices.map((i) => model.weights[i].read() as tf.Variable);
