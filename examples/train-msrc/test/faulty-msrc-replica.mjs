@@ -1,9 +1,11 @@
-// The run's replica module with replica 1's loss throwing at its 3rd call, as a
+// The run's replica (@seg/deeplab's model, loss and pixel accuracy from the
+// run's JSON arguments) with replica 1's loss throwing at its 3rd call, as a
 // replica that runs out of memory or meets a bug mid-run would fail.
-import buildReplica from '../src/msrc-replica.mjs';
+import { lossFrom, modelFrom, pixelAccuracyWith } from '@seg/deeplab/node';
 
-export default async function buildFaulty(args, { index }) {
-  const parts = await buildReplica(args, { index });
+export default async function buildFaulty({ model, loss: lossSpec }, { index }) {
+  const loss = lossFrom(lossSpec);
+  const parts = { model: modelFrom(model), loss, metrics: { pixelAccuracy: pixelAccuracyWith(lossSpec.ignoreIndex) } };
   if (index !== 1) return parts;
   let calls = 0;
   return {
@@ -11,7 +13,7 @@ export default async function buildFaulty(args, { index }) {
     loss: (labels, logits) => {
       calls += 1;
       if (calls === 3) throw new Error('out of memory in the loss (injected)');
-      return parts.loss(labels, logits);
+      return loss(labels, logits);
     },
   };
 }

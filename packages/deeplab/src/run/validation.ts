@@ -1,10 +1,11 @@
 /**
- * The reference run's validation: at each log, `valImages` random validation
- * images (a seeded subset, different at every iteration) are scored, and one
- * of them is segmented for the snapshots. The callbacks read the outcome.
+ * A run's validation: at each evaluation, `valImages` random validation
+ * images (a seeded subset, different at every iteration, as the MSRC
+ * reference run did) or the whole split are scored, and one of them is
+ * segmented for the snapshots. The callbacks read the outcome.
  */
 import { type BoundaryScores, type ConfusionMatrix, evaluateSegmentation, type RgbImage, SeededRng, type SegmentationDataset, type SegmentationLoss, segmentationBatches } from '@seg/core';
-import { segment } from '@seg/deeplab';
+import { segment } from '../inference/segment.js';
 import type { LayersModel } from '@tensorflow/tfjs-layers';
 
 /** One validation's scores and its shown image. */
@@ -14,7 +15,7 @@ export interface ValidationOutcome {
   pixelAccuracy: number;
   meanIoU: number;
   confusion: ConfusionMatrix;
-  /** Boundary F1 with the `exclude`d classes' pixels removed (void, for the report's table). */
+  /** Boundary F1, with the `exclude`d classes' pixels removed (MSRC's void), for the report's table. */
   boundary: BoundaryScores | undefined;
   /** The image shown in the snapshots: input, ground truth and prediction. */
   shown: { id: string; image: RgbImage; labels: ArrayLike<number>; prediction: ArrayLike<number> };
@@ -34,10 +35,12 @@ export function evalBatches(dataset: SegmentationDataset, seed: number) {
 export interface ValidationArgs {
   numClasses: number;
   loss: SegmentationLoss;
-  /** Images scored at each validation. */
-  valImages: number;
-  /** Classes the report's per-class table leaves out (void). */
-  exclude: number[];
+  /** Images scored at each validation, a seeded random subset. Default: the whole split. */
+  valImages?: number;
+  /** Classes the report's per-class table leaves out (MSRC's void). Default none. */
+  exclude?: number[];
+  /** Ground-truth id no score counts. Default none. */
+  ignoreIndex?: number;
   seed: number;
 }
 
@@ -53,11 +56,16 @@ export class Validation {
 
   /** Validates at `step`; returns the scores the trainer monitors. */
   async run(step: number): Promise<Record<string, number>> {
-    const { seed, valImages, numClasses, loss, exclude } = this.args;
+    const { seed, valImages = this.split.size, numClasses, loss, exclude = [], ignoreIndex } = this.args;
     const rng = SeededRng.derive(seed, 3, step);
     const picks = rng.permutation(this.split.size).slice(0, Math.min(valImages, this.split.size));
     const sample = await this.split.get(picks[rng.int(picks.length)]);
-    const r = await evaluateSegmentation(this.model, evalBatches(subset(this.split, picks), seed), { numClasses, loss, exclude });
+    const r = await evaluateSegmentation(this.model, evalBatches(subset(this.split, picks), seed), {
+      numClasses,
+      loss,
+      ignoreIndex,
+      ...(exclude.length > 0 ? { exclude } : {}),
+    });
     const { width, height } = sample.image;
     const { labels: prediction } = await segment(this.model, { data: sample.image.data, width, height, channels: 3 });
     this.latest = {
@@ -66,7 +74,7 @@ export class Validation {
       pixelAccuracy: r.pixelAccuracy,
       meanIoU: r.meanIoU,
       confusion: r.confusion,
-      boundary: r.excluded?.boundaryF1,
+      boundary: (r.excluded ?? r).boundaryF1,
       shown: { id: sample.id, image: sample.image, labels: sample.labels, prediction },
     };
     return { pixelAccuracy: r.pixelAccuracy, meanIoU: r.meanIoU, loss: r.loss! };
