@@ -18,5 +18,13 @@ export function packageConfig(entry: string[]): Options {
     platform: 'neutral',
     // Dependencies and peers stay external: one tfjs instance per process.
     skipNodeModulesBundle: true,
+    // Shared modules go to chunks in CJS too (esbuild splits ESM only): without it each CJS entry
+    // (`@seg/deeplab` and `@seg/deeplab/node`) would carry its own copy of the classes both use.
+    splitting: true,
+    // CJS chunks are converted from ESM after esbuild, which would leave `import.meta` (a syntax error
+    // in CommonJS) where an unsplit build makes it `{}`; code that reads it checks for a string first.
+    esbuildOptions(options, context) {
+      if (context.format === 'cjs') options.define = { ...options.define, 'import.meta.url': 'undefined' };
+    },
   };
 }

@@ -21,7 +21,8 @@ import os from 'node:os';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-wasm';
-import { deeplabV3Plus, enqueueSegmentation, exportOnnx, saveModel, segmentMany, watchQueuedRun } from '../packages/deeplab/dist/index.js';
+import { deeplabV3Plus, exportOnnx, saveModel } from '../packages/deeplab/dist/index.js';
+import { enqueueSegmentation, segmentMany, watchQueuedRun } from '../packages/deeplab/dist/node.js';
 import { generateSyntheticMsrc } from '../packages/msrc/dist/index.js';
 import { REDIS_SERVER_PACKAGE, redisServerMissing, startRedis } from '../test-utils/redis-server.mjs';
 

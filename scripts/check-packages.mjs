@@ -1,5 +1,6 @@
 #!/usr/bin/env node
-// publint and `attw --pack` on every published package; fails on any problem.
+// publint and `attw --pack` on every published package, then the browser-bundle check of the entries
+// meant for browsers (check-browser-entries.mjs); fails on any problem.
 import { execFileSync } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
@@ -14,3 +15,4 @@ for (const dir of readdirSync(join(root, 'packages'))) {
   execFileSync(bin('publint'), ['--strict'], { cwd, stdio: 'inherit' });
   execFileSync(bin('attw'), ['--pack', '.', '--profile', 'node16'], { cwd, stdio: 'inherit' });
 }
+execFileSync(process.execPath, [join(root, 'scripts', 'check-browser-entries.mjs')], { stdio: 'inherit' });

@@ -31,17 +31,19 @@ import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-layers';
 import '@tensorflow/tfjs-backend-wasm';
 import * as deeplabEsm from '@seg/deeplab';
+import * as deeplabNodeEsm from '@seg/deeplab/node';
 import * as msrcEsm from '@seg/msrc';
 import * as coreEsm from '@seg/core';
 const require = createRequire(import.meta.url);
 const deeplabCjs = require('@seg/deeplab');
+const deeplabNodeCjs = require('@seg/deeplab/node');
 const msrcCjs = require('@seg/msrc');
 const coreCjs = require('@seg/core');
 await tf.setBackend('wasm');
 await tf.ready();
 const ok = (cond, what) => { if (!cond) { console.error('consumer check failed: ' + what); process.exit(1); } };
 ok(tf.getBackend() === 'wasm', 'wasm backend active');
-for (const [kind, core, msrc, deeplab] of [['esm', coreEsm, msrcEsm, deeplabEsm], ['cjs', coreCjs, msrcCjs, deeplabCjs]]) {
+for (const [kind, core, msrc, deeplab, deeplabNode] of [['esm', coreEsm, msrcEsm, deeplabEsm, deeplabNodeEsm], ['cjs', coreCjs, msrcCjs, deeplabCjs, deeplabNodeCjs]]) {
   const bytes = core.encodeSafetensors({ w: { dtype: 'F32', shape: [2], data: new Float32Array([1.5, -2]) } });
   const w = core.safetensorsToFloat32(core.parseSafetensors(bytes).tensors.get('w'));
   ok(w[0] === 1.5 && w[1] === -2, kind + ': @seg/core safetensors round trip');
@@ -56,10 +58,11 @@ for (const [kind, core, msrc, deeplab] of [['esm', coreEsm, msrcEsm, deeplabEsm]
   ok(seg.width === 33 && seg.height === 35 && seg.labels.length === 33 * 35, kind + ': @seg/deeplab segment() of a 33x35 image');
   const rgba = deeplab.colorize(seg.labels, 33, 35, msrc.MSRC_PALETTE);
   ok(rgba.length === 33 * 35 * 4 && rgba[3] === 255, kind + ': @seg/deeplab colorize');
-  ok(typeof deeplab.segmentMany === 'function' && typeof deeplab.startSegmentWorker === 'function', kind + ': @seg/deeplab batch API');
+  ok(typeof deeplabNode.segmentMany === 'function' && typeof deeplabNode.startSegmentWorker === 'function', kind + ': @seg/deeplab/node batch API');
+  ok(deeplab.segmentMany === undefined, kind + ': the Node-only wing stays out of the main entry');
   model.dispose();
 }
-console.log('consumer: ESM import and CJS require of @seg/core, @seg/msrc, @seg/deeplab work on ' + tf.getBackend());
+console.log('consumer: ESM import and CJS require of @seg/core, @seg/msrc, @seg/deeplab, @seg/deeplab/node work on ' + tf.getBackend());
 `,
   );
   process.stdout.write(run('node', ['check.mjs'], app));

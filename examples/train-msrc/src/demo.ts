@@ -8,8 +8,8 @@
  */
 import { join, resolve } from 'node:path';
 import { writeFileAtomic } from '@seg/core';
-import { colorize, encodeRgbPng, loadModel, overlay, segment } from '@seg/deeplab';
-import { generateSyntheticMsrc, MSRC_PALETTE, openMsrc } from '@seg/msrc';
+import { colorize, loadModel, overlay, segment } from '@seg/deeplab';
+import { encodePng, generateSyntheticMsrc, MSRC_PALETTE, openMsrc } from '@seg/msrc';
 import { DEFAULT_TRAIN_MSRC_OPTIONS } from './options.js';
 import { trainMsrc } from './train-msrc.js';
 
@@ -57,7 +57,7 @@ const sample = await test.get(0);
 const { width, height } = sample.image;
 const model = await loadModel(join(out, 'model'));
 const seg = await segment(model, { data: sample.image.data, width, height, channels: 3 }, { flip: true });
-const writePng = async (name: string, rgba: Uint8ClampedArray) => writeFileAtomic(join(out, 'segment', name), await encodeRgbPng(rgba, width, height));
+const writePng = async (name: string, rgba: Uint8ClampedArray) => writeFileAtomic(join(out, 'segment', name), await encodePng(rgba, width, height));
 const opaque = new Uint8ClampedArray(width * height * 4).map((_, i) => (i % 4 === 3 ? 255 : sample.image.data[(i >> 2) * 3 + (i % 4)]));
 await writePng('image.png', opaque);
 await writePng('truth.png', colorize(sample.labels, width, height, MSRC_PALETTE));

@@ -17,7 +17,7 @@ import { unsupportedLayers } from '../backprop/model-gradients.js';
 import { SeededRng } from '../data/rng.js';
 import { withSeededRandom } from '../data/seeded-random.js';
 import { sparseSoftmaxCrossEntropy } from '../losses/cross-entropy.js';
-import { CHECKPOINT_FILES } from './checkpoint.js';
+import { CHECKPOINT_FILES } from './checkpoint/checkpoint.js';
 import { Trainer } from './trainer.js';
 
 const tempDir = tempDirs('seg-seeded-');

@@ -4,11 +4,11 @@ import type { SegmentationLoss, SegmentationMetrics } from '../losses/segmentati
 import type { ConfigChange } from '../run-state/config-diff.js';
 import type { JsonObject, JsonValue } from '../run-state/json.js';
 import type { StatefulPart } from '../run-state/stateful-part.js';
-import type { BestModelDecision, BestModelSaver } from './best-model-saver.js';
-import type { EarlyStopping, EarlyStoppingVerdict } from './early-stopping.js';
+import type { BestModelDecision, BestModelSaver } from './callbacks/best-model-saver.js';
+import type { EarlyStopping, EarlyStoppingVerdict } from './callbacks/early-stopping.js';
 import type { TrainBatch } from './gradient-source.js';
 import type { CheckpointAt } from './non-finite.js';
-import type { ParameterGroupConfig } from './parameter-groups.js';
+import type { ParameterGroupConfig } from './optimizers/parameter-groups.js';
 import type { TrainerWorkers } from './replicas/workers.js';
 
 /** Options of {@link Trainer}. */

@@ -8,7 +8,7 @@ import { describeEachBackend } from '../../../../test-utils/backends.js';
 import '../registration.js';
 import { sparseSoftmaxCrossEntropy } from '../losses/cross-entropy.js';
 import { BoundaryF1Accumulator, boundaryF1 } from '../metrics/boundary-f1.js';
-import { EarlyStopping } from './early-stopping.js';
+import { EarlyStopping } from './callbacks/early-stopping.js';
 import { evaluateSegmentation } from './evaluate.js';
 import type { TrainBatch } from './gradient-source.js';
 import { Trainer } from './trainer.js';

@@ -6,14 +6,14 @@ import type { SegmentationLoss, SegmentationMetrics } from '../losses/segmentati
 import { checkConfig } from '../run-state/config-diff.js';
 import type { JsonObject, JsonValue } from '../run-state/json.js';
 import { RunState, type StatefulPart } from '../run-state/stateful-part.js';
-import type { BestModelSaver } from './best-model-saver.js';
-import { readCheckpoint, saveCheckpoint, TRAINER_SECTIONS } from './checkpoint.js';
-import type { EarlyStopping } from './early-stopping.js';
+import type { BestModelSaver } from './callbacks/best-model-saver.js';
+import { readCheckpoint, saveCheckpoint, TRAINER_SECTIONS } from './checkpoint/checkpoint.js';
+import type { EarlyStopping } from './callbacks/early-stopping.js';
 import type { GradientSource, TrainBatch } from './gradient-source.js';
 import { allFinite, type CheckpointAt, checkFiniteStep, NonFiniteTrainingError } from './non-finite.js';
-import { activeGroups, applyGroupUpdates, type ParameterGroup, resolveParameterGroups } from './parameter-groups.js';
+import { activeGroups, applyGroupUpdates, type ParameterGroup, resolveParameterGroups } from './optimizers/parameter-groups.js';
 import { ReplicaPool } from './replicas/replica-pool.js';
-import { acquireRunLock } from './run-lock.js';
+import { acquireRunLock } from './checkpoint/run-lock.js';
 import { ThreadGradients } from './thread-gradients.js';
 import type { Evaluation, FitArgs, FitResult, RestoreOptions, RestoreResult, StepLogs, TrainerArgs, TrainingCallback } from './trainer-types.js';
 

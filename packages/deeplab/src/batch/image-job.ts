@@ -6,7 +6,7 @@ import { readImage } from './image-files.js';
 import type { OutputPaths } from './outputs.js';
 import { encodeLabelPng, encodeRgbPng, encodeScoresPng } from './png.js';
 import type { LoadedSegmenter } from './segmenter-loader.js';
-import { vocPalette } from './voc-palette.js';
+import { vocPalette } from '../classes/voc-palette.js';
 
 /** One image to segment and where its outputs go. */
 export interface ImageTask {

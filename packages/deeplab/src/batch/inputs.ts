@@ -1,5 +1,7 @@
+import type { Stats } from 'node:fs';
+import * as fs from 'node:fs/promises';
+import * as path from 'node:path';
 import { readRegularFile } from '@seg/core';
-import { node } from './node.js';
 import { relativeWithin } from './relative-within.js';
 
 /** File extensions (lower case) taken from folders; a file named directly is taken whatever its extension. */
@@ -34,8 +36,6 @@ export interface ExpandInputsOptions {
   cwd?: string;
 }
 
-type Modules = Awaited<ReturnType<typeof node>>;
-
 /** A folder being searched: its path as given and as resolved, and where the excluded folder lies in it. */
 interface Root {
   path: string;
@@ -46,17 +46,17 @@ interface Root {
 const NOT_REGULAR = 'it is not a regular file (a FIFO, socket or device)';
 
 /** A relative path inside `base`, or `undefined` when `target` lies outside it (or is `base`). */
-function inside(path: Modules['path'], base: string, target: string): string | undefined {
-  return relativeWithin(path, base, target) || undefined;
+function inside(base: string, target: string): string | undefined {
+  return relativeWithin(base, target) || undefined;
 }
 
 /** `path` with its links resolved, or as it is when it does not exist. */
-async function realOrResolved(m: Modules, path: string): Promise<string> {
-  return m.fs.realpath(path).catch(() => m.path.resolve(path));
+async function realOrResolved(p: string): Promise<string> {
+  return fs.realpath(p).catch(() => path.resolve(p));
 }
 
 /** Why `file`, which failed to open or resolve with `e`, cannot be read, in words. */
-async function unreachable(fs: Modules['fs'], file: string, e: NodeJS.ErrnoException): Promise<string> {
+async function unreachable(file: string, e: NodeJS.ErrnoException): Promise<string> {
   if (e.code === 'ELOOP') return 'it is a symbolic link that loops (ELOOP)';
   if (e.code !== 'ENOENT') return `it cannot be reached (${e.code ?? e.message})`;
   const target = await fs.readlink(file).catch(() => undefined);
@@ -69,18 +69,17 @@ async function unreachable(fs: Modules['fs'], file: string, e: NodeJS.ErrnoExcep
  * is refused, so that a link planted in a collection never makes a run read
  * (and, with `--save overlay`, copy) a file from elsewhere.
  */
-async function followLink(m: Modules, full: string, root: Root): Promise<Omit<BatchInput, 'rel'> | null> {
-  const { fs, path } = m;
+async function followLink(full: string, root: Root): Promise<Omit<BatchInput, 'rel'> | null> {
   let real: string;
-  let stat: Awaited<ReturnType<Modules['fs']['stat']>>;
+  let stat: Stats;
   try {
     real = await fs.realpath(full);
     stat = await fs.stat(real);
   } catch (e) {
-    return { path: full, refused: await unreachable(fs, full, e as NodeJS.ErrnoException) };
+    return { path: full, refused: await unreachable(full, e as NodeJS.ErrnoException) };
   }
   if (stat.isDirectory()) return null;
-  if (inside(path, root.real, real) === undefined) {
+  if (inside(root.real, real) === undefined) {
     return {
       path: full,
       refused: `it is a symbolic link to ${real}, outside the input folder ${root.path}; links are followed only within the folder searched: name the file itself (or list it in an @list.txt) to segment it`,
@@ -90,17 +89,16 @@ async function followLink(m: Modules, full: string, root: Root): Promise<Omit<Ba
 }
 
 /** Images under `dir`, depth first in name order; hidden entries, the excluded folder and symbolic links to folders are skipped. */
-async function walk(m: Modules, dir: string, root: Root, out: BatchInput[]): Promise<void> {
-  const { fs, path } = m;
+async function walk(dir: string, root: Root, out: BatchInput[]): Promise<void> {
   const entries = (await fs.readdir(dir, { withFileTypes: true })).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   for (const entry of entries) {
     if (entry.name.startsWith('.')) continue;
     const full = path.join(dir, entry.name);
     const rel = path.relative(root.path, full);
     if (entry.isDirectory()) {
-      if (rel !== root.excludeRel) await walk(m, full, root, out);
+      if (rel !== root.excludeRel) await walk(full, root, out);
     } else if (IMAGE_EXTENSIONS.includes(path.extname(entry.name).toLowerCase())) {
-      const found = entry.isFile() ? { path: full } : entry.isSymbolicLink() ? await followLink(m, full, root) : { path: full, refused: NOT_REGULAR };
+      const found = entry.isFile() ? { path: full } : entry.isSymbolicLink() ? await followLink(full, root) : { path: full, refused: NOT_REGULAR };
       if (found) out.push({ ...found, rel });
     }
   }
@@ -127,29 +125,27 @@ async function walk(m: Modules, dir: string, root: Root, out: BatchInput[]): Pro
  *   or the `exclude`d (output) folder is an input folder or holds one.
  */
 export async function expandInputs(inputs: readonly string[], options: ExpandInputsOptions = {}): Promise<BatchInput[]> {
-  const modules = await node();
-  const { fs, path } = modules;
   const cwd = options.cwd ?? process.cwd();
   const outDir = options.exclude === undefined ? undefined : path.resolve(cwd, options.exclude);
-  const exclude = outDir === undefined ? undefined : await realOrResolved(modules, outDir);
+  const exclude = outDir === undefined ? undefined : await realOrResolved(outDir);
   const found: BatchInput[] = [];
   const searchFolder = async (folder: string) => {
     const real = await fs.realpath(folder);
-    if (exclude !== undefined && (real === exclude || inside(path, exclude, real) !== undefined)) {
+    if (exclude !== undefined && (real === exclude || inside(exclude, real) !== undefined)) {
       throw new Error(
         `the output folder ${outDir} ${real === exclude ? 'is' : 'holds'} the input folder ${folder}: every run would take the outputs of the run before as new images. ` +
           'Choose an output folder outside the input folders (a folder inside an input folder is fine: it is never searched)',
       );
     }
-    await walk(modules, folder, { path: folder, real, excludeRel: exclude === undefined ? undefined : inside(path, real, exclude) }, found);
+    await walk(folder, { path: folder, real, excludeRel: exclude === undefined ? undefined : inside(real, exclude) }, found);
   };
   const add = async (target: string, listDir: string | undefined) => {
-    const rel = (listDir && inside(path, listDir, target)) ?? path.basename(target);
-    let stat: Awaited<ReturnType<Modules['fs']['stat']>>;
+    const rel = (listDir && inside(listDir, target)) ?? path.basename(target);
+    let stat: Stats;
     try {
       stat = await fs.stat(target);
     } catch (e) {
-      const why = await unreachable(fs, target, e as NodeJS.ErrnoException);
+      const why = await unreachable(target, e as NodeJS.ErrnoException);
       if (!listDir) throw new Error(`input ${target} ${why === 'it does not exist' ? 'does not exist' : `cannot be read: ${why}`}; pass image files, folders or @list.txt files`);
       found.push({ path: target, rel, refused: why });
       return;

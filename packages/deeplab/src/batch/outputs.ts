@@ -1,4 +1,4 @@
-import type { NodeModules } from './node.js';
+import * as path from 'node:path';
 
 /**
  * What batch segmentation can write per image: `labels` (class ids, always
@@ -23,7 +23,7 @@ export const OUTPUT_SUFFIXES: Readonly<Record<SaveKind, string>> = {
 export type OutputPaths = { labels: string } & Partial<Record<Exclude<SaveKind, 'labels'>, string>>;
 
 /** `<out>/<rel><suffix>` for `labels` and every other kind in `save`. */
-export function outputPaths(path: NodeModules['path'], out: string, rel: string, save: readonly SaveKind[]): OutputPaths {
+export function outputPaths(out: string, rel: string, save: readonly SaveKind[]): OutputPaths {
   const paths: OutputPaths = { labels: path.join(out, `${rel}${OUTPUT_SUFFIXES.labels}`) };
   for (const kind of save) if (kind !== 'labels') paths[kind] = path.join(out, `${rel}${OUTPUT_SUFFIXES[kind]}`);
   return paths;
@@ -48,7 +48,7 @@ export function checkSaveKinds(save: readonly string[]): SaveKind[] {
  * `x.png.png/` of images), an output that is an input image. Found before
  * the run, so that no image fails (or is silently overwritten) halfway.
  */
-export function outputClashes(path: NodeModules['path'], out: string, images: readonly { input: string; outputs: OutputPaths }[]): string[] {
+export function outputClashes(out: string, images: readonly { input: string; outputs: OutputPaths }[]): string[] {
   // Owners are kept as (image, kind) and put into words only for a clash: a run may have millions of outputs.
   const files = new Map<string, { image: number; kind: string }>();
   const folders = new Map<string, number>();

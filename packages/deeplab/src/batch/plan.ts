@@ -1,7 +1,8 @@
+import * as fs from 'node:fs/promises';
+import * as path from 'node:path';
 import { describeError, ImageReadError } from './errors.js';
 import { expandInputs } from './inputs.js';
 import type { ImageTask } from './image-job.js';
-import { node } from './node.js';
 import { outputClashes, outputPaths, type SaveKind } from './outputs.js';
 import type { ImageResult } from './summary.js';
 
@@ -52,16 +53,15 @@ const STAT_CONCURRENCY = 64;
  *   unless `redo`); the message names every clash.
  */
 export async function planBatch(inputs: readonly string[], options: PlanOptions): Promise<BatchPlan> {
-  const { fs, path } = await node();
   const out = path.resolve(options.cwd ?? process.cwd(), options.out);
   const planned: PlannedImage[] = [];
   const refused: RefusedImage[] = [];
   for (const { path: input, rel, refused: why } of await expandInputs(inputs, { exclude: out, cwd: options.cwd })) {
-    const image = { input, rel, outputs: outputPaths(path, out, rel, options.save ?? []) };
+    const image = { input, rel, outputs: outputPaths(out, rel, options.save ?? []) };
     if (why === undefined) planned.push(image);
     else refused.push({ ...image, error: describeError(new ImageReadError(input, why)) });
   }
-  const clashes = outputClashes(path, out, planned);
+  const clashes = outputClashes(out, planned);
   // The labels PNG marks an image done; a folder in its place would fail the image after every attempt.
   const done = new Array<boolean>(planned.length).fill(false);
   const folders = new Set<string>();

@@ -8,7 +8,7 @@
  * pool, off the event loop.
  */
 import type { Palette } from '../classes/colorize.js';
-import { node } from './node.js';
+import { deflate } from 'node:zlib';
 
 const SIGNATURE = Uint8Array.of(0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a);
 
@@ -65,8 +65,7 @@ async function encode(image: PngPixels): Promise<Uint8Array> {
     filtered[row] = 2; // Up
     for (let x = 0; x < stride; x++) filtered[row + 1 + x] = data[y * stride + x] - (y > 0 ? data[(y - 1) * stride + x] : 0);
   }
-  const { zlib } = await node();
-  const idat = await new Promise<Uint8Array>((resolve, reject) => zlib.deflate(filtered, (e, out) => (e ? reject(e) : resolve(out))));
+  const idat = await new Promise<Uint8Array>((resolve, reject) => deflate(filtered, (e, out) => (e ? reject(e) : resolve(out))));
   const header = new Uint8Array(13);
   const view = new DataView(header.buffer);
   view.setUint32(0, width);

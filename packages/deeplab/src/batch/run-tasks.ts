@@ -10,9 +10,9 @@ export const DEFAULT_BACKOFF_MS = 1000;
 
 /** How failed images are retried. */
 export interface RetryOptions {
-  /** Attempts per image, the first included. Default {@link DEFAULT_ATTEMPTS}. */
+  /** Attempts per image, the first included. Default 3: a transient failure (a busy volume, a worker crash) gets two more chances. */
   attempts?: number;
-  /** Milliseconds before the first retry, doubling after each (BullMQ's exponential backoff). Default {@link DEFAULT_BACKOFF_MS}. */
+  /** Milliseconds before the first retry, doubling after each (BullMQ's exponential backoff). Default 1000. */
   backoffMs?: number;
 }
 

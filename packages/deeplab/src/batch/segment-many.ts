@@ -1,9 +1,9 @@
+import * as path from 'node:path';
 import type { SegBackendName } from '@seg/core';
 import type { ModelClass } from '../classes/model-classes.js';
 import type { Segmenter } from '../inference/segmenter.js';
 import { BatchRun, type BatchSource } from './batch-run.js';
 import { exclusiveQueue, type SegmentSettings, segmentImageFile } from './image-job.js';
-import { node } from './node.js';
 import { checkSaveKinds, type SaveKind } from './outputs.js';
 import { planBatch, refusedResults } from './plan.js';
 import { SegmentPool } from './pool/pool.js';
@@ -47,7 +47,6 @@ async function source(model: string | Segmenter, inputs: readonly string[], opti
   let modelName: string;
   let classes = options.classes;
   if (typeof model === 'string') {
-    const { path } = await node();
     modelName = path.resolve(options.cwd ?? process.cwd(), model);
     if (options.backend !== undefined && /\.onnx$/i.test(modelName)) {
       throw new Error(

@@ -1,3 +1,4 @@
+import * as path from 'node:path';
 import { readRegularFile } from '@seg/core';
 import { checkModelClasses, MODEL_CLASSES_KEY, type ModelClass } from '../classes/model-classes.js';
 import { loadOnnxSegmenter } from '../onnx/load-onnx-segmenter.js';
@@ -7,7 +8,6 @@ import { loadModel } from '../model/model-files.js';
 import type { Segmenter } from '../inference/segmenter.js';
 import { tfjsSegmenter } from '../inference/tfjs-segmenter.js';
 import { ModelLoadError } from './errors.js';
-import { node } from './node.js';
 
 /** A loaded model, ready to segment, with what it says about its classes. */
 export interface LoadedSegmenter {
@@ -63,7 +63,6 @@ export async function loadSegmenter(source: string): Promise<LoadedSegmenter> {
  * An `.onnx` file's come from its `seg.classes` metadata.
  */
 export async function readModelClasses(source: string): Promise<ModelClass[] | undefined> {
-  const { path } = await node();
   // Only regular files: a FIFO named as the model would block the submitter or the run for good.
   if (/\.onnx$/i.test(source)) {
     try {

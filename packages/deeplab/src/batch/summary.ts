@@ -1,7 +1,8 @@
+import * as fs from 'node:fs/promises';
+import * as path from 'node:path';
 import { writeFileAtomic } from '@seg/core';
 import type { ModelClass } from '../classes/model-classes.js';
 import type { ImageOutcome, SegmentSettings } from './image-job.js';
-import { node } from './node.js';
 import type { OutputPaths, SaveKind } from './outputs.js';
 
 /** How an image of a batch ended: segmented now, skipped (its output existed), or failed after every attempt. */
@@ -150,7 +151,6 @@ export const SUMMARY_FILE = 'summary.json';
  * @returns The path written.
  */
 export async function writeSummary(summary: BatchSummary): Promise<string> {
-  const { fs, path } = await node();
   const file = path.join(summary.out, SUMMARY_FILE);
   const previous = await fs.stat(file).catch(() => null);
   if (previous) {

@@ -1,4 +1,4 @@
-import { vocPalette } from '../batch/voc-palette.js';
+import { vocPalette } from './voc-palette.js';
 import type { Palette } from './colorize.js';
 import type { ModelClass } from './model-classes.js';
 

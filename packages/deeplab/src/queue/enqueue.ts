@@ -1,6 +1,6 @@
+import * as path from 'node:path';
 import type { Queue } from 'bullmq';
 import type { SegmentSettings } from '../batch/image-job.js';
-import { node } from '../batch/node.js';
 import { checkSaveKinds, type SaveKind } from '../batch/outputs.js';
 import { type PlannedImage, planBatch, type RefusedImage } from '../batch/plan.js';
 import { resolveRetry, type RetryOptions } from '../batch/run-tasks.js';
@@ -103,7 +103,6 @@ export async function enqueueSegmentation(queueUrl: string, model: string, input
   const queue = parseQueueUrl(queueUrl);
   const retry = resolveRetry(options);
   const save = checkSaveKinds(options.save ?? []);
-  const { path, crypto } = await node();
   const cwd = options.cwd ?? process.cwd();
   const modelPath = path.resolve(cwd, model);
   const plan = await planBatch(inputs, { out: options.out, save, redo: options.redo, cwd });
@@ -115,7 +114,7 @@ export async function enqueueSegmentation(queueUrl: string, model: string, input
     out: plan.out,
     settings: { flip: options.flip ?? false, scales: options.scales ?? [1], save: ['labels', ...save.filter((s) => s !== 'labels')] },
     classes: await readModelClasses(modelPath),
-    jobs: plan.todo.map((image) => ({ id: segmentJobId(crypto, image.outputs.labels), image })),
+    jobs: plan.todo.map((image) => ({ id: segmentJobId(image.outputs.labels), image })),
     skipped: plan.skipped,
     refused: plan.refused,
     retry,

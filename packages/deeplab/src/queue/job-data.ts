@@ -1,5 +1,5 @@
+import { createHash } from 'node:crypto';
 import type { SegmentSettings } from '../batch/image-job.js';
-import type { NodeModules } from '../batch/node.js';
 import type { OutputPaths } from '../batch/outputs.js';
 
 /** Name of the BullMQ jobs `seg-deeplab submit` adds and `seg-deeplab worker` takes. */
@@ -28,8 +28,8 @@ export interface SegmentJobData {
  * submission, so an image queued twice (a second `submit` while the first
  * one's jobs wait) is one job. Hex, as custom ids may not contain ":".
  */
-export function segmentJobId(crypto: NodeModules['crypto'], labelsPath: string): string {
-  return `img-${crypto.createHash('sha256').update(labelsPath).digest('hex').slice(0, 32)}`;
+export function segmentJobId(labelsPath: string): string {
+  return `img-${createHash('sha256').update(labelsPath).digest('hex').slice(0, 32)}`;
 }
 
 /**

@@ -4,7 +4,6 @@
  * refused with its reason, and what `seg-deeplab submit` queues passes.
  */
 import { mkdirSync, mkdtempSync, rmSync, symlinkSync } from 'node:fs';
-import * as fs from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -26,10 +25,10 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 /** A job as `seg-deeplab submit` queues it, with `change` applied. */
 function job(rel: string, change: Partial<SegmentJobData> = {}): SegmentJobData {
   const o = change.out ?? out;
-  return checkJobData({ runId: 'r1', out: o, model: '/m', input: '/in/x.png', rel, outputs: outputPaths(path, o, rel, ['color', 'scores']), settings: {}, ...change }, 'j1');
+  return checkJobData({ runId: 'r1', out: o, model: '/m', input: '/in/x.png', rel, outputs: outputPaths(o, rel, ['color', 'scores']), settings: {}, ...change }, 'j1');
 }
 
-const confine = (data: SegmentJobData, allow = [root]) => confineJobOutputs(fs, path, data, allow, 'j1');
+const confine = (data: SegmentJobData, allow = [root]) => confineJobOutputs(data, allow, 'j1');
 
 describe('confineJobOutputs', () => {
   it("accepts what submit queues, in folders not yet created and through links that stay inside the run's folder", async () => {
@@ -67,9 +66,9 @@ describe('confineJobOutputs', () => {
 
 describe('checkAllowedRoots', () => {
   it('needs at least one absolute root', () => {
-    expect(() => checkAllowedRoots(path, 'w', undefined)).toThrow('w: no folder is allowed for outputs; name the folders runs may write to (--allow <root>, options.allow)');
-    expect(() => checkAllowedRoots(path, 'w', [])).toThrow('w: no folder is allowed for outputs');
-    expect(() => checkAllowedRoots(path, 'w', ['/a', 'b'])).toThrow('w: allowed root 1 is "b"; expected an absolute folder path');
-    expect(checkAllowedRoots(path, 'w', ['/a/b/../c/'])).toEqual(['/a/c']);
+    expect(() => checkAllowedRoots('w', undefined)).toThrow('w: no folder is allowed for outputs; name the folders runs may write to (--allow <root>, options.allow)');
+    expect(() => checkAllowedRoots('w', [])).toThrow('w: no folder is allowed for outputs');
+    expect(() => checkAllowedRoots('w', ['/a', 'b'])).toThrow('w: allowed root 1 is "b"; expected an absolute folder path');
+    expect(checkAllowedRoots('w', ['/a/b/../c/'])).toEqual(['/a/c']);
   });
 });

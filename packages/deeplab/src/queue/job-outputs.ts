@@ -16,24 +16,22 @@
  *
  * @module
  */
+import * as fs from 'node:fs/promises';
+import * as path from 'node:path';
 import { OUTPUT_SUFFIXES, type SaveKind } from '../batch/outputs.js';
-import type { NodeModules } from '../batch/node.js';
 import { relativeWithin } from '../batch/relative-within.js';
 import { JobRefusedError, type SegmentJobData } from './job-data.js';
 
-type Path = NodeModules['path'];
-type Fs = NodeModules['fs'];
-
 /** Whether `inner` is `outer` or lies below it (both absolute and normalised). */
-function isWithin(path: Path, outer: string, inner: string): boolean {
-  return relativeWithin(path, outer, inner) !== undefined;
+function isWithin(outer: string, inner: string): boolean {
+  return relativeWithin(outer, inner) !== undefined;
 }
 
 /**
  * The real location of `p` (an absolute path that may not exist yet): the
  * real path of its deepest existing ancestor, with the rest appended.
  */
-export async function realLocation(fs: Fs, path: Path, p: string): Promise<string> {
+export async function realLocation(p: string): Promise<string> {
   const rest: string[] = [];
   for (let at = p; ; at = path.dirname(at)) {
     try {
@@ -52,7 +50,7 @@ export async function realLocation(fs: Fs, path: Path, p: string): Promise<strin
  *
  * @throws Naming a relative root.
  */
-export function checkAllowedRoots(path: Path, where: string, allow: readonly string[] | undefined): string[] {
+export function checkAllowedRoots(where: string, allow: readonly string[] | undefined): string[] {
   if (!allow || allow.length === 0) {
     throw new Error(
       `${where}: no folder is allowed for outputs; name the folders runs may write to (--allow <root>, options.allow), ` +
@@ -73,27 +71,27 @@ export function checkAllowedRoots(path: Path, where: string, allow: readonly str
  * @param allow Absolute, normalised roots (see {@link checkAllowedRoots}).
  * @throws {JobRefusedError} Naming the job, the path and why.
  */
-export async function confineJobOutputs(fs: Fs, path: Path, data: SegmentJobData, allow: readonly string[], jobId: string | undefined): Promise<void> {
+export async function confineJobOutputs(data: SegmentJobData, allow: readonly string[], jobId: string | undefined): Promise<void> {
   const refuse = (why: string): never => {
     throw new JobRefusedError(`job ${jobId} of run ${data.runId}: ${why}`);
   };
   const { out, rel } = data;
   if (!path.isAbsolute(out) || path.resolve(out) !== out) refuse(`its output folder out=${JSON.stringify(out)} is not an absolute, normalised path`);
-  if (!allow.some((root) => isWithin(path, root, out))) refuse(`its output folder ${out} is outside the worker's allowed roots (--allow ${allow.join(' ')})`);
+  if (!allow.some((root) => isWithin(root, out))) refuse(`its output folder ${out} is outside the worker's allowed roots (--allow ${allow.join(' ')})`);
   if (path.isAbsolute(rel) || path.normalize(rel) !== rel || rel.split(path.sep).some((part) => part === '..' || part === '.' || part === '')) {
     refuse(`its image path rel=${JSON.stringify(rel)} is not a relative path below the output folder`);
   }
   for (const [kind, file] of Object.entries(data.outputs)) {
     if (!Object.hasOwn(OUTPUT_SUFFIXES, kind)) refuse(`outputs.${kind} is not an output kind; expected ${Object.keys(OUTPUT_SUFFIXES).join(', ')}`);
     const expected = path.join(out, `${rel}${OUTPUT_SUFFIXES[kind as SaveKind]}`);
-    if (file !== expected || !isWithin(path, out, file)) refuse(`outputs.${kind} is ${JSON.stringify(file)}, not ${expected} (<out>/<rel>${OUTPUT_SUFFIXES[kind as SaveKind]})`);
+    if (file !== expected || !isWithin(out, file)) refuse(`outputs.${kind} is ${JSON.stringify(file)}, not ${expected} (<out>/<rel>${OUTPUT_SUFFIXES[kind as SaveKind]})`);
   }
-  const onDisk = async (p: string) => realLocation(fs, path, p).catch((e: Error) => refuse(`cannot resolve ${p}: ${e.message}`));
+  const onDisk = async (p: string) => realLocation(p).catch((e: Error) => refuse(`cannot resolve ${p}: ${e.message}`));
   const realOut = await onDisk(out);
   const realRoots = await Promise.all(allow.map(onDisk));
-  if (!realRoots.some((root) => isWithin(path, root, realOut))) refuse(`its output folder ${out} leads to ${realOut} on disk (a symbolic link), outside the allowed roots`);
+  if (!realRoots.some((root) => isWithin(root, realOut))) refuse(`its output folder ${out} leads to ${realOut} on disk (a symbolic link), outside the allowed roots`);
   for (const [kind, file] of Object.entries(data.outputs)) {
     const folder = await onDisk(path.dirname(file));
-    if (!isWithin(path, realOut, folder)) refuse(`outputs.${kind}'s folder ${path.dirname(file)} leads to ${folder} on disk (a symbolic link), outside the output folder ${out}`);
+    if (!isWithin(realOut, folder)) refuse(`outputs.${kind}'s folder ${path.dirname(file)} leads to ${folder} on disk (a symbolic link), outside the output folder ${out}`);
   }
 }

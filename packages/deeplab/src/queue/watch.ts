@@ -1,7 +1,7 @@
+import * as fs from 'node:fs/promises';
 import type { Queue } from 'bullmq';
 import { BatchRun } from '../batch/batch-run.js';
 import type { ImageOutcome } from '../batch/image-job.js';
-import { node } from '../batch/node.js';
 import { type PlannedImage, refusedResults } from '../batch/plan.js';
 import type { ImageResult } from '../batch/summary.js';
 import { connectRedis } from './connection.js';
@@ -39,7 +39,6 @@ async function* results(run: QueuedRun, options: WatchOptions): AsyncGenerator<I
   yield* refusedResults(run.refused);
   if (run.jobs.length === 0) return;
   const { bullmq } = await loadQueuePeers();
-  const { fs } = await node();
   const log = options.log ?? ((line: string) => process.stderr.write(`${line}\n`));
   const [redis, eventsRedis] = await Promise.all([connectRedis(run.queue, log), connectRedis(run.queue, () => {})]);
   const queue: Queue = new bullmq.Queue(run.queue.name, { connection: redis });

@@ -1,7 +1,7 @@
+import { hostname } from 'node:os';
 import type { Job, Worker } from 'bullmq';
 import type { SegBackendName } from '@seg/core';
 import { describeError } from '../batch/errors.js';
-import { node } from '../batch/node.js';
 import { SegmentPool } from '../batch/pool/pool.js';
 import { connectRedis } from './connection.js';
 import { checkJobData, JobRefusedError, SEGMENT_JOB_NAME } from './job-data.js';
@@ -37,9 +37,12 @@ export interface SegmentWorkerOptions {
   concurrency?: number;
   /** tfjs backend of the worker processes. Default: the best that works here. */
   backend?: SegBackendName;
-  /** See {@link DEFAULT_LOCK_DURATION_MS}. */
+  /**
+   * Milliseconds a job holds its lock without a renewal (renewed every half of it) before BullMQ takes it
+   * for stalled. Default 30 000: the model runs in worker processes, so the renewing event loop is never blocked.
+   */
   lockDurationMs?: number;
-  /** See {@link DEFAULT_STALLED_INTERVAL_MS}. */
+  /** Milliseconds between BullMQ's looks for stalled jobs (held by a worker that died), queued again. Default 30 000. */
   stalledIntervalMs?: number;
   /** Where status lines go. Default: stderr. */
   log?: (line: string) => void;
@@ -74,12 +77,11 @@ export interface SegmentWorker {
  */
 export async function startSegmentWorker(queueUrl: string, options: SegmentWorkerOptions): Promise<SegmentWorker> {
   const address = parseQueueUrl(queueUrl);
-  const { os, fs, path } = await node();
-  const allow = checkAllowedRoots(path, 'startSegmentWorker', options?.allow);
+  const allow = checkAllowedRoots('startSegmentWorker', options?.allow);
   const log = options.log ?? ((line: string) => process.stderr.write(`${line}\n`));
   const { bullmq } = await loadQueuePeers();
   const pool = await SegmentPool.start({ size: options.concurrency, backend: options.backend });
-  const name = `${os.hostname()}:${process.pid}`;
+  const name = `${hostname()}:${process.pid}`;
   let redis: Awaited<ReturnType<typeof connectRedis>>;
   let worker: Worker;
   try {
@@ -89,7 +91,7 @@ export async function startSegmentWorker(queueUrl: string, options: SegmentWorke
       let data: ReturnType<typeof checkJobData>;
       try {
         data = checkJobData(job.data, job.id);
-        await confineJobOutputs(fs, path, data, allow, job.id);
+        await confineJobOutputs(data, allow, job.id);
       } catch (e) {
         // A refusal is final: retrying cannot make the job's data acceptable.
         if (e instanceof JobRefusedError) throw new bullmq.UnrecoverableError(describeError(e));

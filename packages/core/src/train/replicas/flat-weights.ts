@@ -7,7 +7,7 @@
  * @module
  */
 import type { LayerVariable } from '@tensorflow/tfjs-layers';
-import { writeWeightValues } from '../model-weights.js';
+import { writeWeightValues } from '../checkpoint/model-weights.js';
 
 /** Where each listed weight starts in a flat buffer, and the buffer's length. */
 export interface FlatLayout {

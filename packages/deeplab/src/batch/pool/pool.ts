@@ -1,6 +1,6 @@
-import type { ChildProcess } from 'node:child_process';
+import { type ChildProcess, fork } from 'node:child_process';
+import { availableParallelism } from 'node:os';
 import { BACKEND_PACKAGES, isSegBackendName, replicaDeviceEnvironment, type SegBackendName, visibleCudaDevices, visibleGpus } from '@seg/core';
-import { importAtRuntime } from '../../runtime-import.js';
 import { errorFromInfo, WorkerCrashError } from '../errors.js';
 import type { ImageOutcome, ImageTask, SegmentSettings } from '../image-job.js';
 import type { FromPoolWorker, ToPoolWorker } from './protocol.js';
@@ -36,8 +36,6 @@ interface Slot {
   exited: Promise<void>;
 }
 
-type Modules = { fork: typeof import('node:child_process').fork; cores: number };
-
 /** What a backend computes on (`BACKEND_PACKAGES`); a name it does not know counts as one CPU thread. */
 function computesOn(backend: string) {
   return isSegBackendName(backend) ? BACKEND_PACKAGES[backend].computesOn : 'one-cpu-thread';
@@ -49,21 +47,20 @@ function workerEnv(index: number, size: number, backend: string): NodeJS.Process
 }
 
 /** The default number of workers on `backend` (see {@link SegmentPoolOptions.size}). */
-async function defaultSize(backend: string, cores: number): Promise<number> {
+async function defaultSize(backend: string): Promise<number> {
   const on = computesOn(backend);
   if (on === 'gpu') return Math.max(1, (await visibleGpus(backend)).gpus.length);
-  return on === 'one-cpu-thread' ? cores : 1;
+  return on === 'one-cpu-thread' ? availableParallelism() : 1;
 }
 
 /** Starts worker `i` and waits until it has its backend (`undefined`: the best it finds). */
 async function spawnWorker(
-  m: Modules,
   entry: string,
   i: number,
   backend: string | undefined,
   env: NodeJS.ProcessEnv,
 ): Promise<{ child: ChildProcess; backend: string }> {
-  const child = m.fork(entry, [], { serialization: 'advanced', env, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  const child = fork(entry, [], { serialization: 'advanced', env, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
   return new Promise((resolve, reject) => {
     const fail = (why: string) => {
       child.kill('SIGKILL');
@@ -95,7 +92,6 @@ export class SegmentPool {
   private idleWaiters: (() => void)[] = [];
 
   private constructor(
-    private readonly modules: Modules,
     private readonly entry: string,
     /** The tfjs backend the workers run on. */
     readonly backend: string,
@@ -114,13 +110,10 @@ export class SegmentPool {
     if (options.size !== undefined && !(Number.isInteger(options.size) && options.size >= 1)) {
       throw new Error(`SegmentPool: size must be a positive integer, got ${options.size}`);
     }
-    const { fork } = (await importAtRuntime('node:child_process')) as typeof import('node:child_process');
-    const { availableParallelism } = (await importAtRuntime('node:os')) as typeof import('node:os');
-    const modules = { fork, cores: availableParallelism() };
     const entry = await poolWorkerEntry();
-    let probe = options.backend === undefined ? await spawnWorker(modules, entry, 0, undefined, process.env) : undefined;
+    let probe = options.backend === undefined ? await spawnWorker(entry, 0, undefined, process.env) : undefined;
     const backend = options.backend ?? probe!.backend;
-    const size = options.size ?? (await defaultSize(backend, modules.cores));
+    const size = options.size ?? (await defaultSize(backend));
     const cuda = visibleCudaDevices();
     if (computesOn(backend) === 'gpu' && cuda !== undefined && size > cuda.length) {
       probe?.child.kill('SIGKILL');
@@ -131,11 +124,11 @@ export class SegmentPool {
       probe.child.kill('SIGKILL');
       probe = undefined;
     }
-    const pool = new SegmentPool(modules, entry, backend, size);
+    const pool = new SegmentPool(entry, backend, size);
     try {
       await Promise.all(
         Array.from({ length: size }, async (_, i) => {
-          const worker = i === 0 && probe ? probe : await spawnWorker(modules, entry, i, backend, workerEnv(i, size, backend));
+          const worker = i === 0 && probe ? probe : await spawnWorker(entry, i, backend, workerEnv(i, size, backend));
           // Another worker failed meanwhile and the pool was ended: this one must not outlive it.
           if (pool.closing) worker.child.kill('SIGKILL');
           else pool.adopt(i, worker.child);
@@ -148,7 +141,7 @@ export class SegmentPool {
     return pool;
   }
 
-  /** Images the pool works on at once: {@link IMAGES_IN_FLIGHT_PER_WORKER} per worker. */
+  /** Images the pool works on at once: two per worker (the next image decodes while the model runs). */
   get capacity(): number {
     return this.size * IMAGES_IN_FLIGHT_PER_WORKER;
   }
@@ -187,7 +180,7 @@ export class SegmentPool {
   }
 
   private replace(i: number): void {
-    spawnWorker(this.modules, this.entry, i, this.backend, workerEnv(i, this.size, this.backend)).then(
+    spawnWorker(this.entry, i, this.backend, workerEnv(i, this.size, this.backend)).then(
       (w) => {
         if (this.closing || this.failure) w.child.kill('SIGKILL');
         else this.adopt(i, w.child);

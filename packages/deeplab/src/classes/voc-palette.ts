@@ -1,4 +1,4 @@
-import type { Palette } from '../classes/colorize.js';
+import type { Palette } from './colorize.js';
 
 /**
  * The PASCAL VOC colour map extended to `n` classes: the colours

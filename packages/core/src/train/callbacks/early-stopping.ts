@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { LayersModel } from '@tensorflow/tfjs-layers';
-import { expectInteger, expectNumberOrNull, expectObject } from '../run-state/json.js';
-import type { StatefulPart } from '../run-state/stateful-part.js';
+import { expectInteger, expectNumberOrNull, expectObject } from '../../run-state/json.js';
+import type { StatefulPart } from '../../run-state/stateful-part.js';
 
 /** Options of {@link EarlyStopping}. */
 export interface EarlyStoppingArgs {

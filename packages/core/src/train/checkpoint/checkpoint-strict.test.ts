@@ -8,8 +8,8 @@ import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { tinyRun } from '../../../../test-utils/tiny-run.js';
-import '../registration.js';
+import { tinyRun } from '../../../../../test-utils/tiny-run.js';
+import '../../registration.js';
 
 const root = mkdtempSync(join(tmpdir(), 'seg-checkpoint-strict-'));
 afterAll(() => rmSync(root, { recursive: true, force: true }));

@@ -6,9 +6,9 @@
  * before the interruption with a worse one.
  */
 import type { LayersModel } from '@tensorflow/tfjs-layers';
-import { loadModel, saveModel } from '../io/model-files.js';
-import { expectInteger, expectNumberOrNull, expectObject } from '../run-state/json.js';
-import type { StatefulPart } from '../run-state/stateful-part.js';
+import { loadModel, saveModel } from '../../io/model-files.js';
+import { expectInteger, expectNumberOrNull, expectObject } from '../../run-state/json.js';
+import type { StatefulPart } from '../../run-state/stateful-part.js';
 
 /** Options of {@link BestModelSaver}. */
 export interface BestModelSaverArgs {

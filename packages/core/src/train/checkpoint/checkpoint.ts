@@ -13,16 +13,16 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import type { LayersModel } from '@tensorflow/tfjs-layers';
-import { findAtomicDirectory, writeDirectoryAtomic } from '../io/atomic-files.js';
-import { readFileInside } from '../io/node-files.js';
-import { loadNodeFs } from '../io/node-modules.js';
-import { encodeSafetensors, parseSafetensors, type SafetensorsInput, safetensorsToFloat32 } from '../io/safetensors.js';
-import { expectInteger, expectObject, type JsonObject, type JsonValue } from '../run-state/json.js';
-import { replayAdamBetaPowers } from './adam.js';
+import { findAtomicDirectory, writeDirectoryAtomic } from '../../io/atomic-files.js';
+import { readFileInside } from '../../io/node-files.js';
+import { loadNodeFs } from '../../io/node-modules.js';
+import { encodeSafetensors, parseSafetensors, type SafetensorsInput, safetensorsToFloat32 } from '../../io/safetensors.js';
+import { expectInteger, expectObject, type JsonObject, type JsonValue } from '../../run-state/json.js';
+import { replayAdamBetaPowers } from '../optimizers/adam.js';
 import { CHECKPOINT_FORMAT, decodeModelWeights, encodeModelWeights, writeWeightValues } from './model-weights.js';
-import { type CheckpointGroup, checkOptimizerShapes } from './optimizer-slots.js';
+import { type CheckpointGroup, checkOptimizerShapes } from '../optimizers/optimizer-slots.js';
 
-export type { CheckpointGroup } from './optimizer-slots.js';
+export type { CheckpointGroup } from '../optimizers/optimizer-slots.js';
 
 /** File names inside a checkpoint directory. */
 export const CHECKPOINT_FILES = {

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { expect, it } from 'vitest';
-import { describeEachBackend } from '../../../../test-utils/backends.js';
+import { describeEachBackend } from '../../../../../test-utils/backends.js';
 import { Adam, replayAdamBetaPowers } from './adam.js';
 
 describeEachBackend('Adam', () => {
