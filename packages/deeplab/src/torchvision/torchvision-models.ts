@@ -48,6 +48,12 @@ export interface TorchvisionModelOptions {
    * fewer blocks keep the key layout; tests use them.
    */
   blocks?: [number, number, number, number];
+  /**
+   * Channel width of a MobileNetV3 trunk, as torchvision's
+   * `mobilenet_v3_large(width_mult=…)`. Default 1 (the published models);
+   * narrower trunks keep the key layout; tests use them.
+   */
+  widthMultiplier?: number;
 }
 
 const DEPTHS: Partial<Record<TorchvisionModelName, ResNetDepth>> = {
@@ -70,8 +76,9 @@ function trunk(name: TorchvisionModelName, image: Sym, second: boolean, options:
   if (depth === undefined) {
     // features[16] (output stride 16) and features[4] (the first block at stride 8), as torchvision picks them.
     const taps = second ? [16, 4] : [16];
-    model = mobileNetV3Large({ outputStride: 16, outputs: taps, inputShape, name: 'backbone' });
-    channels = taps.map((i) => mobileNetV3Channels(i));
+    const widthMultiplier = options.widthMultiplier ?? 1;
+    model = mobileNetV3Large({ outputStride: 16, outputs: taps, inputShape, widthMultiplier, name: 'backbone' });
+    channels = taps.map((i) => mobileNetV3Channels(i, widthMultiplier));
   } else {
     const blocks = options.blocks ?? [...RESNET_BLOCKS[depth]];
     const full = resnet({ depth, outputStride: 8, blocks, inputShape, name: 'backbone' });
@@ -99,6 +106,9 @@ export function torchvisionModel(name: TorchvisionModelName, options: Torchvisio
   }
   if (options.blocks !== undefined && DEPTHS[name] === undefined) {
     throw new Error(`torchvision: ${name} has a MobileNetV3 trunk; options.blocks is for the ResNet models`);
+  }
+  if (options.widthMultiplier !== undefined && DEPTHS[name] !== undefined) {
+    throw new Error(`torchvision: ${name} has a ResNet trunk; options.widthMultiplier is for the MobileNetV3 models`);
   }
   const aux = options.aux ?? false;
   if (aux && name.startsWith('lraspp')) throw new Error(`torchvision: ${name} has no auxiliary classifier; leave options.aux unset`);
