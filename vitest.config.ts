@@ -8,6 +8,9 @@ const src = (pkg: string, entry = 'index') => fileURLToPath(new URL(`./packages/
 const alias = {
   '@seg/deeplab/node': src('deeplab', 'node'),
   '@seg/core': src('core'),
+  '@seg/datasets/msrc': fileURLToPath(new URL('./packages/datasets/src/msrc.ts', import.meta.url)),
+  '@seg/datasets/classes': fileURLToPath(new URL('./packages/datasets/src/classes.ts', import.meta.url)),
+  '@seg/datasets': src('datasets'),
   '@seg/msrc': src('msrc'),
   '@seg/deeplab': src('deeplab'),
 };
@@ -29,6 +32,7 @@ export default defineConfig({
     pool: 'forks',
     projects: [
       project('core', 'packages/core'),
+      project('datasets', 'packages/datasets'),
       project('msrc', 'packages/msrc'),
       project('deeplab', 'packages/deeplab'),
       project('train-msrc', 'examples/train-msrc'),

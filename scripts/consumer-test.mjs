@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// Proves the packages install from their tarballs (`pnpm pack:all`, README): packs the three packages, installs the
+// Proves the packages install from their tarballs (`pnpm pack:all`, README): packs the packages, installs the
 // tarballs with plain npm into a fresh project outside the workspace, then
 // loads them through both ESM `import` and CJS `require` next to tfjs and the
 // wasm backend, and calls into each package.
@@ -34,11 +34,15 @@ import * as deeplabEsm from '@seg/deeplab';
 import * as deeplabNodeEsm from '@seg/deeplab/node';
 import * as msrcEsm from '@seg/msrc';
 import * as coreEsm from '@seg/core';
+import * as datasetsEsm from '@seg/datasets';
+import * as classesEsm from '@seg/datasets/classes';
 const require = createRequire(import.meta.url);
 const deeplabCjs = require('@seg/deeplab');
 const deeplabNodeCjs = require('@seg/deeplab/node');
 const msrcCjs = require('@seg/msrc');
 const coreCjs = require('@seg/core');
+const datasetsCjs = require('@seg/datasets');
+const classesCjs = require('@seg/datasets/classes');
 await tf.setBackend('wasm');
 await tf.ready();
 const ok = (cond, what) => { if (!cond) { console.error('consumer check failed: ' + what); process.exit(1); } };
@@ -62,7 +66,14 @@ for (const [kind, core, msrc, deeplab, deeplabNode] of [['esm', coreEsm, msrcEsm
   ok(deeplab.segmentMany === undefined, kind + ': the Node-only wing stays out of the main entry');
   model.dispose();
 }
-console.log('consumer: ESM import and CJS require of @seg/core, @seg/msrc, @seg/deeplab, @seg/deeplab/node work on ' + tf.getBackend());
+for (const [kind, datasets, classes] of [['esm', datasetsEsm, classesEsm], ['cjs', datasetsCjs, classesCjs]]) {
+  ok(classes.CITYSCAPES_CLASS_NAMES.length === 19 && classes.ADE20K_CLASS_NAMES.length === 150, kind + ': @seg/datasets/classes');
+  const png = await datasets.encodeIndexPng(new Uint8Array([0, 1, 255, 2]), 2, 2, classes.vocPalette(256));
+  const back = await datasets.decodeIndexPng(png, 'x.png');
+  ok(back.indices.join() === '0,1,255,2', kind + ': @seg/datasets index PNG round trip');
+  ok(typeof datasets.openDataset === 'function' && typeof datasets.validateDataset === 'function', kind + ': @seg/datasets API');
+}
+console.log('consumer: ESM import and CJS require of @seg/core, @seg/datasets, @seg/msrc, @seg/deeplab, @seg/deeplab/node work on ' + tf.getBackend());
 `,
   );
   process.stdout.write(run('node', ['check.mjs'], app));

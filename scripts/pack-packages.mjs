@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// Packs the three published packages into one folder, as npm would publish them
+// Packs the published packages into one folder, as npm would publish them
 // (`pnpm pack` turns `workspace:^` into the version): what `pnpm pack:all` writes
 // for installing from a clone before a release exists, and what the consumer test installs.
 //
@@ -12,7 +12,7 @@ import { pathToFileURL } from 'node:url';
 const root = resolve(import.meta.dirname, '..');
 
 /** The published packages, each's folder under packages/: core first, which the others depend on. */
-export const PACKED = ['core', 'msrc', 'deeplab'];
+export const PACKED = ['core', 'datasets', 'msrc', 'deeplab'];
 
 /** The tarball `pnpm pack` writes for packages/<dir>: @seg/core 1.2.3 -> seg-core-1.2.3.tgz. */
 function tarballName(dir) {
@@ -28,7 +28,7 @@ function tarballName(dir) {
  */
 export function packPackages(dest) {
   mkdirSync(dest, { recursive: true });
-  for (const f of readdirSync(dest)) if (/^seg-(core|msrc|deeplab)-.*\.tgz$/.test(f)) rmSync(join(dest, f));
+  for (const f of readdirSync(dest)) if (/^seg-(core|datasets|msrc|deeplab)-.*\.tgz$/.test(f)) rmSync(join(dest, f));
   return PACKED.map((dir) => {
     execFileSync('pnpm', ['pack', '--pack-destination', dest], { cwd: join(root, 'packages', dir), stdio: ['ignore', 'ignore', 'inherit'] });
     const tarball = join(dest, tarballName(dir));

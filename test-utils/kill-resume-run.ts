@@ -17,6 +17,7 @@ if (restored) console.log(JSON.stringify({ resumed: restored.step }));
 await trainer.fit({
   ...fit,
   callbacks: [
+    ...fit.callbacks,
     {
       onStepEnd: async ({ step, loss }) => {
         console.log(JSON.stringify({ step, loss }));

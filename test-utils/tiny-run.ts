@@ -11,7 +11,7 @@ import {
   BestModelSaver,
   EarlyStopping,
   evaluateSegmentation,
-  type FitArgs,
+  type FitOptions,
   inMemoryDataset,
   randomHorizontalFlip,
   resumableBatches,
@@ -20,6 +20,7 @@ import {
   segmentationBatches,
   sparseSoftmaxCrossEntropy,
   Trainer,
+  type TrainingCallback,
 } from '../packages/core/src/index.js';
 
 /** trunk (1×1 conv, 3→6) → dropout at `dropout`, if above 0 (unseeded: the trainer's seed decides its masks) → head (1×1 conv, 6→3 classes). */
@@ -59,8 +60,16 @@ export interface TinyRunArgs {
   seed?: number;
 }
 
-/** The trainer of the tiny run and the arguments of its `fit()`. */
-export function tinyRun(args: TinyRunArgs): { trainer: Trainer; fit: FitArgs } {
+/** The tiny run: its trainer, its stateful callbacks, and the options of its `fit()` (with those callbacks). */
+export interface TinyRun {
+  trainer: Trainer;
+  earlyStopping: EarlyStopping;
+  bestModel: BestModelSaver;
+  fit: FitOptions & { callbacks: TrainingCallback[] };
+}
+
+/** The tiny run in `args.dir`. */
+export function tinyRun(args: TinyRunArgs): TinyRun {
   const model = tinyModel(args.modelSeed ?? 1, args.dropout);
   const train = inMemoryDataset(tinySamples(10, 1));
   const validation = tinySamples(4, 2);
@@ -71,8 +80,6 @@ export function tinyRun(args: TinyRunArgs): { trainer: Trainer; fit: FitArgs } {
     model,
     loss,
     groups: [{ name: 'all', learningRate: config.learningRate }],
-    earlyStopping: new EarlyStopping({ monitor: 'loss', mode: 'min', patience: 3 }),
-    bestModel: new BestModelSaver({ dir: join(args.dir, 'best'), monitor: 'pixelAccuracy', warn: () => {} }),
     data: resumableBatches(stream),
     config,
     seed: args.seed,
@@ -82,8 +89,19 @@ export function tinyRun(args: TinyRunArgs): { trainer: Trainer; fit: FitArgs } {
     const r = await evaluateSegmentation(model, batches, { numClasses: 3, loss });
     return { pixelAccuracy: r.pixelAccuracy, loss: r.loss! };
   };
+  const earlyStopping = new EarlyStopping({ monitor: 'loss', mode: 'min', patience: 3 });
+  const bestModel = new BestModelSaver({ dir: join(args.dir, 'best'), monitor: 'pixelAccuracy', warn: () => {} });
   return {
     trainer,
-    fit: { steps: args.steps, evaluateEvery: 2, checkpointEvery: 1, evaluate, checkpointDir: join(args.dir, 'checkpoint') },
+    earlyStopping,
+    bestModel,
+    fit: {
+      steps: args.steps,
+      evaluateEvery: 2,
+      checkpointEvery: 1,
+      evaluate,
+      checkpointDir: join(args.dir, 'checkpoint'),
+      callbacks: [earlyStopping, bestModel],
+    },
   };
 }

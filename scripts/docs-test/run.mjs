@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// `pnpm test:docs`: every ts/js code block of docs/guides/*.md, the
+// `pnpm test:docs`: every ts/js code block (or those of the files given as arguments) of docs/guides/*.md, the
 // repository README and packages/*/README.md is type-checked against the built packages, resolved
 // as a user's project resolves them (node_modules/@seg/* -> package.json
 // exports -> dist/*.d.ts), and the blocks not marked `no-run` are run in Node.
@@ -16,12 +16,20 @@ const work = join(root, '.tmp/docs-test');
 const RUN_TIMEOUT_S = Number(process.env.SEG_DOCS_TIMEOUT ?? 90);
 const SELF_TEST = join(import.meta.dirname, 'fixtures/missing-export.md');
 
-const mdFiles = [
+const allMdFiles = [
   join(root, 'README.md'),
   ...readdirSync(join(root, 'docs/guides')).filter((f) => f.endsWith('.md')).map((f) => join(root, 'docs/guides', f)),
   ...readdirSync(join(root, 'packages')).map((p) => join(root, 'packages', p, 'README.md')).filter(existsSync),
 ];
-for (const pkg of ['core', 'msrc', 'deeplab']) {
+// `node scripts/docs-test/run.mjs docs/guides/x.md …` checks and runs only those files (the self-test always runs).
+const only = process.argv.slice(2).map((f) => resolve(f));
+const unknown = only.filter((f) => !allMdFiles.includes(f));
+if (unknown.length) {
+  console.error(`test:docs: not a checked Markdown file: ${unknown.join(', ')}`);
+  process.exit(1);
+}
+const mdFiles = only.length ? only : allMdFiles;
+for (const pkg of ['core', 'datasets', 'msrc', 'deeplab']) {
   if (!existsSync(join(root, 'packages', pkg, 'dist/index.d.ts'))) {
     console.error(`test:docs: packages/${pkg}/dist is missing; run \`pnpm build\` first (\`pnpm test:docs\` does)`);
     process.exit(1);
@@ -32,7 +40,7 @@ rmSync(work, { recursive: true, force: true });
 mkdirSync(join(work, 'node_modules/@seg'), { recursive: true });
 // The packages as an installed dependency: a link to the package folder, so
 // its package.json `exports` (dist types and code) decide what resolves.
-for (const pkg of ['core', 'msrc', 'deeplab']) symlinkSync(join(root, 'packages', pkg), join(work, 'node_modules/@seg', pkg), 'dir');
+for (const pkg of ['core', 'datasets', 'msrc', 'deeplab']) symlinkSync(join(root, 'packages', pkg), join(work, 'node_modules/@seg', pkg), 'dir');
 
 const modules = []; // { md, name, check, run, runnable }
 for (const md of [...mdFiles, SELF_TEST]) {

@@ -8,8 +8,9 @@
  */
 import { join, resolve } from 'node:path';
 import { writeFileAtomic } from '@seg/core';
+import { openDataset } from '@seg/datasets';
 import { colorize, loadModel, overlay, segment } from '@seg/deeplab';
-import { encodePng, generateSyntheticMsrc, MSRC_PALETTE, openMsrc } from '@seg/msrc';
+import { encodePng, generateSyntheticMsrc, MSRC_PALETTE } from '@seg/msrc';
 import { DEFAULT_TRAIN_MSRC_OPTIONS } from './options.js';
 import { trainMsrc } from './train-msrc.js';
 
@@ -52,7 +53,7 @@ const result = await trainMsrc({
   workers: 1,
 });
 
-const test = (await openMsrc(dataset.root)).split('test');
+const test = (await openDataset(dataset.root, { format: 'msrc' })).split('test');
 const sample = await test.get(0);
 const { width, height } = sample.image;
 const model = await loadModel(join(out, 'model'));

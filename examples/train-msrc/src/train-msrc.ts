@@ -1,7 +1,8 @@
 import { Adam, EarlyStopping, resumableBatches, segmentationBatches, selectBackend, Trainer } from '@seg/core';
 import { type DeepLabV3PlusConfig, deeplabV3Plus, loadTrunkWeights } from '@seg/deeplab';
 import { type LossSpec, lossFrom, replicaWorkers, runConfig, type ScoreLine, type SegmentationReplicaArgs, TrainingRun } from '@seg/deeplab/node';
-import { MSRC_CLASSES, MSRC_VOID, openMsrc } from '@seg/msrc';
+import { openDataset } from '@seg/datasets';
+import { MSRC_CLASSES, MSRC_VOID } from '@seg/msrc';
 import { trainingAugmentation } from './augment.js';
 import { refuseRandomFrozenTrunk, type TrainMsrcOptions, validateOptions } from './options.js';
 import { resolveRunConfig } from './run-config.js';
@@ -72,7 +73,7 @@ export async function trainMsrc(
     const backend = await selectBackend(options.backend ? [options.backend] : undefined);
     const passedOver = backend.skipped.map((s) => s.backend).join(', ');
     log(`backend: ${backend.name}${backend.device ? ` on ${backend.device}` : ''}${passedOver ? ` (passed over: ${passedOver})` : ''}`);
-    const data = await openMsrc(options.data, { splitDir: options.splitDir });
+    const data = await openDataset(options.data, { format: 'msrc', splitDir: options.splitDir });
     checkSplits(data);
     const [train, validation, test] = (['train', 'validation', 'test'] as const).map((s) => data.split(s));
     run = await TrainingRun.open({
@@ -127,9 +128,6 @@ export async function trainMsrc(
         { name: 'decoder', weightDecay: options.weightDecay, optimizer: new Adam(options.learningRateDecoder) },
       ],
       // The reference run had no early stopping (the preset's patience is null); best weights come from the saver.
-      earlyStopping:
-        options.patience === null ? undefined : new EarlyStopping({ monitor: 'pixelAccuracy', mode: 'max', patience: options.patience, restoreBestWeights: false }),
-      bestModel: run.bestModel,
       data: trainBatches,
       config: runConfig(options),
       workers,
@@ -144,11 +142,16 @@ export async function trainMsrc(
     }
     atEnd.push(() => trainer.dispose());
     await run.start(trainer);
+    // The reference run had no early stopping (the preset's patience is null); best weights come from the saver.
+    const earlyStopping =
+      options.patience === null ? [] : [new EarlyStopping({ monitor: 'pixelAccuracy', mode: 'max', patience: options.patience, restoreBestWeights: false })];
     const result = await trainer.fit({
       steps: options.iterations,
       evaluateEvery: options.logFreq,
       checkpointEvery: options.saveFreq ?? options.logFreq,
       ...run.fitArgs,
+      // Deciders first: the run's reporters print their decisions.
+      callbacks: [...earlyStopping, ...run.fitArgs.callbacks],
     });
     const { scores } = await run.finish(result, {
       name: 'test',

@@ -45,6 +45,8 @@ export { TORCH_STORAGE_DTYPES } from './io/torch-pickle.js';
 export { parseWeightFile, readWeightFile } from './io/tensor-files.js';
 export * from './io/model-files.js';
 export { builtEntry } from './io/built-entry.js';
+export { openProcess } from './io/child-channel.js';
+export type { Channel, ChannelEnd, ChannelEvents, ProcessChannelOptions } from './io/child-channel.js';
 export { readRegularFile } from './io/node-files.js';
 export {
   COMPLETE_MARKER,

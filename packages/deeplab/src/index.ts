@@ -38,7 +38,7 @@ export { TORCHVISION_MODELS, TORCHVISION_NUM_CLASSES, torchvisionModel } from '.
 export type { TorchvisionModelName, TorchvisionModelOptions } from './torchvision/torchvision-models.js';
 export { deeplabHead, fcnHead, lrasppHead, TORCHVISION_ASPP_RATES } from './torchvision/torchvision-heads.js';
 export { VOC_CLASSES, VOC_MODEL_CLASSES, VOC_PALETTE } from './classes/voc-classes.js';
-export { vocPalette } from './classes/voc-palette.js';
+export { vocPalette } from '@seg/datasets/classes';
 export { loadReferenceMsrcWeights, REFERENCE_MSRC_ARCHITECTURE } from './torchvision/reference-weights.js';
 export type { ReferenceMsrcFiles } from './torchvision/reference-weights.js';
 export { DEFAULT_ONNX_OPSET, exportOnnx, ONNX_IR_VERSIONS } from './onnx/export-onnx.js';

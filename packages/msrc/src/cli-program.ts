@@ -1,6 +1,5 @@
 import { Command, CommanderError, InvalidArgumentError } from 'commander';
-import { MSRC_SPLIT_FILES, MSRC_SPLITS } from './layout.js';
-import { formatMsrcReport, validateMsrc } from './validate.js';
+import { formatMsrcReport, MSRC_SPLIT_FILES, MSRC_SPLITS, validateMsrc } from '@seg/datasets/msrc';
 import { generateSyntheticMsrc } from './synthetic.js';
 
 /** Where the CLI writes; tests pass their own. */

@@ -1,22 +1,30 @@
 /**
  * @seg/msrc: the MSRC-v2 (MSRC-21) semantic segmentation dataset for @seg.
+ * The reader lives in `@seg/datasets` (`openDataset(root, { format: 'msrc' })`);
+ * its names are re-exported here unchanged, beside the synthetic
+ * MSRC-format generator and the `seg-msrc` command line.
  *
  * @packageDocumentation
  */
-export { MSRC_CLASSES, MSRC_PALETTE, MSRC_VOID } from './classes.js';
-export type { MsrcClass } from './classes.js';
-export { groundTruthFromLabels, labelsFromGroundTruth, MSRC_DROPPED_COLORS } from './ground-truth.js';
-export type { LabelsFromGroundTruthOptions } from './ground-truth.js';
-export { encodeBmp } from './bmp.js';
-export type { EncodeBmpOptions } from './bmp.js';
-export { decodeImage, readImageFile } from './decode.js';
-export { encodePng } from './png.js';
-export { findMsrcLayout, MSRC_SPLIT_FILES, MSRC_SPLITS, msrcSampleFiles, readSplitFile } from './layout.js';
-export type { MsrcLayout, MsrcLayoutOptions, MsrcSampleFiles, MsrcSplitEntry, MsrcSplitName } from './layout.js';
-export { openMsrc } from './open.js';
-export type { MsrcDataset, MsrcSplit, OpenMsrcOptions } from './open.js';
-export { formatMsrcReport, validateMsrc } from './validate.js';
-export type { MsrcProblem, MsrcProblemKind, MsrcValidationReport, ValidateMsrcOptions } from './validate.js';
+export { groundTruthFromLabels, labelsFromGroundTruth, MSRC_CLASSES, MSRC_DROPPED_COLORS, MSRC_PALETTE, MSRC_VOID } from '@seg/datasets/classes';
+export type { LabelsFromGroundTruthOptions, MsrcClass } from '@seg/datasets/classes';
+export { decodeImage, encodeBmp, encodeRgbPng as encodePng, readImageFile } from '@seg/datasets';
+export type { EncodeBmpOptions } from '@seg/datasets';
+export { findMsrcLayout, formatMsrcReport, MSRC_SPLIT_FILES, MSRC_SPLITS, msrcSampleFiles, openMsrc, readSplitFile, validateMsrc } from '@seg/datasets/msrc';
+export type {
+  MsrcDataset,
+  MsrcLayout,
+  MsrcLayoutOptions,
+  MsrcProblem,
+  MsrcProblemKind,
+  MsrcSampleFiles,
+  MsrcSplit,
+  MsrcSplitEntry,
+  MsrcSplitName,
+  MsrcValidationReport,
+  OpenMsrcOptions,
+  ValidateMsrcOptions,
+} from '@seg/datasets/msrc';
 export {
   generateSyntheticMsrc,
   SYNTHETIC_MSRC_CLASS_IDS,

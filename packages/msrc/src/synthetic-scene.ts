@@ -1,6 +1,5 @@
 import { type RgbImage, SeededRng } from '@seg/core';
-import { MSRC_CLASSES, MSRC_VOID } from './classes.js';
-import { MSRC_DROPPED_COLORS } from './ground-truth.js';
+import { MSRC_CLASSES, MSRC_DROPPED_COLORS, MSRC_VOID } from '@seg/datasets/classes';
 
 /** Scene id of mountain: drawn and colour-coded like the real data, labelled void. */
 const MOUNTAIN = 100;

@@ -2,11 +2,7 @@ import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { MSRC_VOID } from './classes.js';
-import { readImageFile } from './decode.js';
-import { labelsFromGroundTruth } from './ground-truth.js';
-import { MSRC_SPLITS } from './layout.js';
-import { openMsrc } from './open.js';
+import { labelsFromGroundTruth, MSRC_SPLITS, MSRC_VOID, openMsrc, readImageFile, validateMsrc } from './index.js';
 import {
   generateSyntheticMsrc,
   SYNTHETIC_MSRC_CLASS_IDS,
@@ -14,7 +10,6 @@ import {
   syntheticMsrcSample,
   syntheticMsrcSplits,
 } from './synthetic.js';
-import { validateMsrc } from './validate.js';
 
 const OPTIONS: SyntheticMsrcOptions = { count: 12, seed: 4, highQualityFraction: 0.4 };
 const same = (a: Uint8Array, b: Uint8Array) => Buffer.compare(a, b) === 0;

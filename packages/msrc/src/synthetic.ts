@@ -1,8 +1,8 @@
 import { mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { type RgbImage, type SegmentationSample, SeededRng, writeFileAtomic } from '@seg/core';
-import { encodeBmp } from './bmp.js';
-import { MSRC_SPLIT_FILES, MSRC_SPLITS, type MsrcSplitName } from './layout.js';
+import { encodeBmp } from '@seg/datasets';
+import { MSRC_SPLIT_FILES, MSRC_SPLITS, type MsrcSplitName } from '@seg/datasets/msrc';
 import { renderScene, sceneGroundTruth } from './synthetic-scene.js';
 
 export { SYNTHETIC_MSRC_CLASS_IDS } from './synthetic-scene.js';

@@ -2,11 +2,9 @@ import { appendFile, mkdir, mkdtemp, readFile, rename, rm, writeFile } from 'nod
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { encodeBmp } from './bmp.js';
+import { encodeBmp, openMsrc, validateMsrc } from './index.js';
 import { runCli } from './cli-program.js';
-import { openMsrc } from './open.js';
 import { generateSyntheticMsrc, type SyntheticMsrcResult } from './synthetic.js';
-import { validateMsrc } from './validate.js';
 
 const OPTIONS = { count: 8, seed: 2, width: 40, height: 30, portraitFraction: 0, splitFractions: { train: 0.5, validation: 0.25 } };
 
@@ -104,7 +102,7 @@ describe('validateMsrc, openMsrc errors and the seg-msrc CLI', () => {
     const small = encodeBmp({ data: new Uint8Array(10 * 10 * 3), width: 10, height: 10 });
     await writeFile(join(copy, 'GroundTruth', `${splits.test[0]}_GT.bmp`), small);
     const ds = await openMsrc(copy, { cache: true });
-    await expect(ds.split('validation').get(0)).rejects.toThrow(`${join(copy, 'Images', `${splits.validation[0]}.bmp`)}: not a readable image`);
+    await expect(ds.split('validation').get(0)).rejects.toThrow(`${join(copy, 'Images', `${splits.validation[0]}.bmp`)}: not a decodable image`);
     await expect(ds.split('test').get(0)).rejects.toThrow(/_GT\.bmp: ground truth is 10×10 but its image .* is 40×30/);
     await expect(ds.split('train').get(4)).rejects.toThrow(/MSRC split 'train': index 4 is outside 0..3/);
     const first = await ds.split('train').get(0);

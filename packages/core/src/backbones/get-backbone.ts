@@ -1,16 +1,16 @@
 import type * as tfl from '@tensorflow/tfjs-layers';
 import { checkOutputStride, DEFAULT_OUTPUT_STRIDE, OUTPUT_STRIDES, type OutputStride } from '../layers/output-stride.js';
-import { type MobileNetV3Config, mobileNetV3Channels, mobileNetV3Large } from './mobilenet-v3.js';
-import { type ResNetConfig, type ResNetDepth, resnet, resnetOutChannels } from './resnet.js';
+import { type MobileNetV3Options, mobileNetV3Channels, mobileNetV3Large } from './mobilenet-v3.js';
+import { type ResNetOptions, type ResNetDepth, resnet, resnetOutChannels } from './resnet.js';
 import type { TorchvisionWeightsReport } from './torch-state-dict.js';
 import { loadTorchvisionWeights, type TorchvisionWeightsOptions } from './torchvision-weights.js';
 
 /**
- * Options of {@link getBackbone}: every {@link ResNetConfig} field except
+ * Options of {@link getBackbone}: every {@link ResNetOptions} field except
  * `depth`, and MobileNetV3's `widthMultiplier`; a backbone refuses the
  * options of another family.
  */
-export type BackboneOptions = Omit<ResNetConfig, 'depth'> & Pick<MobileNetV3Config, 'widthMultiplier'>;
+export type BackboneOptions = Omit<ResNetOptions, 'depth'> & Pick<MobileNetV3Options, 'widthMultiplier'>;
 
 /** Throws if `options` sets any of `foreign`, the options of another backbone family. */
 function refuse(options: BackboneOptions, name: string, foreign: readonly (keyof BackboneOptions)[]): void {

@@ -2,6 +2,7 @@
 export {
   RESNET_BLOCKS,
   RESNET_DEPTHS,
+  type ResNetOptions,
   type ResNetConfig,
   type ResNetDepth,
   resnet,
@@ -31,6 +32,7 @@ export {
 export {
   makeDivisible,
   MOBILENET_V3_LARGE,
+  type MobileNetV3Options,
   type MobileNetV3Config,
   type MobileNetV3Row,
   mobileNetV3Blocks,

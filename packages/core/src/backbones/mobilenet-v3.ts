@@ -59,7 +59,7 @@ export function makeDivisible(v: number, divisor = 8): number {
 }
 
 /** Configuration of {@link mobileNetV3Large}. */
-export interface MobileNetV3Config {
+export interface MobileNetV3Options {
   /** Ratio of input size to the last features' size: 8, 16 or 32. Default `16`. */
   outputStride?: OutputStride;
   /** torchvision's `width_mult`: channels scale by it (rounded to multiples of 8). Default `1`. Narrower networks keep the key layout; tests use them. */
@@ -76,6 +76,9 @@ export interface MobileNetV3Config {
   /** Model name. Default `'mobilenet_v3_large'`. */
   name?: string;
 }
+
+/** @deprecated Renamed {@link MobileNetV3Options}. */
+export type MobileNetV3Config = MobileNetV3Options;
 
 /** The blocks of the table at a width and output stride, as {@link invertedResidual} builds them. */
 export function mobileNetV3Blocks(outputStride: OutputStride = DEFAULT_OUTPUT_STRIDE, widthMultiplier = 1): InvertedResidualSpec[] {
@@ -133,7 +136,7 @@ export function mobileNetV3Channels(index: number, widthMultiplier = 1): number 
  * const [high, low] = trunk.predict(images) as tf.Tensor4D[];
  * ```
  */
-export function mobileNetV3Large(config: MobileNetV3Config = {}): tfl.LayersModel {
+export function mobileNetV3Large(config: MobileNetV3Options = {}): tfl.LayersModel {
   const widthMultiplier = config.widthMultiplier ?? 1;
   if (!(widthMultiplier > 0)) throw new Error(`mobileNetV3Large: widthMultiplier ${widthMultiplier} must be positive`);
   const blocks = mobileNetV3Blocks(config.outputStride ?? DEFAULT_OUTPUT_STRIDE, widthMultiplier);

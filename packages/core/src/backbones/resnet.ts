@@ -44,7 +44,7 @@ export const RESNET_BLOCKS: Readonly<Record<ResNetDepth, readonly [number, numbe
 };
 
 /** Configuration of {@link resnet}. */
-export interface ResNetConfig {
+export interface ResNetOptions {
   /** 18 or 34 (basic blocks) or 50 or 101 (bottleneck blocks). Required. */
   depth: ResNetDepth;
   /** Ratio of input size to `high`'s size, one of `OUTPUT_STRIDES`. Default `DEFAULT_OUTPUT_STRIDE` (16). */
@@ -77,6 +77,9 @@ export interface ResNetConfig {
    */
   dilateFirstBlock?: boolean;
 }
+
+/** @deprecated Renamed {@link ResNetOptions}. */
+export type ResNetConfig = ResNetOptions;
 
 /** Stride and dilations of one stage, following torchvision's `_make_layer`. */
 export interface StageSchedule {
@@ -126,11 +129,11 @@ function positiveInt(value: unknown): boolean {
   return Number.isInteger(value) && (value as number) > 0;
 }
 
-function validate(config: ResNetConfig): Required<ResNetConfig> {
+function validate(config: ResNetOptions): Required<ResNetOptions> {
   if (config == null || !RESNET_DEPTHS.includes(config.depth)) {
     throw new Error(`resnet: depth ${JSON.stringify(config?.depth)} is not supported; use one of ${RESNET_DEPTHS.join(', ')}`);
   }
-  const full: Required<ResNetConfig> = {
+  const full: Required<ResNetOptions> = {
     depth: config.depth,
     outputStride: config.outputStride ?? DEFAULT_OUTPUT_STRIDE,
     inputShape: config.inputShape ?? [null, null, 3],
@@ -175,7 +178,7 @@ function validate(config: ResNetConfig): Required<ResNetConfig> {
  * const [high, low] = trunk.predict(images) as tf.Tensor4D[];
  * ```
  */
-export function resnet(config: ResNetConfig): tfl.LayersModel {
+export function resnet(config: ResNetOptions): tfl.LayersModel {
   const { depth, outputStride, inputShape, name, blocks, baseWidth, widthPerGroup, dilateFirstBlock } = validate(config);
   const input = tfl.input({ shape: inputShape, name: `${name}_input` });
   // Padding the stem's max-pool with zeros equals torch's -inf padding here: it follows a ReLU.

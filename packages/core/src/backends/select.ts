@@ -1,8 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { registerSegKernels } from '../kernels/register.js';
-import { importAtRuntime } from '../io/runtime-import.js';
+import { importAtRuntime, importPackage } from '../io/runtime-import.js';
 import { gpuAdapterIndex, isNode } from './environment.js';
-import { importPackage } from './import-package.js';
 import { quietTfjsBackends } from './quiet-backends.js';
 import { BACKEND_NAMES, BACKEND_PACKAGES, isSegBackendName, LIBTENSORFLOW, type SegBackendName } from './packages.js';
 import { type BackendSkip, isBackendSkip, NoUsableBackendError, packageSkip, skipBackend } from './skip.js';

@@ -10,7 +10,7 @@ import { SeededRng } from './rng.js';
 export type SampleTransform = (sample: LabeledImage, rng: SeededRng) => LabeledImage | Promise<LabeledImage>;
 
 /** Options of {@link segmentationBatches}. */
-export interface SegmentationBatchesArgs {
+export interface SegmentationBatchesOptions {
   /** Samples per batch. Required. */
   batchSize: number;
   /** Applied to every sample with its own generator; must output one common size. Default: none. */
@@ -30,6 +30,9 @@ export interface SegmentationBatchesArgs {
    */
   normalize?: Normalization;
 }
+
+/** @deprecated Renamed {@link SegmentationBatchesOptions}. */
+export type SegmentationBatchesArgs = SegmentationBatchesOptions;
 
 /** One batch: `images` [B, H, W, 3] float32 and `labels` [B, H, W] int32. The consumer disposes the tensors. */
 export interface SegmentationBatch {
@@ -84,7 +87,7 @@ interface PreparedBatch {
  * Tensors are created only when a batch is handed out: stopping early leaks
  * nothing.
  */
-export function segmentationBatches(dataset: SegmentationDataset, args: SegmentationBatchesArgs): SegmentationBatchStream {
+export function segmentationBatches(dataset: SegmentationDataset, args: SegmentationBatchesOptions): SegmentationBatchStream {
   const { batchSize } = args;
   const seed = args.seed ?? 0;
   const shuffle = args.shuffle ?? true;

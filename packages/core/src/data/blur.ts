@@ -3,7 +3,7 @@ import { checkRange } from './augmentation-checks.js';
 import type { RgbImage } from './image.js';
 
 /** Options of {@link randomGaussianBlur}. */
-export interface RandomGaussianBlurArgs {
+export interface RandomGaussianBlurOptions {
   /** Probability of blurring a sample. Default 0.5. */
   probability?: number;
   /** Smallest standard deviation, in pixels; 0 allowed (no blur). Default 0.1. */
@@ -11,6 +11,9 @@ export interface RandomGaussianBlurArgs {
   /** Largest standard deviation, in pixels. Default 2. */
   maxSigma?: number;
 }
+
+/** @deprecated Renamed {@link RandomGaussianBlurOptions}. */
+export type RandomGaussianBlurArgs = RandomGaussianBlurOptions;
 
 /** Below this the kernel's side taps weigh under e^-5000: the blur is the identity. */
 const MIN_SIGMA = 0.01;
@@ -89,7 +92,7 @@ export function gaussianBlur(image: RgbImage, sigma: number): RgbImage {
 }
 
 /** Blurs the image (labels untouched) with probability `probability` and a random sigma. */
-export function randomGaussianBlur(args: RandomGaussianBlurArgs = {}): Augmentation {
+export function randomGaussianBlur(args: RandomGaussianBlurOptions = {}): Augmentation {
   const probability = args.probability ?? 0.5;
   const minSigma = args.minSigma ?? 0.1;
   const maxSigma = args.maxSigma ?? 2;

@@ -4,7 +4,7 @@ import type { RgbImage } from './image.js';
 import type { SeededRng } from './rng.js';
 
 /** Options of {@link colorJitter}; a strength of 0 disables that adjustment. */
-export interface ColorJitterArgs {
+export interface ColorJitterOptions {
   /** Brightness factor drawn from [1 - brightness, 1 + brightness]. Default 0.25. */
   brightness?: number;
   /** Contrast factor drawn from [1 - contrast, 1 + contrast]. Default 0.25. */
@@ -14,6 +14,9 @@ export interface ColorJitterArgs {
   /** Hue shift drawn from [-hue, hue] turns of the HSV colour circle (at most 0.5), as torchvision's. Default 0. */
   hue?: number;
 }
+
+/** @deprecated Renamed {@link ColorJitterOptions}. */
+export type ColorJitterArgs = ColorJitterOptions;
 
 type ColorOp = (data: Float32Array, rng: SeededRng) => void;
 
@@ -25,7 +28,7 @@ const luma = (r: number, g: number, b: number) => 0.299 * r + 0.587 * g + 0.114 
  * Every adjustment is a per-pixel colour map (contrast uses the image's mean
  * luma), so equal input colours stay equal.
  */
-export function colorJitter(args: ColorJitterArgs = {}): Augmentation {
+export function colorJitter(args: ColorJitterOptions = {}): Augmentation {
   const brightness = args.brightness ?? 0.25;
   const contrast = args.contrast ?? 0.25;
   const saturation = args.saturation ?? 0.25;

@@ -4,7 +4,7 @@ import { checkFill, checkIgnoreIndex, checkRange } from './augmentation-checks.j
 import type { LabeledImage } from './image.js';
 
 /** Options of {@link randomCrop} and {@link centerCrop}. */
-export interface CropArgs {
+export interface CropOptions {
   /** Side of the square output, in pixels. Required. */
   size: number;
   /** Label for padding when the image is smaller than `size`, e.g. `MSRC_VOID`. Required: core knows no dataset. */
@@ -12,6 +12,9 @@ export interface CropArgs {
   /** Image colour of padding. Default {@link MEAN_PIXEL_FILL}. */
   fill?: readonly [number, number, number];
 }
+
+/** @deprecated Renamed {@link CropOptions}. */
+export type CropArgs = CropOptions;
 
 /**
  * Copies the `size`×`size` window whose top-left corner sits at (`left`,
@@ -49,7 +52,7 @@ export function cropPadded(
   return { image: { data: out, width: size, height: size }, labels: outLabels };
 }
 
-function cropOptions(op: string, args: CropArgs): { size: number; fill: readonly number[] } {
+function cropOptions(op: string, args: CropOptions): { size: number; fill: readonly number[] } {
   checkRange(op, 'size', args.size, 1, 1 << 16);
   if (!Number.isInteger(args.size)) throw new RangeError(`${op}: size must be an integer, got ${args.size}`);
   checkIgnoreIndex(op, args.ignoreIndex);
@@ -63,7 +66,7 @@ function cropOptions(op: string, args: CropArgs): { size: number; fill: readonly
  * image is instead placed at a random offset inside the square and the rest
  * padded, so every output has the fixed size a batch needs.
  */
-export function randomCrop(args: CropArgs): Augmentation {
+export function randomCrop(args: CropOptions): Augmentation {
   const { size, fill } = cropOptions('randomCrop', args);
   return (sample, rng) => {
     const { width, height } = sample.image;
@@ -74,7 +77,7 @@ export function randomCrop(args: CropArgs): Augmentation {
 }
 
 /** Cuts the central `size`×`size` square, padding sides shorter than `size` equally. */
-export function centerCrop(args: CropArgs): Augmentation {
+export function centerCrop(args: CropOptions): Augmentation {
   const { size, fill } = cropOptions('centerCrop', args);
   return (sample) => {
     const { width, height } = sample.image;

@@ -3,10 +3,13 @@ import { checkRange } from './augmentation-checks.js';
 import type { LabeledImage } from './image.js';
 
 /** Options of {@link randomHorizontalFlip}. */
-export interface RandomHorizontalFlipArgs {
+export interface RandomHorizontalFlipOptions {
   /** Probability of mirroring a sample. Default 0.5. */
   probability?: number;
 }
+
+/** @deprecated Renamed {@link RandomHorizontalFlipOptions}. */
+export type RandomHorizontalFlipArgs = RandomHorizontalFlipOptions;
 
 /** Mirrors image and labels left to right. */
 export function flipHorizontal(sample: LabeledImage): LabeledImage {
@@ -29,7 +32,7 @@ export function flipHorizontal(sample: LabeledImage): LabeledImage {
 }
 
 /** Mirrors image and labels left to right with probability `probability`. */
-export function randomHorizontalFlip(args: RandomHorizontalFlipArgs = {}): Augmentation {
+export function randomHorizontalFlip(args: RandomHorizontalFlipOptions = {}): Augmentation {
   const probability = args.probability ?? 0.5;
   checkRange('randomHorizontalFlip', 'probability', probability, 0, 1);
   return (sample, rng) => (rng.bool(probability) ? flipHorizontal(sample) : sample);

@@ -5,7 +5,7 @@ import type { LabeledImage } from './image.js';
 import { warpAffine } from './resample.js';
 
 /** Options of {@link randomRotation}. */
-export interface RandomRotationArgs {
+export interface RandomRotationOptions {
   /** Label for pixels rotated in from outside the image, e.g. `MSRC_VOID`. Required: core knows no dataset. */
   ignoreIndex: number;
   /** Angles are drawn uniformly from [-maxDegrees, maxDegrees]. Default 10. */
@@ -23,12 +23,15 @@ export interface RandomRotationArgs {
   zoom?: number;
 }
 
+/** @deprecated Renamed {@link RandomRotationOptions}. */
+export type RandomRotationArgs = RandomRotationOptions;
+
 /**
  * Rotates image (bilinear) and labels (nearest) about the image centre by a
  * random angle, keeping the size; corners brought in from outside get `fill`
  * and `ignoreIndex`.
  */
-export function randomRotation(args: RandomRotationArgs): Augmentation {
+export function randomRotation(args: RandomRotationOptions): Augmentation {
   const maxDegrees = args.maxDegrees ?? 10;
   const probability = args.probability ?? 1;
   const fill = args.fill ?? MEAN_PIXEL_FILL;

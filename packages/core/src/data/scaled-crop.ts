@@ -5,12 +5,15 @@ import type { LabeledImage } from './image.js';
 import { warpAffine } from './resample.js';
 
 /** Options of {@link randomScaledCrop}. */
-export interface RandomScaledCropArgs {
+export interface RandomScaledCropOptions {
   /** Smallest scale factor, at least 1 so the crop always fits. Default 1. */
   minScale?: number;
   /** Scale factors are drawn from [minScale, maxScale). Default 2.5 (the reference MSRC run's `RandomScaledCrop`). */
   maxScale?: number;
 }
+
+/** @deprecated Renamed {@link RandomScaledCropOptions}. */
+export type RandomScaledCropArgs = RandomScaledCropOptions;
 
 /**
  * Enlarges the sample to `⌊width·scaleX⌋ × ⌊height·scaleY⌋` (image bilinear,
@@ -43,7 +46,7 @@ export function scaledCrop(sample: LabeledImage, scaleX: number, scaleY: number,
  * padding. The reference MSRC run's `RandomScaledCrop`, which ran on every
  * sample it was given (its `p` was never read).
  */
-export function randomScaledCrop(args: RandomScaledCropArgs = {}): Augmentation {
+export function randomScaledCrop(args: RandomScaledCropOptions = {}): Augmentation {
   const minScale = args.minScale ?? 1;
   const maxScale = args.maxScale ?? 2.5;
   checkRange('randomScaledCrop', 'minScale', minScale, 1, 100);

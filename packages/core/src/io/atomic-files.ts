@@ -18,7 +18,7 @@
  */
 
 import { writeError } from './node-files.js';
-import { loadNodeFs as node, type NodeFs as Fs, type NodePath } from './node-modules.js';
+import { loadNodeFs as node, type NodeFs as Fs, type NodePath } from './runtime-import.js';
 
 /** Infix of a directory being written: `<dir>.tmp-<stamp>`. */
 export const TEMPORARY_DIRECTORY_INFIX = '.tmp-';

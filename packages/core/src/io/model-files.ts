@@ -11,7 +11,7 @@ import type { LayersModel } from '@tensorflow/tfjs-layers';
 import { loadLayersModel } from '@tensorflow/tfjs-layers';
 import { COMPLETE_MARKER, findAtomicDirectory, writeDirectoryAtomic } from './atomic-files.js';
 import { readFileBytes, readFileInside } from './node-files.js';
-import { loadNodeFs, type NodeFs as Fs, type NodePath as PathModule } from './node-modules.js';
+import { loadNodeFs, type NodeFs as Fs, type NodePath as PathModule } from './runtime-import.js';
 
 /** The URL scheme routed to {@link fileIO} by {@link registerFileRouter}. */
 export const FILE_SCHEME = 'file://';

@@ -1,4 +1,4 @@
-import { loadNodeFs } from './node-modules.js';
+import { loadNodeFs } from './runtime-import.js';
 
 /**
  * The bytes of a regular file. The file is opened without blocking and

@@ -44,7 +44,7 @@ export const DEFAULT_ASPP_FILTERS = 256;
 export const DEFAULT_ASPP_DROPOUT = 0.5;
 
 /** Configuration of {@link aspp}. */
-export interface ASPPConfig {
+export interface ASPPOptions {
   /** Channels of the feature map the block receives (2048 for ResNet-50/101). Required. */
   inputChannels: number;
   /**
@@ -85,6 +85,9 @@ export interface ASPPConfig {
   name?: string;
 }
 
+/** @deprecated Renamed {@link ASPPOptions}. */
+export type ASPPConfig = ASPPOptions;
+
 /** torch's BN (epsilon, momentum) and the ReLU after it, as one layer: training keeps only the BN input. */
 function bnRelu(x: Sym, prefix: string, bnIndex: number): Sym {
   return batchNormAct({ activation: 'relu', name: `${prefix}.${bnIndex}` }).apply(x) as Sym;
@@ -117,9 +120,9 @@ function atrousBranch(x: Sym, filters: number, rate: number, separable: boolean,
   return bnRelu(conv.apply(x) as Sym, prefix, 1);
 }
 
-function validate(config: ASPPConfig): Required<ASPPConfig> {
+function validate(config: ASPPOptions): Required<ASPPOptions> {
   const outputStride = checkOutputStride('aspp: outputStride', config.outputStride ?? DEFAULT_OUTPUT_STRIDE);
-  const full: Required<ASPPConfig> = {
+  const full: Required<ASPPOptions> = {
     inputChannels: config.inputChannels,
     outputStride,
     rates: config.rates ?? asppRatesFor(outputStride),
@@ -159,7 +162,7 @@ function validate(config: ASPPConfig): Required<ASPPConfig> {
  * const features = head.apply(high) as tf.SymbolicTensor;
  * ```
  */
-export function aspp(config: ASPPConfig): tfl.LayersModel {
+export function aspp(config: ASPPOptions): tfl.LayersModel {
   const { inputChannels, rates, filters, separable, dropout, spatialDropout, branchDropout, useBias, name } = validate(config);
   const input = tfl.input({ shape: [null, null, inputChannels], name: `${name}_input` });
   const branches = [maybeDropout(bnRelu(conv1x1(input, filters, 'convs.0.0', useBias), 'convs.0', 1), branchDropout, 'convs.0.dropout')];

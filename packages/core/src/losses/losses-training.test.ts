@@ -67,9 +67,9 @@ describeEachBackend('the losses in training', () => {
     });
 
     it(`${name}: Trainer steps lower it on a learnable problem`, async () => {
-      const trainer = new Trainer({ model: tinyModel(1), loss, groups: [{ name: 'all', learningRate: 0.05 }] });
+      const trainer = new Trainer({ model: tinyModel(1), loss, groups: [{ name: 'all', learningRate: 0.05 }], data: batches(40) });
       const losses: number[] = [];
-      await trainer.fit({ batches: batches(40), steps: 40, callbacks: [{ onStepEnd: ({ loss }) => void losses.push(loss) }] });
+      await trainer.fit({ steps: 40, callbacks: [{ onStepEnd: ({ loss }) => void losses.push(loss) }] });
       const mean = (v: number[]) => v.reduce((a, b) => a + b, 0) / v.length;
       expect(losses.every(Number.isFinite)).toBe(true);
       expect(mean(losses.slice(-8))).toBeLessThan(0.8 * mean(losses.slice(0, 8)));

@@ -10,7 +10,22 @@
  * part changes nothing: every part checks its section first, then every part
  * takes it.
  */
+import type * as tf from '@tensorflow/tfjs-core';
 import type { JsonValue } from './json.js';
+
+/**
+ * Model-shaped tensors a part keeps across a restart (early stopping's best
+ * weights), saved as a `.safetensors` file of the checkpoint and checked
+ * against the model's weights on restore.
+ */
+export interface PartWeights {
+  /** Its file in the checkpoint folder (`<name>.safetensors`); no other part of the run may use it. */
+  readonly file: string;
+  /** The tensors now, in the model's weight order, or `null` when it holds none. */
+  get(): readonly tf.Tensor[] | null;
+  /** Takes over restored tensors (`null`: none were saved), freeing those held before. */
+  set(weights: tf.Tensor[] | null): void;
+}
 
 /** Something a training run must remember across a restart, saved under its own checkpoint section. */
 export interface StatefulPart {
@@ -25,6 +40,8 @@ export interface StatefulPart {
   checkState(state: unknown, source: string): void;
   /** Takes a state that passed {@link StatefulPart.checkState}. */
   setState(state: unknown, source: string): void;
+  /** Model-shaped tensors it keeps, saved beside its section. Default none. */
+  readonly modelWeights?: PartWeights;
 }
 
 /** Where a section sits, for messages: `checkpoint <file>: sections.<key>`. */
@@ -49,6 +66,27 @@ export class RunState {
         );
       }
       seen.add(p.stateKey);
+      for (const method of ['getState', 'checkState', 'setState'] as const) {
+        if (typeof p[method] !== 'function') throw new Error(`run state: the part with stateKey "${p.stateKey}" has no ${method}() method`);
+      }
+    }
+    const files = this.parts.flatMap((p) => (p.modelWeights ? [p.modelWeights.file] : []));
+    const twice = files.find((f, i) => files.indexOf(f) !== i);
+    if (twice !== undefined) throw new Error(`run state: two parts save their weights to "${twice}"; give each part its own file`);
+  }
+
+  /** Every part's model-shaped tensors, by file (parts that hold none are left out). */
+  weights(): Record<string, readonly tf.Tensor[]> {
+    const held = this.parts.map((p) => [p.modelWeights?.file, p.modelWeights?.get()] as const);
+    return Object.fromEntries(held.filter((e): e is [string, readonly tf.Tensor[]] => e[0] !== undefined && !!e[1]));
+  }
+
+  /** Gives each part that keeps weights the restored tensors of its file (`null` when the file was not saved), removing them from `restored`. */
+  setWeights(restored: Map<string, tf.Tensor[]>): void {
+    for (const { modelWeights } of this.parts) {
+      if (!modelWeights) continue;
+      modelWeights.set(restored.get(modelWeights.file) ?? null);
+      restored.delete(modelWeights.file);
     }
   }
 

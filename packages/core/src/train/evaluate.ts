@@ -7,7 +7,7 @@ import type { SegmentationLoss } from '../losses/segmentation-loss.js';
 import type { TrainBatch } from './gradient-source.js';
 
 /** Options of {@link evaluateSegmentation}. */
-export interface EvaluateArgs {
+export interface EvaluateOptions {
   /** Number of classes the model predicts. Required. */
   numClasses: number;
   /** Ground-truth id skipped by the metrics (and, through `loss`, by the loss). Default: none. */
@@ -25,6 +25,9 @@ export interface EvaluateArgs {
    */
   boundaryF1?: false | { tolerance?: number };
 }
+
+/** @deprecated Renamed {@link EvaluateOptions}. */
+export type EvaluateArgs = EvaluateOptions;
 
 /** The scores of one view of the split: the confusion matrix's and the boundary F1. */
 export interface EvaluationScores extends SegmentationScores {
@@ -66,7 +69,7 @@ export interface EvaluationResult extends EvaluationScores {
 export async function evaluateSegmentation(
   model: LayersModel,
   batches: AsyncIterable<TrainBatch>,
-  args: EvaluateArgs,
+  args: EvaluateOptions,
 ): Promise<EvaluationResult> {
   const confusion = new ConfusionMatrix(args.numClasses, { ignoreIndex: args.ignoreIndex });
   const boundaries = args.boundaryF1 === false ? null : new BoundaryViews(args);
@@ -121,7 +124,7 @@ class BoundaryViews {
   private readonly removed: Set<number | undefined>;
   private truth = new Int32Array(0);
 
-  constructor(args: EvaluateArgs) {
+  constructor(args: EvaluateOptions) {
     const tolerance = args.boundaryF1 ? args.boundaryF1.tolerance : undefined;
     this.all = new BoundaryF1Accumulator(args.numClasses, { tolerance, ignoreIndex: args.ignoreIndex });
     this.removed = new Set([args.ignoreIndex, ...(args.exclude ?? [])]);

@@ -1,13 +1,15 @@
 export { Adam } from './optimizers/adam.js';
 export { EarlyStopping } from './callbacks/early-stopping.js';
-export type { EarlyStoppingArgs, EarlyStoppingState, EarlyStoppingVerdict } from './callbacks/early-stopping.js';
+export type { EarlyStoppingArgs, EarlyStoppingOptions, EarlyStoppingState, EarlyStoppingVerdict } from './callbacks/early-stopping.js';
+export { Monitor } from './callbacks/monitor.js';
+export type { MonitorBest, MonitorMode, MonitorOptions, MonitorState } from './callbacks/monitor.js';
 export { activeGroups, applyGroupUpdates, resolveParameterGroups } from './optimizers/parameter-groups.js';
-export type { ParameterGroup, ParameterGroupConfig, WeightOwner } from './optimizers/parameter-groups.js';
+export type { ParameterGroup, ParameterGroupOptions, ParameterGroupConfig, WeightOwner } from './optimizers/parameter-groups.js';
 export { CHECKPOINT_FILES, findCheckpoint, readCheckpoint, saveCheckpoint, TRAINER_SECTIONS } from './checkpoint/checkpoint.js';
 export type { CheckpointContents, CheckpointGroup, CheckpointState, ReadCheckpoint, TrainerSection } from './checkpoint/checkpoint.js';
 export { CHECKPOINT_FORMAT, decodeModelWeights, encodeModelWeights, writeWeightValues } from './checkpoint/model-weights.js';
 export { BestModelSaver } from './callbacks/best-model-saver.js';
-export type { BestModelDecision, BestModelSaverArgs, BestModelSaverState } from './callbacks/best-model-saver.js';
+export type { BestModelDecision, BestModelSaverArgs, BestModelSaverOptions, BestModelSaverState } from './callbacks/best-model-saver.js';
 export { NonFiniteTrainingError } from './non-finite.js';
 export type { CheckpointAt, NonFiniteKind } from './non-finite.js';
 export { acquireRunLock, lockRunFolder, processStartTime, RUN_LOCK_FILE, RunLockedError } from './checkpoint/run-lock.js';
@@ -16,19 +18,19 @@ export type { GradientSource, StepGradients, TrainBatch } from './gradient-sourc
 export type { StepSeed } from './step-gradients.js';
 export { ThreadGradients } from './thread-gradients.js';
 export { Trainer } from './trainer.js';
+export type { FitArgs, FitOptions, RestoreOptions, RestoreResult, TrainerArgs, TrainerOptions } from './trainer-types.js';
 export type {
   Evaluation,
-  FitArgs,
+  EvaluationReport,
+  EvaluationSnapshot,
+  FitContext,
   FitEnd,
   FitResult,
-  RestoreOptions,
-  RestoreResult,
   StepLogs,
-  TrainerArgs,
   TrainingCallback,
-} from './trainer-types.js';
+} from './callbacks/training-callback.js';
 export { evaluateSegmentation } from './evaluate.js';
-export type { EvaluateArgs, EvaluationResult, EvaluationScores } from './evaluate.js';
+export type { EvaluateOptions, EvaluateArgs, EvaluationResult, EvaluationScores } from './evaluate.js';
 export { ReplicaPool } from './replicas/replica-pool.js';
 export { shardSizes } from './replicas/shards.js';
 export { replicaDeviceEnvironment, visibleCudaDevices, visibleGpus } from './replicas/devices.js';

@@ -34,7 +34,7 @@ it('stops at the evaluation that scores a NaN loss, saving nothing, naming the l
   await exploding.trainer.restore(checkpoint, { allowConfigChanges: ['steps', 'learningRate'] });
   const scores: Record<string, number>[] = [];
   const error = await exploding.trainer
-    .fit({ ...exploding.fit, evaluateEvery: 1, checkpointEvery: 1, callbacks: [{ onEvaluate: (e) => void scores.push(e.scores) }] })
+    .fit({ ...exploding.fit, evaluateEvery: 1, checkpointEvery: 1, callbacks: [...exploding.fit.callbacks, { onEvaluate: (e) => void scores.push(e.scores) }] })
     .catch((e: unknown) => e);
   expect(error).toBeInstanceOf(NonFiniteTrainingError);
   expect(error).toMatchObject({ step: 3, kind: 'scores', lastCheckpoint: { dir: checkpoint, step: 2 } });
@@ -55,7 +55,7 @@ it('stops at the evaluation that scores a NaN loss, saving nothing, naming the l
   const resumed = tinyRun({ dir, steps: 4 });
   expect((await resumed.trainer.restore(checkpoint, { allowConfigChanges: ['steps'] }))?.step).toBe(2);
   const losses: number[] = [];
-  await resumed.trainer.fit({ ...resumed.fit, callbacks: [{ onStepEnd: (s) => void losses.push(s.loss) }] });
+  await resumed.trainer.fit({ ...resumed.fit, callbacks: [...resumed.fit.callbacks, { onStepEnd: (s) => void losses.push(s.loss) }] });
   expect(losses).toHaveLength(2);
   expect(losses.every(Number.isFinite)).toBe(true);
   resumed.trainer.model.dispose();

@@ -107,3 +107,19 @@ export async function checkFiniteStep(
     tf.dispose(probes);
   }
 }
+
+/** Throws before an evaluation or checkpoint at `step` if an update overflowed `weights` (e.g. a huge learning rate). */
+export async function checkFiniteWeights(weights: readonly tf.Tensor[], step: number, lastCheckpoint: CheckpointAt | null): Promise<void> {
+  if (!(await allFinite(weights))) throw new NonFiniteTrainingError(step, 'weights', Number.NaN, lastCheckpoint);
+}
+
+/**
+ * Throws if a score the run decides by (the loss, and every callback's
+ * monitor: `watched`) is NaN or infinite: weights that score so must be
+ * neither the best model nor a checkpoint.
+ */
+export function checkFiniteScores(scores: Record<string, number>, watched: readonly string[], step: number, lastCheckpoint: CheckpointAt | null): void {
+  const decisive = new Set(['loss', ...watched]);
+  const bad = Object.fromEntries(Object.entries(scores).filter(([k, v]) => decisive.has(k) && !Number.isFinite(v)));
+  if (Object.keys(bad).length > 0) throw new NonFiniteTrainingError(step, 'scores', Number.NaN, lastCheckpoint, bad);
+}

@@ -37,7 +37,7 @@ async function runTiny(dir: string, steps: number, resume: boolean, modelSeed = 
   const { trainer, fit } = tinyRun({ dir, steps, modelSeed });
   if (resume) await trainer.restore(fit.checkpointDir!, { allowConfigChanges: ['steps'] });
   const losses = new Map<number, number>();
-  await trainer.fit({ ...fit, callbacks: [{ onStepEnd: ({ step, loss }) => void losses.set(step, loss) }] });
+  await trainer.fit({ ...fit, callbacks: [...fit.callbacks, { onStepEnd: ({ step, loss }) => void losses.set(step, loss) }] });
   trainer.model.dispose();
   return losses;
 }
@@ -71,27 +71,36 @@ describeEachBackend('run state', () => {
   it('keeps the patience counter and best score of early stopping across a resume', async () => {
     // Scripted scores: best 0.7 at step 4, then two evaluations without improvement, then the stop.
     const scores = [0.5, 0.7, 0.6, 0.65, 0.9];
-    const run = (es: EarlyStopping, model = tinyModel(5)) =>
-      new Trainer({ model, loss: ce, groups: [{ name: 'all', learningRate: 0.05 }], earlyStopping: es });
     const batches = async function* (from: number) {
       for (let i = from; ; i++) yield tinyBatch(i);
     };
+    const run = (from: number, model = tinyModel(5)) => new Trainer({ model, loss: ce, groups: [{ name: 'all', learningRate: 0.05 }], data: batches(from) });
     const dir = join(tempDir(), 'ckpt');
     const verdicts: string[] = [];
     const evaluate = (t: Trainer) => async () => ({ meanIoU: scores[t.step / 2 - 1] });
-    const a = run(new EarlyStopping({ monitor: 'meanIoU', patience: 2 }));
-    await a.fit({ batches: batches(0), steps: 6, evaluateEvery: 2, evaluate: evaluate(a), checkpointDir: dir, callbacks: [{ onEvaluate: ({ verdict }) => void verdicts.push(verdict!) }] });
+    const esA = new EarlyStopping({ monitor: 'meanIoU', patience: 2 });
+    const a = run(0);
+    await a.fit({ steps: 6, evaluateEvery: 2, evaluate: evaluate(a), checkpointDir: dir, callbacks: [esA, { onEvaluate: () => void verdicts.push(esA.verdict!) }] });
     expect(verdicts).toEqual(['improved', 'improved', 'waiting']);
     const bestWeightsAt4 = readFileSync(join(dir, 'best-weights.safetensors'));
 
     const es = new EarlyStopping({ monitor: 'meanIoU', patience: 2 });
-    const b = run(es, tinyModel(6));
+    const b = run(6, tinyModel(6));
     await b.restore(dir);
-    expect(es.getState()).toMatchObject({ best: 0.7, bestStep: 4, wait: 1 });
-    const result = await b.fit({ batches: batches(6), steps: 20, evaluateEvery: 2, evaluate: evaluate(b), callbacks: [{ onEvaluate: ({ verdict }) => void verdicts.push(verdict!) }] });
+    // The callback's state waits for the fit() it is passed to.
+    expect(es.getState()).toMatchObject({ best: null, bestStep: null, wait: 0 });
+    const seen: unknown[] = [];
+    const result = await b.fit({
+      steps: 20,
+      evaluateEvery: 2,
+      evaluate: evaluate(b),
+      callbacks: [es, { onFitStart: () => void seen.push(es.getState()), onEvaluate: () => void verdicts.push(es.verdict!) }],
+    });
+    expect(seen).toEqual([expect.objectContaining({ best: 0.7, bestStep: 4, wait: 1 })]);
     // Without the restored counter the run would wait two more evaluations and reach 0.9 at step 10.
     expect(verdicts).toEqual(['improved', 'improved', 'waiting', 'stop']);
-    expect(result).toMatchObject({ step: 8, stoppedEarly: true, best: { score: 0.7, step: 4 } });
+    expect(result).toMatchObject({ step: 8, stoppedEarly: true });
+    expect(es.best).toEqual({ score: 0.7, step: 4 });
     // The best weights restored at the end are step 4's, saved before the interruption.
     const saved = parseSafetensors(new Uint8Array(bestWeightsAt4), 'best');
     expect(weightsOf(b.model)).toEqual([...saved.tensors.values()].map((t) => Array.from(safetensorsToFloat32(t))));
@@ -100,12 +109,6 @@ describeEachBackend('run state', () => {
   it('stops at a NaN pixel with an error naming the iteration, keeping the last good checkpoint and best model', async () => {
     const dir = tempDir();
     const model = tinyModel(2);
-    const trainer = new Trainer({
-      model,
-      loss: ce,
-      groups: [{ name: 'all', learningRate: 0.05 }],
-      bestModel: new BestModelSaver({ dir: join(dir, 'best'), monitor: 'score' }),
-    });
     const batches = async function* () {
       for (let i = 0; ; i++) {
         const b = tinyBatch(i);
@@ -119,10 +122,12 @@ describeEachBackend('run state', () => {
         yield b;
       }
     };
+    const trainer = new Trainer({ model, loss: ce, groups: [{ name: 'all', learningRate: 0.05 }], data: batches() });
     // A score that improves at every evaluation: the best model is saved whenever it is evaluated.
     const evaluate = async () => ({ score: trainer.step });
+    const callbacks = [new BestModelSaver({ dir: join(dir, 'best'), monitor: 'score' })];
     const error = await trainer
-      .fit({ batches: batches(), steps: 10, evaluateEvery: 2, checkpointEvery: 2, evaluate, checkpointDir: join(dir, 'checkpoint') })
+      .fit({ steps: 10, evaluateEvery: 2, checkpointEvery: 2, evaluate, checkpointDir: join(dir, 'checkpoint'), callbacks })
       .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(NonFiniteTrainingError);
     // Named as bad input on every backend: on webgpu the ReLU turns the NaN into 0 before the loss.
@@ -162,8 +167,8 @@ describe('checkpoint validation on load', () => {
   }
   /** A fresh trainer of the tiny run, and its weights before restoring. */
   function fresh(dir: string, steps = 2) {
-    const { trainer } = tinyRun({ dir: join(dir, '..'), steps, modelSeed: 9 });
-    return { trainer, before: weightsOf(trainer.model) };
+    const run = tinyRun({ dir: join(dir, '..'), steps, modelSeed: 9 });
+    return { ...run, before: weightsOf(run.trainer.model) };
   }
 
   it('refuses an optimizer tensor of the wrong shape before assigning anything, naming file and key', async () => {
@@ -192,7 +197,6 @@ describe('checkpoint validation on load', () => {
     ['the groups', (s: StateJson) => delete s.sections!.trainer!.groups, /sections\.trainer\.groups: expected the optimizer groups as an array, got nothing/],
     ['the data position', (s: StateJson) => delete s.sections!.data, /sections\.data is missing, but this run has data/],
     ['the data batch', (s: StateJson) => delete s.sections!.data!.batch, /sections\.data\.batch: expected an integer >= 0, got nothing/],
-    ['the patience counter', (s: StateJson) => (s.sections!.earlyStopping.wait = 'x'), /sections\.earlyStopping\.wait: expected an integer >= 0, got "x"/],
     ['the sections', (s: StateJson) => delete s.sections, /sections: expected the state sections as a JSON object, got nothing/],
   ])('refuses a state.json without %s, naming file and key, and assigns nothing', async (_what, edit, message) => {
     await tf.setBackend('cpu');
@@ -206,7 +210,30 @@ describe('checkpoint validation on load', () => {
     expect((error as Error).message).toContain(`checkpoint ${file}`);
     expect((error as Error).message).toMatch(message);
     expect(weightsOf(trainer.model)).toEqual(before);
-    expect(trainer.earlyStopping!.getState()).toMatchObject({ best: null, wait: 0 });
+  });
+
+  it.each([
+    ['a patience counter that is not a number', (s: StateJson) => (s.sections!.earlyStopping.wait = 'x'), /sections\.earlyStopping\.wait: expected an integer >= 0, got "x"/],
+    ['no early-stopping section', (s: StateJson) => delete (s.sections as { earlyStopping?: unknown }).earlyStopping, /sections\.earlyStopping is missing, but this run has earlyStopping/],
+    ['a section no callback owns', (s: StateJson) => ((s.sections as Record<string, unknown>).swa = {}), /sections\.swa is in the checkpoint, but this run has no part with stateKey "swa"/],
+  ])('refuses callback state with %s when fit() starts, naming file and key, changing no callback and writing nothing', async (_what, edit, message) => {
+    await tf.setBackend('cpu');
+    const dir = await checkpointOf(2);
+    const file = join(dir, 'state.json');
+    const state = JSON.parse(readFileSync(file, 'utf8'));
+    edit(state);
+    writeFileSync(file, JSON.stringify(state));
+    const written = readFileSync(file);
+    const { trainer, fit, earlyStopping, bestModel } = fresh(dir, 4);
+    await trainer.restore(dir, { allowConfigChanges: ['steps'] });
+    const steps: number[] = [];
+    const error = await trainer.fit({ ...fit, callbacks: [...fit.callbacks, { onStepEnd: (s) => void steps.push(s.step) }] }).catch((e: Error) => e);
+    expect((error as Error).message).toContain(`checkpoint ${file}`);
+    expect((error as Error).message).toMatch(message);
+    expect(steps).toEqual([]);
+    expect(earlyStopping.getState()).toMatchObject({ best: null, wait: 0 });
+    expect(bestModel.saved).toEqual({ score: null, step: null });
+    expect(readFileSync(file)).toEqual(written);
   });
 
   it('refuses a resume with another configuration, naming the keys, unless they are allowed to change', async () => {

@@ -29,7 +29,7 @@ async function run(dir: string, steps: number, seed: number | undefined, resume 
   const { trainer, fit } = tinyRun({ dir, steps, dropout: DROPOUT, seed, modelSeed: resume ? 99 : 1 });
   if (resume) await trainer.restore(fit.checkpointDir!, { allowConfigChanges: ['steps'] });
   const losses = new Map<number, number>();
-  await trainer.fit({ ...fit, callbacks: [{ onStepEnd: ({ step, loss }) => void losses.set(step, loss) }] });
+  await trainer.fit({ ...fit, callbacks: [...fit.callbacks, { onStepEnd: ({ step, loss }) => void losses.set(step, loss) }] });
   trainer.model.dispose();
   await trainer.dispose();
   const file = (name: string) => readFileSync(join(fit.checkpointDir!, name));

@@ -50,9 +50,9 @@ const weightsOf = (m: tfl.LayersModel) => Promise.all(m.getWeights().map(async (
 
 describeEachBackend('Trainer', () => {
   it('lowers the loss of a learnable problem', async () => {
-    const trainer = new Trainer({ model: tinyModel(1), loss: ce, groups: [{ name: 'all', learningRate: 0.05 }] });
+    const trainer = new Trainer({ model: tinyModel(1), loss: ce, groups: [{ name: 'all', learningRate: 0.05 }], data: batches(60) });
     const losses: number[] = [];
-    await trainer.fit({ batches: batches(60), steps: 60, callbacks: [{ onStepEnd: ({ loss }) => void losses.push(loss) }] });
+    await trainer.fit({ steps: 60, callbacks: [{ onStepEnd: ({ loss }) => void losses.push(loss) }] });
     const mean = (v: number[]) => v.reduce((a, b) => a + b, 0) / v.length;
     expect(trainer.step).toBe(60);
     expect(mean(losses.slice(-10))).toBeLessThan(0.6 * mean(losses.slice(0, 10)));
@@ -87,9 +87,10 @@ describeEachBackend('Trainer', () => {
         { name: 'trunk', match: model.getLayer('trunk'), frozen: true },
         { name: 'head', learningRate: 0.01 },
       ],
+      data: batches(3),
     });
     expect(trainer.groups.map((g) => g.variables.length)).toEqual([2, 2]);
-    await trainer.fit({ batches: batches(3), steps: 3 });
+    await trainer.fit({ steps: 3 });
     const after = await weightsOf(model);
     expect(after[0]).toEqual(before[0]);
     expect(after[1]).toEqual(before[1]);
@@ -124,18 +125,23 @@ describeEachBackend('Trainer', () => {
 
   it('resumes from a checkpoint exactly where an uninterrupted run would be', async () => {
     const dir = join(tempDir(), 'ckpt');
-    const uninterrupted = new Trainer({ model: tinyModel(4), loss: ce, groups: [{ name: 'all', learningRate: 0.02 }] });
-    await uninterrupted.fit({ batches: batches(6), steps: 6 });
+    const groups = [{ name: 'all', learningRate: 0.02 }];
+    const uninterrupted = new Trainer({ model: tinyModel(4), loss: ce, groups, data: batches(6) });
+    await uninterrupted.fit({ steps: 6 });
 
-    const first = new Trainer({ model: tinyModel(4), loss: ce, groups: [{ name: 'all', learningRate: 0.02 }] });
-    await first.fit({ batches: batches(3), steps: 3, checkpointDir: dir, checkpointState: () => ({ nextBatch: 3 }) });
+    const first = new Trainer({ model: tinyModel(4), loss: ce, groups, data: batches(3) });
+    await first.fit({ steps: 3, checkpointDir: dir, checkpointState: () => ({ nextBatch: 3 }) });
 
-    // A fresh model with other initial weights and a fresh optimizer, as after a crash.
-    const resumed = new Trainer({ model: tinyModel(99), loss: ce, groups: [{ name: 'all', learningRate: 0.02 }] });
+    // A fresh model with other initial weights and a fresh optimizer, as after a crash; a plain
+    // stream's position is the caller's to keep (here in the user section), read when fit() starts.
+    let nextBatch = 0;
+    const data = { [Symbol.asyncIterator]: () => batches(3, nextBatch) };
+    const resumed = new Trainer({ model: tinyModel(99), loss: ce, groups, data });
     const restored = await resumed.restore(dir);
     expect(restored).toMatchObject({ step: 3, user: { nextBatch: 3 } });
     expect(resumed.step).toBe(3);
-    await resumed.fit({ batches: batches(3, (restored!.user as { nextBatch: number }).nextBatch), steps: 6 });
+    nextBatch = (restored!.user as { nextBatch: number }).nextBatch;
+    await resumed.fit({ steps: 6 });
 
     const a = await weightsOf(uninterrupted.model);
     const b = await weightsOf(resumed.model);
@@ -150,20 +156,20 @@ describeEachBackend('Trainer', () => {
     const snapshots = new Map<number, number[][]>();
     const model = tinyModel(5);
     const es = new EarlyStopping({ monitor: 'meanIoU', patience: 2 });
-    const trainer = new Trainer({ model, loss: ce, groups: [{ name: 'all', learningRate: 0.05 }], earlyStopping: es });
+    const trainer = new Trainer({ model, loss: ce, groups: [{ name: 'all', learningRate: 0.05 }], data: batches(20) });
     const verdicts: string[] = [];
     const result = await trainer.fit({
-      batches: batches(20),
       steps: 20,
       evaluateEvery: 2,
       evaluate: async () => {
         snapshots.set(trainer.step, await weightsOf(model));
         return { meanIoU: scores[snapshots.size - 1] };
       },
-      callbacks: [{ onEvaluate: ({ verdict }) => void verdicts.push(verdict!) }],
+      callbacks: [es, { onEvaluate: () => void verdicts.push(es.verdict!) }],
     });
     expect(verdicts).toEqual(['improved', 'improved', 'waiting', 'stop']);
-    expect(result).toMatchObject({ step: 8, stoppedEarly: true, best: { score: 0.7, step: 4 } });
+    expect(result).toMatchObject({ step: 8, stoppedEarly: true });
+    expect(es.best).toEqual({ score: 0.7, step: 4 });
     expect(await weightsOf(model)).toEqual(snapshots.get(4));
   });
 });

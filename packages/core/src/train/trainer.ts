@@ -1,33 +1,34 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { LayersModel } from '@tensorflow/tfjs-layers';
 import { assertGpuDeviceAlive } from '../backends/webgpu/device-lost.js';
-import { findAtomicDirectory } from '../io/atomic-files.js';
 import type { SegmentationLoss, SegmentationMetrics } from '../losses/segmentation-loss.js';
 import { checkConfig } from '../run-state/config-diff.js';
 import type { JsonObject, JsonValue } from '../run-state/json.js';
-import { RunState, type StatefulPart } from '../run-state/stateful-part.js';
-import type { BestModelSaver } from './callbacks/best-model-saver.js';
-import { readCheckpoint, saveCheckpoint, TRAINER_SECTIONS } from './checkpoint/checkpoint.js';
-import type { EarlyStopping } from './callbacks/early-stopping.js';
+import type { StatefulPart } from '../run-state/stateful-part.js';
+import { CallbackList } from './callbacks/callback-list.js';
+import { evaluationOf, type FitContext, type FitResult, type StepLogs } from './callbacks/training-callback.js';
+import { readCheckpoint, refuseOtherRun, saveCheckpoint } from './checkpoint/checkpoint.js';
+import { acquireRunLock } from './checkpoint/run-lock.js';
+import { RunSections } from './checkpoint/run-sections.js';
 import type { GradientSource, TrainBatch } from './gradient-source.js';
-import { allFinite, type CheckpointAt, checkFiniteStep, NonFiniteTrainingError } from './non-finite.js';
+import { type CheckpointAt, checkFiniteScores, checkFiniteStep, checkFiniteWeights } from './non-finite.js';
 import { activeGroups, applyGroupUpdates, type ParameterGroup, resolveParameterGroups } from './optimizers/parameter-groups.js';
 import { ReplicaPool } from './replicas/replica-pool.js';
-import { acquireRunLock } from './checkpoint/run-lock.js';
 import { ThreadGradients } from './thread-gradients.js';
-import type { Evaluation, FitArgs, FitResult, RestoreOptions, RestoreResult, StepLogs, TrainerArgs, TrainingCallback } from './trainer-types.js';
+import type { FitOptions, RestoreOptions, RestoreResult, TrainerOptions } from './trainer-types.js';
 
 /**
  * A custom training loop for segmentation models: per-group optimizers with
- * PyTorch-style L2 weight decay and freezing, periodic evaluation, early
- * stopping, best-model saving, atomic checkpoints and callbacks. The trainer
- * only loops: gradients come from a gradient source (this thread, or
- * data-parallel replicas with `workers`), each stateful part (early stopping,
- * best-model saver, data position, your own) saves and restores its own
- * checkpoint section, and logging, progress and reports are callbacks. One
- * `restore()` resumes the whole run exactly where it stopped. A NaN or
- * infinite loss, gradient, weight or monitored score stops training at once,
- * before anything from that iteration is applied or saved.
+ * PyTorch-style L2 weight decay and freezing, periodic evaluation, atomic
+ * checkpoints and callbacks. The trainer only loops: gradients come from a
+ * gradient source (this thread, or data-parallel replicas with `workers`);
+ * what a run decides beside stepping (early stopping, best-model saving) and
+ * what it reports are callbacks; and each stateful part (the data position,
+ * a stateful callback, your own) saves and restores its own checkpoint
+ * section. `restore()`, then `fit()` with the same callbacks, resumes the
+ * whole run exactly where it stopped. A NaN or infinite loss, gradient,
+ * weight or monitored score stops training at once, before anything from
+ * that iteration is applied or saved.
  *
  * With `workers`, BatchNorm normalises each replica's shard with its own
  * batch statistics, as PyTorch's `nn.DataParallel`.
@@ -42,52 +43,52 @@ import type { Evaluation, FitArgs, FitResult, RestoreOptions, RestoreResult, Ste
  *   model,
  *   loss: (labels, logits) => sparseSoftmaxCrossEntropy(labels, logits, { ignoreIndex: 255 }),
  *   groups: [{ name: 'all', optimizer: tf.train.adam(1e-4) }],
- *   earlyStopping: new EarlyStopping({ monitor: 'meanIoU', patience: 10 }),
  *   data: resumableBatches(segmentationBatches(train, { batchSize: 8, seed: 1, normalize: 'imagenet' })),
  *   seed: 1, // dropout masks drawn from the seed and the step: a resumed run draws the uninterrupted one's
  * });
  * await trainer.restore('runs/ckpt'); // null on a first run, else continues it
- * await trainer.fit({ steps: 20_000, checkpointDir: 'runs/ckpt', evaluateEvery: 500, evaluate });
+ * const callbacks = [new EarlyStopping({ monitor: 'meanIoU', patience: 10 }), new BestModelSaver({ dir: 'runs/best', monitor: 'meanIoU' })];
+ * await trainer.fit({ steps: 20_000, checkpointDir: 'runs/ckpt', evaluateEvery: 500, evaluate, callbacks });
  * ```
  */
-export class Trainer {
+export class Trainer implements FitContext {
   readonly model: LayersModel;
   readonly loss: SegmentationLoss;
   readonly groups: ParameterGroup[];
   readonly metrics: SegmentationMetrics;
-  readonly earlyStopping?: EarlyStopping;
-  readonly bestModel?: BestModelSaver;
-  readonly data?: StatefulPart & AsyncIterable<TrainBatch>;
+  readonly data?: AsyncIterable<TrainBatch>;
   readonly config?: JsonObject;
   /** Seed of the steps' random draws (dropout), if given. */
   readonly seed?: number;
   /** Optimizer steps taken so far (restored by {@link Trainer.restore}). */
   step = 0;
   private readonly gradientSource: GradientSource;
-  private readonly state: RunState;
+  private readonly sections: RunSections;
   /** Checkpoint folders this trainer restored from or wrote: `fit()` may replace only these. */
   private readonly ownCheckpoints = new Set<string>();
   /** The newest checkpoint written or restored, named when training stops on a non-finite value. */
   private lastCheckpoint: CheckpointAt | null = null;
-  private stopRequested = false;
+  private stopping = false;
 
-  constructor(args: TrainerArgs) {
-    this.model = args.model;
-    this.earlyStopping = args.earlyStopping;
-    this.bestModel = args.bestModel;
-    this.data = args.data;
-    this.config = args.config;
-    if (args.seed !== undefined && !Number.isInteger(args.seed)) throw new Error(`Trainer: seed must be an integer, got ${args.seed}`);
-    this.seed = args.seed;
-    this.loss = args.loss;
-    this.metrics = args.metrics ?? {};
-    this.groups = resolveParameterGroups(args.model, args.groups ?? [{ name: 'all' }]);
+  constructor(options: TrainerOptions) {
+    this.model = options.model;
+    this.data = options.data;
+    this.config = options.config;
+    if (options.seed !== undefined && !Number.isInteger(options.seed)) throw new Error(`Trainer: seed must be an integer, got ${options.seed}`);
+    this.seed = options.seed;
+    this.loss = options.loss;
+    this.metrics = options.metrics ?? {};
+    this.groups = resolveParameterGroups(options.model, options.groups ?? [{ name: 'all' }]);
     const variables = activeGroups(this.groups).flatMap((g) => g.variables);
     if (variables.length === 0) throw new Error('Trainer: every parameter group is frozen or empty; nothing would train');
-    this.state = new RunState([this.earlyStopping, this.bestModel, this.data, ...(args.parts ?? [])], TRAINER_SECTIONS);
-    this.gradientSource = args.workers
-      ? new ReplicaPool(args.model, variables, Object.keys(this.metrics), args.workers)
-      : new ThreadGradients(args.model, args.loss, this.metrics, variables);
+    const data = options.data && 'stateKey' in options.data ? (options.data as StatefulPart) : undefined;
+    this.sections = new RunSections([data, ...(options.parts ?? [])]);
+    if (options.gradientSource && options.workers) throw new Error('Trainer: pass either gradientSource or workers, not both');
+    this.gradientSource =
+      options.gradientSource ??
+      (options.workers
+        ? new ReplicaPool(options.model, variables, Object.keys(this.metrics), options.workers)
+        : new ThreadGradients(options.model, options.loss, this.metrics, variables));
   }
 
   /** Starts the replicas of `workers` and waits until each has built its model (the first step does this anyway). */
@@ -97,12 +98,13 @@ export class Trainer {
 
   /**
    * Ends the replicas of `workers` (a step waiting on them rejects) and frees
-   * the optimizers' state; resolves once the replicas have exited. The model
-   * stays the caller's.
+   * the optimizers' state and restored state no `fit()` took; resolves once
+   * the replicas have exited. The model stays the caller's.
    */
   async dispose(): Promise<void> {
     await this.gradientSource.dispose();
     for (const g of this.groups) g.optimizer.dispose();
+    this.sections.dispose();
   }
 
   /** Tensors each replica held after its last step (`[]` without workers or before the first step), to spot leaks. */
@@ -110,9 +112,14 @@ export class Trainer {
     return this.gradientSource instanceof ReplicaPool ? this.gradientSource.replicaTensors : [];
   }
 
+  /** Whether the running `fit()` ends after the current step. */
+  get stopRequested(): boolean {
+    return this.stopping;
+  }
+
   /** Ends the running `fit()` after the current step (as Keras's `model.stopTraining`), as an early stop. */
   requestStop(): void {
-    this.stopRequested = true;
+    this.stopping = true;
   }
 
   /** Runs one optimizer step on a batch (which the caller still owns) and reports the loss and metrics before the step. */
@@ -132,107 +139,85 @@ export class Trainer {
     }
   }
 
-  /** Trains on `args.batches` (or the trainer's `data`) until `args.steps`, evaluating, checkpointing and stopping early as configured. */
-  async fit(args: FitArgs): Promise<FitResult> {
-    if (args.batches && this.data) {
-      throw new Error('Trainer.fit: batches were given, but the trainer has its own `data` whose position it checkpoints; pass one of the two');
-    }
-    const batches = args.batches ?? this.data;
-    if (!batches) throw new Error('Trainer.fit: no training batches; pass `batches` to fit() or `data` to new Trainer()');
-    const callbacks = args.callbacks ?? [];
-    const call = async <K extends keyof TrainingCallback>(hook: K, value: Parameters<NonNullable<TrainingCallback[K]>>[0]) => {
-      for (const cb of callbacks) await (cb[hook] as ((v: typeof value) => unknown) | undefined)?.call(cb, value);
-    };
-    const evaluateEvery = args.evaluateEvery ?? 0;
-    const checkpointEvery = args.checkpointEvery ?? evaluateEvery;
+  /** Trains on the trainer's `data` until `options.steps`, evaluating, checkpointing and calling the callbacks as configured. */
+  async fit(options: FitOptions): Promise<FitResult> {
+    const data = this.data;
+    if (!data) throw new Error('Trainer.fit: no training batches; pass `data` to new Trainer()');
+    const callbacks = new CallbackList(options.callbacks ?? [], this);
+    const evaluateEvery = options.evaluateEvery ?? 0;
+    const checkpointEvery = options.checkpointEvery ?? evaluateEvery;
     let lastScores: Record<string, number> | undefined;
-    this.stopRequested = false;
+    this.stopping = false;
     const evaluate = async (last: boolean): Promise<void> => {
-      if (!args.evaluate) return;
-      await this.checkFiniteWeights();
-      const scores = await args.evaluate();
-      this.checkFiniteScores(scores);
-      lastScores = scores;
-      const evaluation: Evaluation = { step: this.step, scores, last };
-      evaluation.verdict = this.earlyStopping?.update(scores, this.step, this.model);
-      if (evaluation.verdict === 'stop') this.stopRequested = true;
-      evaluation.bestModel = await this.bestModel?.onEvaluate(this.model, this.step, scores, last || this.stopRequested);
-      await call('onEvaluate', evaluation);
+      if (!options.evaluate) return;
+      await checkFiniteWeights(this.model.weights.map((w) => w.read()), this.step, this.lastCheckpoint);
+      const evaluation = evaluationOf(await options.evaluate(), this.step, last);
+      checkFiniteScores(evaluation.scores, callbacks.monitors, this.step, this.lastCheckpoint);
+      lastScores = evaluation.scores;
+      await callbacks.call('onEvaluate', evaluation);
     };
     const checkpoint = async (): Promise<void> => {
-      if (!args.checkpointDir) return;
-      await this.checkFiniteWeights();
-      await this.save(args.checkpointDir, args.checkpointState?.());
-      await call('onCheckpoint', { dir: args.checkpointDir, step: this.step });
+      if (!options.checkpointDir) return;
+      await checkFiniteWeights(this.model.weights.map((w) => w.read()), this.step, this.lastCheckpoint);
+      await this.save(options.checkpointDir, options.checkpointState?.());
+      await callbacks.call('onCheckpoint', { dir: options.checkpointDir, step: this.step });
     };
-    const lock = args.checkpointDir ? await acquireRunLock(`${args.checkpointDir}.lock`) : null;
+    const lock = options.checkpointDir ? await acquireRunLock(`${options.checkpointDir}.lock`) : null;
     try {
-      if (args.checkpointDir) await this.checkNotAnotherRun(args.checkpointDir);
-      await call('onFitStart', this.step);
-      if (this.step < args.steps) {
-        for await (const batch of batches) {
+      // Only a checkpoint this trainer restored or wrote may be replaced.
+      if (options.checkpointDir && !this.ownCheckpoints.has(options.checkpointDir)) await refuseOtherRun(options.checkpointDir);
+      this.sections.bind(callbacks.stateful);
+      await callbacks.call('onFitStart', this.step);
+      if (this.step < options.steps) {
+        for await (const batch of data) {
           let logs: StepLogs;
           try {
             logs = await this.trainStep(batch);
           } finally {
             tf.dispose([batch.images, batch.labels]);
           }
-          await call('onStepEnd', logs);
-          const done = this.step >= args.steps;
+          await callbacks.call('onStepEnd', logs);
+          const done = this.step >= options.steps;
           if (evaluateEvery > 0 && this.step % evaluateEvery === 0 && !done) await evaluate(false);
-          if (checkpointEvery > 0 && this.step % checkpointEvery === 0 && !done && !this.stopRequested) await checkpoint();
-          if (done || this.stopRequested) break;
+          if (checkpointEvery > 0 && this.step % checkpointEvery === 0 && !done && !this.stopping) await checkpoint();
+          if (done || this.stopping) break;
         }
       }
-      if (!this.stopRequested) await evaluate(true);
+      if (!this.stopping) await evaluate(true);
+      await callbacks.call('onTrainEnd', undefined);
       await checkpoint();
-      this.earlyStopping?.restoreBest(this.model);
-      await this.bestModel?.restoreBest(this.model);
-      const result: FitResult = { step: this.step, stoppedEarly: this.stopRequested, best: this.earlyStopping?.best, lastScores };
-      await call('onFitEnd', { result });
+      const result: FitResult = { step: this.step, stoppedEarly: this.stopping, lastScores };
+      await callbacks.call('onFitEnd', { result });
       return result;
     } catch (error) {
-      await call('onFitEnd', { error });
+      await callbacks.call('onFitEnd', { error });
       throw error;
     } finally {
       await lock?.release();
     }
   }
 
-  /** Refuses to let `fit()` replace the checkpoint (complete or not) of a run this trainer did not restore. */
-  private async checkNotAnotherRun(dir: string): Promise<void> {
-    if (this.ownCheckpoints.has(dir)) return;
-    const found = await findAtomicDirectory(dir);
-    if (found === null) return;
-    throw new Error(
-      `Trainer.fit: ${dir} holds the checkpoint of another run (${found}); call restore('${dir}') first to continue it, ` +
-        'or delete it (or choose another checkpointDir) to start a new run',
-    );
-  }
-
   /**
    * Writes a checkpoint of the whole run to `dir`, atomically: weights, every
-   * optimizer, the step, early stopping's best weights, each stateful part's
-   * section, the configuration and `user` state.
+   * optimizer, the step, each stateful part's and stateful callback's
+   * section (and tensors, e.g. early stopping's best weights), the
+   * configuration and `user` state.
    */
   async save(dir: string, user?: JsonValue): Promise<void> {
-    const sections = this.state.sections();
+    const { sections, partWeights } = this.sections.snapshot();
     if (user !== undefined) sections.user = user;
-    await saveCheckpoint(dir, this.model, this.groups, {
-      step: this.step,
-      config: this.config ?? null,
-      sections,
-      bestWeights: this.earlyStopping?.bestWeights,
-    });
+    await saveCheckpoint(dir, this.model, this.groups, { step: this.step, config: this.config ?? null, sections, partWeights });
     this.ownCheckpoints.add(dir);
     this.lastCheckpoint = { dir, step: this.step };
   }
 
   /**
    * Resumes the whole run from the checkpoint for `dir`, if there is one:
-   * weights, optimizer states, step, early stopping's best weights, and the
-   * state of every stateful part. Every file and section is checked first,
-   * and the configuration compared; nothing is assigned unless all of it fits.
+   * weights, optimizer states, step and the state of every stateful part.
+   * Every file and section is checked first, and the configuration compared;
+   * nothing is assigned unless all of it fits. The stateful callbacks'
+   * sections are given to them when `fit()` starts, which checks them all
+   * against its callbacks first.
    *
    * @returns What was restored, or `null` if there is no checkpoint (no folder, or an empty one).
    * @throws {ConfigMismatchError} When the checkpoint's configuration differs in keys not allowed to change.
@@ -247,33 +232,13 @@ export class Trainer {
     const { state, stateFile } = read;
     const configChanges = checkConfig(stateFile, state.config, this.config ?? null, options.allowConfigChanges);
     const source = (key: string) => `checkpoint ${stateFile}: sections.${key}`;
-    this.state.check(state.sections, source);
+    this.sections.check(state.sections, source);
     // Everything is read and checked; only now is anything assigned.
-    const bestWeights = await read.assign();
+    const partWeights = await read.assign();
     this.step = state.sections.trainer.step;
-    this.earlyStopping?.setBestWeights(bestWeights);
-    if (!this.earlyStopping && bestWeights) tf.dispose(bestWeights);
-    this.state.set(state.sections, source);
+    this.sections.restore(state.sections, partWeights, source);
     this.ownCheckpoints.add(dir);
     this.lastCheckpoint = { dir: read.dir, step: this.step };
     return { dir: read.dir, step: this.step, user: (state.sections.user as JsonValue | undefined) ?? null, configChanges };
-  }
-
-  /** Throws before an evaluation or checkpoint if an update overflowed the weights (e.g. a huge learning rate). */
-  private async checkFiniteWeights(): Promise<void> {
-    if (!(await allFinite(this.model.weights.map((w) => w.read())))) {
-      throw new NonFiniteTrainingError(this.step, 'weights', Number.NaN, this.lastCheckpoint);
-    }
-  }
-
-  /**
-   * Throws if a score the run decides by (early stopping's and the best-model
-   * saver's monitors, and the loss) is NaN or infinite: weights that score so
-   * must be neither the best model nor a checkpoint.
-   */
-  private checkFiniteScores(scores: Record<string, number>): void {
-    const watched = new Set(['loss', this.earlyStopping?.monitor, this.bestModel?.monitor].filter((k): k is string => k !== undefined));
-    const bad = Object.fromEntries(Object.entries(scores).filter(([k, v]) => watched.has(k) && !Number.isFinite(v)));
-    if (Object.keys(bad).length > 0) throw new NonFiniteTrainingError(this.step, 'scores', Number.NaN, this.lastCheckpoint, bad);
   }
 }

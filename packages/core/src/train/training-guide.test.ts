@@ -45,11 +45,11 @@ async function guideScript(dir: string, crashAfter?: number) {
       { name: 'trunk', match: model.getLayer('trunk'), optimizer: tf.train.adam(1e-2) },
       { name: 'head', optimizer: tf.train.adam(2e-2), weightDecay: 1e-4 },
     ],
-    earlyStopping: new EarlyStopping({ monitor: 'meanIoU', patience: 10 }),
-    bestModel: new BestModelSaver({ dir: join(dir, 'best-model'), monitor: 'meanIoU' }),
     data: resumableBatches(stream),
     config: { batchSize: 2, steps: 14 },
   });
+  const earlyStopping = new EarlyStopping({ monitor: 'meanIoU', patience: 10 });
+  const bestModel = new BestModelSaver({ dir: join(dir, 'best-model'), monitor: 'meanIoU' });
   // 4. Fit, evaluate, stop early, resume
   const valBatches = () => segmentationBatches(validation, { batchSize: 1, shuffle: false, normalize: 'unit' }).epoch(0);
   const restored = await trainer.restore(join(dir, 'ckpt'));
@@ -64,6 +64,8 @@ async function guideScript(dir: string, crashAfter?: number) {
       },
       checkpointDir: join(dir, 'ckpt'),
       callbacks: [
+        earlyStopping,
+        bestModel,
         {
           onStepEnd: ({ step, loss }) => {
             losses.set(step, loss);
@@ -76,9 +78,9 @@ async function guideScript(dir: string, crashAfter?: number) {
       if (!(e instanceof Crash)) throw e;
       return null;
     });
-  const esState = trainer.earlyStopping!.getState();
+  const esState = earlyStopping.getState();
   model.dispose();
-  return { restored, losses, result, esState, saved: trainer.bestModel!.saved };
+  return { restored, losses, result, esState, saved: bestModel.saved };
 }
 
 it('the training guide resumes a run as it says: same losses, early stopping and best model as without the crash', async () => {

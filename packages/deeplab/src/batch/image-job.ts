@@ -1,12 +1,12 @@
 import { writeFileAtomic } from '@seg/core';
+import { encodeIndexPng, encodeRgbPng, encodeScoresPng } from '@seg/datasets';
+import { vocPalette } from '@seg/datasets/classes';
 import { colorize, overlay } from '../classes/colorize.js';
 import { classPalette } from '../classes/model-classes.js';
 import { SegmentationError } from './errors.js';
 import { readImage } from './image-files.js';
 import type { OutputPaths } from './outputs.js';
-import { encodeLabelPng, encodeRgbPng, encodeScoresPng } from './png.js';
 import type { LoadedSegmenter } from './segmenter-loader.js';
-import { vocPalette } from '../classes/voc-palette.js';
 
 /** One image to segment and where its outputs go. */
 export interface ImageTask {
@@ -102,7 +102,7 @@ export async function segmentImageFile(
   }
   if (outputs.scores) extras.push(encodeScoresPng(seg.scores!, width, height).then((png) => writeFileAtomic(outputs.scores!, png)));
   await Promise.all(extras);
-  await writeFileAtomic(outputs.labels, await encodeLabelPng(labels, width, height, palette));
+  await writeFileAtomic(outputs.labels, await encodeIndexPng(labels, width, height, palette));
   const t3 = performance.now();
   return { width, height, classPixels, timings: { decodeMs: t1 - t0, segmentMs, encodeMs: t3 - t2 } };
 }

@@ -55,7 +55,7 @@ async function source(model: string | Segmenter, inputs: readonly string[], opti
     }
     classes ??= await readModelClasses(modelName);
     if (plan.todo.length > 0) {
-      const pool = await SegmentPool.start({ size: options.workers, backend: options.backend });
+      const pool = await SegmentPool.start({ workers: options.workers, backend: options.backend });
       runner = { capacity: pool.capacity, run: (task) => pool.run(modelName, task, settings) };
       close = () => pool.close();
     } else {

@@ -1,4 +1,4 @@
-import { vocPalette } from './voc-palette.js';
+import { vocPalette } from '@seg/datasets/classes';
 import type { Palette } from './colorize.js';
 import type { ModelClass } from './model-classes.js';
 

@@ -1,3 +1,4 @@
+import { type Normalization, normalizationCoefficients } from '@seg/core';
 import * as tf from '@tensorflow/tfjs-core';
 import { type BrowserImage, checkRawImage, isRawImage } from './preprocess.js';
 
@@ -11,16 +12,6 @@ export interface Pixels {
   height: number;
   /** 3 (RGB) or 4 (RGBA; alpha is ignored). */
   channels: 3 | 4;
-}
-
-/** How a runtime's model wants its input: `(value / scale - mean) / std` per RGB channel. */
-export interface Normalization {
-  /** Divides the 0–255 value first (255: values in 0–1). */
-  scale: number;
-  /** Per-channel mean, RGB. */
-  mean: readonly number[];
-  /** Per-channel standard deviation, RGB. */
-  std: readonly number[];
 }
 
 const EXPECTED = 'expected { data, width, height, channels }, an [H, W, 3 | 4] tf.Tensor3D of 0-255 values, or a browser image (ImageData, <img>, canvas, ImageBitmap)';
@@ -82,8 +73,7 @@ export function normalizedPlanes(where: string, pixels: Pixels, norm: Normalizat
   const { data, width, height, channels } = pixels;
   const plane = width * height;
   const out = new Float32Array(3 * plane);
-  const a = norm.std.map((s) => 1 / (norm.scale * s));
-  const b = norm.mean.map((m, c) => m / norm.std[c]);
+  const { scale: a, offset: b } = normalizationCoefficients(norm);
   for (let p = 0; p < plane; p++) {
     for (let c = 0; c < 3; c++) {
       const v = data[p * channels + c];
@@ -92,7 +82,7 @@ export function normalizedPlanes(where: string, pixels: Pixels, norm: Normalizat
           `${where}: image value ${v} at x=${p % width}, y=${Math.floor(p / width)}, channel ${'RGB'[c]} is not finite; expected RGB values in 0-255`,
         );
       }
-      out[c * plane + p] = v * a[c] - b[c];
+      out[c * plane + p] = v * a[c] + b[c];
     }
   }
   return out;

@@ -1,4 +1,4 @@
-import { IMAGENET_MEAN, IMAGENET_STD } from '@seg/core';
+import { IMAGENET_MEAN, IMAGENET_STD, normalizationCoefficients } from '@seg/core';
 import * as tf from '@tensorflow/tfjs-core';
 
 export { IMAGENET_MEAN, IMAGENET_STD };
@@ -94,10 +94,10 @@ function browserToTensor(image: object): tf.Tensor3D {
 export function normalize<T extends tf.Tensor3D | tf.Tensor4D>(pixels: T): T {
   const channels = pixels.shape[pixels.rank - 1];
   if (channels !== 3) throw new Error(`normalize: expected 3 RGB channels in the last axis, got shape [${pixels.shape.join(', ')}]`);
+  const coefficients = normalizationCoefficients('imagenet');
   return tf.tidy(() => {
-    const scale = tf.tensor1d(IMAGENET_STD.map((s) => 1 / (255 * s)));
-    const shift = tf.tensor1d(IMAGENET_MEAN.map((m, i) => m / IMAGENET_STD[i]));
-    return tf.sub(tf.mul(tf.cast(pixels, 'float32'), scale), shift) as T;
+    const [scale, offset] = [tf.tensor1d(coefficients.scale), tf.tensor1d(coefficients.offset)];
+    return tf.add(tf.mul(tf.cast(pixels, 'float32'), scale), offset) as T;
   });
 }
 

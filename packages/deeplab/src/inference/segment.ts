@@ -3,7 +3,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { LayersModel } from '@tensorflow/tfjs-layers';
 import { readPixels } from './image-pixels.js';
 import { checkMemory, tfjsMemoryLimits } from './memory-limits.js';
-import { IMAGENET_MEAN, IMAGENET_STD, type ImageInput } from './preprocess.js';
+import type { ImageInput } from './preprocess.js';
 import type { Segmentation, SegmentOptions } from './segment-options.js';
 import { type LogitsRunner, segmentWithTta } from './test-time-augmentation.js';
 
@@ -24,7 +24,7 @@ function tfjsRunner(model: LayersModel): LogitsRunner {
   const classes = model.outputs[0].shape[3] ?? undefined;
   return {
     classes,
-    normalization: { scale: 255, mean: IMAGENET_MEAN, std: IMAGENET_STD },
+    normalization: 'imagenet',
     async checkFits(n, height, width, imageWidth, imageHeight) {
       const need = graphMemory(layerGraph(model), [[n, height, width, 3]]);
       // The NCHW batch and the NCHW logits live beside the plan's NHWC ones.

@@ -1,3 +1,4 @@
+import type { Normalization } from '@seg/core';
 /**
  * Test-time augmentation over any runtime: the runtime only maps a batch of
  * normalised images to logits; flipping, rescaling, softmax, averaging and
@@ -5,7 +6,7 @@
  *
  * @module
  */
-import { type Normalization, normalizedPlanes, type Pixels } from './image-pixels.js';
+import { normalizedPlanes, type Pixels } from './image-pixels.js';
 import { gib, availableMemory } from './memory-limits.js';
 import { mirrorPlanes, resizePlanes, softmaxPlanes } from './planar.js';
 import { resolveSegmentOptions, type Segmentation } from './segment-options.js';

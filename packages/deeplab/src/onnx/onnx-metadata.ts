@@ -16,7 +16,7 @@
  *
  * @module
  */
-import type { Normalization } from '../inference/image-pixels.js';
+import type { Normalization } from '@seg/core';
 import { checkModelClasses, type ModelClass } from '../classes/model-classes.js';
 
 /** Metadata keys, in one place for writer and reader. */
@@ -79,7 +79,7 @@ export function parseSegmenterMetadata(file: string, metadata: Readonly<Record<s
   };
   if (metadata[ONNX_METADATA_KEYS.format] !== ONNX_METADATA_FORMAT) bad(ONNX_METADATA_KEYS.format, `"${ONNX_METADATA_FORMAT}" (a newer @seg/deeplab wrote it?)`);
   if (metadata[ONNX_METADATA_KEYS.layout] !== 'NCHW') bad(ONNX_METADATA_KEYS.layout, '"NCHW"');
-  let normalization: Normalization | undefined;
+  let normalization: Required<Extract<Normalization, object>> | undefined;
   try {
     normalization = JSON.parse(metadata[ONNX_METADATA_KEYS.normalization]);
   } catch {}

@@ -80,7 +80,7 @@ export async function startSegmentWorker(queueUrl: string, options: SegmentWorke
   const allow = checkAllowedRoots('startSegmentWorker', options?.allow);
   const log = options.log ?? ((line: string) => process.stderr.write(`${line}\n`));
   const { bullmq } = await loadQueuePeers();
-  const pool = await SegmentPool.start({ size: options.concurrency, backend: options.backend });
+  const pool = await SegmentPool.start({ workers: options.concurrency, backend: options.backend });
   const name = `${hostname()}:${process.pid}`;
   let redis: Awaited<ReturnType<typeof connectRedis>>;
   let worker: Worker;
@@ -127,7 +127,7 @@ export async function startSegmentWorker(queueUrl: string, options: SegmentWorke
     await pool.terminate();
     throw e;
   }
-  log(`worker ${name}: ${pool.size} ${pool.backend} process(es) taking jobs from queue ${address.name} at ${address.display}, writing only inside ${allow.join(', ')}`);
+  log(`worker ${name}: ${pool.workers} ${pool.backend} process(es) taking jobs from queue ${address.name} at ${address.display}, writing only inside ${allow.join(', ')}`);
   let closing: Promise<void> | null = null;
   return {
     queue: address,

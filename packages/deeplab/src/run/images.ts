@@ -1,6 +1,6 @@
 /** The PNGs a run writes: input images and label maps painted with the dataset's palette. */
 import type { RgbImage } from '@seg/core';
-import { encodeRgbPng } from '../batch/png.js';
+import { encodeRgbPng } from '@seg/datasets';
 import { colorize, type Palette } from '../classes/colorize.js';
 
 /** The colour of ignored pixels in painted label maps: Pascal VOC's for its void borders. */

@@ -13,6 +13,7 @@ import { join } from 'node:path';
 import {
   BestModelSaver,
   ConfigMismatchError,
+  type EvaluationReport,
   type EvaluationResult,
   type FitResult,
   type SegmentationDataset,
@@ -126,7 +127,7 @@ export interface FinishOptions<S extends SplitScores = SplitScores> {
  * ```ts
  * const run = await TrainingRun.open({ out: 'runs/voc', loss, classes, validation: data.split('val'), steps: 2000 });
  * try {
- *   const trainer = new Trainer({ model, loss, data: batches, bestModel: run.bestModel, metrics: run.metrics, config: run.config });
+ *   const trainer = new Trainer({ model, loss, data: batches, metrics: run.metrics, config: run.config });
  *   await run.start(trainer);
  *   const result = await trainer.fit({ steps: 2000, evaluateEvery: 200, ...run.fitArgs });
  *   await run.finish(result);
@@ -137,7 +138,7 @@ export interface FinishOptions<S extends SplitScores = SplitScores> {
  * ```
  */
 export class TrainingRun {
-  /** Saves `best-model/` whenever the monitored validation score improves; restores its weights when `fit` ends. */
+  /** Saves `best-model/` whenever the monitored validation score improves and restores its weights when `fit` ends; the first of {@link TrainingRun.callbacks}. */
   readonly bestModel: BestModelSaver;
   /** Where `fit` writes its checkpoints. */
   readonly checkpointDir: string;
@@ -254,19 +255,20 @@ export class TrainingRun {
     return { pixelAccuracy: pixelAccuracyWith(this.options.ignoreIndex ?? null) };
   }
 
-  /** `evaluate`, `checkpointDir`, `checkpointEvery` and `callbacks` for `Trainer.fit`. */
-  get fitArgs(): { evaluate: () => Promise<Record<string, number>>; checkpointDir: string; callbacks: TrainingCallback[] } {
+  /** `evaluate`, `checkpointDir` and `callbacks` for `Trainer.fit`. */
+  get fitArgs(): { evaluate: () => Promise<EvaluationReport>; checkpointDir: string; callbacks: TrainingCallback[] } {
     return { evaluate: this.evaluate, checkpointDir: this.checkpointDir, callbacks: this.callbacks };
   }
 
-  /** Scores the validation split at the trainer's step, for `fit`'s `evaluate`. */
-  readonly evaluate = (): Promise<Record<string, number>> => {
+  /** Scores the validation split at the trainer's step, with its confusion matrix and a snapshot, for `fit`'s `evaluate`. */
+  readonly evaluate = (): Promise<EvaluationReport> => {
     if (!this.trainer) throw new Error('TrainingRun: call start(trainer) first');
     return this.validation.run(this.trainer.step);
   };
 
   /**
-   * The run's callbacks, in the order they must run: the training window
+   * The run's callbacks, in the order they must run: the best-model saver
+   * (a decider; put early stopping before the list), the training window
    * (closed at each evaluation before the others read it), validation
    * snapshots, the report, `log.jsonl`, console lines and the progress bar.
    */
@@ -278,11 +280,12 @@ export class TrainingRun {
     const progress = this.progressDisplay;
     const say = (line: string) => (progress ? progress.log(line) : this.log(line));
     return [
+      this.bestModel,
       this.window,
-      validationSnapshots(this.folder.outputs, this.validation, palette),
-      reportWriter(report, o.steps, this.window, this.validation),
-      runLogWriter(runLog, o.backend ?? 'unnamed', this.window, this.validation),
-      consoleLines(say, this.window, this.validation, this.bestModel.monitor),
+      validationSnapshots(this.folder.outputs, palette),
+      reportWriter(report, o.steps, this.window),
+      runLogWriter(runLog, o.backend ?? 'unnamed', this.window),
+      consoleLines(say, this.window, this.bestModel),
       ...(progress ? [progressBar(progress)] : []),
     ];
   }

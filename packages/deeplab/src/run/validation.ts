@@ -2,24 +2,12 @@
  * A run's validation: at each evaluation, `valImages` random validation
  * images (a seeded subset, different at every iteration, as the MSRC
  * reference run did) or the whole split are scored, and one of them is
- * segmented for the snapshots. The callbacks read the outcome.
+ * segmented for the snapshots. The trainer hands the report to the
+ * callbacks with the evaluation.
  */
-import { type BoundaryScores, type ConfusionMatrix, evaluateSegmentation, type RgbImage, SeededRng, type SegmentationDataset, type SegmentationLoss, segmentationBatches } from '@seg/core';
-import { segment } from '../inference/segment.js';
+import { type EvaluationReport, evaluateSegmentation, SeededRng, type SegmentationDataset, type SegmentationLoss, segmentationBatches } from '@seg/core';
 import type { LayersModel } from '@tensorflow/tfjs-layers';
-
-/** One validation's scores and its shown image. */
-export interface ValidationOutcome {
-  step: number;
-  loss: number;
-  pixelAccuracy: number;
-  meanIoU: number;
-  confusion: ConfusionMatrix;
-  /** Boundary F1, with the `exclude`d classes' pixels removed (MSRC's void), for the report's table. */
-  boundary: BoundaryScores | undefined;
-  /** The image shown in the snapshots: input, ground truth and prediction. */
-  shown: { id: string; image: RgbImage; labels: ArrayLike<number>; prediction: ArrayLike<number> };
-}
+import { segment } from '../inference/segment.js';
 
 /** The images of `dataset` at `indices`. */
 export function subset(dataset: SegmentationDataset, indices: readonly number[]): SegmentationDataset {
@@ -44,18 +32,21 @@ export interface ValidationArgs {
   seed: number;
 }
 
-/** Scores the model on a random validation subset; {@link Validation.latest} holds the outcome for the callbacks. */
+/** Scores the model on a random validation subset. */
 export class Validation {
-  latest: ValidationOutcome | null = null;
-
   constructor(
     private readonly model: LayersModel,
     private readonly split: SegmentationDataset,
     private readonly args: ValidationArgs,
   ) {}
 
-  /** Validates at `step`; returns the scores the trainer monitors. */
-  async run(step: number): Promise<Record<string, number>> {
+  /**
+   * Validates at `step`: the scores the trainer monitors (`loss`,
+   * `pixelAccuracy`, `meanIoU`), the confusion matrix, the boundary F1 with
+   * the `exclude`d classes' pixels removed (MSRC's void, for the report's
+   * table) and the shown image with its prediction.
+   */
+  async run(step: number): Promise<EvaluationReport & { scores: { loss: number; pixelAccuracy: number; meanIoU: number } }> {
     const { seed, valImages = this.split.size, numClasses, loss, exclude = [], ignoreIndex } = this.args;
     const rng = SeededRng.derive(seed, 3, step);
     const picks = rng.permutation(this.split.size).slice(0, Math.min(valImages, this.split.size));
@@ -68,15 +59,11 @@ export class Validation {
     });
     const { width, height } = sample.image;
     const { labels: prediction } = await segment(this.model, { data: sample.image.data, width, height, channels: 3 });
-    this.latest = {
-      step,
-      loss: r.loss!,
-      pixelAccuracy: r.pixelAccuracy,
-      meanIoU: r.meanIoU,
+    return {
+      scores: { pixelAccuracy: r.pixelAccuracy, meanIoU: r.meanIoU, loss: r.loss! },
       confusion: r.confusion,
-      boundary: (r.excluded ?? r).boundaryF1,
-      shown: { id: sample.id, image: sample.image, labels: sample.labels, prediction },
+      boundaryF1: (r.excluded ?? r).boundaryF1,
+      snapshots: [{ id: sample.id, image: sample.image, labels: sample.labels, prediction }],
     };
-    return { pixelAccuracy: r.pixelAccuracy, meanIoU: r.meanIoU, loss: r.loss! };
   }
 }

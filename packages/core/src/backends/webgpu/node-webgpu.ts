@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { gpuAdapterIndex, softwareGpuAllowed } from '../environment.js';
-import { importPackage } from '../import-package.js';
+import { importPackage } from '../../io/runtime-import.js';
 import { BACKEND_PACKAGES, DAWN_PACKAGE } from '../packages.js';
 import { type BackendSkip, isBackendSkip, packageSkip, skipBackend } from '../skip.js';
 import { findWebGpuAdapterList, type WebGpuAdapter, type WebGpuAdapterList } from './adapters.js';

@@ -34,25 +34,25 @@ describe('BestModelSaver', () => {
     const { saver, saves } = recording({ every: 4 });
     const decisions = [];
     for (const [step, acc, last] of [[2, 0.5, false], [4, 0.4, false], [8, 0.6, false], [10, Number.NaN, false], [12, Number.NaN, false], [13, 0.7, true]] as const) {
-      decisions.push(await saver.onEvaluate(model, step, { acc }, last));
+      decisions.push(await saver.consider(model, step, { acc }, last));
     }
     expect(decisions).toEqual(['not-checked', 'saved', 'saved', 'not-checked', 'not-better', 'saved']);
     expect(saves).toHaveLength(3);
     expect(saver.saved).toEqual({ score: 0.7, step: 13 });
-    await expect(saver.onEvaluate(model, 16, { loss: 1 }, false)).rejects.toThrow('monitored score "acc" is missing; the evaluation returned loss');
+    await expect(saver.consider(model, 16, { loss: 1 }, false)).rejects.toThrow('monitored score "acc" is missing; the evaluation returned loss');
   });
 
   it('restores its best score, refuses another monitor, and warns when the folder changed', async () => {
     const { saver } = recording({ mode: 'min' });
-    await saver.onEvaluate(model, 1, { acc: 0.3 }, false);
+    await saver.consider(model, 1, { acc: 0.3 }, false);
     const state = saver.getState();
     const other = recording({ mode: 'min', dir: join(root, 'elsewhere') });
     other.saver.checkState(state, 'ckpt: sections.bestModel');
     other.saver.setState(state, 'ckpt: sections.bestModel');
     expect(other.warnings[0]).toContain(`the best model so far (acc 0.3 at step 1) was saved to ${join(root, 'best')}; this run saves to ${join(root, 'elsewhere')}`);
-    expect(await other.saver.onEvaluate(model, 2, { acc: 0.4 }, false)).toBe('not-better');
+    expect(await other.saver.consider(model, 2, { acc: 0.4 }, false)).toBe('not-better');
     expect(() => recording({ monitor: 'iou', mode: 'min' }).saver.checkState(state, 'ckpt: sections.bestModel')).toThrow(
-      'ckpt: sections.bestModel: the best model was chosen by min "acc", this saver watches min "iou"',
+      'ckpt: sections.bestModel: the checkpoint\'s BestModelSaver watched min "acc", this BestModelSaver watches min "iou"',
     );
     expect(() => recording({ mode: 'min' }).saver.checkState({ ...state, bestStep: -1 }, 'ckpt: sections.bestModel')).toThrow(
       'ckpt: sections.bestModel.bestStep: expected an integer >= 0, got -1',

@@ -1,23 +1,24 @@
 /**
- * Best-model saving as a stateful part of the run (after PyTorch Lightning's
- * `ModelCheckpoint`): the trainer hands it every evaluation, it saves the
- * model when the monitored score improved, and its best score travels in
- * the checkpoint, so a resumed run does not overwrite a better model saved
+ * Best-model saving as a callback with its own run state (after PyTorch
+ * Lightning's `ModelCheckpoint`): at each evaluation it saves the model when
+ * the monitored score improved, and its best score travels in the
+ * checkpoint, so a resumed run does not overwrite a better model saved
  * before the interruption with a worse one.
  */
 import type { LayersModel } from '@tensorflow/tfjs-layers';
 import { loadModel, saveModel } from '../../io/model-files.js';
-import { expectInteger, expectNumberOrNull, expectObject } from '../../run-state/json.js';
 import type { StatefulPart } from '../../run-state/stateful-part.js';
+import { Monitor, type MonitorBest, type MonitorMode, type MonitorState } from './monitor.js';
+import type { Evaluation, FitContext, FitEnd, TrainingCallback } from './training-callback.js';
 
 /** Options of {@link BestModelSaver}. */
-export interface BestModelSaverArgs {
+export interface BestModelSaverOptions {
   /** Directory the best model is saved to (atomically, replacing the previous best). Required. */
   dir: string;
   /** Name of the evaluation score to watch, e.g. `'pixelAccuracy'`. Required. */
   monitor: string;
   /** Whether larger (`'max'`) or smaller (`'min'`) is better. Default `'max'`. */
-  mode?: 'max' | 'min';
+  mode?: MonitorMode;
   /**
    * Consider saving only at evaluations whose step is a multiple of this (and
    * at the run's last evaluation), like the reference run's `--saveFreq`.
@@ -38,80 +39,103 @@ export interface BestModelSaverArgs {
   warn?: (message: string) => void;
 }
 
-/** What {@link BestModelSaver.onEvaluate} did. */
+/** @deprecated Renamed {@link BestModelSaverOptions}. */
+export type BestModelSaverArgs = BestModelSaverOptions;
+
+/** What the saver did at an evaluation. */
 export type BestModelDecision = 'saved' | 'not-better' | 'not-checked';
 
-/** The checkpoint section of a {@link BestModelSaver}. */
-export type BestModelSaverState = { monitor: string; mode: 'max' | 'min'; best: number | null; bestStep: number | null; dir: string };
+/** The checkpoint section `bestModel` of a {@link BestModelSaver}. */
+export type BestModelSaverState = MonitorState & { dir: string };
 
-/** Saves the model whenever the monitored score improves; see {@link BestModelSaverArgs}. */
-export class BestModelSaver implements StatefulPart {
+/**
+ * A callback that saves the model whenever the monitored score improves; see
+ * {@link BestModelSaverOptions}. Its state is the checkpoint section `bestModel`.
+ */
+export class BestModelSaver implements TrainingCallback, StatefulPart {
   readonly stateKey = 'bestModel' as const;
   readonly dir: string;
-  readonly monitor: string;
-  readonly mode: 'max' | 'min';
   readonly every: number;
   readonly restoreBestWeights: boolean;
+  /** What it did at the latest evaluation, `null` before the first. */
+  decision: BestModelDecision | null = null;
+  private readonly tracker: Monitor;
   private readonly save: (model: LayersModel, dir: string) => Promise<unknown>;
   private readonly load: (dir: string) => Promise<LayersModel>;
   private readonly warn: (message: string) => void;
-  private best: number | null = null;
-  private bestStep: number | null = null;
+  /** The scores of an evaluation skipped for `every`, considered if it turns out to be the run's last. */
+  private skipped: { step: number; scores: Readonly<Record<string, number>> } | null = null;
 
-  constructor(args: BestModelSaverArgs) {
-    if (typeof args.dir !== 'string' || args.dir === '') throw new Error(`BestModelSaver: dir must be a folder path, got ${JSON.stringify(args.dir)}`);
-    if (typeof args.monitor !== 'string' || args.monitor === '') {
-      throw new Error(`BestModelSaver: monitor must name an evaluation score, got ${JSON.stringify(args.monitor)}`);
+  constructor(options: BestModelSaverOptions) {
+    if (typeof options.dir !== 'string' || options.dir === '') {
+      throw new Error(`BestModelSaver: dir must be a folder path, got ${JSON.stringify(options.dir)}`);
     }
-    this.mode = args.mode ?? 'max';
-    if (this.mode !== 'max' && this.mode !== 'min') throw new Error(`BestModelSaver: mode must be 'max' or 'min', got ${JSON.stringify(args.mode)}`);
-    this.every = args.every ?? 1;
-    if (!Number.isInteger(this.every) || this.every < 1) throw new Error(`BestModelSaver: every must be a positive integer, got ${args.every}`);
-    this.dir = args.dir;
-    this.monitor = args.monitor;
-    if (args.save && args.restoreBestWeights && !args.load) {
+    this.tracker = new Monitor('BestModelSaver', options);
+    this.every = options.every ?? 1;
+    if (!Number.isInteger(this.every) || this.every < 1) throw new Error(`BestModelSaver: every must be a positive integer, got ${options.every}`);
+    this.dir = options.dir;
+    if (options.save && options.restoreBestWeights && !options.load) {
       throw new Error('BestModelSaver: restoreBestWeights with your own `save` needs the matching `load` to read the best model back');
     }
-    this.save = args.save ?? ((model, dir) => saveModel(model, dir));
-    this.load = args.load ?? ((dir) => loadModel(dir));
-    this.restoreBestWeights = args.restoreBestWeights ?? false;
-    this.warn = args.warn ?? ((m) => console.warn(m));
+    this.save = options.save ?? ((model, dir) => saveModel(model, dir));
+    this.load = options.load ?? ((dir) => loadModel(dir));
+    this.restoreBestWeights = options.restoreBestWeights ?? false;
+    this.warn = options.warn ?? ((m) => console.warn(m));
+  }
+
+  get monitor(): string {
+    return this.tracker.monitor;
+  }
+
+  get mode(): MonitorMode {
+    return this.tracker.mode;
   }
 
   /** The best score saved so far and its step. */
-  get saved(): { score: number | null; step: number | null } {
-    return { score: this.best, step: this.bestStep };
+  get saved(): MonitorBest {
+    return this.tracker.best;
   }
 
   /**
-   * Called by the trainer after each evaluation (with finite weights only).
-   * `last` marks the run's final evaluation, which is always considered.
+   * Considers the evaluation at `step` (of finite weights): saves `model`
+   * when its monitored score is the best so far. Only at multiples of
+   * `every`, unless `last` (the run's final evaluation, always considered).
    */
-  async onEvaluate(model: LayersModel, step: number, scores: Readonly<Record<string, number>>, last: boolean): Promise<BestModelDecision> {
+  async consider(model: LayersModel, step: number, scores: Readonly<Record<string, number>>, last: boolean): Promise<BestModelDecision> {
     if (step % this.every !== 0 && !last) return 'not-checked';
-    const score = scores[this.monitor];
-    if (typeof score !== 'number') {
-      throw new Error(
-        `BestModelSaver: monitored score "${this.monitor}" is missing; the evaluation returned ${Object.keys(scores).join(', ') || 'nothing'}`,
-      );
-    }
+    const score = this.tracker.score(scores);
     // A NaN score is never an improvement, so a broken model is never saved as the best.
-    if (!Number.isFinite(score)) return 'not-better';
-    const better = this.best === null || (this.mode === 'max' ? score > this.best : score < this.best);
-    if (!better) return 'not-better';
+    if (!Number.isFinite(score) || !this.tracker.improves(score)) return 'not-better';
     await this.save(model, this.dir);
-    this.best = score;
-    this.bestStep = step;
+    this.tracker.record(score, step);
     return 'saved';
+  }
+
+  async onEvaluate({ step, scores, last }: Evaluation, trainer: FitContext): Promise<void> {
+    // A stop already requested (by a callback before this one) makes this the run's last evaluation.
+    this.decision = await this.consider(trainer.model, step, scores, last || trainer.stopRequested);
+    this.skipped = this.decision === 'not-checked' ? { step, scores } : null;
+  }
+
+  /** A stop requested after this saver saw the evaluation made it the run's last: considered even off `every`. */
+  async onTrainEnd(trainer: FitContext): Promise<void> {
+    const skipped = this.skipped;
+    this.skipped = null;
+    if (skipped && skipped.step === trainer.step) await this.consider(trainer.model, skipped.step, skipped.scores, true);
+  }
+
+  /** With `restoreBestWeights`, puts the saved best model's weights back once the run ended well. */
+  async onFitEnd({ result }: FitEnd, trainer: FitContext): Promise<void> {
+    if (result) await this.restoreBest(trainer.model);
   }
 
   /**
    * With `restoreBestWeights`, writes the saved best model's weights into
-   * `model` (the trainer calls this when training ends). Does nothing when
+   * `model` (done when `fit()` ends). Does nothing when
    * nothing was saved.
    */
   async restoreBest(model: LayersModel): Promise<void> {
-    if (!this.restoreBestWeights || this.bestStep === null) return;
+    if (!this.restoreBestWeights || this.tracker.best.step === null) return;
     const best = await this.load(this.dir);
     try {
       if (best.weights.length !== model.weights.length) {
@@ -124,19 +148,11 @@ export class BestModelSaver implements StatefulPart {
   }
 
   getState(): BestModelSaverState {
-    return { monitor: this.monitor, mode: this.mode, best: this.best, bestStep: this.bestStep, dir: this.dir };
+    return { ...this.tracker.state(), dir: this.dir };
   }
 
   checkState(state: unknown, source: string): void {
-    const s = expectObject(state, source, 'the best-model saver state');
-    if (s.monitor !== this.monitor || s.mode !== this.mode) {
-      throw new Error(
-        `${source}: the best model was chosen by ${s.mode} ${JSON.stringify(s.monitor)}, this saver watches ${this.mode} "${this.monitor}"; ` +
-          'keep monitor and mode when resuming, or start a new run',
-      );
-    }
-    expectNumberOrNull(s.best, `${source}.best`);
-    if (s.bestStep !== null) expectInteger(s.bestStep, `${source}.bestStep`);
+    const s = this.tracker.checkState(state, source);
     if (typeof s.dir !== 'string') throw new Error(`${source}.dir: expected the folder path, got ${JSON.stringify(s.dir)}`);
   }
 
@@ -147,8 +163,7 @@ export class BestModelSaver implements StatefulPart {
         `${source}: the best model so far (${this.monitor} ${s.best} at step ${s.bestStep}) was saved to ${s.dir}; this run saves to ${this.dir}, which gets a model only when the score beats ${s.best}`,
       );
     }
-    this.best = s.best;
-    this.bestStep = s.bestStep;
+    this.tracker.setState(s);
   }
 }
 

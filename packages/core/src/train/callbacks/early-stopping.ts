@@ -1,14 +1,17 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { LayersModel } from '@tensorflow/tfjs-layers';
-import { expectInteger, expectNumberOrNull, expectObject } from '../../run-state/json.js';
-import type { StatefulPart } from '../../run-state/stateful-part.js';
+import { expectInteger } from '../../run-state/json.js';
+import type { PartWeights, StatefulPart } from '../../run-state/stateful-part.js';
+import { CHECKPOINT_FILES } from '../checkpoint/checkpoint.js';
+import { Monitor, type MonitorBest, type MonitorMode, type MonitorState } from './monitor.js';
+import type { Evaluation, FitContext, FitEnd, TrainingCallback } from './training-callback.js';
 
 /** Options of {@link EarlyStopping}. */
-export interface EarlyStoppingArgs {
+export interface EarlyStoppingOptions {
   /** Name of the validation score to watch, e.g. `'meanIoU'` or `'loss'`. Required. */
   monitor: string;
   /** Whether larger (`'max'`, e.g. mIoU) or smaller (`'min'`, e.g. loss) is better. Default `'max'`. */
-  mode?: 'max' | 'min';
+  mode?: MonitorMode;
   /** Evaluations without improvement before training stops. Default 5. */
   patience?: number;
   /** Smallest change that counts as an improvement. Default 0. */
@@ -19,6 +22,9 @@ export interface EarlyStoppingArgs {
    */
   restoreBestWeights?: boolean;
 }
+
+/** @deprecated Renamed {@link EarlyStoppingOptions}. */
+export type EarlyStoppingArgs = EarlyStoppingOptions;
 
 /** What {@link EarlyStopping.update} concluded from a score. */
 export type EarlyStoppingVerdict = 'improved' | 'waiting' | 'stop';
@@ -32,38 +38,51 @@ export type EarlyStoppingState = {
 };
 
 /**
- * Stops training when a validation score has not improved for `patience`
- * evaluations, as Keras' `EarlyStopping` callback, and (with
+ * A callback that stops training when a validation score has not improved
+ * for `patience` evaluations, as Keras' `EarlyStopping`, and (with
  * `restoreBestWeights`) owns a copy of the best weights, which the trainer
- * checkpoints and, when training ends, puts back into the model.
+ * checkpoints (`best-weights.safetensors`) and which it puts back into the
+ * model when training ends. Its state is the checkpoint section `earlyStopping`.
  */
-export class EarlyStopping implements StatefulPart {
+export class EarlyStopping implements TrainingCallback, StatefulPart {
   readonly stateKey = 'earlyStopping' as const;
-  readonly monitor: string;
-  readonly mode: 'max' | 'min';
   readonly patience: number;
-  readonly minDelta: number;
   readonly restoreBestWeights: boolean;
-  private st: EarlyStoppingState = { best: null, bestStep: null, wait: 0 };
+  /** The verdict of the latest evaluation, `null` before the first. */
+  verdict: EarlyStoppingVerdict | null = null;
+  readonly modelWeights: PartWeights = {
+    file: CHECKPOINT_FILES.bestWeights,
+    get: () => this.weights,
+    set: (weights) => this.setBestWeights(weights),
+  };
+  private readonly tracker: Monitor;
+  private wait = 0;
   private weights: tf.Tensor[] | null = null;
 
-  constructor(args: EarlyStoppingArgs) {
-    this.monitor = args.monitor;
-    this.mode = args.mode ?? 'max';
-    this.patience = args.patience ?? 5;
-    this.minDelta = args.minDelta ?? 0;
-    this.restoreBestWeights = args.restoreBestWeights ?? true;
+  constructor(options: EarlyStoppingOptions) {
+    this.tracker = new Monitor('EarlyStopping', options);
+    this.patience = options.patience ?? 5;
+    this.restoreBestWeights = options.restoreBestWeights ?? true;
     if (!Number.isInteger(this.patience) || this.patience < 0) {
-      throw new Error(`EarlyStopping: patience must be a non-negative integer, got ${args.patience}`);
-    }
-    if (this.mode !== 'max' && this.mode !== 'min') {
-      throw new Error(`EarlyStopping: mode must be 'max' or 'min', got ${JSON.stringify(args.mode)}`);
+      throw new Error(`EarlyStopping: patience must be a non-negative integer, got ${options.patience}`);
     }
   }
 
+  get monitor(): string {
+    return this.tracker.monitor;
+  }
+
+  get mode(): MonitorMode {
+    return this.tracker.mode;
+  }
+
+  get minDelta(): number {
+    return this.tracker.minDelta;
+  }
+
   /** Best score so far and the step it was reached at. */
-  get best(): { score: number | null; step: number | null } {
-    return { score: this.st.best, step: this.st.bestStep };
+  get best(): MonitorBest {
+    return this.tracker.best;
   }
 
   /** The weights of the best evaluation so far, in the model's weight order (`restoreBestWeights` only). */
@@ -77,7 +96,7 @@ export class EarlyStopping implements StatefulPart {
     this.weights = weights;
   }
 
-  /** Writes the best weights into `model` (if any are held) and frees them; the trainer calls it when training ends. */
+  /** Writes the best weights into `model` (if any are held) and frees them; done when `fit()` ends. */
   restoreBest(model: LayersModel): void {
     if (this.restoreBestWeights && this.weights) for (const [i, w] of model.weights.entries()) w.write(this.weights[i]);
     this.setBestWeights(null);
@@ -88,46 +107,43 @@ export class EarlyStopping implements StatefulPart {
    * `model`'s weights when `restoreBestWeights`.
    */
   update(scores: Readonly<Record<string, number>>, step: number, model?: LayersModel): EarlyStoppingVerdict {
-    const score = scores[this.monitor];
-    if (typeof score !== 'number' || Number.isNaN(score)) {
-      throw new Error(
-        `EarlyStopping: monitored score "${this.monitor}" is ${score}; the evaluation returned ${Object.keys(scores).join(', ') || 'nothing'}`,
-      );
-    }
-    const better =
-      this.st.best === null ||
-      (this.mode === 'max' ? score > this.st.best + this.minDelta : score < this.st.best - this.minDelta);
-    if (better) {
-      this.st = { best: score, bestStep: step, wait: 0 };
+    const score = this.tracker.score(scores);
+    if (Number.isNaN(score)) throw new Error(`EarlyStopping: monitored score "${this.monitor}" is NaN`);
+    if (this.tracker.improves(score)) {
+      this.tracker.record(score, step);
+      this.wait = 0;
       if (this.restoreBestWeights && model) this.setBestWeights(model.weights.map((w) => tf.clone(w.read())));
       return 'improved';
     }
-    this.st.wait += 1;
-    return this.st.wait >= this.patience ? 'stop' : 'waiting';
+    this.wait += 1;
+    return this.wait >= this.patience ? 'stop' : 'waiting';
+  }
+
+  onEvaluate({ scores, step }: Evaluation, trainer: FitContext): void {
+    this.verdict = this.update(scores, step, trainer.model);
+    if (this.verdict === 'stop') trainer.requestStop();
+  }
+
+  /** Puts the best weights back once the run ended well (after its last checkpoint, which keeps the last weights). */
+  onFitEnd({ result }: FitEnd, trainer: FitContext): void {
+    if (result) this.restoreBest(trainer.model);
   }
 
   /** The state to checkpoint, with the monitored score it belongs to. */
-  getState(): EarlyStoppingState & { monitor: string; mode: 'max' | 'min' } {
-    return { ...this.st, monitor: this.monitor, mode: this.mode };
+  getState(): EarlyStoppingState & MonitorState {
+    return { ...this.tracker.state(), wait: this.wait };
   }
 
   /** Throws unless `state` is an early-stopping state for the same score and mode, naming `source`. */
   checkState(state: unknown, source: string): void {
-    const s = expectObject(state, source, 'the early-stopping state');
-    if (s.monitor !== this.monitor || s.mode !== this.mode) {
-      throw new Error(
-        `${source}: early stopping watched ${s.mode} ${JSON.stringify(s.monitor)}, this EarlyStopping watches ${this.mode} "${this.monitor}"; ` +
-          'keep monitor and mode when resuming, or start a new run',
-      );
-    }
-    expectNumberOrNull(s.best, `${source}.best`);
-    if (s.bestStep !== null) expectInteger(s.bestStep, `${source}.bestStep`);
-    expectInteger(s.wait, `${source}.wait`);
+    expectInteger(this.tracker.checkState(state, source).wait, `${source}.wait`);
   }
 
   /** Restores a checkpointed state (checked by {@link EarlyStopping.checkState} when `source` is given). */
-  setState(state: EarlyStoppingState, source?: string): void {
+  setState(state: unknown, source?: string): void {
     if (source !== undefined) this.checkState(state, source);
-    this.st = { best: state.best, bestStep: state.bestStep, wait: state.wait };
+    const s = state as EarlyStoppingState & MonitorState;
+    this.tracker.setState(s);
+    this.wait = s.wait;
   }
 }

@@ -1,6 +1,7 @@
 /**
  * Training checkpoints: a directory holding the model's weights, every
- * optimizer's state and the best weights so far (`.safetensors`), and a
+ * optimizer's state and the model-shaped tensors stateful parts keep (early
+ * stopping's best weights), each a `.safetensors` file, and a
  * `state.json` with the run's configuration and one section per stateful
  * part of the run (`trainer`: step and optimizer layout; `user`; one per
  * part under its own key). Written and recovered through
@@ -15,7 +16,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { LayersModel } from '@tensorflow/tfjs-layers';
 import { findAtomicDirectory, writeDirectoryAtomic } from '../../io/atomic-files.js';
 import { readFileInside } from '../../io/node-files.js';
-import { loadNodeFs } from '../../io/node-modules.js';
+import { loadNodeFs } from '../../io/runtime-import.js';
 import { encodeSafetensors, parseSafetensors, type SafetensorsInput, safetensorsToFloat32 } from '../../io/safetensors.js';
 import { expectInteger, expectObject, type JsonObject, type JsonValue } from '../../run-state/json.js';
 import { replayAdamBetaPowers } from '../optimizers/adam.js';
@@ -24,7 +25,7 @@ import { type CheckpointGroup, checkOptimizerShapes } from '../optimizers/optimi
 
 export type { CheckpointGroup } from '../optimizers/optimizer-slots.js';
 
-/** File names inside a checkpoint directory. */
+/** File names inside a checkpoint directory (`bestWeights`: early stopping's, see `PartWeights`). */
 export const CHECKPOINT_FILES = {
   weights: 'weights.safetensors',
   optimizers: 'optimizers.safetensors',
@@ -57,8 +58,8 @@ export interface CheckpointContents {
   config?: JsonObject | null;
   /** The stateful parts' sections and `user`, by key (not `trainer`). */
   sections?: Record<string, JsonValue>;
-  /** Best weights so far, in the model's weight order, if kept. */
-  bestWeights?: readonly tf.Tensor[] | null;
+  /** Model-shaped tensors of the stateful parts (early stopping's best weights), in the model's weight order, by file name. */
+  partWeights?: Record<string, readonly tf.Tensor[]>;
 }
 
 /**
@@ -88,9 +89,19 @@ export async function findCheckpoint(dir: string): Promise<string | null> {
   return found;
 }
 
+/** Throws if `dir` holds a checkpoint (complete or not): `fit()` may replace only one its trainer restored or wrote. */
+export async function refuseOtherRun(dir: string): Promise<void> {
+  const found = await findAtomicDirectory(dir);
+  if (found === null) return;
+  throw new Error(
+    `Trainer.fit: ${dir} holds the checkpoint of another run (${found}); call restore('${dir}') first to continue it, ` +
+      'or delete it (or choose another checkpointDir) to start a new run',
+  );
+}
+
 /**
  * Saves model weights, optimizer states, the step, the run's configuration,
- * the parts' sections and, if given, the best weights so far to `dir`
+ * the parts' sections and, if given, their model-shaped tensors to `dir`
  * atomically.
  */
 export async function saveCheckpoint(dir: string, model: LayersModel, optimizers: readonly CheckpointGroup[], contents: CheckpointContents): Promise<void> {
@@ -117,8 +128,18 @@ export async function saveCheckpoint(dir: string, model: LayersModel, optimizers
     [CHECKPOINT_FILES.optimizers]: encodeSafetensors(tensors),
     [CHECKPOINT_FILES.state]: `${JSON.stringify(state, null, 2)}\n`,
   };
-  if (contents.bestWeights) files[CHECKPOINT_FILES.bestWeights] = await encodeModelWeights(model, contents.bestWeights);
+  for (const [name, tensors] of Object.entries(contents.partWeights ?? {})) {
+    if (!isPartWeightsFile(name)) {
+      throw new Error(`checkpoint ${dir}: a part's weights file must be a plain <name>.safetensors other than ${CHECKPOINT_FILES.weights} and ${CHECKPOINT_FILES.optimizers}, got "${name}"`);
+    }
+    files[name] = await encodeModelWeights(model, tensors);
+  }
   await writeDirectoryAtomic(dir, files);
+}
+
+/** Whether `name` can hold a part's model-shaped tensors: any `.safetensors` file but the model's and the optimizers'. */
+function isPartWeightsFile(name: string): boolean {
+  return /^[\w.-]+\.safetensors$/.test(name) && name !== CHECKPOINT_FILES.weights && name !== CHECKPOINT_FILES.optimizers;
 }
 
 function optimizerKey(group: string, index: number): string {
@@ -165,9 +186,9 @@ export interface ReadCheckpoint {
   state: CheckpointState;
   /**
    * Writes the weights and optimizer states into the model and optimizers.
-   * @returns The saved best weights (tensors the caller owns), or `null`.
+   * @returns The parts' saved model-shaped tensors by file name (tensors the caller owns).
    */
-  assign(): Promise<tf.Tensor[] | null>;
+  assign(): Promise<Map<string, tf.Tensor[]>>;
 }
 
 /**
@@ -196,8 +217,10 @@ export async function readCheckpoint(dir: string, model: LayersModel, optimizers
   const optPath = file(CHECKPOINT_FILES.optimizers);
   const optFile = parseSafetensors(await read(CHECKPOINT_FILES.optimizers), optPath);
   const weights = decodeModelWeights(model, await read(CHECKPOINT_FILES.weights), file(CHECKPOINT_FILES.weights));
-  const hasBest = (await fs.lstat(file(CHECKPOINT_FILES.bestWeights)).catch(() => null)) !== null;
-  const best = hasBest ? decodeModelWeights(model, await read(CHECKPOINT_FILES.bestWeights), file(CHECKPOINT_FILES.bestWeights)) : null;
+  const partWeights = new Map<string, Float32Array[]>();
+  for (const name of (await fs.readdir(found)).filter(isPartWeightsFile).sort()) {
+    partWeights.set(name, decodeModelWeights(model, await read(name), file(name)));
+  }
   const optimizerStates = optimizers.map((group, gi) => {
     const saved = savedGroups[gi].weights.map((weightName, i) => {
       const key = optimizerKey(group.name, i);
@@ -224,7 +247,7 @@ export async function readCheckpoint(dir: string, model: LayersModel, optimizers
         // variables it replaced (tfjs does not dispose them), are no longer used.
         for (const w of [...named, ...replaced]) w.tensor.dispose();
       }
-      return best ? best.map((v, i) => tf.tensor(v, model.weights[i].shape as number[])) : null;
+      return new Map([...partWeights].map(([name, values]) => [name, values.map((v, i) => tf.tensor(v, model.weights[i].shape as number[]))]));
     },
   };
 }

@@ -12,8 +12,7 @@
  * The lock file is created with `link()`, which fails if the name exists,
  * so it appears complete and only one of two racing runs gets it.
  */
-import { loadNodeFs } from '../../io/node-modules.js';
-import { importAtRuntime } from '../../io/runtime-import.js';
+import { importAtRuntime, loadNodeFs } from '../../io/runtime-import.js';
 
 /** Who holds a run lock: the content of the lock file. */
 export interface RunLockHolder {

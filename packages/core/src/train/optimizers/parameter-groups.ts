@@ -13,7 +13,7 @@ export interface WeightOwner {
  * trunk, the ASPP and the decoder with separate Adam optimizers, learning
  * rates and weight decay, and can freeze the trunk.
  */
-export interface ParameterGroupConfig {
+export interface ParameterGroupOptions {
   /** Name used in logs and checkpoints. Required, unique. */
   name: string;
   /**
@@ -37,6 +37,9 @@ export interface ParameterGroupConfig {
   frozen?: boolean;
 }
 
+/** @deprecated Renamed {@link ParameterGroupOptions}. */
+export type ParameterGroupConfig = ParameterGroupOptions;
+
 /** A resolved parameter group: its config with defaults and the variables it owns. */
 export interface ParameterGroup {
   name: string;
@@ -47,7 +50,7 @@ export interface ParameterGroup {
   variables: tf.Variable[];
 }
 
-function matcher(match: ParameterGroupConfig['match']): (w: LayerVariable) => boolean {
+function matcher(match: ParameterGroupOptions['match']): (w: LayerVariable) => boolean {
   if (match === undefined) return () => true;
   if (typeof match === 'string') return (w) => w.name.startsWith(match);
   if (match instanceof RegExp) return (w) => match.test(w.name);
@@ -62,7 +65,7 @@ function matcher(match: ParameterGroupConfig['match']): (w: LayerVariable) => bo
  * @throws If group names repeat, or a trainable weight matches no group (add a
  *   last group without `match` to catch the rest).
  */
-export function resolveParameterGroups(model: LayersModel, configs: readonly ParameterGroupConfig[]): ParameterGroup[] {
+export function resolveParameterGroups(model: LayersModel, configs: readonly ParameterGroupOptions[]): ParameterGroup[] {
   if (configs.length === 0) throw new Error('resolveParameterGroups: give at least one parameter group');
   const seen = new Set<string>();
   const groups: ParameterGroup[] = configs.map((c) => {

@@ -41,9 +41,10 @@ async function failingFit(transport: 'thread' | 'process', fault: Fault, extra: 
   const threads = await threadCount();
   const tensors = tf.memory().numTensors;
   const model = tinyModel({}) as tfl.LayersModel;
-  const trainer = new Trainer({ model, loss, workers: { count: 2, replica: fixture('faulty-replica.mjs'), transport, args: { fault }, ...extra } });
+  const workers = { count: 2, replica: fixture('faulty-replica.mjs'), transport, args: { fault }, ...extra };
+  const trainer = new Trainer({ model, loss, workers, data: batches() });
   const started = performance.now();
-  const error = (await trainer.fit({ batches: batches(), steps: 10 }).then(
+  const error = (await trainer.fit({ steps: 10 }).then(
     () => null,
     (e: Error) => e,
   )) as Error | null;

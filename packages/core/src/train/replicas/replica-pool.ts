@@ -23,10 +23,10 @@ import type { GradientSource, StepGradients, TrainBatch } from '../gradient-sour
 import { type StepSeed, stepRandom } from '../step-gradients.js';
 import { replicaDeviceEnvironment } from './devices.js';
 import { type FlatLayout, flatLayout, readFlat, writeFlat } from './flat-weights.js';
-import type { FromReplica, ReplicaInit } from './protocol.js';
+import type { FromReplica, ReplicaInit, ToReplica } from './protocol.js';
 import { replicaModuleUrl, workerEntry } from './replica-module.js';
 import { addWeighted, shardSizes, shardWeights } from './shards.js';
-import { type Channel, openProcess, openThread } from './transport.js';
+import { type Channel, openProcess, openThread } from '../../io/child-channel.js';
 import { replicaTimeoutMs, type TrainerWorkers } from './workers.js';
 
 interface Pending {
@@ -48,7 +48,7 @@ function installExitHook(): void {
 
 /** Replicas of a model, each a worker thread or child process. */
 export class ReplicaPool implements GradientSource {
-  private readonly channels: Channel[] = [];
+  private readonly channels: Channel<ToReplica>[] = [];
   private readonly pending = new Map<number, Pending>();
   /** Per replica: its gradients (then, replica 0 only, its moving statistics), flat. */
   private readonly gradBuffers: Float32Array[] = [];
@@ -155,7 +155,7 @@ export class ReplicaPool implements GradientSource {
   }
 
   /** Opens replica `i` as a worker thread or a child process on its device. */
-  private open(i: number, entry: URL): Promise<Channel> {
+  private open(i: number, entry: URL): Promise<Channel<ToReplica>> {
     const events = {
       message: (m: FromReplica) => {
         const p = this.pending.get(i);
@@ -170,9 +170,9 @@ export class ReplicaPool implements GradientSource {
         this.pending.delete(i);
       },
     };
-    if (this.transport === 'thread') return openThread(entry, events);
+    if (this.transport === 'thread') return openThread<FromReplica, ToReplica>(entry, events);
     const env = this.options.devices === 'gpu' ? replicaDeviceEnvironment(i, this.options.count) : process.env;
-    return openProcess(entry, env, events);
+    return openProcess<FromReplica, ToReplica>(entry, { env }, events);
   }
 
   /** Records the first failure (replica index and cause), ends every replica, and returns it. */

@@ -1,6 +1,15 @@
-import { type ChildProcess, fork } from 'node:child_process';
 import { availableParallelism } from 'node:os';
-import { BACKEND_PACKAGES, isSegBackendName, replicaDeviceEnvironment, type SegBackendName, visibleCudaDevices, visibleGpus } from '@seg/core';
+import {
+  BACKEND_PACKAGES,
+  type Channel,
+  type ChannelEnd,
+  isSegBackendName,
+  openProcess,
+  replicaDeviceEnvironment,
+  type SegBackendName,
+  visibleCudaDevices,
+  visibleGpus,
+} from '@seg/core';
 import { errorFromInfo, WorkerCrashError } from '../errors.js';
 import type { ImageOutcome, ImageTask, SegmentSettings } from '../image-job.js';
 import type { FromPoolWorker, ToPoolWorker } from './protocol.js';
@@ -17,6 +26,8 @@ export interface SegmentPoolOptions {
    * one per GPU on GPU backends (worker `i` on GPU `i`), one on `tensorflow`
    * (libtensorflow uses every core itself).
    */
+  workers?: number;
+  /** @deprecated Renamed `workers`, the name of this knob everywhere in @seg. */
   size?: number;
   /** tfjs backend of every worker. Default: the best one that works here (`selectBackend`'s order). */
   backend?: SegBackendName;
@@ -30,10 +41,16 @@ interface Request {
   reject(e: Error): void;
 }
 
+/** A started worker: its channel, and where its messages and its death go from now on. */
+interface Started {
+  channel: Channel<ToPoolWorker>;
+  backend: string;
+  listen(message: (m: FromPoolWorker) => void, failure: (reason: string) => void): void;
+}
+
 interface Slot {
-  child: ChildProcess;
+  channel: Channel<ToPoolWorker>;
   pending: Map<number, Request>;
-  exited: Promise<void>;
 }
 
 /** What a backend computes on (`BACKEND_PACKAGES`); a name it does not know counts as one CPU thread. */
@@ -41,40 +58,37 @@ function computesOn(backend: string) {
   return isSegBackendName(backend) ? BACKEND_PACKAGES[backend].computesOn : 'one-cpu-thread';
 }
 
-/** The environment of worker `index` of `size`: on a GPU backend it sees GPU `index` only. */
-function workerEnv(index: number, size: number, backend: string): NodeJS.ProcessEnv {
-  return computesOn(backend) === 'gpu' ? replicaDeviceEnvironment(index, size) : process.env;
+/** The environment of worker `index` of `workers`: on a GPU backend it sees GPU `index` only. */
+function workerEnv(index: number, workers: number, backend: string): NodeJS.ProcessEnv {
+  return computesOn(backend) === 'gpu' ? replicaDeviceEnvironment(index, workers) : process.env;
 }
 
-/** The default number of workers on `backend` (see {@link SegmentPoolOptions.size}). */
+/** The default number of workers on `backend` (see {@link SegmentPoolOptions.workers}). */
 async function defaultSize(backend: string): Promise<number> {
   const on = computesOn(backend);
   if (on === 'gpu') return Math.max(1, (await visibleGpus(backend)).gpus.length);
   return on === 'one-cpu-thread' ? availableParallelism() : 1;
 }
 
-/** Starts worker `i` and waits until it has its backend (`undefined`: the best it finds). */
-async function spawnWorker(
-  entry: string,
-  i: number,
-  backend: string | undefined,
-  env: NodeJS.ProcessEnv,
-): Promise<{ child: ChildProcess; backend: string }> {
-  const child = fork(entry, [], { serialization: 'advanced', env, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+/** Starts worker `i` (through core's child-process channel) and waits until it has its backend (`undefined`: the best it finds). */
+async function spawnWorker(entry: string, i: number, backend: string | undefined, env: NodeJS.ProcessEnv): Promise<Started> {
+  let onMessage: (m: FromPoolWorker) => void = () => {};
+  let onFailure: (reason: string) => void = () => {};
+  const channel = await openProcess<FromPoolWorker, ToPoolWorker>(entry, { env }, { message: (m) => onMessage(m), failure: (r) => onFailure(r) });
+  const listen: Started['listen'] = (message, failure) => {
+    onMessage = message;
+    onFailure = failure;
+  };
   return new Promise((resolve, reject) => {
     const fail = (why: string) => {
-      child.kill('SIGKILL');
+      void channel.end('kill');
       reject(new Error(`segmentation worker ${i} did not start: ${why}`));
     };
-    child.once('error', (e) => fail(e.message));
-    child.once('exit', (code, signal) => fail(`it exited (${signal ?? `code ${code}`})`));
-    child.once('message', (msg: FromPoolWorker) => {
-      child.removeAllListeners('exit');
-      child.removeAllListeners('error');
-      if (msg.type === 'ready') resolve({ child, backend: msg.backend });
+    listen((msg) => {
+      if (msg.type === 'ready') resolve({ channel, backend: msg.backend, listen });
       else fail(msg.type === 'init-failed' ? msg.error.message : `it answered ${msg.type}`);
-    });
-    child.send({ type: 'init', backend } satisfies ToPoolWorker);
+    }, fail);
+    channel.send({ type: 'init', backend });
   });
 }
 
@@ -96,42 +110,48 @@ export class SegmentPool {
     /** The tfjs backend the workers run on. */
     readonly backend: string,
     /** Worker processes. */
-    readonly size: number,
+    readonly workers: number,
   ) {}
+
+  /** @deprecated Renamed {@link SegmentPool.workers}. */
+  get size(): number {
+    return this.workers;
+  }
 
   /**
    * Starts the workers. Without a `backend`, the first one selects it (which
-   * sets the default size) before the others start.
+   * sets the default number of workers) before the others start.
    *
-   * @throws If a worker cannot start (the message says why), `size` is not a
+   * @throws If a worker cannot start (the message says why), `workers` is not a
    *   positive integer, or a GPU backend is asked for more workers than `CUDA_VISIBLE_DEVICES` lists GPUs.
    */
   static async start(options: SegmentPoolOptions = {}): Promise<SegmentPool> {
-    if (options.size !== undefined && !(Number.isInteger(options.size) && options.size >= 1)) {
-      throw new Error(`SegmentPool: size must be a positive integer, got ${options.size}`);
+    const asked = options.workers ?? options.size;
+    if (asked !== undefined && !(Number.isInteger(asked) && asked >= 1)) {
+      throw new Error(`SegmentPool: workers must be a positive integer, got ${asked}`);
     }
     const entry = await poolWorkerEntry();
     let probe = options.backend === undefined ? await spawnWorker(entry, 0, undefined, process.env) : undefined;
     const backend = options.backend ?? probe!.backend;
-    const size = options.size ?? (await defaultSize(backend));
+    const workers = asked ?? (await defaultSize(backend));
     const cuda = visibleCudaDevices();
-    if (computesOn(backend) === 'gpu' && cuda !== undefined && size > cuda.length) {
-      probe?.child.kill('SIGKILL');
-      throw new Error(`SegmentPool: ${size} workers on ${backend} need a GPU each, but CUDA_VISIBLE_DEVICES="${process.env.CUDA_VISIBLE_DEVICES}" lists ${cuda.length}; use at most ${cuda.length}`);
+    if (computesOn(backend) === 'gpu' && cuda !== undefined && workers > cuda.length) {
+      void probe?.channel.end('kill');
+      throw new Error(`SegmentPool: ${workers} workers on ${backend} need a GPU each, but CUDA_VISIBLE_DEVICES="${process.env.CUDA_VISIBLE_DEVICES}" lists ${cuda.length}; use at most ${cuda.length}`);
     }
-    if (probe && computesOn(backend) === 'gpu' && size > 1) {
+    if (probe && computesOn(backend) === 'gpu' && workers > 1) {
       // The probe sees every GPU (libtensorflow would hold memory on all of them); worker 0 must see GPU 0 only.
-      probe.child.kill('SIGKILL');
+      void probe.channel.end('kill');
       probe = undefined;
     }
-    const pool = new SegmentPool(entry, backend, size);
+    const pool = new SegmentPool(entry, backend, workers);
     try {
       await Promise.all(
-        Array.from({ length: size }, async (_, i) => {
-          const worker = i === 0 && probe ? probe : await spawnWorker(entry, i, backend, workerEnv(i, size, backend));
+        Array.from({ length: workers }, async (_, i) => {
+          const worker = i === 0 && probe ? probe : await spawnWorker(entry, i, backend, workerEnv(i, workers, backend));
           // Another worker failed meanwhile and the pool was ended: this one must not outlive it.
-          if (pool.closing) worker.child.kill('SIGKILL');
-          else pool.adopt(i, worker.child);
+          if (pool.closing) void worker.channel.end('kill');
+          else pool.adopt(i, worker);
         }),
       );
     } catch (e) {
@@ -143,7 +163,7 @@ export class SegmentPool {
 
   /** Images the pool works on at once: two per worker (the next image decodes while the model runs). */
   get capacity(): number {
-    return this.size * IMAGES_IN_FLIGHT_PER_WORKER;
+    return this.workers * IMAGES_IN_FLIGHT_PER_WORKER;
   }
 
   /** Segments one image file in the next free worker; resolves when its outputs are written. */
@@ -156,34 +176,40 @@ export class SegmentPool {
     });
   }
 
-  private adopt(i: number, child: ChildProcess): void {
-    const slot: Slot = { child, pending: new Map(), exited: new Promise((resolve) => child.once('exit', () => resolve())) };
+  private adopt(i: number, worker: Started): void {
+    const slot: Slot = { channel: worker.channel, pending: new Map() };
     this.slots[i] = slot;
-    child.on('message', (msg: FromPoolWorker) => {
-      if (msg.type !== 'done' && msg.type !== 'failed') return;
-      const request = slot.pending.get(msg.id);
-      slot.pending.delete(msg.id);
-      if (msg.type === 'done') request?.resolve(msg.outcome);
-      else request?.reject(errorFromInfo(msg.error));
-      this.pump();
-    });
-    child.on('exit', (code, signal) => {
-      if (this.slots[i] === slot) this.slots[i] = null;
-      const how = signal ?? `code ${code}`;
-      for (const request of slot.pending.values()) {
-        request.reject(new WorkerCrashError(`segmentation worker ${i} (pid ${child.pid}) exited (${how}) while segmenting ${request.task.input}`));
-      }
-      slot.pending.clear();
-      if (!this.closing && !this.failure) this.replace(i);
-      this.pump();
-    });
+    worker.listen(
+      (msg) => {
+        if (msg.type !== 'done' && msg.type !== 'failed') return;
+        const request = slot.pending.get(msg.id);
+        slot.pending.delete(msg.id);
+        if (msg.type === 'done') request?.resolve(msg.outcome);
+        else request?.reject(errorFromInfo(msg.error));
+        this.pump();
+      },
+      (reason) => {
+        this.drop(i, slot, reason);
+        if (!this.closing && !this.failure) this.replace(i);
+        this.pump();
+      },
+    );
+  }
+
+  /** Takes a worker out of the pool, failing the images it held. */
+  private drop(i: number, slot: Slot, reason: string): void {
+    if (this.slots[i] === slot) this.slots[i] = null;
+    for (const request of slot.pending.values()) {
+      request.reject(new WorkerCrashError(`segmentation worker ${i} (pid ${slot.channel.pid}) ${reason} while segmenting ${request.task.input}`));
+    }
+    slot.pending.clear();
   }
 
   private replace(i: number): void {
-    spawnWorker(this.entry, i, this.backend, workerEnv(i, this.size, this.backend)).then(
+    spawnWorker(this.entry, i, this.backend, workerEnv(i, this.workers, this.backend)).then(
       (w) => {
-        if (this.closing || this.failure) w.child.kill('SIGKILL');
-        else this.adopt(i, w.child);
+        if (this.closing || this.failure) void w.channel.end('kill');
+        else this.adopt(i, w);
         this.pump();
       },
       (e: Error) => this.fail(new Error(`SegmentPool: a worker died and its replacement failed: ${e.message}`)),
@@ -206,7 +232,7 @@ export class SegmentPool {
       const request = this.queue.shift()!;
       const id = this.nextId++;
       best.pending.set(id, request);
-      best.child.send({ type: 'task', id, model: request.model, task: request.task, settings: request.settings } satisfies ToPoolWorker);
+      best.channel.send({ type: 'task', id, model: request.model, task: request.task, settings: request.settings });
     }
     if (this.queue.length === 0 && this.slots.every((s) => !s || s.pending.size === 0)) {
       for (const resolve of this.idleWaiters.splice(0)) resolve();
@@ -219,7 +245,7 @@ export class SegmentPool {
       const busy = this.queue.length > 0 || this.slots.some((s) => s && s.pending.size > 0);
       if (busy && !this.failure) await new Promise<void>((resolve) => this.idleWaiters.push(resolve));
       // A worker exits when its channel closes, after nothing is left in flight.
-      await this.endAll((child) => child.connected && child.disconnect());
+      await this.endAll('disconnect');
     })();
     return this.closing;
   }
@@ -227,12 +253,16 @@ export class SegmentPool {
   /** Ends every worker now; images in flight fail. */
   async terminate(): Promise<void> {
     this.closing ??= Promise.resolve();
-    await this.endAll((child) => child.exitCode === null && child.signalCode === null && child.kill('SIGKILL'));
+    await this.endAll('kill');
   }
 
-  private async endAll(end: (child: ChildProcess) => unknown): Promise<void> {
-    const slots = this.slots.filter((s): s is Slot => s !== null);
-    for (const { child } of slots) end(child);
-    await Promise.all(slots.map((s) => s.exited));
+  private async endAll(how: ChannelEnd): Promise<void> {
+    const ending = this.slots.flatMap((slot, i) => {
+      if (!slot) return [];
+      // An ended channel reports no failure: the images it held fail here.
+      this.drop(i, slot, 'was ended');
+      return [slot.channel.end(how)];
+    });
+    await Promise.all(ending);
   }
 }

@@ -1,10 +1,9 @@
-import type { FitEnd, StepLogs, TrainingCallback } from '@seg/core';
+import type { Evaluation, FitEnd, StepLogs, TrainingCallback } from '@seg/core';
 import type { RunLog } from '../run-log.js';
-import type { Validation } from '../validation.js';
 import type { TrainingWindow } from './training-window.js';
 
 /** Appends every step and validation to `log.jsonl`, and an end record when training fails. */
-export function runLogWriter(log: RunLog, backend: string, window: TrainingWindow, validation: Validation): TrainingCallback {
+export function runLogWriter(log: RunLog, backend: string, window: TrainingWindow): TrainingCallback {
   let stepStarted = Date.now();
   let step = 0;
   return {
@@ -19,9 +18,8 @@ export function runLogWriter(log: RunLog, backend: string, window: TrainingWindo
       step = s.step;
       void log.write({ type: 'step', step: s.step, loss: s.loss, pixelAccuracy: s.metrics.pixelAccuracy, seconds });
     },
-    onEvaluate() {
-      const v = validation.latest!;
-      void log.write({ type: 'validation', step: v.step, loss: v.loss, pixelAccuracy: v.pixelAccuracy, meanIoU: v.meanIoU, ...window.last });
+    onEvaluate({ step, scores }: Evaluation) {
+      void log.write({ type: 'validation', step, loss: scores.loss, pixelAccuracy: scores.pixelAccuracy, meanIoU: scores.meanIoU, ...window.last });
     },
     async onFitEnd({ error }: FitEnd) {
       if (error === undefined) return;

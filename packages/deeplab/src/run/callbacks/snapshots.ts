@@ -1,8 +1,7 @@
-import type { TrainingCallback } from '@seg/core';
+import type { Evaluation, TrainingCallback } from '@seg/core';
 import type { Palette } from '../../classes/colorize.js';
 import { imagePng, labelsPng } from '../images.js';
 import { RUN_FILES, type RunOutputs } from '../run-files.js';
-import type { Validation } from '../validation.js';
 
 /** Where the snapshots of the validation at `step` go, relative to the run folder. */
 export function snapshotPaths(step: number): { image: string; truth: string; prediction: string } {
@@ -15,10 +14,10 @@ export function snapshotPaths(step: number): { image: string; truth: string; pre
  * as `images/<step>_{img,gt,pred}.png`, label maps painted with `palette`
  * (see `paintingPalette`).
  */
-export function validationSnapshots(outputs: RunOutputs, validation: Validation, palette: Palette): TrainingCallback {
+export function validationSnapshots(outputs: RunOutputs, palette: Palette): TrainingCallback {
   return {
-    async onEvaluate() {
-      const { step, shown } = validation.latest!;
+    async onEvaluate({ step, snapshots }: Evaluation) {
+      const [shown] = snapshots!;
       const { width, height } = shown.image;
       const paths = snapshotPaths(step);
       await outputs.write(paths.image, await imagePng(shown.image));
