@@ -12,6 +12,8 @@ const alias = {
   '@seg/datasets/classes': fileURLToPath(new URL('./packages/datasets/src/classes.ts', import.meta.url)),
   '@seg/datasets': src('datasets'),
   '@seg/msrc': src('msrc'),
+  // Subpaths before their package: an alias also matches as a prefix.
+  '@seg/deeplab/node': fileURLToPath(new URL('./packages/deeplab/src/node.ts', import.meta.url)),
   '@seg/deeplab': src('deeplab'),
 };
 

@@ -4,7 +4,7 @@
 //   local 1    segmentMany with 1 worker process
 //   local 2    segmentMany with 2 worker processes
 //   ONNX 1, 2  the same, the model exported to ONNX (ONNX Runtime node, one thread per process)
-//   queue 2    two `seg-deeplab worker --concurrency 1` processes on one Redis,
+//   queue 2    two `seg-deeplab worker --workers 1` processes on one Redis,
 //              fed by enqueueSegmentation + watchQueuedRun in this process
 // For each: images/s over the wall clock (start-up and model loading included)
 // and from the first image to the last (steady state), the decode / model /
@@ -115,7 +115,7 @@ if (redisMissing) {
 } else {
   const redis = await startRedis();
   const workers = [0, 1].map(() =>
-    spawn(process.execPath, [BIN, 'worker', '--queue', redis.url('bench'), '--allow', dir, '--concurrency', '1', '--backend', 'wasm'], { stdio: ['ignore', 'ignore', 'pipe'] }),
+    spawn(process.execPath, [BIN, 'worker', '--queue', redis.url('bench'), '--allow', dir, '--workers', '1', '--backend', 'wasm'], { stdio: ['ignore', 'ignore', 'pipe'] }),
   );
   await Promise.all(
     workers.map((w) => new Promise((resolve) => w.stderr.on('data', (d) => String(d).includes('taking jobs') && resolve(undefined)))),

@@ -16,7 +16,10 @@
 //                blocked on the next batch, per step (the first batch left out).
 //                Side by side in the same run: samples read on the main thread
 //                (`workers: 0`, the decoders still on libuv's pool) and by the
-//                decode workers (`workers`, default).
+//                decode workers (`workers`, default), and as a control the same
+//                samples already decoded in memory: what batching alone (float
+//                conversion and normalisation on the main thread, in @seg/core's
+//                segmentationBatches) costs the loop.
 //
 // Run after `pnpm build`:
 //   node bench/datasets-pipeline.bench.mjs [cityscapesImages=12] [vocImages=32] [cityscapesStepMs=1000] [vocStepMs=300]
@@ -27,7 +30,7 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import '@tensorflow/tfjs-backend-cpu';
 import * as tf from '@tensorflow/tfjs-core';
-import { SeededRng, segmentationBatches } from '../packages/core/dist/index.js';
+import { inMemoryDataset, SeededRng, segmentationBatches } from '../packages/core/dist/index.js';
 import { vocPalette } from '../packages/datasets/dist/classes.js';
 import { encodeIndexPng, encodeRgbPng, openDataset } from '../packages/datasets/dist/index.js';
 
@@ -164,6 +167,11 @@ try {
         'first batch': `${loop.first.toFixed(0)} ms`,
       });
     }
+    const split = (await openDataset(root, { format })).split('train');
+    const samples = [];
+    for (let i = 0; i < split.size; i++) samples.push(await split.get(i));
+    const loop = await loopWait(inMemoryDataset(samples), batch, 2, stepMs);
+    rows.push({ dataset: name, workers: 'in memory', batch, 'step ms': stepMs, 'wait/step': `${loop.perStep.toFixed(1)} ms (${((100 * loop.perStep) / stepMs).toFixed(1)} %)` });
   }
   console.table(rows);
 } finally {

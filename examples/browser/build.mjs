@@ -1,7 +1,8 @@
 // Bundles the page for browsers and copies it, with tfjs's and ONNX Runtime
 // Web's .wasm binaries, the shipped model (and its ONNX export, made here by
-// exportOnnx) and the sample images, into dist/. Without model/ (a fresh
-// checkout that lost it), train-model.mjs makes it first.
+// exportOnnx) and the sample images, into dist/, with a `_headers` file
+// holding the cross-origin-isolation headers for static hosts. Without
+// model/ (a fresh checkout that lost it), train-model.mjs makes it first.
 import { execFileSync } from 'node:child_process';
 import { copyFileSync, cpSync, existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -10,6 +11,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import { exportOnnx, loadModel } from '@seg/deeplab';
 import { build } from 'esbuild';
+import { headersFile } from './isolation-headers.mjs';
 
 const here = import.meta.dirname;
 const out = join(here, 'dist');
@@ -37,10 +39,16 @@ await build({
   logLevel: 'warning',
 });
 copyFileSync(join(here, 'public/index.html'), join(out, 'index.html'));
+writeFileSync(join(out, '_headers'), headersFile());
 const wasmDir = dirname(createRequire(import.meta.url).resolve('@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.wasm'));
 for (const f of readdirSync(wasmDir)) if (f.endsWith('.wasm')) copyFileSync(join(wasmDir, f), join(out, f));
-// ONNX Runtime Web's default bundle runs wasm and WebGPU through its JSEP build.
-const ortDir = dirname(createRequire(import.meta.url).resolve('onnxruntime-web/ort-wasm-simd-threaded.jsep.wasm'));
+// ONNX Runtime Web's two builds the page imports: `onnxruntime-web/wasm` (CPU
+// only, the smallest binary) and `onnxruntime-web/webgpu` (its native WebGPU
+// execution provider, an asyncify build). Each loads its .wasm, and its .mjs
+// as the threads' worker script, from env.wasm.wasmPaths.
+const ortDir = dirname(createRequire(import.meta.url).resolve('onnxruntime-web/ort-wasm-simd-threaded.wasm'));
 mkdirSync(join(out, 'ort'), { recursive: true });
-for (const f of ['ort-wasm-simd-threaded.jsep.wasm', 'ort-wasm-simd-threaded.jsep.mjs']) copyFileSync(join(ortDir, f), join(out, 'ort', f));
+for (const build of ['ort-wasm-simd-threaded', 'ort-wasm-simd-threaded.asyncify']) {
+  for (const ext of ['.wasm', '.mjs']) copyFileSync(join(ortDir, build + ext), join(out, 'ort', build + ext));
+}
 console.log(`browser example built into ${out}`);

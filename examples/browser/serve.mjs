@@ -1,7 +1,9 @@
-// A static file server for dist/, on loopback only.
+// A static file server for dist/, on loopback only, sending the
+// cross-origin-isolation headers (threads for ONNX Runtime Web and tfjs wasm).
 import { createReadStream, statSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { extname, join, normalize, sep } from 'node:path';
+import { ISOLATION_HEADERS } from './isolation-headers.mjs';
 
 const TYPES = { '.html': 'text/html', '.js': 'text/javascript', '.mjs': 'text/javascript', '.onnx': 'application/octet-stream', '.json': 'application/json', '.wasm': 'application/wasm', '.bin': 'application/octet-stream', '.map': 'application/json', '.png': 'image/png' };
 
@@ -16,7 +18,7 @@ export function serve(root, port = 0) {
     } catch {
       return res.writeHead(404).end();
     }
-    res.writeHead(200, { 'content-type': TYPES[extname(file)] ?? 'application/octet-stream' });
+    res.writeHead(200, { ...ISOLATION_HEADERS, 'content-type': TYPES[extname(file)] ?? 'application/octet-stream' });
     createReadStream(file).pipe(res);
   });
   return new Promise((resolve) => server.listen(port, '127.0.0.1', () => resolve(server)));

@@ -8,7 +8,7 @@
 import { execFileSync } from 'node:child_process';
 import { cpSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { encodePng, openMsrc } from '@seg/msrc';
+import { encodePng, groundTruthFromLabels, openMsrc } from '@seg/msrc';
 
 const here = import.meta.dirname;
 const scratch = join(here, '.tmp/demo-run');
@@ -28,16 +28,19 @@ for (const f of ['metrics.json', 'config.json']) cpSync(join(scratch, f), join(h
 const samples = join(here, 'samples');
 rmSync(samples, { recursive: true, force: true });
 mkdirSync(samples);
+/** RGBA with full alpha from RGB bytes. */
+function opaque(rgb) {
+  const rgba = new Uint8Array((rgb.length / 3) * 4).fill(255);
+  for (let p = 0; p < rgb.length / 3; p++) rgba.set(rgb.subarray(3 * p, 3 * p + 3), 4 * p);
+  return rgba;
+}
 const test = (await openMsrc(join(scratch, 'data'))).split('test');
 const names = [];
 for (let i = 0; i < SAMPLE_COUNT; i++) {
-  const { id, image } = await test.get(i);
-  const rgba = new Uint8Array(image.width * image.height * 4);
-  for (let p = 0; p < image.width * image.height; p++) {
-    rgba.set(image.data.subarray(3 * p, 3 * p + 3), 4 * p);
-    rgba[4 * p + 3] = 255;
-  }
-  writeFileSync(join(samples, `${id}.png`), await encodePng(rgba, image.width, image.height));
+  const { id, image, labels } = await test.get(i);
+  const { width, height } = image;
+  writeFileSync(join(samples, `${id}.png`), await encodePng(opaque(image.data), width, height));
+  writeFileSync(join(samples, `${id}_GT.png`), await encodePng(opaque(groundTruthFromLabels(labels, width, height).data), width, height));
   names.push(`${id}.png`);
 }
 writeFileSync(join(samples, 'samples.json'), `${JSON.stringify(names, null, 2)}\n`);

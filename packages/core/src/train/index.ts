@@ -1,7 +1,7 @@
 export { Adam } from './optimizers/adam.js';
 export { EarlyStopping } from './callbacks/early-stopping.js';
 export type { EarlyStoppingArgs, EarlyStoppingOptions, EarlyStoppingState, EarlyStoppingVerdict } from './callbacks/early-stopping.js';
-export { Monitor } from './callbacks/monitor.js';
+export { Monitor, MonitoredCallback } from './callbacks/monitor.js';
 export type { MonitorBest, MonitorMode, MonitorOptions, MonitorState } from './callbacks/monitor.js';
 export { activeGroups, applyGroupUpdates, resolveParameterGroups } from './optimizers/parameter-groups.js';
 export type { ParameterGroup, ParameterGroupOptions, ParameterGroupConfig, WeightOwner } from './optimizers/parameter-groups.js';

@@ -171,6 +171,17 @@ describe('checkpoint validation on load', () => {
     return { ...run, before: weightsOf(run.trainer.model) };
   }
 
+  /** A 2-step checkpoint of the tiny run on cpu whose state.json `edit` changed. */
+  async function editedCheckpoint(edit: (s: StateJson) => unknown): Promise<{ dir: string; file: string }> {
+    await tf.setBackend('cpu');
+    const dir = await checkpointOf(2);
+    const file = join(dir, 'state.json');
+    const state = JSON.parse(readFileSync(file, 'utf8'));
+    edit(state);
+    writeFileSync(file, JSON.stringify(state));
+    return { dir, file };
+  }
+
   it('refuses an optimizer tensor of the wrong shape before assigning anything, naming file and key', async () => {
     await tf.setBackend('cpu');
     const dir = await checkpointOf(2);
@@ -199,12 +210,7 @@ describe('checkpoint validation on load', () => {
     ['the data batch', (s: StateJson) => delete s.sections!.data!.batch, /sections\.data\.batch: expected an integer >= 0, got nothing/],
     ['the sections', (s: StateJson) => delete s.sections, /sections: expected the state sections as a JSON object, got nothing/],
   ])('refuses a state.json without %s, naming file and key, and assigns nothing', async (_what, edit, message) => {
-    await tf.setBackend('cpu');
-    const dir = await checkpointOf(2);
-    const file = join(dir, 'state.json');
-    const state = JSON.parse(readFileSync(file, 'utf8'));
-    edit(state);
-    writeFileSync(file, JSON.stringify(state));
+    const { dir, file } = await editedCheckpoint(edit);
     const { trainer, before } = fresh(dir);
     const error = await trainer.restore(dir).catch((e: Error) => e);
     expect((error as Error).message).toContain(`checkpoint ${file}`);
@@ -217,12 +223,7 @@ describe('checkpoint validation on load', () => {
     ['no early-stopping section', (s: StateJson) => delete (s.sections as { earlyStopping?: unknown }).earlyStopping, /sections\.earlyStopping is missing, but this run has earlyStopping/],
     ['a section no callback owns', (s: StateJson) => ((s.sections as Record<string, unknown>).swa = {}), /sections\.swa is in the checkpoint, but this run has no part with stateKey "swa"/],
   ])('refuses callback state with %s when fit() starts, naming file and key, changing no callback and writing nothing', async (_what, edit, message) => {
-    await tf.setBackend('cpu');
-    const dir = await checkpointOf(2);
-    const file = join(dir, 'state.json');
-    const state = JSON.parse(readFileSync(file, 'utf8'));
-    edit(state);
-    writeFileSync(file, JSON.stringify(state));
+    const { dir, file } = await editedCheckpoint(edit);
     const written = readFileSync(file);
     const { trainer, fit, earlyStopping, bestModel } = fresh(dir, 4);
     await trainer.restore(dir, { allowConfigChanges: ['steps'] });

@@ -47,7 +47,7 @@ import type { FitOptions, RestoreOptions, RestoreResult, TrainerOptions } from '
  *   seed: 1, // dropout masks drawn from the seed and the step: a resumed run draws the uninterrupted one's
  * });
  * await trainer.restore('runs/ckpt'); // null on a first run, else continues it
- * const callbacks = [new EarlyStopping({ monitor: 'meanIoU', patience: 10 }), new BestModelSaver({ dir: 'runs/best', monitor: 'meanIoU' })];
+ * // callbacks: early stopping, the best-model saver, loggers (the same ones when resuming)
  * await trainer.fit({ steps: 20_000, checkpointDir: 'runs/ckpt', evaluateEvery: 500, evaluate, callbacks });
  * ```
  */

@@ -1,5 +1,5 @@
 import { resolve } from 'node:path';
-import { Command } from 'commander';
+import { Command, Option } from 'commander';
 import { DEFAULT_LOCK_DURATION_MS, DEFAULT_STALLED_INTERVAL_MS, startSegmentWorker } from '../queue/worker.js';
 import { stopSignal } from './io.js';
 import { backendOption, milliseconds, positiveInt } from './options.js';
@@ -19,15 +19,17 @@ export function workerCommand(ctx: CommandContext): Command {
     )
     .requiredOption('--queue <url>', 'redis://host:port[/queue-name] (default queue name: seg-deeplab)')
     .requiredOption('--allow <roots...>', 'folders runs may write to (e.g. the shared volume\'s output folder); jobs whose --out lies elsewhere are refused')
-    .option('--concurrency <n>', 'images segmented at once, each in its own process (default: one per core on CPU, one per GPU)', positiveInt('--concurrency'))
+    .option('--workers <n>', 'worker processes, each segmenting with its own copy of the model (default: one per core on CPU, one per GPU)', positiveInt('--workers'))
+    // The name before `--workers`, which every other command uses for this knob.
+    .addOption(new Option('--concurrency <n>').argParser(positiveInt('--concurrency')).hideHelp())
     .addOption(backendOption())
     .option('--lock-duration <ms>', 'how long a job stays locked without renewal before it counts as stalled', milliseconds('--lock-duration'), DEFAULT_LOCK_DURATION_MS)
     .option('--stalled-interval <ms>', 'how often stalled jobs (of dead workers) are looked for and queued again', milliseconds('--stalled-interval'), DEFAULT_STALLED_INTERVAL_MS)
-    .action(async (flags: { queue: string; allow: string[]; concurrency?: number; backend?: never; lockDuration: number; stalledInterval: number }) => {
+    .action(async (flags: { queue: string; allow: string[]; workers?: number; concurrency?: number; backend?: never; lockDuration: number; stalledInterval: number }) => {
       const log = (line: string) => ctx.io.err(`${line}\n`);
       const worker = await startSegmentWorker(flags.queue, {
         allow: flags.allow.map((root) => resolve(root)),
-        concurrency: flags.concurrency,
+        workers: flags.workers ?? flags.concurrency,
         backend: flags.backend,
         lockDurationMs: flags.lockDuration,
         stalledIntervalMs: flags.stalledInterval,

@@ -84,7 +84,7 @@ describeWithRedis('seg-deeplab submit and worker on Redis', () => {
     return s;
   };
   const startWorker = async (queue: string, allow = dir) => {
-    const w = run(['worker', '--queue', url(queue), '--allow', allow, '--concurrency', '1', '--backend', 'wasm', ...TIMING]);
+    const w = run(['worker', '--queue', url(queue), '--allow', allow, '--workers', '1', '--backend', 'wasm', ...TIMING]);
     const ready = await w.line(/taking jobs from queue/);
     return { ...w, name: ready.split(' ')[1].replace(/:$/, '') };
   };

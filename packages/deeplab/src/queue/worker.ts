@@ -33,7 +33,9 @@ export interface SegmentWorkerOptions {
    * them. Required: anyone who can write to the Redis can add jobs.
    */
   allow: readonly string[];
-  /** Images segmented at once, each in its own worker process with its own copy of the model. Default: see `SegmentPool`. */
+  /** Worker processes, each segmenting with its own copy of the model. Default: see `SegmentPool`. */
+  workers?: number;
+  /** @deprecated Renamed `workers`, the name of this knob everywhere in @seg. */
   concurrency?: number;
   /** tfjs backend of the worker processes. Default: the best that works here. */
   backend?: SegBackendName;
@@ -80,7 +82,7 @@ export async function startSegmentWorker(queueUrl: string, options: SegmentWorke
   const allow = checkAllowedRoots('startSegmentWorker', options?.allow);
   const log = options.log ?? ((line: string) => process.stderr.write(`${line}\n`));
   const { bullmq } = await loadQueuePeers();
-  const pool = await SegmentPool.start({ workers: options.concurrency, backend: options.backend });
+  const pool = await SegmentPool.start({ workers: options.workers ?? options.concurrency, backend: options.backend });
   const name = `${hostname()}:${process.pid}`;
   let redis: Awaited<ReturnType<typeof connectRedis>>;
   let worker: Worker;

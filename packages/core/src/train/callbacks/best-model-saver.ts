@@ -8,7 +8,7 @@
 import type { LayersModel } from '@tensorflow/tfjs-layers';
 import { loadModel, saveModel } from '../../io/model-files.js';
 import type { StatefulPart } from '../../run-state/stateful-part.js';
-import { Monitor, type MonitorBest, type MonitorMode, type MonitorState } from './monitor.js';
+import { Monitor, type MonitorBest, MonitoredCallback, type MonitorMode, type MonitorState } from './monitor.js';
 import type { Evaluation, FitContext, FitEnd, TrainingCallback } from './training-callback.js';
 
 /** Options of {@link BestModelSaver}. */
@@ -52,14 +52,13 @@ export type BestModelSaverState = MonitorState & { dir: string };
  * A callback that saves the model whenever the monitored score improves; see
  * {@link BestModelSaverOptions}. Its state is the checkpoint section `bestModel`.
  */
-export class BestModelSaver implements TrainingCallback, StatefulPart {
+export class BestModelSaver extends MonitoredCallback implements TrainingCallback, StatefulPart {
   readonly stateKey = 'bestModel' as const;
   readonly dir: string;
   readonly every: number;
   readonly restoreBestWeights: boolean;
   /** What it did at the latest evaluation, `null` before the first. */
   decision: BestModelDecision | null = null;
-  private readonly tracker: Monitor;
   private readonly save: (model: LayersModel, dir: string) => Promise<unknown>;
   private readonly load: (dir: string) => Promise<LayersModel>;
   private readonly warn: (message: string) => void;
@@ -70,7 +69,7 @@ export class BestModelSaver implements TrainingCallback, StatefulPart {
     if (typeof options.dir !== 'string' || options.dir === '') {
       throw new Error(`BestModelSaver: dir must be a folder path, got ${JSON.stringify(options.dir)}`);
     }
-    this.tracker = new Monitor('BestModelSaver', options);
+    super(new Monitor('BestModelSaver', options));
     this.every = options.every ?? 1;
     if (!Number.isInteger(this.every) || this.every < 1) throw new Error(`BestModelSaver: every must be a positive integer, got ${options.every}`);
     this.dir = options.dir;
@@ -81,14 +80,6 @@ export class BestModelSaver implements TrainingCallback, StatefulPart {
     this.load = options.load ?? ((dir) => loadModel(dir));
     this.restoreBestWeights = options.restoreBestWeights ?? false;
     this.warn = options.warn ?? ((m) => console.warn(m));
-  }
-
-  get monitor(): string {
-    return this.tracker.monitor;
-  }
-
-  get mode(): MonitorMode {
-    return this.tracker.mode;
   }
 
   /** The best score saved so far and its step. */

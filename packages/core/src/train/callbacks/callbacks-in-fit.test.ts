@@ -110,7 +110,7 @@ describe('fit() and its callbacks', () => {
       gradients: async () => ({
         loss: 0.25,
         metrics: {},
-        grads: Object.fromEntries(model.trainableWeights.map((w) => [w.read().name, tf.onesLike(w.read())])),
+        grads: Object.fromEntries(model.trainableWeights.map((w) => [(w.read() as tf.Variable).name, tf.onesLike(w.read())])),
         commit: () => {},
       }),
     };

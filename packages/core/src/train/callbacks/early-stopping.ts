@@ -3,7 +3,7 @@ import type { LayersModel } from '@tensorflow/tfjs-layers';
 import { expectInteger } from '../../run-state/json.js';
 import type { PartWeights, StatefulPart } from '../../run-state/stateful-part.js';
 import { CHECKPOINT_FILES } from '../checkpoint/checkpoint.js';
-import { Monitor, type MonitorBest, type MonitorMode, type MonitorState } from './monitor.js';
+import { Monitor, type MonitorBest, MonitoredCallback, type MonitorMode, type MonitorState } from './monitor.js';
 import type { Evaluation, FitContext, FitEnd, TrainingCallback } from './training-callback.js';
 
 /** Options of {@link EarlyStopping}. */
@@ -44,7 +44,7 @@ export type EarlyStoppingState = {
  * checkpoints (`best-weights.safetensors`) and which it puts back into the
  * model when training ends. Its state is the checkpoint section `earlyStopping`.
  */
-export class EarlyStopping implements TrainingCallback, StatefulPart {
+export class EarlyStopping extends MonitoredCallback implements TrainingCallback, StatefulPart {
   readonly stateKey = 'earlyStopping' as const;
   readonly patience: number;
   readonly restoreBestWeights: boolean;
@@ -55,25 +55,16 @@ export class EarlyStopping implements TrainingCallback, StatefulPart {
     get: () => this.weights,
     set: (weights) => this.setBestWeights(weights),
   };
-  private readonly tracker: Monitor;
   private wait = 0;
   private weights: tf.Tensor[] | null = null;
 
   constructor(options: EarlyStoppingOptions) {
-    this.tracker = new Monitor('EarlyStopping', options);
+    super(new Monitor('EarlyStopping', options));
     this.patience = options.patience ?? 5;
     this.restoreBestWeights = options.restoreBestWeights ?? true;
     if (!Number.isInteger(this.patience) || this.patience < 0) {
       throw new Error(`EarlyStopping: patience must be a non-negative integer, got ${options.patience}`);
     }
-  }
-
-  get monitor(): string {
-    return this.tracker.monitor;
-  }
-
-  get mode(): MonitorMode {
-    return this.tracker.mode;
   }
 
   get minDelta(): number {

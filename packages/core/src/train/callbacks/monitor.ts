@@ -114,3 +114,16 @@ export class Monitor {
     this.bestStep = state.bestStep;
   }
 }
+
+/** Base of the callbacks that decide by one monitored score: their `monitor` and `mode` are their {@link Monitor}'s. */
+export abstract class MonitoredCallback {
+  protected constructor(protected readonly tracker: Monitor) {}
+
+  get monitor(): string {
+    return this.tracker.monitor;
+  }
+
+  get mode(): MonitorMode {
+    return this.tracker.mode;
+  }
+}
