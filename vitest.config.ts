@@ -1,12 +1,10 @@
 import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vitest/config';
 
-const src = (pkg: string, entry = 'index') => fileURLToPath(new URL(`./packages/${pkg}/src/${entry}.ts`, import.meta.url));
+const src = (pkg: string) => fileURLToPath(new URL(`./packages/${pkg}/src/index.ts`, import.meta.url));
 
 // Tests run against the sources, not the built dist, so `pnpm test:unit` needs no build.
-// Subpath entries first: an alias also matches the paths under it.
 const alias = {
-  '@seg/deeplab/node': src('deeplab', 'node'),
   '@seg/core': src('core'),
   '@seg/datasets/msrc': fileURLToPath(new URL('./packages/datasets/src/msrc.ts', import.meta.url)),
   '@seg/datasets/classes': fileURLToPath(new URL('./packages/datasets/src/classes.ts', import.meta.url)),
