@@ -44,6 +44,7 @@ import { parseArgs } from 'node:util';
 import { selectBackend, sparseSoftmaxCrossEntropy, Trainer } from '@seg/core';
 import { deeplabV3Plus } from '@seg/deeplab';
 import * as tf from '@tensorflow/tfjs-core';
+import { timeAlternatingSteps } from './alternating-steps.mjs';
 import { median } from './timing.mjs';
 
 const { values: flags } = parseArgs({
@@ -99,36 +100,8 @@ const sync = async () => {
 if (flags.solo) await solo();
 
 log(`${selection.name}${selection.device ? ` (${selection.device})` : ''}: ${flags.backbone} OS ${outputStride}, ${size}², batch ${batch}, ${steps} steps`);
-/**
- * Times `steps` rounds of one step of each trainer (`[trainer, label, batch?]`,
- * the bench's batch by default), alternating (so all see the same load from
- * other jobs), and samples the process's RSS meanwhile: [ms per step] per
- * trainer, peak RSS in MB.
- */
-async function timeSteps(trainers) {
-  const times = trainers.map(() => []);
-  let peakRss = 0;
-  const sample = () => {
-    peakRss = Math.max(peakRss, process.memoryUsage().rss);
-  };
-  const sampler = setInterval(sample, 100);
-  try {
-    for (let i = 0; i < steps; i++) {
-      for (const [k, [t, label, stepData = data]] of trainers.entries()) {
-        const t0 = performance.now();
-        const { loss } = await t.trainStep(stepData);
-        await sync();
-        times[k].push(performance.now() - t0);
-        sample();
-        const n = stepData.images.shape[0];
-        log(`  ${label} step ${i + 1}: ${(times[k][i] / n).toFixed(0)} ms/img, loss ${loss.toFixed(4)}, ${tf.memory().numTensors} tensors`);
-      }
-    }
-  } finally {
-    clearInterval(sampler);
-  }
-  return { times, rssMb: Math.round(peakRss / 2 ** 20) };
-}
+/** Times `steps` alternating rounds of one step of each trainer (`[trainer, label, batch?]`): see alternating-steps.mjs. */
+const timeSteps = (trainers) => timeAlternatingSteps({ trainers, steps, data, sync, log });
 const single = await timeSteps([[trainer, '1 thread']]);
 const trainTimes = single.times[0];
 

@@ -25,7 +25,7 @@ export { checkModelClasses, classPalette, getModelClasses, MODEL_CLASSES_KEY, mo
 export type { ModelClass } from './classes/model-classes.js';
 export type { InputSizeGuardArgs } from './model/input-size-guard.js';
 export { fileIO, loadModel, registerFileRouter, saveModel } from './model/model-files.js';
-export type { FileIOOptions } from './model/model-files.js';
+export type { FileIOOptions, LoadModelOptions } from './model/model-files.js';
 export { IMAGENET_MEAN, IMAGENET_STD, imageSize, normalize, preprocess } from './inference/preprocess.js';
 export type { BrowserImage, ImageInput, RawImage } from './inference/preprocess.js';
 export { segment } from './inference/segment.js';

@@ -1,5 +1,7 @@
 import type * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
+import { isBatchNormFrozen } from './frozen-batch-norm.js';
+import { recomputeGradient } from './recompute-gradient.js';
 import type { RunningUpdate } from './running-statistics.js';
 
 /** A tfjs-layers layer, as the functional API exposes it. */
@@ -80,6 +82,8 @@ export function registerLayerGradient(layerClass: LayerClass | string, gradient:
 
 /** The registered gradient of `layer`'s class, if it covers this instance. */
 export function layerGradient(layer: Layer): LayerGradient | undefined {
+  // In inference mode it is deterministic and updates nothing: recomputing it under the tape is exact.
+  if (isBatchNormFrozen(layer)) return recomputeGradient;
   const own = layer.constructor as Partial<LayerClass>;
   if (!Object.hasOwn(own, 'className') || typeof own.className !== 'string') return undefined;
   const gradient = REGISTRY.get(own.className);

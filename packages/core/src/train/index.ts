@@ -36,3 +36,8 @@ export { shardSizes } from './replicas/shards.js';
 export { replicaDeviceEnvironment, visibleCudaDevices, visibleGpus } from './replicas/devices.js';
 export type { VisibleGpus } from './replicas/devices.js';
 export type { ReplicaModule, ReplicaParts, TrainerWorkers } from './replicas/workers.js';
+export { AdamW } from './optimizers/adamw.js';
+export { createOptimizer, OPTIMIZERS, setLearningRate } from './optimizers/create-optimizer.js';
+export type { OptimizerName, OptimizerOptions } from './optimizers/create-optimizer.js';
+export { LR_SCHEDULES, lrSchedule } from './optimizers/lr-schedule.js';
+export type { LrSchedule, LrScheduleName, LrScheduleOptions } from './optimizers/lr-schedule.js';

@@ -11,14 +11,15 @@ export class ThreadGradients implements GradientSource {
     private readonly model: LayersModel,
     private readonly loss: SegmentationLoss,
     private readonly metrics: SegmentationMetrics,
-    private readonly variables: readonly tf.Variable[],
+    /** The variables to differentiate: fixed, or read at each step (a group trained after its first updates). */
+    private readonly variables: readonly tf.Variable[] | (() => readonly tf.Variable[]),
   ) {}
 
   async start(): Promise<void> {}
 
   async gradients(batch: TrainBatch, seed?: StepSeed): Promise<StepGradients> {
     const random = seed ? stepRandom(seed) : undefined;
-    const { value, grads, scores } = stepGradients(this.model, this.loss, this.metrics, batch.images, batch.labels, [...this.variables], random);
+    const { value, grads, scores } = stepGradients(this.model, this.loss, this.metrics, batch.images, batch.labels, [...(typeof this.variables === 'function' ? this.variables() : this.variables)], random);
     const names = Object.keys(scores);
     try {
       // One round trip for the loss and every metric: each read waits for the GPU.

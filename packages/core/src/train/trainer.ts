@@ -12,7 +12,14 @@ import { acquireRunLock } from './checkpoint/run-lock.js';
 import { RunSections } from './checkpoint/run-sections.js';
 import type { GradientSource, TrainBatch } from './gradient-source.js';
 import { type CheckpointAt, checkFiniteScores, checkFiniteStep, checkFiniteWeights } from './non-finite.js';
-import { activeGroups, applyGroupUpdates, type ParameterGroup, resolveParameterGroups } from './optimizers/parameter-groups.js';
+import {
+  activeGroups,
+  applyGroupUpdates,
+  type ParameterGroup,
+  resolveParameterGroups,
+  syncBatchNormModes,
+  trainingVariables,
+} from './optimizers/parameter-groups.js';
 import { ReplicaPool } from './replicas/replica-pool.js';
 import { ThreadGradients } from './thread-gradients.js';
 import type { FitOptions, RestoreOptions, RestoreResult, TrainerOptions } from './trainer-types.js';
@@ -88,7 +95,7 @@ export class Trainer implements FitContext {
       options.gradientSource ??
       (options.workers
         ? new ReplicaPool(options.model, variables, Object.keys(this.metrics), options.workers)
-        : new ThreadGradients(options.model, options.loss, this.metrics, variables));
+        : new ThreadGradients(options.model, options.loss, this.metrics, () => trainingVariables(this.groups, this.step)));
   }
 
   /** Starts the replicas of `workers` and waits until each has built its model (the first step does this anyway). */
@@ -127,10 +134,12 @@ export class Trainer implements FitContext {
     // A lost GPU would otherwise leave the run waiting on reads that never settle.
     assertGpuDeviceAlive();
     const seed = this.seed === undefined ? undefined : { seed: this.seed, step: this.step + 1 };
+    // Frozen groups' batch norms run in inference mode (freezeBN), and a group's frozen phase ends at its step.
+    syncBatchNormModes(this.groups, this.step);
     const { loss, metrics, grads, commit } = await this.gradientSource.gradients(batch, seed);
     try {
       await checkFiniteStep(this.step + 1, batch.images, loss, Object.values(grads), this.lastCheckpoint);
-      applyGroupUpdates(this.groups, grads);
+      applyGroupUpdates(this.groups, grads, this.step);
       commit();
       this.step += 1;
       return { step: this.step, loss, metrics };

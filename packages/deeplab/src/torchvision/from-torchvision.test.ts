@@ -1,10 +1,13 @@
 import { readFileSync } from 'node:fs';
-import { parseSafetensors, safetensorsToFloat32, torchWeightSpecs, nestedModules } from '@seg/core';
+import { assignTorchWeights, nestedModules, parseSafetensors, safetensorsToFloat32, torchWeightSpecs } from '@seg/core';
+import type * as tfl from '@tensorflow/tfjs-layers';
 import * as tf from '@tensorflow/tfjs-core';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { describeEachBackend, expectNoTensorLeak, TEST_BACKENDS, useBackend } from '../../../../test-utils/backends.js';
 import { relativeError } from '../../../../test-utils/compare.js';
 import { formulaArray, formulaStateDict, type StateDictEntry } from '../../../../test-utils/formula-weights.js';
+import { getModelClasses } from '../classes/model-classes.js';
+import { VOC_CLASSES } from '../classes/voc-classes.js';
 import { fromTorchvision } from './from-torchvision.js';
 import { TORCHVISION_MODELS, type TorchvisionModelName, torchvisionModel } from './torchvision-models.js';
 
@@ -98,5 +101,100 @@ describe('fromTorchvision [cpu]', () => {
     await expect(fromTorchvision('deeplabv3' as never, new Uint8Array(8))).rejects.toThrow(/unknown model "deeplabv3"; valid names are deeplabv3_resnet50, /);
     expect(() => torchvisionModel('lraspp_mobilenet_v3_large', { aux: true })).toThrow(/has no auxiliary classifier/);
     expect(() => torchvisionModel('deeplabv3_mobilenet_v3_large', { blocks: [1, 1, 1, 1] })).toThrow(/options\.blocks is for the ResNet models/);
+  });
+});
+
+// Fine-tuning to new classes: torchvision built with num_classes=4 (scripts/fixtures/torchvision_models.py). A formula
+// tensor's values depend on its index and fan-in, so the 4-class state dict is the 21-class one with the classifier
+// convs' output channels cut to 4: the same values everywhere else.
+const finetune = config.finetune as { numClasses: number; models: TorchvisionModelName[] };
+const CLASSIFIER_KEY = /^(aux_)?classifier\.(4|low_classifier|high_classifier)\.(weight|bias)$/;
+const entriesWithClasses = (name: TorchvisionModelName, classes: number): StateDictEntry[] =>
+  stateDicts[name].test.map(([k, s]) => [k, CLASSIFIER_KEY.test(k) ? [classes, ...s.slice(1)] : s]);
+const REPLACED: Record<string, string[]> = {
+  deeplabv3_mobilenet_v3_large: ['classifier.4', 'aux_classifier.4'],
+  lraspp_mobilenet_v3_large: ['classifier.low_classifier', 'classifier.high_classifier'],
+};
+const weightAndBias = (modules: string[]) => modules.flatMap((m) => [`${m}.weight`, `${m}.bias`]);
+
+/** Runs `model` on the fixture image and compares every output with torch's `<name>.c4.<out|aux>`. */
+async function expectTorch4Class(model: tfl.LayersModel, name: TorchvisionModelName, aux: boolean) {
+  await expectNoTensorLeak(async () => {
+    const x = image();
+    const ys = [model.predict(x) as tf.Tensor | tf.Tensor[]].flat();
+    const keys = (aux ? ['out', 'aux'] : ['out']).map((o) => `${name}.c${finetune.numClasses}.${o}`);
+    expect(ys).toHaveLength(keys.length);
+    for (const [i, key] of keys.entries()) {
+      const want = expected(key);
+      expect(ys[i].shape).toEqual([1, H, W, finetune.numClasses]);
+      expect(await relativeError(ys[i], want), key).toBeLessThan(1e-3);
+      want.dispose();
+    }
+    tf.dispose([x, ...ys]);
+  });
+}
+
+describeEachBackend(
+  `fromTorchvision with new classes vs torchvision built with num_classes=${finetune.numClasses}`,
+  () => {
+    for (const name of finetune.models) {
+      const aux = (config.aux as string[]).includes(name);
+      const classes = finetune.numClasses;
+
+      it(`${name}: a ${classes}-class checkpoint loads with its own class count and equals torch's`, async () => {
+        const model = await fromTorchvision(name, formulaStateDict(entriesWithClasses(name, classes)), { aux });
+        await expectTorch4Class(model, name, aux);
+        model.dispose();
+      });
+
+      it(`${name}: numClasses ${classes} on the 21-class file replaces ${REPLACED[name].join(', ')} and loads the rest`, async () => {
+        const replacements: unknown[] = [];
+        const model = await fromTorchvision(name, weightsOf(name), { aux, numClasses: classes, onHeadReplaced: (r) => replacements.push(r) });
+        const keys = weightAndBias(REPLACED[name].filter((m) => aux || !m.startsWith('aux_')));
+        expect(replacements).toEqual([{ keys, fileClasses: config.numClasses, numClasses: classes }]);
+        // Giving the fresh convs torch's 4-class values must reproduce torch's 4-class model: every other weight came from the file.
+        const specs = new Map([...torchWeightSpecs(nestedModules(model))].filter(([k]) => keys.includes(k)));
+        const only = new RegExp(`^(?!(${keys.map((k) => k.replaceAll('.', '\\.')).join('|')})$)`);
+        assignTorchWeights(specs, parseSafetensors(formulaStateDict(entriesWithClasses(name, classes))), 'c4', { ignore: only });
+        await expectTorch4Class(model, name, aux);
+        model.dispose();
+      });
+    }
+  },
+  BACKENDS.mobilenet,
+);
+
+describe('fromTorchvision with new classes [cpu]', () => {
+  beforeAll(() => useBackend('cpu'));
+
+  it("starts the replaced convs as torch's nn.Conv2d: kernel and bias uniform in ±1/√fan_in", async () => {
+    const model = await fromTorchvision('deeplabv3_mobilenet_v3_large', weightsOf('deeplabv3_mobilenet_v3_large'), { numClasses: 16 });
+    const conv = model.getLayer('classifier.4');
+    const [kernel, bias] = conv.getWeights().map((w) => w.dataSync() as Float32Array);
+    const bound = 1 / Math.sqrt(256);
+    for (const values of [kernel, bias]) expect(Math.max(...values.map(Math.abs))).toBeLessThanOrEqual(bound);
+    // U(-b, b) has standard deviation b/√3; 4096 samples put the estimate within a few percent.
+    const sd = Math.sqrt(kernel.reduce((s, v) => s + v * v, 0) / kernel.length);
+    expect(sd / (bound / Math.sqrt(3))).toBeGreaterThan(0.9);
+    expect(sd / (bound / Math.sqrt(3))).toBeLessThan(1.1);
+    expect(getModelClasses(model)).toBeUndefined();
+    model.dispose();
+  });
+
+  it('replaces both FCN classifiers of a ResNet model with the auxiliary one, and records VOC classes only for 21', async () => {
+    const blocks = blocksOf('fcn_resnet50');
+    let keys: string[] = [];
+    const model = await fromTorchvision('fcn_resnet50', weightsOf('fcn_resnet50'), { aux: true, blocks, numClasses: 3, onHeadReplaced: (r) => (keys = r.keys) });
+    expect(keys).toEqual(['classifier.4.weight', 'classifier.4.bias', 'aux_classifier.4.weight', 'aux_classifier.4.bias']);
+    expect(model.outputs.map((o) => o.shape)).toEqual([
+      [null, null, null, 3],
+      [null, null, null, 3],
+    ]);
+    model.dispose();
+    let called = false;
+    const same = await fromTorchvision('fcn_resnet50', weightsOf('fcn_resnet50'), { blocks, numClasses: 21, onHeadReplaced: () => (called = true) });
+    expect(called).toBe(false);
+    expect(getModelClasses(same)?.map((c) => c.name)).toEqual(VOC_CLASSES);
+    same.dispose();
   });
 });

@@ -16,6 +16,7 @@
  */
 import { aspp, atrousConv2d, batchNormAct, resizeBilinear } from '@seg/core';
 import * as tfl from '@tensorflow/tfjs-layers';
+import { torchConvInitializers } from '../model/torch-conv-init.js';
 
 type Sym = tfl.SymbolicTensor;
 
@@ -28,6 +29,12 @@ const LRASPP_CHANNELS = 128;
 
 const conv = (x: Sym, name: string, filters: number, kernelSize: number, useBias: boolean, activation?: 'sigmoid') =>
   atrousConv2d({ filters, kernelSize, padding: 'same', useBias, activation, kernelInitializer: 'heNormal', name }).apply(x) as Sym;
+/**
+ * A 1×1 conv to the classes, initialised as torch's `nn.Conv2d` (so a head
+ * built for new classes starts as torchvision's fine-tuning recipe's fresh conv).
+ */
+const classifierConv = (x: Sym, name: string, inChannels: number, numClasses: number) =>
+  atrousConv2d({ filters: numClasses, kernelSize: 1, useBias: true, ...torchConvInitializers(inChannels), name }).apply(x) as Sym;
 const bnRelu = (x: Sym, name: string) => batchNormAct({ activation: 'relu', name }).apply(x) as Sym;
 
 /** torchvision's `DeepLabHead(in_channels, num_classes)`. */
@@ -40,14 +47,14 @@ export function deeplabHead(x: Sym, inChannels: number, numClasses: number): Sym
     name: 'classifier.0',
   }).apply(x) as Sym;
   const y = bnRelu(conv(context, 'classifier.1', DEEPLAB_HEAD_CHANNELS, 3, false), 'classifier.2');
-  return conv(y, 'classifier.4', numClasses, 1, true);
+  return classifierConv(y, 'classifier.4', DEEPLAB_HEAD_CHANNELS, numClasses);
 }
 
 /** torchvision's `FCNHead(in_channels, channels)` under `prefix` (`classifier`, or `aux_classifier`). */
 export function fcnHead(x: Sym, inChannels: number, numClasses: number, prefix: string): Sym {
   let y = bnRelu(conv(x, `${prefix}.0`, Math.floor(inChannels / 4), 3, false), `${prefix}.1`);
   y = tfl.layers.dropout({ rate: 0.1, name: `${prefix}.3` }).apply(y) as Sym;
-  return conv(y, `${prefix}.4`, numClasses, 1, true);
+  return classifierConv(y, `${prefix}.4`, Math.floor(inChannels / 4), numClasses);
 }
 
 /**
@@ -62,7 +69,7 @@ export function lrasppHead(high: Sym, low: Sym, highChannels: number, numClasses
   scale = conv(scale, 'classifier.scale.1', LRASPP_CHANNELS, 1, false, 'sigmoid');
   let x = tfl.layers.multiply({ name: 'classifier.mul' }).apply([cbr, scale]) as Sym;
   x = resizeBilinear({ name: 'classifier.upsample' }).apply([x, low]) as Sym;
-  const fromLow = conv(low, 'classifier.low_classifier', numClasses, 1, true);
-  const fromHigh = conv(x, 'classifier.high_classifier', numClasses, 1, true);
+  const fromLow = classifierConv(low, 'classifier.low_classifier', low.shape[3]!, numClasses);
+  const fromHigh = classifierConv(x, 'classifier.high_classifier', LRASPP_CHANNELS, numClasses);
   return tfl.layers.add({ name: 'classifier.add' }).apply([fromLow, fromHigh]) as Sym;
 }

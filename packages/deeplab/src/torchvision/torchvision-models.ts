@@ -40,6 +40,13 @@ export interface TorchvisionModelOptions {
    * torchvision's `aux_loss=True`. LR-ASPP has none. Default `false`.
    */
   aux?: boolean;
+  /**
+   * Classes the heads predict. Default {@link TORCHVISION_NUM_CLASSES} (21,
+   * the published weights'). The classifier convs (`classifier.4`,
+   * `aux_classifier.4`, LR-ASPP's `low_classifier` and `high_classifier`)
+   * start as torch's `nn.Conv2d` does.
+   */
+  numClasses?: number;
   /** `[height, width, 3]`; `null` sizes accept any input size. Default `[null, null, 3]`. */
   inputShape?: [number | null, number | null, 3];
   /**
@@ -93,10 +100,11 @@ function trunk(name: TorchvisionModelName, image: Sym, second: boolean, options:
 /**
  * Builds torchvision's segmentation model `name` with initial weights: the
  * architecture {@link fromTorchvision} loads a state dict into. It maps
- * ImageNet-normalised images `[N, H, W, 3]` to logits `[N, H, W, 21]` at the
- * input's size (torchvision's `out`), and with `options.aux` also the
- * auxiliary classifier's. The model records the VOC class names and colours
- * (`setModelClasses`), so `saveModel` keeps them.
+ * ImageNet-normalised images `[N, H, W, 3]` to logits `[N, H, W, numClasses]`
+ * (default 21) at the input's size (torchvision's `out`), and with
+ * `options.aux` also the auxiliary classifier's. A 21-class model records the
+ * VOC class names and colours (`setModelClasses`), so `saveModel` keeps them;
+ * name another class count's classes with `setModelClasses`.
  *
  * @throws On an unknown name, listing the valid ones.
  */
@@ -107,8 +115,14 @@ export function torchvisionModel(name: TorchvisionModelName, options: Torchvisio
   if (options.blocks !== undefined && DEPTHS[name] === undefined) {
     throw new Error(`torchvision: ${name} has a MobileNetV3 trunk; options.blocks is for the ResNet models`);
   }
+<<<<<<< HEAD
   if (options.widthMultiplier !== undefined && DEPTHS[name] !== undefined) {
     throw new Error(`torchvision: ${name} has a ResNet trunk; options.widthMultiplier is for the MobileNetV3 models`);
+=======
+  const numClasses = options.numClasses ?? TORCHVISION_NUM_CLASSES;
+  if (!Number.isInteger(numClasses) || numClasses < 1) {
+    throw new Error(`torchvision: options.numClasses must be a positive integer, got ${JSON.stringify(options.numClasses)}`);
+>>>>>>> finetune
   }
   const aux = options.aux ?? false;
   if (aux && name.startsWith('lraspp')) throw new Error(`torchvision: ${name} has no auxiliary classifier; leave options.aux unset`);
@@ -117,17 +131,17 @@ export function torchvisionModel(name: TorchvisionModelName, options: Torchvisio
   const { features, channels } = trunk(name, image, aux || lraspp, options);
   const [out, auxFeatures] = features;
   const logits = name.startsWith('deeplabv3')
-    ? deeplabHead(out, channels[0], TORCHVISION_NUM_CLASSES)
+    ? deeplabHead(out, channels[0], numClasses)
     : name.startsWith('fcn')
-      ? fcnHead(out, channels[0], TORCHVISION_NUM_CLASSES, 'classifier')
-      : lrasppHead(out, auxFeatures, channels[0], TORCHVISION_NUM_CLASSES);
+      ? fcnHead(out, channels[0], numClasses, 'classifier')
+      : lrasppHead(out, auxFeatures, channels[0], numClasses);
   const outputs = [resizeBilinear({ name: 'upsample' }).apply([logits, image]) as Sym];
   if (aux) {
-    const auxLogits = fcnHead(auxFeatures, channels[1], TORCHVISION_NUM_CLASSES, 'aux_classifier');
+    const auxLogits = fcnHead(auxFeatures, channels[1], numClasses, 'aux_classifier');
     outputs.push(resizeBilinear({ name: 'aux_upsample' }).apply([auxLogits, image]) as Sym);
   }
   const model = tfl.model({ inputs: image, outputs, name });
   // Saved and exported copies then name and colour their classes (segment-many, the CLI, model.json).
-  setModelClasses(model, VOC_MODEL_CLASSES);
+  if (numClasses === TORCHVISION_NUM_CLASSES) setModelClasses(model, VOC_MODEL_CLASSES);
   return model;
 }

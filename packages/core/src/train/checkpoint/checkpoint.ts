@@ -19,7 +19,7 @@ import { readFileInside } from '../../io/node-files.js';
 import { loadNodeFs } from '../../io/runtime-import.js';
 import { encodeSafetensors, parseSafetensors, type SafetensorsInput, safetensorsToFloat32 } from '../../io/safetensors.js';
 import { expectInteger, expectObject, type JsonObject, type JsonValue } from '../../run-state/json.js';
-import { replayAdamBetaPowers } from '../optimizers/adam.js';
+import { keepsAdamBetaPowers, replayAdamBetaPowers } from '../optimizers/adam.js';
 import { CHECKPOINT_FORMAT, decodeModelWeights, encodeModelWeights, writeWeightValues } from './model-weights.js';
 import { type CheckpointGroup, checkOptimizerShapes } from '../optimizers/optimizer-slots.js';
 
@@ -242,7 +242,7 @@ export async function readCheckpoint(dir: string, model: LayersModel, optimizers
         const replaced = await optimizer.getWeights();
         await optimizer.setWeights(named);
         // tfjs's Adam recomputes its bias corrections otherwise than the run did: bit-exact resume needs the run's.
-        if (optimizer instanceof tf.AdamOptimizer) replayAdamBetaPowers(optimizer);
+        if (keepsAdamBetaPowers(optimizer)) replayAdamBetaPowers(optimizer);
         // setWeights copies the data into new slot variables; the given tensors, and the slot
         // variables it replaced (tfjs does not dispose them), are no longer used.
         for (const w of [...named, ...replaced]) w.tensor.dispose();

@@ -16,6 +16,17 @@ interface AdamFields {
 }
 
 /**
+ * Whether `optimizer` keeps Adam's running powers β₁ᵗ, β₂ᵗ (tfjs's Adam,
+ * {@link Adam}, `AdamW`). Not `instanceof tf.AdamOptimizer`: tfjs's
+ * `Optimizer[Symbol.hasInstance]` only checks for the optimizer methods, so
+ * every optimizer (SGD, momentum, …) passes it.
+ */
+export function keepsAdamBetaPowers(optimizer: tf.Optimizer): optimizer is tf.AdamOptimizer {
+  const s = optimizer as unknown as Partial<AdamFields>;
+  return s.accBeta1 instanceof tf.Variable && s.accBeta2 instanceof tf.Variable;
+}
+
+/**
  * Sets an Adam optimizer's running powers β₁ᵗ⁺¹ and β₂ᵗ⁺¹ (its bias
  * corrections) after `setWeights` to the values the run itself had: the run
  * multiplies them by β once per step, rounding to float32 each time, while
