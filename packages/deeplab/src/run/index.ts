@@ -12,7 +12,7 @@ export { RUN_FILES } from './run-files.js';
 export type { RunLogRecord } from './run-log.js';
 export { replicaWorkers } from './replicas.js';
 export type { ReplicaCountOptions } from './replicas.js';
-export { LOSS_NAMES, lossFrom, modelFrom, pixelAccuracyWith } from './segmentation-replica.js';
+export { buildSegmentationReplica, LOSS_NAMES, lossFrom, modelFrom, pixelAccuracyWith } from './segmentation-replica.js';
 export type { LossName, LossSpec, ModelSpec, SegmentationReplicaArgs } from './segmentation-replica.js';
 export { splitScores, summaryScores } from './split-scores.js';
 export type { ClassScores, ScoringOptions, SplitScores, SummaryScores } from './split-scores.js';

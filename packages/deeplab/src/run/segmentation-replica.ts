@@ -9,6 +9,7 @@
 import {
   combinedLoss,
   diceLoss,
+  freezeBatchNorm,
   focalLoss,
   lovaszSoftmaxLoss,
   type ReplicaModule,
@@ -17,8 +18,9 @@ import {
 } from '@seg/core';
 import * as tf from '@tensorflow/tfjs-core';
 import type { LayersModel } from '@tensorflow/tfjs-layers';
-import type { DeepLabV3PlusConfig } from '../model/config.js';
+import { DEFAULT_BACKBONE, type DeepLabV3PlusConfig } from '../model/config.js';
 import { deeplabV3Plus } from '../model/deeplab-v3-plus.js';
+import { loadModel } from '../model/model-files.js';
 import { type TorchvisionModelName, type TorchvisionModelOptions, torchvisionModel } from '../torchvision/torchvision-models.js';
 
 /** The losses `--loss` names: core's cross-entropy, Dice, focal, Lovász-Softmax, and cross-entropy plus Dice. */
@@ -34,15 +36,18 @@ export interface LossSpec {
   ignoreIndex: number | null;
 }
 
-/** A model architecture as JSON: DeepLabV3+ from its config, or a torchvision model by name. */
+/** A model architecture as JSON: DeepLabV3+ from its config, a torchvision model by name, or a saved model folder (its head replaced for `numClasses`). */
 export type ModelSpec =
   | { kind: 'deeplabv3plus'; config: DeepLabV3PlusConfig }
-  | { kind: 'torchvision'; name: TorchvisionModelName; options?: TorchvisionModelOptions & { numClasses?: number } };
+  | { kind: 'torchvision'; name: TorchvisionModelName; options?: TorchvisionModelOptions }
+  | { kind: 'saved'; dir: string; numClasses: number };
 
 /** What every replica is built from: JSON, as `Trainer` `workers.args`. */
 export interface SegmentationReplicaArgs {
   model: ModelSpec;
   loss: LossSpec;
+  /** The trunk's BatchNorm in inference mode (`--freezeBN`). Default false. */
+  freezeBN?: boolean;
 }
 
 /** The loss `spec` names. */
@@ -82,15 +87,23 @@ export function pixelAccuracyWith(ignoreIndex: number | null): SegmentationLoss 
     }) as tf.Scalar;
 }
 
-/** The untrained architecture `spec` names (replicas take the trainer's weights at every step). */
-export function modelFrom(spec: ModelSpec): LayersModel {
+/** The architecture `spec` names (replicas take the trainer's weights at every step, so any initial weights do). */
+export async function modelFrom(spec: ModelSpec): Promise<LayersModel> {
   if (spec.kind === 'deeplabv3plus') return deeplabV3Plus(spec.config);
-  return torchvisionModel(spec.name, spec.options as TorchvisionModelOptions);
+  if (spec.kind === 'saved') return loadModel(spec.dir, { numClasses: spec.numClasses });
+  return torchvisionModel(spec.name, spec.options);
 }
 
-/** A replica: the run's model, its loss and pixel accuracy. */
-const buildReplica: ReplicaModule = (args) => {
-  const { model, loss } = args as unknown as SegmentationReplicaArgs;
-  return { model: modelFrom(model), loss: lossFrom(loss), metrics: { pixelAccuracy: pixelAccuracyWith(loss.ignoreIndex) } };
+/** The layer holding a model's trunk: DeepLabV3+ names it after its backbone, torchvision `backbone`. */
+export function trunkLayerName(spec: ModelSpec): string {
+  return spec.kind === 'deeplabv3plus' ? (spec.config.backbone ?? DEFAULT_BACKBONE) : 'backbone';
+}
+
+/** A replica: the run's model (its trunk's BatchNorm frozen with `freezeBN`), its loss and pixel accuracy. */
+export const buildSegmentationReplica: ReplicaModule = async (args) => {
+  const { model: spec, loss, freezeBN = false } = args as unknown as SegmentationReplicaArgs;
+  const model = await modelFrom(spec);
+  if (freezeBN) freezeBatchNorm(model.getLayer(trunkLayerName(spec)) as unknown as LayersModel);
+  return { model, loss: lossFrom(loss), metrics: { pixelAccuracy: pixelAccuracyWith(loss.ignoreIndex) } };
 };
-export default buildReplica;
+export default buildSegmentationReplica;

@@ -115,14 +115,12 @@ export function torchvisionModel(name: TorchvisionModelName, options: Torchvisio
   if (options.blocks !== undefined && DEPTHS[name] === undefined) {
     throw new Error(`torchvision: ${name} has a MobileNetV3 trunk; options.blocks is for the ResNet models`);
   }
-<<<<<<< HEAD
   if (options.widthMultiplier !== undefined && DEPTHS[name] !== undefined) {
     throw new Error(`torchvision: ${name} has a ResNet trunk; options.widthMultiplier is for the MobileNetV3 models`);
-=======
+  }
   const numClasses = options.numClasses ?? TORCHVISION_NUM_CLASSES;
   if (!Number.isInteger(numClasses) || numClasses < 1) {
     throw new Error(`torchvision: options.numClasses must be a positive integer, got ${JSON.stringify(options.numClasses)}`);
->>>>>>> finetune
   }
   const aux = options.aux ?? false;
   if (aux && name.startsWith('lraspp')) throw new Error(`torchvision: ${name} has no auxiliary classifier; leave options.aux unset`);
