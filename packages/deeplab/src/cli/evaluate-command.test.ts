@@ -14,15 +14,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { useBackend } from '../../../../test-utils/backends.js';
 import { setModelClasses } from '../classes/model-classes.js';
 import { saveModel } from '../model/model-files.js';
-import { runCli } from './program.js';
+import { capturedCli } from './captured-cli.js';
 import { writeSyntheticDataset } from './train/fixtures/synthetic-datasets.js';
 
-async function cli(...argv: string[]) {
-  let out = '';
-  let err = '';
-  const code = await runCli(argv, { out: (t) => (out += t), err: (t) => (err += t), progress: { isTTY: false, write: () => {} } });
-  return { code, out, err };
-}
+const cli = capturedCli;
 
 describe('seg-deeplab evaluate', () => {
   let dir: string;

@@ -18,18 +18,13 @@ import { writeSyntheticDataset } from './train/fixtures/synthetic-datasets.js';
 import { getModelClasses } from '../classes/model-classes.js';
 import { loadModel } from '../model/model-files.js';
 import { fromTorchvision } from '../torchvision/from-torchvision.js';
-import { runCli } from './program.js';
+import { capturedCli } from './captured-cli.js';
 import { trainOptionsFrom, trainProgram } from './train-command.js';
 import { trainOnDataset } from './train/train-on-dataset.js';
 
 const BIN = fileURLToPath(new URL('../../bin/seg-deeplab.js', import.meta.url));
 
-async function cli(...argv: string[]) {
-  let out = '';
-  let err = '';
-  const code = await runCli(argv, { out: (t) => (out += t), err: (t) => (err += t), progress: { isTTY: false, write: () => {} } });
-  return { code, out, err };
-}
+const cli = capturedCli;
 
 /** Flags of a run that learns the synthetic classes in a few dozen steps on one CPU thread. */
 const SMALL = ['--backbone', 'mobilenet_v3_large', '--outputStride', '16', '--cropSize', '48', '--batchSize', '4', '--optimizer', 'adam', '--lr', '0.003', '--schedule', 'constant', '--backend', 'wasm', '--workers', '1'];
