@@ -1,19 +1,23 @@
 import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vitest/config';
 
-const src = (pkg: string) => fileURLToPath(new URL(`./packages/${pkg}/src/index.ts`, import.meta.url));
+const src = (pkg: string, file = 'index.ts') => fileURLToPath(new URL(`./packages/${pkg}/src/${file}`, import.meta.url));
+// Each entry exactly (a plain string alias would also rewrite the subpaths below it).
+const entry = (name: string, file: string) => ({ find: new RegExp(`^${name}$`), replacement: file });
 
 // Tests run against the sources, not the built dist, so `pnpm test:unit` needs no build.
-const alias = {
-  '@seg/core': src('core'),
-  '@seg/datasets/msrc': fileURLToPath(new URL('./packages/datasets/src/msrc.ts', import.meta.url)),
-  '@seg/datasets/classes': fileURLToPath(new URL('./packages/datasets/src/classes.ts', import.meta.url)),
-  '@seg/datasets': src('datasets'),
-  '@seg/msrc': src('msrc'),
-  // Subpaths before their package: an alias also matches as a prefix.
-  '@seg/deeplab/node': fileURLToPath(new URL('./packages/deeplab/src/node.ts', import.meta.url)),
-  '@seg/deeplab': src('deeplab'),
-};
+const alias = [
+  entry('@seg/core', src('core')),
+  entry('@seg/core/kernels', src('core', 'kernels/index.ts')),
+  entry('@seg/core/internals', src('core', 'internals.ts')),
+  entry('@seg/datasets', src('datasets')),
+  entry('@seg/datasets/msrc', src('datasets', 'msrc.ts')),
+  entry('@seg/datasets/classes', src('datasets', 'classes.ts')),
+  entry('@seg/msrc', src('msrc')),
+  entry('@seg/msrc/palette', src('msrc', 'palette.ts')),
+  entry('@seg/deeplab', src('deeplab')),
+  entry('@seg/deeplab/node', src('deeplab', 'node.ts')),
+];
 
 const project = (name: string, dir: string) => ({
   resolve: { alias },

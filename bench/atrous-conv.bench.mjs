@@ -11,15 +11,8 @@ import os from 'node:os';
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-wasm';
 import * as tfl from '@tensorflow/tfjs-layers';
-import {
-  atrousConv2d,
-  conv2dFilterGrad,
-  conv2dFilterGradByTaps,
-  convGeometry,
-  conv2dInputGrad,
-  depthwiseConv2dFilterGrad,
-  depthwiseConv2dInputGrad,
-} from '../packages/core/dist/index.js';
+import { atrousConv2d } from '../packages/core/dist/index.js';
+import { conv2dFilterGrad, conv2dFilterGradByTaps, convGeometry, conv2dInputGrad, depthwiseConv2dFilterGrad, depthwiseConv2dInputGrad } from '../packages/core/dist/kernels/index.js';
 import { median, medianMs } from './timing.mjs';
 
 const RUNS = Number(process.argv[2] ?? 7);

@@ -11,15 +11,8 @@ import { parseArgs } from 'node:util';
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import '@tensorflow/tfjs-backend-wasm';
-import {
-  conv2dFilterGrad,
-  conv2dInputGrad,
-  depthwiseConv2dFilterGrad,
-  depthwiseConv2dInputGrad,
-  formatBackendSkip,
-  NoUsableBackendError,
-  selectBackend,
-} from '../packages/core/dist/index.js';
+import { formatBackendSkip, NoUsableBackendError, selectBackend } from '../packages/core/dist/index.js';
+import { conv2dFilterGrad, conv2dInputGrad, depthwiseConv2dFilterGrad, depthwiseConv2dInputGrad } from '../packages/core/dist/kernels/index.js';
 import { median } from './timing.mjs';
 
 const { values } = parseArgs({ options: { backend: { type: 'string', default: 'webgpu' }, runs: { type: 'string', default: '5' } } });

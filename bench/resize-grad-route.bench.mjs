@@ -12,7 +12,8 @@ import { parseArgs } from 'node:util';
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import '@tensorflow/tfjs-backend-wasm';
-import { bilinearTaps, resizeBilinearGradHalfPixel, selectBackend } from '../packages/core/dist/index.js';
+import { selectBackend } from '../packages/core/dist/index.js';
+import { bilinearTaps, resizeBilinearGradHalfPixel } from '../packages/core/dist/kernels/index.js';
 import { medianMs } from './timing.mjs';
 
 const { values } = parseArgs({ options: { backend: { type: 'string', default: 'wasm' }, runs: { type: 'string', default: '5' } } });

@@ -14,7 +14,9 @@ import { join, relative, resolve } from 'node:path';
 import { build } from 'esbuild';
 
 const ENTRIES = {
-  '@seg/core': { browser: ['.'], node: [] },
+  '@seg/core': { browser: ['.', './kernels', './internals'], node: [] },
+  // Dataset layouts are read from disk with a native image decoder; class names and palettes are for pages too.
+  '@seg/datasets': { browser: ['./classes'], node: ['.', './msrc'] },
   '@seg/deeplab': { browser: ['.'], node: ['./node'] },
   // The dataset adapter reads MSRC folders and decodes images with a native addon; its palette is for pages.
   '@seg/msrc': { browser: ['./palette'], node: ['.'] },

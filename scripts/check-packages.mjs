@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // publint and `attw --pack` on every published package, then the browser-bundle check of the entries
-// meant for browsers (check-browser-entries.mjs); fails on any problem.
+// meant for browsers (check-browser-entries.mjs) and the export budgets of the main entries
+// (count-exports.mjs); fails on any problem.
 import { execFileSync } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
@@ -15,4 +16,4 @@ for (const dir of readdirSync(join(root, 'packages'))) {
   execFileSync(bin('publint'), ['--strict'], { cwd, stdio: 'inherit' });
   execFileSync(bin('attw'), ['--pack', '.', '--profile', 'node16'], { cwd, stdio: 'inherit' });
 }
-execFileSync(process.execPath, [join(root, 'scripts', 'check-browser-entries.mjs')], { stdio: 'inherit' });
+for (const check of ['check-browser-entries.mjs', 'count-exports.mjs']) execFileSync(process.execPath, [join(root, 'scripts', check)], { stdio: 'inherit' });

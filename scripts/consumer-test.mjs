@@ -34,6 +34,7 @@ import * as deeplabEsm from '@seg/deeplab';
 import * as deeplabNodeEsm from '@seg/deeplab/node';
 import * as msrcEsm from '@seg/msrc';
 import * as coreEsm from '@seg/core';
+import * as coreKernelsEsm from '@seg/core/kernels';
 import * as datasetsEsm from '@seg/datasets';
 import * as classesEsm from '@seg/datasets/classes';
 const require = createRequire(import.meta.url);
@@ -41,13 +42,17 @@ const deeplabCjs = require('@seg/deeplab');
 const deeplabNodeCjs = require('@seg/deeplab/node');
 const msrcCjs = require('@seg/msrc');
 const coreCjs = require('@seg/core');
+const coreKernelsCjs = require('@seg/core/kernels');
 const datasetsCjs = require('@seg/datasets');
 const classesCjs = require('@seg/datasets/classes');
 await tf.setBackend('wasm');
 await tf.ready();
 const ok = (cond, what) => { if (!cond) { console.error('consumer check failed: ' + what); process.exit(1); } };
 ok(tf.getBackend() === 'wasm', 'wasm backend active');
-for (const [kind, core, msrc, deeplab, deeplabNode] of [['esm', coreEsm, msrcEsm, deeplabEsm, deeplabNodeEsm], ['cjs', coreCjs, msrcCjs, deeplabCjs, deeplabNodeCjs]]) {
+for (const [kind, core, coreKernels, msrc, deeplab, deeplabNode] of [
+  ['esm', coreEsm, coreKernelsEsm, msrcEsm, deeplabEsm, deeplabNodeEsm],
+  ['cjs', coreCjs, coreKernelsCjs, msrcCjs, deeplabCjs, deeplabNodeCjs],
+]) {
   const bytes = core.encodeSafetensors({ w: { dtype: 'F32', shape: [2], data: new Float32Array([1.5, -2]) } });
   const w = core.safetensorsToFloat32(core.parseSafetensors(bytes).tensors.get('w'));
   ok(w[0] === 1.5 && w[1] === -2, kind + ': @seg/core safetensors round trip');
@@ -55,6 +60,7 @@ for (const [kind, core, msrc, deeplab, deeplabNode] of [['esm', coreEsm, msrcEsm
   core.registerSegKernels();
   const g = tf.grad((x) => tf.sum(tf.conv2d(x, tf.ones([3, 3, 1, 1]), 1, 'same', 'NHWC', 2)))(tf.ones([1, 5, 5, 1]));
   ok(g.dataSync()[12] === 9, kind + ': gradient through a dilated conv2d on wasm');
+  ok(typeof coreKernels.conv2dInputGrad === 'function' && core.conv2dInputGrad === undefined, kind + ': kernels in @seg/core/kernels, not the main entry');
   ok(msrc.MSRC_CLASSES.length === 22 && msrc.MSRC_VOID === 21, kind + ': @seg/msrc classes');
   ok(msrc.labelsFromGroundTruth(new Uint8Array([128, 0, 0, 128, 0, 128]), 2, 1).join() === '0,21', kind + ': @seg/msrc ground truth (horse is void)');
   const model = deeplab.deeplabV3Plus({ numClasses: 22, backbone: 'resnet18', backboneOptions: { baseWidth: 8 }, decoderChannels: 16 });

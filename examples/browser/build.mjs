@@ -9,7 +9,8 @@ import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
-import { exportOnnx, loadModel } from '@seg/deeplab';
+import { exportOnnx } from '@seg/deeplab';
+import { loadModel } from '@seg/core';
 import { build } from 'esbuild';
 import { headersFile } from './isolation-headers.mjs';
 

@@ -13,7 +13,8 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { LayersModel } from '@tensorflow/tfjs-layers';
 import { type ParameterGroupOptions, sparseSoftmaxCrossEntropy, Trainer } from '@seg/core';
-import { DEEPLAB_BACKBONES, MIN_INPUT_SIZE, preprocess } from '@seg/deeplab';
+import { BACKBONE_NAMES } from '@seg/core';
+import { MIN_INPUT_SIZE, preprocess } from '@seg/deeplab';
 
 /** An image and its class ids (one per pixel, `ignore` where unlabelled). */
 export interface TrainingPair {
@@ -108,10 +109,10 @@ function trainingBatches(pairs: readonly TrainingPair[]): { images: tf.Tensor4D;
 /** Parameter groups: everything, or the head with the trunk frozen. */
 function parameterGroups(model: LayersModel, scope: FineTuneScope, learningRate: number): ParameterGroupOptions[] {
   if (scope === 'all') return [{ name: 'all', learningRate }];
-  const trunk = model.layers.find((l) => (DEEPLAB_BACKBONES as readonly string[]).includes(l.name));
+  const trunk = model.layers.find((l) => (BACKBONE_NAMES as readonly string[]).includes(l.name));
   if (!trunk) {
     throw new Error(
-      `fine-tuning the head needs the model's trunk, a nested model named ${DEEPLAB_BACKBONES.join(', ')}; ${model.name} has none (fine-tune everything instead)`,
+      `fine-tuning the head needs the model's trunk, a nested model named ${BACKBONE_NAMES.join(', ')}; ${model.name} has none (fine-tune everything instead)`,
     );
   }
   return [

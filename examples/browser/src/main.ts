@@ -34,7 +34,6 @@ import {
   exportOnnx,
   fromTorchvision,
   overlay,
-  type Palette,
   type Segmenter,
   segment,
   TORCHVISION_MODELS,
@@ -43,6 +42,7 @@ import {
   VOC_PALETTE,
 } from '@seg/deeplab';
 import { MSRC_CLASSES, MSRC_DROPPED_COLORS, MSRC_PALETTE, MSRC_VOID } from '@seg/msrc/palette';
+import type { Palette } from '@seg/datasets/classes';
 import { classShares } from './class-shares.js';
 import { type FineTuneResult, type FineTuneScope, fineTune, type StepReport, type TrainingPair } from './fine-tune.js';
 import { download, tfjsModelZip } from './model-download.js';

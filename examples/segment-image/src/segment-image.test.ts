@@ -1,8 +1,8 @@
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { selectBackend } from '@seg/core';
-import { deeplabV3Plus, fromTorchvision, saveModel, VOC_CLASSES, VOC_PALETTE } from '@seg/deeplab';
+import { saveModel, selectBackend } from '@seg/core';
+import { deeplabV3Plus, fromTorchvision, VOC_CLASSES, VOC_PALETTE } from '@seg/deeplab';
 import { decodeImage, generateSyntheticMsrc, MSRC_CLASSES, readImageFile } from '@seg/msrc';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { formulaStateDict } from '../../../test-utils/formula-weights.js';

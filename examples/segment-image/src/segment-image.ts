@@ -1,17 +1,7 @@
 import { basename, extname, join } from 'node:path';
-import { writeFileAtomic } from '@seg/core';
-import {
-  classPalette,
-  colorize,
-  fromTorchvision,
-  getModelClasses,
-  loadModel,
-  overlay,
-  type Palette,
-  segment,
-  type TorchvisionModelName,
-  vocPalette,
-} from '@seg/deeplab';
+import { loadModel, writeFileAtomic } from '@seg/core';
+import { classPalette, colorize, fromTorchvision, getModelClasses, overlay, segment, type TorchvisionModelName } from '@seg/deeplab';
+import { type Palette, vocPalette } from '@seg/datasets/classes';
 import { encodePng, MSRC_CLASSES, MSRC_PALETTE, readImageFile } from '@seg/msrc';
 import type { LayersModel } from '@tensorflow/tfjs-layers';
 

@@ -1,5 +1,5 @@
-import { DEFAULT_ASPP_DROPOUT, NODE_BACKEND_ORDER } from '@seg/core';
-import { DEEPLAB_BACKBONES, DEEPLAB_OUTPUT_STRIDES, type DeepLabOutputStride } from '@seg/deeplab';
+import { BACKBONE_NAMES, DEFAULT_ASPP_DROPOUT, NODE_BACKEND_ORDER } from '@seg/core';
+import { DEEPLAB_OUTPUT_STRIDES, type DeepLabOutputStride } from '@seg/deeplab';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { DEFAULT_TRAIN_MSRC_OPTIONS as D, type TrainMsrcOptions } from './options.js';
 import { PRESET_NAMES, withPreset } from './presets.js';
@@ -47,7 +47,7 @@ export function trainMsrcProgram(): Command {
       new Option('--preset <name>', 'where every value not given comes from: the original run, or the DeepLabV3+ paper').choices(PRESET_NAMES).default(D.preset),
     )
     .option('--print-config', 'print the fully resolved configuration as JSON and exit')
-    .addOption(new Option('--backbone <name>', 'trunk (preset: resnet101)').choices(DEEPLAB_BACKBONES))
+    .addOption(new Option('--backbone <name>', 'trunk (preset: resnet101)').choices(BACKBONE_NAMES))
     .addOption(new Option('--outputStride <n>', 'output stride (preset: 8)').choices(DEEPLAB_OUTPUT_STRIDES.map(String)))
     .option('--iterations <n>', 'optimizer steps (reference: 17250, one pass of the original data loader)', int)
     .option('--batchSize <n>', 'images per step (reference: 16)', int)

@@ -1,5 +1,5 @@
-import type { SegBackendName } from '@seg/core';
-import { type DeepLabBackbone, type DeepLabOutputStride, MIN_INPUT_SIZE } from '@seg/deeplab';
+import type { BackboneName, SegBackendName } from '@seg/core';
+import { type DeepLabOutputStride, MIN_INPUT_SIZE } from '@seg/deeplab';
 import { PRESETS, type PresetName } from './presets.js';
 
 /**
@@ -35,7 +35,7 @@ export interface TrainMsrcOptions {
   splitDir?: string;
   /** ImageNet-pretrained torchvision/timm ResNet weights (`.safetensors`) for the trunk. */
   trunkWeights?: string;
-  backbone: DeepLabBackbone;
+  backbone: BackboneName;
   outputStride: DeepLabOutputStride;
   /** Optimizer steps to train for. */
   iterations: number;

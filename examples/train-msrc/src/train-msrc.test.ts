@@ -3,7 +3,8 @@ import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { getModelClasses, loadModel } from '@seg/deeplab';
+import { getModelClasses } from '@seg/deeplab';
+import { loadModel } from '@seg/core';
 import { generateSyntheticMsrc, MSRC_CLASSES } from '@seg/msrc';
 import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';

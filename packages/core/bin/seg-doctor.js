@@ -1,5 +1,5 @@
 #!/usr/bin/env node
 // Kept outside dist/ so the workspace can link the command before the first build.
-import { runDoctor } from '../dist/index.js';
+import { runCli } from '../dist/cli/program.js';
 
-process.exitCode = await runDoctor(process.argv.slice(2));
+process.exitCode = await runCli(process.argv.slice(2));

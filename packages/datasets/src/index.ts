@@ -28,3 +28,4 @@ export type {
   DatasetSplit,
   DatasetValidationReport,
 } from './dataset.js';
+export type { Palette, Rgb } from './classes/palette.js';

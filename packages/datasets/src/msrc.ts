@@ -11,3 +11,4 @@ export { openMsrc } from './formats/msrc/open.js';
 export type { MsrcDataset, MsrcSplit, OpenMsrcOptions } from './formats/msrc/open.js';
 export { formatMsrcReport, validateMsrc } from './formats/msrc/validate.js';
 export type { MsrcProblem, MsrcProblemKind, MsrcValidationReport, ValidateMsrcOptions } from './formats/msrc/validate.js';
+export type { ListedId } from './formats/files.js';

@@ -35,8 +35,6 @@ export type { SegmentPoolOptions } from './batch/pool/pool.js';
 export type { RetryOptions } from './batch/run-tasks.js';
 export { segmentMany } from './batch/segment-many.js';
 export type { SegmentManyOptions } from './batch/segment-many.js';
-export { loadSegmenter } from './batch/segmenter-loader.js';
-export type { LoadedSegmenter } from './batch/segmenter-loader.js';
 export { SUMMARY_FILE } from './batch/summary.js';
 export type { BatchFailure, BatchSummary, ImageResult, ImageStatus, SummaryStart } from './batch/summary.js';
 export { formatDuration } from './cli/format-duration.js';

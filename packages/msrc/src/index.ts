@@ -33,5 +33,3 @@ export {
   syntheticMsrcSplits,
 } from './synthetic.js';
 export type { SyntheticMsrcOptions, SyntheticMsrcResult, SyntheticMsrcSample } from './synthetic.js';
-export { runCli } from './cli-program.js';
-export type { CliIo } from './cli-program.js';

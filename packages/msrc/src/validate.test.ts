@@ -2,8 +2,8 @@ import { appendFile, mkdir, mkdtemp, readFile, rename, rm, writeFile } from 'nod
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runCli } from './cli/program.js';
 import { encodeBmp, openMsrc, validateMsrc } from './index.js';
-import { runCli } from './cli-program.js';
 import { generateSyntheticMsrc, type SyntheticMsrcResult } from './synthetic.js';
 
 const OPTIONS = { count: 8, seed: 2, width: 40, height: 30, portraitFraction: 0, splitFractions: { train: 0.5, validation: 0.25 } };

@@ -4,7 +4,7 @@ import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { diagnoseBackends } from './diagnose.js';
-import { runDoctor } from './doctor-cli.js';
+import { runCli as runDoctor } from '../cli/program.js';
 import { explainTfjsNodeFailure, missingSharedLibrary } from './libtensorflow.js';
 import { selectBackend } from './select.js';
 import { listWebGpuAdapters } from './webgpu/adapters.js';

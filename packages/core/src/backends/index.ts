@@ -1,6 +1,5 @@
 // Public exports of src/backends; each module adds its own line.
 export { diagnoseBackends, formatDiagnosis, type BackendDiagnosis, type BackendDiagnosisReport } from './diagnose.js';
-export { runDoctor } from './doctor-cli.js';
 export { ALLOW_SOFTWARE_GPU_ENV, GPU_ADAPTER_ENV, gpuAdapterIndex, softwareGpuAllowed } from './environment.js';
 export {
   BACKEND_NAMES,

@@ -25,7 +25,7 @@ export interface SelectBackendOptions {
    * when no hardware one is picked. They compute correctly but more slowly than
    * the wasm backend, so they are for tests. Default: `false`, or `true` when
    * the environment variable `SEG_ALLOW_SOFTWARE_GPU` is `1` or `true`
-   * ({@link softwareGpuAllowed}).
+   * (`softwareGpuAllowed` of `@seg/core/internals`).
    */
   allowSoftwareGpu?: boolean;
   /**

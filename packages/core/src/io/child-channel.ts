@@ -41,7 +41,7 @@ export interface Channel<Out> {
   readonly pid?: number;
 }
 
-/** Options of {@link openProcess}. */
+/** Options of `openProcess`. */
 export interface ProcessChannelOptions {
   /** The child's environment. Default: this process's. */
   env?: NodeJS.ProcessEnv;

@@ -1,6 +1,7 @@
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
-import { builtEntry, type SegmentationSample } from '@seg/core';
+import type { SegmentationSample } from '@seg/core';
+import { builtEntry } from '@seg/core/internals';
 import { DatasetFileError, type DatasetOptions } from '../dataset.js';
 import type { ListedSample } from '../formats/format-layout.js';
 import { ImageFileError } from '../image/image-file-error.js';

@@ -1,5 +1,6 @@
 import { Transformer } from '@napi-rs/image';
-import { type RgbImage, readRegularFile } from '@seg/core';
+import type { RgbImage } from '@seg/core';
+import { readRegularFile } from '@seg/core/internals';
 import { ImageFileError } from './image-file-error.js';
 import { imageTruncation } from './jpeg-truncation.js';
 
@@ -92,7 +93,7 @@ export async function decodePixels(bytes: Uint8Array, source: string, options: R
 
 /**
  * Decodes an image held in memory to 8-bit RGB (grey spread, alpha dropped);
- * see {@link decodePixels}.
+ * see `decodePixels`.
  *
  * @param source The file's path, named in error messages.
  */
@@ -127,7 +128,7 @@ export async function readImageFile(path: string, options: DecodeImageOptions = 
 
 /**
  * Reads and decodes an image file to 8-bit RGB, or RGBA with `keepAlpha`
- * (see {@link decodePixels}).
+ * (see `decodePixels`).
  *
  * @throws {ImageFileError} If the file cannot be read or decoded; the message names the path.
  */

@@ -1,7 +1,7 @@
 import type { Stats } from 'node:fs';
 import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
-import { readRegularFile } from '@seg/core';
+import { readRegularFile } from '@seg/core/internals';
 import { relativeWithin } from './relative-within.js';
 
 /** File extensions (lower case) taken from folders; a file named directly is taken whatever its extension. */

@@ -20,7 +20,7 @@ import { saveModel } from '../model/model-files.js';
 import { exportOnnx } from '../onnx/export-onnx.js';
 import { IMAGENET_MEAN, IMAGENET_STD } from '../inference/preprocess.js';
 import { tfjsSegmenter } from '../inference/tfjs-segmenter.js';
-import { loadSegmenter } from './segmenter-loader.js';
+import { loadBatchSegmenter } from './segmenter-loader.js';
 import { segmentMany } from './segment-many.js';
 import type { ImageResult } from './summary.js';
 
@@ -198,7 +198,7 @@ describe('segmentMany', () => {
     const source = channelModel();
     writeFileSync(onnx, await exportOnnx(source));
     source.dispose();
-    const loaded = await loadSegmenter(onnx);
+    const loaded = await loadBatchSegmenter(onnx);
     expect(loaded.classes).toEqual(CLASSES);
     await loaded.segmenter.dispose();
     const out = join(dir, 'out-onnx');

@@ -1,6 +1,7 @@
 import * as path from 'node:path';
 import type { SegBackendName } from '@seg/core';
 import type { ModelClass } from '../classes/model-classes.js';
+import { modelSourceKind } from '../inference/load-segmenter.js';
 import type { Segmenter } from '../inference/segmenter.js';
 import { BatchRun, type BatchSource } from './batch-run.js';
 import { exclusiveQueue, type SegmentSettings, segmentImageFile } from './image-job.js';
@@ -48,7 +49,7 @@ async function source(model: string | Segmenter, inputs: readonly string[], opti
   let classes = options.classes;
   if (typeof model === 'string') {
     modelName = path.resolve(options.cwd ?? process.cwd(), model);
-    if (options.backend !== undefined && /\.onnx$/i.test(modelName)) {
+    if (options.backend !== undefined && modelSourceKind(modelName) === 'onnx') {
       throw new Error(
         `segmentMany: backend "${options.backend}" picks the tfjs backend of saved tfjs models, but ${modelName} runs on ONNX Runtime (its CPU provider, one thread per worker); leave the backend out`,
       );

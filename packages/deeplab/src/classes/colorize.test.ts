@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { colorize, overlay, type Palette } from './colorize.js';
+import type { Palette } from '@seg/datasets/classes';
+import { colorize, overlay } from './colorize.js';
 
 const palette: Palette = [
   [0, 0, 0],

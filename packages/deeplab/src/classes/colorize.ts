@@ -1,5 +1,4 @@
-/** An RGB colour per class id. */
-export type Palette = readonly (readonly [number, number, number])[];
+import type { Palette } from '@seg/datasets/classes';
 
 /**
  * Paints a label map with a palette.

@@ -1,5 +1,5 @@
 import type { LayersModel } from '@tensorflow/tfjs-layers';
-import type { Palette } from './colorize.js';
+import type { Palette } from '@seg/datasets/classes';
 
 /** A class a model predicts: its name and, optionally, the colour its pixels are painted with. */
 export interface ModelClass {
@@ -47,7 +47,7 @@ export function checkModelClasses(value: unknown, numClasses: number | undefined
 
 /**
  * Records the names (and colours) of a model's classes in its metadata;
- * {@link saveModel} writes them into `model.json` and {@link loadModel}
+ * `saveModel` of `@seg/core` writes them into `model.json` and `loadModel`
  * brings them back. Batch segmentation then names classes in its summary and
  * embeds the colours as the palette of its label PNGs.
  *

@@ -1,5 +1,5 @@
 import { vocPalette } from '@seg/datasets/classes';
-import type { Palette } from './colorize.js';
+import type { Palette } from '@seg/datasets/classes';
 import type { ModelClass } from './model-classes.js';
 
 /**

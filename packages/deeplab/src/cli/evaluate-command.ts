@@ -1,7 +1,7 @@
 import { ConfusionMatrix, selectBackend, writeFileAtomic } from '@seg/core';
 import { DATASET_FORMATS, type DatasetFormat, openDataset } from '@seg/datasets';
 import { Command, Option } from 'commander';
-import { loadSegmenter } from '../batch/segmenter-loader.js';
+import { loadBatchSegmenter } from '../batch/segmenter-loader.js';
 import { perClassTable, summaryScores } from '../run/split-scores.js';
 import { backendOption } from './options.js';
 import type { CommandContext } from './segment-command.js';
@@ -28,7 +28,7 @@ export function evaluateCommand(ctx: CommandContext): Command {
       const split = data.split(flags.split);
       if (split.size === 0) throw new Error(`--split ${flags.split}: the split lists no images (${split.source})`);
       if (!/\.onnx$/i.test(source)) await selectBackend(flags.backend ? [flags.backend] : ['cpu', 'wasm']);
-      const { segmenter, classes } = await loadSegmenter(source);
+      const { segmenter, classes } = await loadBatchSegmenter(source);
       try {
         const names = data.classes;
         if (classes && classes.length !== names.length) {

@@ -1,7 +1,8 @@
-import { LR_SCHEDULES, OPTIMIZERS } from '@seg/core';
+import { BACKBONE_NAMES } from '@seg/core';
+import { LR_SCHEDULES, OPTIMIZERS } from '@seg/core/internals';
 import { DATASET_FORMATS } from '@seg/datasets';
 import { Command, InvalidArgumentError, Option } from 'commander';
-import { DEEPLAB_BACKBONES, DEEPLAB_OUTPUT_STRIDES, type DeepLabOutputStride } from '../model/config.js';
+import { DEEPLAB_OUTPUT_STRIDES, type DeepLabOutputStride } from '../model/config.js';
 import { LOSS_NAMES } from '../run/segmentation-replica.js';
 import { TORCHVISION_MODELS } from '../torchvision/torchvision-models.js';
 import { backendOption, positiveInt } from './options.js';
@@ -34,7 +35,7 @@ export function trainProgram(): Command {
     .option('--trainSplit <name>', 'split trained on', D.trainSplit)
     .option('--valSplit <name>', 'split validated on (and scored into metrics.json)', D.valSplit)
     .addOption(new Option('--model <name>', 'DeepLabV3+ or a torchvision segmentation model').choices(['deeplabv3plus', ...TORCHVISION_MODELS]).default(D.model))
-    .addOption(new Option('--backbone <name>', "DeepLabV3+'s trunk").choices(DEEPLAB_BACKBONES).default(D.backbone))
+    .addOption(new Option('--backbone <name>', "DeepLabV3+'s trunk").choices(BACKBONE_NAMES).default(D.backbone))
     .addOption(new Option('--outputStride <n>', "DeepLabV3+'s output stride").choices(DEEPLAB_OUTPUT_STRIDES.map(String)).default(String(D.outputStride)))
     .option('--weights <file>', 'DeepLabV3+: ImageNet trunk weights (.pth/.safetensors); torchvision: a whole checkpoint (its head replaced for new classes); or a saved model folder')
     .option('--numClasses <n>', "check only: fail unless the dataset has n classes (the count comes from the dataset)", positiveInt('--numClasses'))

@@ -1,4 +1,5 @@
-import { type Normalization, normalizationCoefficients } from '@seg/core';
+import type { Normalization } from '@seg/core';
+import { normalizationCoefficients } from '@seg/core/internals';
 import * as tf from '@tensorflow/tfjs-core';
 import { type BrowserImage, checkRawImage, isRawImage } from './preprocess.js';
 

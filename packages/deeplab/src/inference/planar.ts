@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { bilinearTaps } from '@seg/core';
+import { bilinearTaps } from '@seg/core/kernels';
 
 /**
  * Bilinear resize with half-pixel centres, PyTorch's `align_corners=False`

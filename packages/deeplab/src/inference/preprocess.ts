@@ -1,4 +1,5 @@
-import { IMAGENET_MEAN, IMAGENET_STD, normalizationCoefficients } from '@seg/core';
+import { IMAGENET_MEAN, IMAGENET_STD } from '@seg/core';
+import { normalizationCoefficients } from '@seg/core/internals';
 import * as tf from '@tensorflow/tfjs-core';
 
 export { IMAGENET_MEAN, IMAGENET_STD };

@@ -1,4 +1,4 @@
-import { graphMemory, layerGraph, runOnce } from '@seg/core';
+import { graphMemory, layerGraph, runOnce } from '@seg/core/internals';
 import * as tf from '@tensorflow/tfjs-core';
 import type { LayersModel } from '@tensorflow/tfjs-layers';
 import { readPixels } from './image-pixels.js';

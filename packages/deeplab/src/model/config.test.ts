@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { DEEPLAB_BACKBONES, DEEPLAB_OUTPUT_STRIDES, type DeepLabV3PlusConfig, resolveConfig } from './config.js';
+import { BACKBONE_NAMES } from '@seg/core';
+import { DEEPLAB_OUTPUT_STRIDES, type DeepLabV3PlusConfig, resolveConfig } from './config.js';
 
 describe('resolveConfig', () => {
   it('fills the documented defaults', () => {
@@ -27,7 +28,7 @@ describe('resolveConfig', () => {
   });
 
   it('builds on every backbone of the core registry, at output strides 8 and 16', () => {
-    expect(DEEPLAB_BACKBONES).toEqual(['resnet18', 'resnet34', 'resnet50', 'resnet101', 'mobilenet_v3_large']);
+    expect(BACKBONE_NAMES).toEqual(['resnet18', 'resnet34', 'resnet50', 'resnet101', 'mobilenet_v3_large']);
     expect(DEEPLAB_OUTPUT_STRIDES).toEqual([8, 16]);
   });
 

@@ -1,22 +1,5 @@
-import {
-  asppRatesFor,
-  BACKBONE_NAMES,
-  type BackboneName,
-  checkOutputStride,
-  DEFAULT_ASPP_DROPOUT,
-  DEFAULT_ASPP_FILTERS,
-  DEFAULT_OUTPUT_STRIDE,
-  OUTPUT_STRIDES,
-  type OutputStride,
-} from '@seg/core';
-
-export { DEFAULT_OUTPUT_STRIDE };
-
-/** Name of a backbone DeepLabV3+ can be built on. */
-export type DeepLabBackbone = BackboneName;
-
-/** Backbones a DeepLabV3+ model can be built on: every backbone of `@seg/core`'s registry (`BACKBONE_NAMES`). */
-export const DEEPLAB_BACKBONES: readonly DeepLabBackbone[] = BACKBONE_NAMES;
+import { asppRatesFor, BACKBONE_NAMES, type BackboneName, DEFAULT_ASPP_DROPOUT, DEFAULT_ASPP_FILTERS, DEFAULT_OUTPUT_STRIDE, OUTPUT_STRIDES, type OutputStride } from '@seg/core';
+import { checkOutputStride } from '@seg/core/internals';
 
 /** An output stride DeepLabV3+ is built at. */
 export type DeepLabOutputStride = Exclude<OutputStride, 32>;
@@ -29,7 +12,7 @@ export type DeepLabOutputStride = Exclude<OutputStride, 32>;
 export const DEEPLAB_OUTPUT_STRIDES: readonly DeepLabOutputStride[] = OUTPUT_STRIDES.filter((s): s is DeepLabOutputStride => s !== 32);
 
 /** The paper's trunk for the reference run. */
-export const DEFAULT_BACKBONE: DeepLabBackbone = 'resnet101';
+export const DEFAULT_BACKBONE: BackboneName = 'resnet101';
 
 /** Channels of the 1x1 low-level projection: 48, so the low-level features do not outweigh the ASPP's (Chen et al. 2018, Table 1). */
 export const DEFAULT_LOW_LEVEL_CHANNELS = 48;
@@ -42,9 +25,9 @@ export const MIN_INPUT_SIZE = 32;
 
 /** Configuration of {@link deeplabV3Plus}. */
 export interface DeepLabV3PlusConfig {
-  /** Trunk network. Default {@link DEFAULT_BACKBONE} (`'resnet101'`). */
-  backbone?: DeepLabBackbone;
-  /** One of {@link DEEPLAB_OUTPUT_STRIDES} (8 or 16). Default {@link DEFAULT_OUTPUT_STRIDE} (16). */
+  /** Trunk network: any backbone of `@seg/core`'s registry (`BACKBONE_NAMES`). Default {@link DEFAULT_BACKBONE} (`'resnet101'`). */
+  backbone?: BackboneName;
+  /** One of {@link DEEPLAB_OUTPUT_STRIDES} (8 or 16). Default `DEFAULT_OUTPUT_STRIDE` of `@seg/core` (16). */
   outputStride?: DeepLabOutputStride;
   /** Number of classes of the logits. Required. */
   numClasses: number;
@@ -119,8 +102,8 @@ export function resolveConfig(config: DeepLabV3PlusConfig): ResolvedDeepLabV3Plu
     throw new Error('deeplabV3Plus: config must be an object such as { numClasses: 21 }');
   }
   const backbone = config.backbone ?? DEFAULT_BACKBONE;
-  if (!DEEPLAB_BACKBONES.includes(backbone)) {
-    throw new Error(`deeplabV3Plus: config.backbone is ${JSON.stringify(backbone)}; expected one of ${DEEPLAB_BACKBONES.join(', ')}`);
+  if (!BACKBONE_NAMES.includes(backbone)) {
+    throw new Error(`deeplabV3Plus: config.backbone is ${JSON.stringify(backbone)}; expected one of ${BACKBONE_NAMES.join(', ')}`);
   }
   const outputStride = checkOutputStride('deeplabV3Plus: config.outputStride', config.outputStride ?? DEFAULT_OUTPUT_STRIDE, DEEPLAB_OUTPUT_STRIDES);
   const numClasses = positiveInt('numClasses', config.numClasses);

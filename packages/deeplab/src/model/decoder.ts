@@ -1,5 +1,6 @@
 import * as tfl from '@tensorflow/tfjs-layers';
-import { atrousConv2d, batchNormAct, resizeBilinear, spatialDropout2d } from '@seg/core';
+import { atrousConv2d, batchNormAct, resizeBilinear } from '@seg/core';
+import { spatialDropout2d } from '@seg/core/internals';
 
 /** Arguments of {@link deeplabV3PlusDecoder}. */
 export interface DecoderArgs {

@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
-import { layerBackpropSupported, modelGradients, sparseSoftmaxCrossEntropy } from '@seg/core';
+import { layerBackpropSupported, sparseSoftmaxCrossEntropy } from '@seg/core';
+import { modelGradients } from '@seg/core/internals';
 import * as tf from '@tensorflow/tfjs-core';
 import { expect, it } from 'vitest';
 import { describeEachBackend } from '../../../../test-utils/backends.js';

@@ -1,4 +1,4 @@
-import { runOnce } from '@seg/core';
+import { runOnce } from '@seg/core/internals';
 import * as tf from '@tensorflow/tfjs-core';
 import { serialization } from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';

@@ -1,10 +1,10 @@
 import { readFileSync } from 'node:fs';
 import * as tfl from '@tensorflow/tfjs-layers';
-import { parseSafetensors, safetensorsToFloat32 } from '@seg/core';
+import { BACKBONE_NAMES, parseSafetensors, safetensorsToFloat32 } from '@seg/core';
 import * as tf from '@tensorflow/tfjs-core';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { describeEachBackend, expectNoTensorLeak, useBackend } from '../../../../test-utils/backends.js';
-import { DEEPLAB_BACKBONES, DEEPLAB_OUTPUT_STRIDES, type DeepLabOutputStride, type DeepLabV3PlusConfig } from './config.js';
+import { DEEPLAB_OUTPUT_STRIDES, type DeepLabOutputStride, type DeepLabV3PlusConfig } from './config.js';
 import { deeplabV3Plus } from './deeplab-v3-plus.js';
 import { loadTrunkWeights } from '../torchvision/trunk-weights.js';
 import { narrowBackboneOptions } from '../../../../test-utils/narrow-backbones.js';
@@ -59,7 +59,7 @@ function loadHeadWeights(model: tfl.LayersModel, bytes: Uint8Array): void {
 
 describe('deeplabV3Plus shapes', () => {
   beforeAll(() => useBackend('cpu'));
-  for (const backbone of DEEPLAB_BACKBONES) {
+  for (const backbone of BACKBONE_NAMES) {
     for (const outputStride of DEEPLAB_OUTPUT_STRIDES) {
       it(`${backbone} at OS ${outputStride}: [N, H, W, numClasses] logits for 32x32, 65x77 and 48x40; computeOutputShape agrees`, () => {
         const model = deeplabV3Plus(narrow(backbone, outputStride));

@@ -1,7 +1,7 @@
-// Model files live in @seg/core (any tfjs model can use them); re-exported here
-// because `saveModel`/`loadModel` are part of this package's contract, and
-// importing them from here also registers the DeepLabV3+ layer classes
-// that loading needs.
+// Model files live in @seg/core (any tfjs model can use them; users import them from
+// there). The package's own loaders take them from here, which also registers the
+// DeepLabV3+ layer classes that loading needs, in entries that import nothing else
+// of the model (the pool worker).
 import './deeplab-model.js';
 import './input-size-guard.js';
 import { loadModel as loadModelFiles } from '@seg/core';
@@ -9,7 +9,7 @@ import type { LayersModel } from '@tensorflow/tfjs-layers';
 import { type ModelClass, modelClassCount, setModelClasses } from '../classes/model-classes.js';
 import { replaceClassifier } from './replace-classifier.js';
 
-export { type FileIOOptions, fileIO, registerFileRouter, saveModel } from '@seg/core';
+export { saveModel } from '@seg/core';
 
 /** Options of {@link loadModel}. */
 export interface LoadModelOptions {

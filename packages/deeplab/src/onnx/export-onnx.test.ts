@@ -5,8 +5,8 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { useBackend } from '../../../../test-utils/backends.js';
 import { arrayRelativeError } from '../../../../test-utils/compare.js';
 import { randomizeWeights } from '../../../../test-utils/weights.js';
-import { getBackbone } from '@seg/core';
-import { DEEPLAB_BACKBONES, type DeepLabV3PlusConfig } from '../model/config.js';
+import { BACKBONE_NAMES, getBackbone } from '@seg/core';
+import type { DeepLabV3PlusConfig } from '../model/config.js';
 import { deeplabV3Plus } from '../model/deeplab-v3-plus.js';
 import { exportOnnx } from './export-onnx.js';
 import { narrowBackboneOptions } from '../../../../test-utils/narrow-backbones.js';
@@ -81,12 +81,12 @@ const session = (bytes: Uint8Array) => ort.InferenceSession.create(bytes, { intr
 
 describe('exportOnnx: ONNX Runtime gives tfjs logits, every backbone x output stride x head, odd sizes', () => {
   beforeAll(() => useBackend('cpu'));
-  const cases = DEEPLAB_BACKBONES.flatMap((backbone) =>
+  const cases = BACKBONE_NAMES.flatMap((backbone) =>
     ([8, 16] as const).flatMap((os) => ['paper', 'reference', ...(backbone === 'resnet50' ? ['separable'] : [])].map((head) => [backbone, os, head] as const)),
   );
   it.each(cases)('%s OS %i, %s head: fp32 within 1e-4 at 65x77 and 97x129', async (backbone, os, head) => {
     const model = deeplabV3Plus(narrow(backbone, os, head));
-    randomizeWeights(model, os * 7 + DEEPLAB_BACKBONES.indexOf(backbone));
+    randomizeWeights(model, os * 7 + BACKBONE_NAMES.indexOf(backbone));
     const onnx = await session(await exportOnnx(model));
     for (const [h, w] of SIZES) {
       const x = tf.randomNormal([1, h, w, 3], 0, 1, 'float32', h) as tf.Tensor4D;
@@ -99,9 +99,9 @@ describe('exportOnnx: ONNX Runtime gives tfjs logits, every backbone x output st
     model.dispose();
   });
 
-  it.each(DEEPLAB_BACKBONES)(`%s OS 16, fp16 weights: logits within ${FP16_TOLERANCE}, labels equal on >= 99.5 percent of pixels, file about half`, async (backbone) => {
+  it.each(BACKBONE_NAMES)(`%s OS 16, fp16 weights: logits within ${FP16_TOLERANCE}, labels equal on >= 99.5 percent of pixels, file about half`, async (backbone) => {
     const model = deeplabV3Plus(narrow(backbone, 16, 'paper'));
-    randomizeWeights(model, 3 + DEEPLAB_BACKBONES.indexOf(backbone));
+    randomizeWeights(model, 3 + BACKBONE_NAMES.indexOf(backbone));
     const [fp32, fp16] = [await exportOnnx(model), await exportOnnx(model, { precision: 'fp16' })];
     const onnx = await session(fp16);
     const x = tf.randomNormal([1, 97, 129, 3], 0, 1, 'float32', 5) as tf.Tensor4D;

@@ -1,4 +1,4 @@
-import { graphOutputShapes, graphMemory, type LayerGraph, layerGraph } from '@seg/core';
+import { graphOutputShapes, graphMemory, type LayerGraph, layerGraph } from '@seg/core/internals';
 import type * as tfl from '@tensorflow/tfjs-layers';
 import { IMAGENET_MEAN, IMAGENET_STD } from '../inference/preprocess.js';
 import type { ConvertContext, WeightValues } from './convert-context.js';

@@ -1,4 +1,4 @@
-import { readRegularFile } from '@seg/core';
+import { readRegularFile } from '@seg/core/internals';
 
 /** Where a model comes from: a file path (Node), an `http(s):`/`file:` URL, or its bytes. */
 export type ModelSource = string | URL | Uint8Array | ArrayBuffer;

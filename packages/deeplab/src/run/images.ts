@@ -1,7 +1,8 @@
 /** The PNGs a run writes: input images and label maps painted with the dataset's palette. */
 import type { RgbImage } from '@seg/core';
 import { encodeRgbPng } from '@seg/datasets';
-import { colorize, type Palette } from '../classes/colorize.js';
+import { colorize,  } from '../classes/colorize.js';
+import type { Palette } from '@seg/datasets/classes';
 
 /** The colour of ignored pixels in painted label maps: Pascal VOC's for its void borders. */
 export const IGNORED_COLOR = [224, 224, 192] as const;

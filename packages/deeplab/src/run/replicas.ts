@@ -1,6 +1,7 @@
 import { availableParallelism } from 'node:os';
 import { pathToFileURL } from 'node:url';
-import { BACKEND_PACKAGES, type BackendSelection, builtEntry, type TrainerWorkers, visibleGpus } from '@seg/core';
+import { BACKEND_PACKAGES, type BackendSelection } from '@seg/core';
+import { builtEntry, type TrainerWorkers, visibleGpus } from '@seg/core/internals';
 import type { SegmentationReplicaArgs } from './segmentation-replica.js';
 
 /** Where the build puts the replica module (`segmentation-replica.ts`), relative to @seg/deeplab's package.json. */

@@ -4,14 +4,8 @@
  */
 import { readdir, readFile, rm, rmdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import {
-  findAtomicDirectory,
-  type JsonObject,
-  lockRunFolder,
-  REPLACED_DIRECTORY_INFIX,
-  type RunLock,
-  TEMPORARY_DIRECTORY_INFIX,
-} from '@seg/core';
+import { type JsonObject, lockRunFolder, type RunLock } from '@seg/core';
+import { findAtomicDirectory, REPLACED_DIRECTORY_INFIX, TEMPORARY_DIRECTORY_INFIX } from '@seg/core/internals';
 import { exists, isRunOutput, RUN_FILES, RUN_FOLDERS, RUN_SINGLE_FILES, RunOutputs } from './run-files.js';
 
 /**

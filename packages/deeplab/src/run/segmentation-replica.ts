@@ -9,13 +9,12 @@
 import {
   combinedLoss,
   diceLoss,
-  freezeBatchNorm,
   focalLoss,
   lovaszSoftmaxLoss,
-  type ReplicaModule,
   type SegmentationLoss,
   sparseSoftmaxCrossEntropy,
 } from '@seg/core';
+import { freezeBatchNorm, type ReplicaModule } from '@seg/core/internals';
 import * as tf from '@tensorflow/tfjs-core';
 import type { LayersModel } from '@tensorflow/tfjs-layers';
 import { DEFAULT_BACKBONE, type DeepLabV3PlusConfig } from '../model/config.js';

@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
-import { assignTorchWeights, nestedModules, parseSafetensors, safetensorsToFloat32, torchWeightSpecs } from '@seg/core';
+import { parseSafetensors, safetensorsToFloat32 } from '@seg/core';
+import { assignTorchWeights, nestedModules, torchWeightSpecs } from '@seg/core/internals';
 import type * as tfl from '@tensorflow/tfjs-layers';
 import * as tf from '@tensorflow/tfjs-core';
 import { beforeAll, describe, expect, it } from 'vitest';

@@ -1,4 +1,5 @@
-import { assignTorchWeights, findKeyPrefix, nestedModules, readWeightFile, type SafetensorsFile, torchWeightSpecs } from '@seg/core';
+import { readWeightFile, type SafetensorsFile } from '@seg/core';
+import { assignTorchWeights, findKeyPrefix, nestedModules, torchWeightSpecs } from '@seg/core/internals';
 import type * as tfl from '@tensorflow/tfjs-layers';
 import { TORCHVISION_NUM_CLASSES, type TorchvisionModelName, type TorchvisionModelOptions, torchvisionModel } from './torchvision-models.js';
 

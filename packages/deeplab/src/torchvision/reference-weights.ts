@@ -22,19 +22,10 @@
  *
  * @module
  */
-import {
-  assignTorchWeights,
-  NUM_BATCHES_TRACKED,
-  nestedModules,
-  readWeightFile,
-  type SafetensorsFile,
-  type SafetensorsTensor,
-  safetensorsToFloat32,
-  type TorchvisionWeightsReport,
-  torchWeightSpecs,
-} from '@seg/core';
+import { BACKBONE_NAMES, readWeightFile, type SafetensorsFile, type SafetensorsTensor, safetensorsToFloat32, type TorchvisionWeightsReport } from '@seg/core';
+import { assignTorchWeights, NUM_BATCHES_TRACKED, nestedModules, torchWeightSpecs } from '@seg/core/internals';
 import type * as tfl from '@tensorflow/tfjs-layers';
-import { DEEPLAB_BACKBONES, type DeepLabV3PlusConfig } from '../model/config.js';
+import type { DeepLabV3PlusConfig } from '../model/config.js';
 
 /**
  * The reference project's architecture in `deeplabV3Plus` terms (its
@@ -113,7 +104,7 @@ function swapInputBlocks(t: SafetensorsTensor, a: number): Float32Array {
 
 /** The name of the model's ResNet-101 trunk sub-model. */
 function trunkName(model: tfl.LayersModel): string {
-  const trunks = model.layers.filter((l) => (DEEPLAB_BACKBONES as readonly string[]).includes(l.name));
+  const trunks = model.layers.filter((l) => (BACKBONE_NAMES as readonly string[]).includes(l.name));
   if (trunks.length !== 1 || trunks[0].name !== 'resnet101') {
     throw new Error(
       `loadReferenceMsrcWeights: model "${model.name}" has no resnet101 trunk; build it with deeplabV3Plus({ ...REFERENCE_MSRC_ARCHITECTURE, numClasses })`,

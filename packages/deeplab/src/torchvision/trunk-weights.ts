@@ -1,6 +1,5 @@
-import { loadTorchvisionWeights, type TorchvisionWeightsReport } from '@seg/core';
+import { BACKBONE_NAMES, loadTorchvisionWeights, type TorchvisionWeightsReport } from '@seg/core';
 import type * as tfl from '@tensorflow/tfjs-layers';
-import { DEEPLAB_BACKBONES } from '../model/config.js';
 
 /**
  * Loads torchvision/timm ImageNet weights (e.g. `resnet101.tv_in1k`
@@ -26,10 +25,10 @@ import { DEEPLAB_BACKBONES } from '../model/config.js';
  * ```
  */
 export async function loadTrunkWeights(model: tfl.LayersModel, source: string | Uint8Array): Promise<TorchvisionWeightsReport> {
-  const trunks = model.layers.filter((l) => (DEEPLAB_BACKBONES as readonly string[]).includes(l.name));
+  const trunks = model.layers.filter((l) => (BACKBONE_NAMES as readonly string[]).includes(l.name));
   if (trunks.length !== 1) {
     throw new Error(
-      `loadTrunkWeights: model "${model.name}" has ${trunks.length === 0 ? 'no' : trunks.length} trunk sub-model${trunks.length === 0 ? '' : 's'} named ${DEEPLAB_BACKBONES.join(' | ')}; expected a model built by deeplabV3Plus()`,
+      `loadTrunkWeights: model "${model.name}" has ${trunks.length === 0 ? 'no' : trunks.length} trunk sub-model${trunks.length === 0 ? '' : 's'} named ${BACKBONE_NAMES.join(' | ')}; expected a model built by deeplabV3Plus()`,
     );
   }
   // Loading into the trunk alone keeps the ASPP's and decoder's layers out of the key matching.

@@ -10,7 +10,7 @@
 import { type SegBackendName, selectBackend } from '@seg/core';
 import { errorInfo } from '../errors.js';
 import { exclusiveQueue, segmentImageFile } from '../image-job.js';
-import { type LoadedSegmenter, loadSegmenter } from '../segmenter-loader.js';
+import { type LoadedSegmenter, loadBatchSegmenter } from '../segmenter-loader.js';
 import type { FromPoolWorker, ToPoolWorker } from './protocol.js';
 
 /** Models kept loaded; beyond this, the least recently used one not in use is freed. */
@@ -28,7 +28,7 @@ const send = (m: FromPoolWorker) => process.send?.(m);
 function acquire(source: string): Entry {
   let entry = models.get(source);
   if (entry) models.delete(source);
-  else entry = { model: loadSegmenter(source), inUse: 0 };
+  else entry = { model: loadBatchSegmenter(source), inUse: 0 };
   // A failed load is not kept: the next image tries again (the volume may have been mounted meanwhile).
   entry.model.catch(() => models.get(source) === entry && models.delete(source));
   models.set(source, entry);

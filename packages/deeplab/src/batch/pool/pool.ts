@@ -1,15 +1,6 @@
 import { availableParallelism } from 'node:os';
-import {
-  BACKEND_PACKAGES,
-  type Channel,
-  type ChannelEnd,
-  isSegBackendName,
-  openProcess,
-  replicaDeviceEnvironment,
-  type SegBackendName,
-  visibleCudaDevices,
-  visibleGpus,
-} from '@seg/core';
+import { BACKEND_PACKAGES, replicaDeviceEnvironment, type SegBackendName, visibleGpus } from '@seg/core';
+import { type Channel, type ChannelEnd, isSegBackendName, openProcess, visibleCudaDevices } from '@seg/core/internals';
 import { errorFromInfo, WorkerCrashError } from '../errors.js';
 import type { ImageOutcome, ImageTask, SegmentSettings } from '../image-job.js';
 import type { FromPoolWorker, ToPoolWorker } from './protocol.js';

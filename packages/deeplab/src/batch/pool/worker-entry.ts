@@ -1,4 +1,4 @@
-import { builtEntry } from '@seg/core';
+import { builtEntry } from '@seg/core/internals';
 
 /** Where the build puts the pool's worker process entry, relative to @seg/deeplab's package.json. */
 const WORKER_ENTRY = 'dist/batch/pool/pool-worker.js';

@@ -8,11 +8,8 @@
  */
 import {
   compose,
-  createOptimizer,
   EarlyStopping,
-  lrSchedule,
   medianFrequencyWeights,
-  type ParameterGroupOptions,
   randomCrop,
   randomHorizontalFlip,
   randomScale,
@@ -22,6 +19,7 @@ import {
   Trainer,
   writeFileAtomic,
 } from '@seg/core';
+import { createOptimizer, lrSchedule, type ParameterGroupOptions } from '@seg/core/internals';
 import { openDataset } from '@seg/datasets';
 import { exportOnnx } from '../../onnx/export-onnx.js';
 import { replicaWorkers } from '../../run/replicas.js';

@@ -5,9 +5,11 @@
  *
  * @module
  */
-import type { LrScheduleName, OptimizerName, SegBackendName } from '@seg/core';
+import type { BackboneName, SegBackendName } from '@seg/core';
+import type { LrScheduleName, OptimizerName } from '@seg/core/internals';
 import type { DatasetFormat } from '@seg/datasets';
-import { DEFAULT_BACKBONE, DEFAULT_OUTPUT_STRIDE, type DeepLabBackbone, type DeepLabOutputStride, MIN_INPUT_SIZE } from '../../model/config.js';
+import { DEFAULT_OUTPUT_STRIDE } from '@seg/core';
+import { DEFAULT_BACKBONE, type DeepLabOutputStride, MIN_INPUT_SIZE } from '../../model/config.js';
 import type { LossName } from '../../run/segmentation-replica.js';
 import type { TorchvisionModelName } from '../../torchvision/torchvision-models.js';
 
@@ -28,7 +30,7 @@ export interface TrainOptions {
   valSplit: string;
   model: TrainModelName;
   /** DeepLabV3+'s trunk. */
-  backbone: DeepLabBackbone;
+  backbone: BackboneName;
   outputStride: DeepLabOutputStride;
   /**
    * `.pth` or `.safetensors`: ImageNet trunk weights for DeepLabV3+, a whole

@@ -1,5 +1,5 @@
 import type { Evaluation, TrainingCallback } from '@seg/core';
-import type { Palette } from '../../classes/colorize.js';
+import type { Palette } from '@seg/datasets/classes';
 import { imagePng, labelsPng } from '../images.js';
 import { RUN_FILES, type RunOutputs } from '../run-files.js';
 

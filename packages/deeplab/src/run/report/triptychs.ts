@@ -1,6 +1,6 @@
 import type { SegmentationDataset } from '@seg/core';
 import type { LayersModel } from '@tensorflow/tfjs-layers';
-import type { Palette } from '../../classes/colorize.js';
+import type { Palette } from '@seg/datasets/classes';
 import { segment } from '../../inference/segment.js';
 import { imagePng, labelsPng } from '../images.js';
 import { RUN_FILES, type RunOutputs } from '../run-files.js';

@@ -1,4 +1,10 @@
-import { diagnoseBackends, formatDiagnosis } from './diagnose.js';
+/**
+ * The `seg-doctor` command line. An entry of its own (`bin/seg-doctor.js`), as
+ * every @seg command is, and exported from no library entry.
+ *
+ * @module
+ */
+import { diagnoseBackends, formatDiagnosis } from '../backends/diagnose.js';
 
 const USAGE = `Usage: seg-doctor [--json]
 
@@ -11,10 +17,8 @@ Exit code 0 when at least one backend works.`;
 /**
  * The `seg-doctor` command: prints the backend report and returns the exit
  * code (0 when at least one backend works, 1 when none does, 2 on bad flags).
- *
- * @internal
  */
-export async function runDoctor(argv: readonly string[], out: (line: string) => void = console.log): Promise<number> {
+export async function runCli(argv: readonly string[], out: (line: string) => void = console.log): Promise<number> {
   const unknown = argv.filter((a) => a !== '--json' && a !== '--help' && a !== '-h');
   if (argv.includes('--help') || argv.includes('-h')) {
     out(USAGE);

@@ -1,6 +1,6 @@
 import { Command, CommanderError, InvalidArgumentError } from 'commander';
 import { formatMsrcReport, MSRC_SPLIT_FILES, MSRC_SPLITS, validateMsrc } from '@seg/datasets/msrc';
-import { generateSyntheticMsrc } from './synthetic.js';
+import { generateSyntheticMsrc } from '../synthetic.js';
 
 /** Where the CLI writes; tests pass their own. */
 export interface CliIo {
