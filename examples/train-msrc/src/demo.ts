@@ -7,13 +7,12 @@
  * image into a colourised mask and an overlay.
  */
 import { join, resolve } from 'node:path';
-import { segment, overlay } from '@seg/deeplab';
+import { writeFileAtomic } from '@seg/core';
 import { openDataset } from '@seg/datasets';
-import { generateSyntheticMsrc, MSRC_PALETTE } from '@seg/msrc';
-import { rgba, writeLabelsPng, writePng } from './images.js';
+import { colorize, loadModel, overlay, segment } from '@seg/deeplab';
+import { encodePng, generateSyntheticMsrc, MSRC_PALETTE } from '@seg/msrc';
 import { DEFAULT_TRAIN_MSRC_OPTIONS } from './options.js';
 import { trainMsrc } from './train-msrc.js';
-import { loadModel } from '@seg/core';
 
 // pnpm runs this in the package's folder; outputs go where the user typed `pnpm demo`.
 const out = resolve(process.env.INIT_CWD ?? '.', process.env.SEG_DEMO_OUT ?? 'runs/demo');
@@ -59,11 +58,12 @@ const sample = await test.get(0);
 const { width, height } = sample.image;
 const model = await loadModel(join(out, 'model'));
 const seg = await segment(model, { data: sample.image.data, width, height, channels: 3 }, { flip: true });
-await writePng(join(out, 'segment', 'image.png'), rgba(sample.image), width, height);
-await writeLabelsPng(join(out, 'segment', 'truth.png'), sample.labels, width, height);
-await writeLabelsPng(join(out, 'segment', 'prediction.png'), seg.labels, width, height);
-const blended = overlay({ data: sample.image.data, width, height, channels: 3 }, seg.labels, MSRC_PALETTE);
-await writePng(join(out, 'segment', 'overlay.png'), blended, width, height);
+const writePng = async (name: string, rgba: Uint8ClampedArray) => writeFileAtomic(join(out, 'segment', name), await encodePng(rgba, width, height));
+const opaque = new Uint8ClampedArray(width * height * 4).map((_, i) => (i % 4 === 3 ? 255 : sample.image.data[(i >> 2) * 3 + (i % 4)]));
+await writePng('image.png', opaque);
+await writePng('truth.png', colorize(sample.labels, width, height, MSRC_PALETTE));
+await writePng('prediction.png', colorize(seg.labels, width, height, MSRC_PALETTE));
+await writePng('overlay.png', overlay({ data: sample.image.data, width, height, channels: 3 }, seg.labels, MSRC_PALETTE));
 model.dispose();
 
 const t = result.test;

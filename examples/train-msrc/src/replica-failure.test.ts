@@ -10,8 +10,8 @@ import { afterAll, expect, it, vi } from 'vitest';
 import { DEFAULT_TRAIN_MSRC_OPTIONS } from './options.js';
 import { trainMsrc } from './train-msrc.js';
 
-vi.mock('./replicas.js', async (importOriginal) => {
-  const real = await importOriginal<typeof import('./replicas.js')>();
+vi.mock('@seg/deeplab/node', async (importOriginal) => {
+  const real = await importOriginal<typeof import('@seg/deeplab/node')>();
   return {
     ...real,
     replicaWorkers: async (...args: Parameters<typeof real.replicaWorkers>) => {

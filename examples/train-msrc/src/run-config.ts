@@ -1,5 +1,5 @@
 import { readFile } from 'node:fs/promises';
-import { asppRatesFor, writeFileAtomic } from '@seg/core';
+import { asppRatesFor } from '@seg/core';
 import { MSRC_CLASSES } from '@seg/msrc';
 import type { TrainMsrcOptions } from './options.js';
 import { REFERENCE_CLASS_WEIGHTS } from './presets.js';
@@ -50,9 +50,4 @@ export async function resolveRunConfig(options: TrainMsrcOptions): Promise<RunCo
 /** The configuration as `--print-config` prints it and `config.json` holds it. */
 export function runConfigJson(config: RunConfig): string {
   return `${JSON.stringify(config, null, 2)}\n`;
-}
-
-/** Writes `<dir>/config.json` atomically. */
-export async function writeRunConfig(path: string, config: RunConfig): Promise<void> {
-  await writeFileAtomic(path, runConfigJson(config));
 }

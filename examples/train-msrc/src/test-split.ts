@@ -1,96 +1,28 @@
-/** The end of a run: the test split scored as the MSRC literature reports it. */
-import { type BoundaryScores, type ConfusionMatrix, type EvaluationResult, type EvaluationScores, evaluateSegmentation, type SegmentationDataset, type SegmentationLoss } from '@seg/core';
+/** What is MSRC's in scoring a run: the three splits it needs, and the test split scored as the MSRC literature reports it. */
+import type { EvaluationResult } from '@seg/core';
+import { type SplitScores as RunSplitScores, type SummaryScores, splitScores, summaryScores } from '@seg/deeplab/node';
+import type { Dataset } from '@seg/datasets';
 import { MSRC_CLASSES, MSRC_VOID } from '@seg/msrc';
-import type { LayersModel } from '@tensorflow/tfjs-layers';
-import { evalBatches } from './validation.js';
 
-/** The summary scores of one view of the split (void counted, or void excluded). */
-export interface SummaryScores {
-  pixelAccuracy: number;
-  meanAccuracy: number;
-  meanIoU: number;
-  /** Σ (ground-truth pixel share × IoU), FCN's frequency-weighted IoU. */
-  frequencyWeightedIoU: number;
-  /** Mean per-class F1 (Dice) over the classes mIoU averages. */
-  meanF1: number;
-  /** Mean per-class boundary F1, pooled over the split (`null` when no class had a boundary). */
-  boundaryF1: number | null;
-}
-
-/** One class's row of the per-class table; `null` where the score is undefined (see `SegmentationScores`). */
-export interface ClassScores {
-  iou: number | null;
-  precision: number | null;
-  recall: number | null;
-  f1: number | null;
-  boundaryF1: number | null;
-  /** Ground-truth pixels of the class / counted pixels. */
-  pixelShare: number;
-  /** Ground-truth pixels of the class. */
-  pixels: number;
-}
-
-/** Scores of one evaluation, as written to `metrics.json`. */
-export interface SplitScores extends SummaryScores {
+/** The test split's scores in `metrics.json`: every class counted (void too), and void excluded. */
+export interface SplitScores extends RunSplitScores {
   /** The same scores with void pixels left out, as the MSRC literature reports them. */
   voidExcluded: SummaryScores;
-  perClassIoU: Record<string, number>;
-  /** The per-class table with void excluded, by class name (every class but void). */
-  perClass: Record<string, ClassScores>;
-  loss?: number;
 }
 
-const orNull = (v: number) => (Number.isNaN(v) ? null : v);
-
-/** The summary of one view: the MSRC protocol's three numbers and the new ones. */
-function summary(s: EvaluationScores): SummaryScores {
-  return {
-    pixelAccuracy: s.pixelAccuracy,
-    meanAccuracy: s.meanAccuracy,
-    meanIoU: s.meanIoU,
-    frequencyWeightedIoU: s.frequencyWeightedIoU,
-    meanF1: s.meanF1,
-    boundaryF1: s.boundaryF1 ? orNull(s.boundaryF1.meanF1) : null,
-  };
+/** The scores `metrics.json` holds: void counted, void excluded, and the per-class table (void excluded) by class name. */
+export function msrcScores(r: EvaluationResult): SplitScores {
+  const { perClassIoU, perClass, loss, ...counted } = splitScores(r, { classNames: MSRC_CLASSES.map((c) => c.name), exclude: [MSRC_VOID] });
+  return { ...counted, voidExcluded: summaryScores(r.excluded!), perClassIoU, perClass, ...(loss !== undefined ? { loss } : {}) };
 }
 
-/** The per-class table of the report and `metrics.json`: every class but void, void excluded from the scores. */
-export function perClassTable(confusion: ConfusionMatrix, boundary: BoundaryScores | undefined): Record<string, ClassScores> {
-  const scores = confusion.scores([MSRC_VOID]);
-  const n = confusion.numClasses;
-  const truthPixels = (id: number) => confusion.counts.subarray(id * n, (id + 1) * n).reduce((a, b) => a + b, 0);
-  return Object.fromEntries(
-    MSRC_CLASSES.filter((c) => c.id !== MSRC_VOID).map((c) => [
-      c.name,
-      {
-        iou: orNull(scores.perClassIoU[c.id]),
-        precision: orNull(scores.perClassPrecision[c.id]),
-        recall: orNull(scores.perClassRecall[c.id]),
-        f1: orNull(scores.perClassF1[c.id]),
-        boundaryF1: boundary ? orNull(boundary.perClassF1[c.id]) : null,
-        pixelShare: scores.perClassPixelShare[c.id],
-        pixels: truthPixels(c.id),
-      },
-    ]),
-  );
-}
-
-/** The scores `metrics.json` holds, per-class scores by class name. */
-export function summarize(r: EvaluationResult): SplitScores {
-  const noVoid = r.excluded!;
-  return {
-    ...summary(r),
-    voidExcluded: summary(noVoid),
-    perClassIoU: Object.fromEntries(
-      MSRC_CLASSES.filter((c) => !Number.isNaN(noVoid.perClassIoU[c.id])).map((c) => [c.name, noVoid.perClassIoU[c.id]]),
-    ),
-    perClass: perClassTable(r.confusion, noVoid.boundaryF1),
-    ...(r.loss !== undefined ? { loss: r.loss } : {}),
-  };
-}
-
-/** Scores `model` on the whole test split, void counted and excluded. */
-export async function scoreTestSplit(model: LayersModel, test: SegmentationDataset, loss: SegmentationLoss, seed: number): Promise<{ result: EvaluationResult; scores: SplitScores }> {
-  const result = await evaluateSegmentation(model, evalBatches(test, seed), { numClasses: MSRC_CLASSES.length, exclude: [MSRC_VOID], loss });
-  return { result, scores: summarize(result) };
+/** Throws, naming the split file, if a split the run needs lists no images: better now than after the first iterations. */
+export function checkSplits(data: Dataset): void {
+  for (const name of ['train', 'validation', 'test'] as const) {
+    // split() throws naming the file when it is missing.
+    const split = data.split(name);
+    if (split.size === 0) {
+      throw new Error(`${split.source}: the ${name} split lists no images; training needs all three splits (run seg-msrc check ${data.root} for a full report)`);
+    }
+  }
 }

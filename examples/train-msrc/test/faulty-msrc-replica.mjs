@@ -1,9 +1,10 @@
-// The run's replica module with replica 1's loss throwing at its 3rd call, as a
-// replica that runs out of memory or meets a bug mid-run would fail.
-import buildReplica from '../src/msrc-replica.mjs';
+// The run's replica (@seg/deeplab's, from the run's JSON arguments) with
+// replica 1's loss throwing at its 3rd call, as a replica that runs out of
+// memory or meets a bug mid-run would fail.
+import { buildSegmentationReplica } from '@seg/deeplab/node';
 
 export default async function buildFaulty(args, { index }) {
-  const parts = await buildReplica(args, { index });
+  const parts = await buildSegmentationReplica(args, { index });
   if (index !== 1) return parts;
   let calls = 0;
   return {

@@ -3,7 +3,9 @@
  * image collections from files on disk, on every core
  * ({@link segmentMany}) or on many machines through a BullMQ queue
  * ({@link enqueueSegmentation}, {@link startSegmentWorker},
- * {@link watchQueuedRun}).
+ * {@link watchQueuedRun}); training runs in a folder ({@link TrainingRun}:
+ * run folder, log, checkpoints, report, metrics, as callbacks of any
+ * `Trainer.fit`).
  *
  * It reads and writes files and starts processes, so it imports `node:`
  * modules and is never reached from the main entry `@seg/deeplab`, which
@@ -45,3 +47,4 @@ export { watchQueuedRun } from './queue/watch.js';
 export type { SegmentJobResult, WatchOptions } from './queue/watch.js';
 export { startSegmentWorker } from './queue/worker.js';
 export type { SegmentWorker, SegmentWorkerOptions } from './queue/worker.js';
+export * from './run/index.js';

@@ -1,12 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { runCli } from './program.js';
+import { capturedCli } from './captured-cli.js';
 
-async function cli(...argv: string[]) {
-  let out = '';
-  let err = '';
-  const code = await runCli(argv, { out: (t) => (out += t), err: (t) => (err += t), progress: { isTTY: false, write: () => {} } });
-  return { code, out, err };
-}
+const cli = capturedCli;
 
 describe('seg-deeplab arguments', () => {
   it('lists the commands and says that queue paths must be shared', async () => {

@@ -1,25 +1,30 @@
 /**
  * The `seg-deeplab` command line: `data check` (a dataset before training),
- * `export` (a saved model to ONNX),
- * `segment` (this machine), `submit` and `worker` (many machines through a
- * Redis queue). An entry of its own (`bin/seg-deeplab.js`), so bundles of the
+ * `train` (a model on a dataset), `evaluate` (a model on a dataset split),
+ * `export` (a saved model to ONNX), `segment` (this machine), `submit` and
+ * `worker` (many machines through a Redis queue). An entry of its own
+ * (`bin/seg-deeplab.js`), so bundles of the
  * library for browsers never load commander or Node's modules.
  *
  * @module
  */
 import { Command, CommanderError } from 'commander';
 import { dataCommand } from './data-command.js';
+import { evaluateCommand } from './evaluate-command.js';
 import { exportCommand } from './export-command.js';
 import { type CliIo, processIo } from './io.js';
 import { segmentCommand } from './segment-command.js';
 import { submitCommand } from './submit-command.js';
+import { trainCommand } from './train-command.js';
 import { workerCommand } from './worker-command.js';
 
 /** The `seg-deeplab` program with its subcommands; `exit` receives the code a command ends with. */
 export function createProgram(io: CliIo, exit: (code: number) => void): Command {
   const ctx = { io, exit };
-  const program = new Command('seg-deeplab').description('DeepLabV3+ models of @seg/deeplab: export to ONNX, segment image collections');
-  for (const command of [program, dataCommand(ctx), exportCommand(io), segmentCommand(ctx), submitCommand(ctx), workerCommand(ctx)]) {
+  const program = new Command('seg-deeplab').description(
+    'DeepLabV3+ and torchvision models of @seg/deeplab: check datasets, train and evaluate on them, export to ONNX, segment image collections',
+  );
+  for (const command of [program, dataCommand(ctx), trainCommand(ctx), evaluateCommand(ctx), exportCommand(io), segmentCommand(ctx), submitCommand(ctx), workerCommand(ctx)]) {
     // addCommand() does not pass these settings on, unlike command().
     command.exitOverride().configureOutput({ writeOut: io.out, writeErr: io.err });
     if (command !== program) program.addCommand(command);

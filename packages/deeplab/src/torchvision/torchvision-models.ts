@@ -82,6 +82,12 @@ export interface TorchvisionModelOptions {
    * fewer blocks keep the key layout; tests use them.
    */
   blocks?: [number, number, number, number];
+  /**
+   * Channel width of a MobileNetV3 trunk, as torchvision's
+   * `mobilenet_v3_large(width_mult=…)`. Default 1 (the published models);
+   * narrower trunks keep the key layout; tests use them.
+   */
+  widthMultiplier?: number;
 }
 
 /**
@@ -96,8 +102,9 @@ function trunk(spec: TorchvisionModelSpec, image: Sym, second: boolean, options:
   if (spec.trunk === 'mobilenet_v3_large') {
     // features[16] (output stride 16) and features[4] (the first block at stride 8), as torchvision picks them.
     const taps = second ? [16, 4] : [16];
-    model = mobileNetV3Large({ outputStride: 16, outputs: taps, inputShape, name: 'backbone' });
-    channels = taps.map((i) => mobileNetV3Channels(i));
+    const widthMultiplier = options.widthMultiplier ?? 1;
+    model = mobileNetV3Large({ outputStride: 16, outputs: taps, inputShape, widthMultiplier, name: 'backbone' });
+    channels = taps.map((i) => mobileNetV3Channels(i, widthMultiplier));
   } else {
     const depth = spec.trunk;
     const blocks = options.blocks ?? [...RESNET_BLOCKS[depth]];
@@ -130,6 +137,9 @@ export function torchvisionModel(name: TorchvisionModelName, options: Torchvisio
   const spec = TORCHVISION_MODEL_SPECS[name];
   if (options.blocks !== undefined && spec.trunk === 'mobilenet_v3_large') {
     throw new Error(`torchvision: ${name} has a MobileNetV3 trunk; options.blocks is for the ResNet models`);
+  }
+  if (options.widthMultiplier !== undefined && spec.trunk !== 'mobilenet_v3_large') {
+    throw new Error(`torchvision: ${name} has a ResNet trunk; options.widthMultiplier is for the MobileNetV3 models`);
   }
   const numClasses = options.numClasses ?? TORCHVISION_NUM_CLASSES;
   if (!Number.isInteger(numClasses) || numClasses < 1) {

@@ -1,24 +1,37 @@
 /**
- * The run folder (`--out`) of train-msrc: locked while a run uses it, never
- * silently overwritten, and what of the options must match on resume.
+ * The run folder (`--out`) of a training run: locked while a run uses it,
+ * never silently overwritten, and what of the options must match on resume.
  */
 import { readdir, readFile, rm, rmdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { type JsonObject, lockRunFolder, type RunLock } from '@seg/core';
 import { findAtomicDirectory, REPLACED_DIRECTORY_INFIX, TEMPORARY_DIRECTORY_INFIX } from '@seg/core/internals';
-import type { Dataset } from '@seg/datasets';
-import type { TrainMsrcOptions } from './options.js';
 import { exists, isRunOutput, RUN_FILES, RUN_FOLDERS, RUN_SINGLE_FILES, RunOutputs } from './run-files.js';
 
 /**
  * Options that say how to run, not what is trained: they may differ on
- * resume. Every other option is part of the configuration a checkpoint is
- * checked against.
+ * resume. The step budget is among them: training longer with a raised
+ * `--iterations` (or `--epochs`) continues the same run. Every other option
+ * is part of the configuration a checkpoint is checked against.
  */
-const RUN_CONTROL_KEYS = new Set(['loadCheckpoint', 'overwrite', 'allowConfigChange', 'backend', 'out', 'multiGPU', 'workers', 'printConfig']);
+export const RUN_CONTROL_KEYS: ReadonlySet<string> = new Set([
+  'resume',
+  'loadCheckpoint',
+  'overwrite',
+  'allowConfigChange',
+  'backend',
+  'out',
+  'multiGPU',
+  'workers',
+  'printConfig',
+  'iterations',
+  'epochs',
+  'export',
+  'fp16',
+]);
 
 /** The options a checkpoint stores and a resume must match (see {@link RUN_CONTROL_KEYS}). */
-export function runConfig(options: TrainMsrcOptions): JsonObject {
+export function runConfig(options: object): JsonObject {
   const entries = Object.entries(options).filter(([k, v]) => !RUN_CONTROL_KEYS.has(k) && v !== undefined);
   return JSON.parse(JSON.stringify(Object.fromEntries(entries))) as JsonObject;
 }
@@ -69,19 +82,33 @@ export interface RunFolder {
   outputs: RunOutputs;
 }
 
+/** Options of {@link openRunFolder}. */
+export interface RunFolderOptions {
+  /** The run folder. Required. */
+  out: string;
+  /** Continue the run whose checkpoint `out` holds. Default false. */
+  resume?: boolean;
+  /** Start afresh, first removing what earlier runs wrote in `out` (and only that). Default false. */
+  overwrite?: boolean;
+  /** The flag that asks for `resume`, as messages name it. Default `'--resume'`. */
+  resumeFlag?: string;
+  /** The program whose runs wrote the folder, as messages name it. Default `'training'`. */
+  program?: string;
+}
+
 /**
  * Locks `out` for this run and checks, before anything is trained, that
  * starting here loses nothing: a folder holding a checkpoint needs
- * `--loadCheckpoint` (continue it) or `--overwrite` (remove what earlier runs
- * wrote first, and only that); a file the run would write over that no run
- * wrote (a user's `config.json`, `model/`) is refused either way.
+ * `resume` (continue it) or `overwrite` (remove what earlier runs wrote
+ * first, and only that); a file the run would write over that no run wrote
+ * (a user's `config.json`, `model/`) is refused either way.
  *
  * @returns The lock and the record; release the lock when the run ends.
  */
-export async function openRunFolder(options: TrainMsrcOptions, log: (line: string) => void): Promise<RunFolder> {
-  const { out, loadCheckpoint, overwrite } = options;
-  if (loadCheckpoint && overwrite) {
-    throw new Error('--loadCheckpoint continues the run in --out and --overwrite discards it; pass one of them');
+export async function openRunFolder(options: RunFolderOptions, log: (line: string) => void): Promise<RunFolder> {
+  const { out, resume = false, overwrite = false, resumeFlag = '--resume', program = 'training' } = options;
+  if (resume && overwrite) {
+    throw new Error(`${resumeFlag} continues the run in --out and --overwrite discards it; pass one of them`);
   }
   const lock = await lockRunFolder(out, (h) => log(`took over the lock of process ${h.pid} (started ${h.started}), which is no longer running`));
   try {
@@ -93,38 +120,25 @@ export async function openRunFolder(options: TrainMsrcOptions, log: (line: strin
     const foreign = (await runPathsPresent(out)).filter((p) => !outputs.has(p));
     if (foreign.length > 0) {
       throw new Error(
-        `${out} holds ${foreign.slice(0, 6).join(', ')}${foreign.length > 6 ? `, … (${foreign.length} in all)` : ''}, which no train-msrc run wrote ` +
+        `${out} holds ${foreign.slice(0, 6).join(', ')}${foreign.length > 6 ? `, … (${foreign.length} in all)` : ''}, which no ${program} run wrote ` +
           `(${RUN_FILES.outputs} does not list ${foreign.length > 1 ? 'them' : 'it'}), and this run would write over ${foreign.length > 1 ? 'them' : 'it'}; ` +
           'move them elsewhere or choose another --out (--overwrite removes only what runs wrote)',
       );
     }
     const checkpointDir = join(out, RUN_FILES.checkpoint);
     const anyCopy = await findAtomicDirectory(checkpointDir);
-    if (!loadCheckpoint && anyCopy !== null) {
+    if (!resume && anyCopy !== null) {
       throw new Error(
         `${out} holds the checkpoint of an earlier run (${await checkpointStep(anyCopy)}, in ${anyCopy}); ` +
-          'pass --loadCheckpoint to continue it, or --overwrite to discard it and start again',
+          `pass ${resumeFlag} to continue it, or --overwrite to discard it and start again`,
       );
     }
-    if (loadCheckpoint && anyCopy === null) {
-      throw new Error(`--loadCheckpoint: no checkpoint in ${checkpointDir}; leave out --loadCheckpoint to start a new run there`);
+    if (resume && anyCopy === null) {
+      throw new Error(`${resumeFlag}: no checkpoint in ${checkpointDir}; leave out ${resumeFlag} to start a new run there`);
     }
     return { lock, outputs };
   } catch (e) {
     await lock.release();
     throw e;
-  }
-}
-
-/** Throws, naming the split file, if a split the run needs lists no images: better now than after the first iterations. */
-export function checkSplits(data: Dataset): void {
-  for (const name of ['train', 'validation', 'test'] as const) {
-    // split() throws naming the file when it is missing.
-    const split = data.split(name);
-    if (split.size === 0) {
-      throw new Error(
-        `${split.source}: the ${name} split lists no images; training needs all three splits (run seg-msrc check ${data.root} for a full report)`,
-      );
-    }
   }
 }

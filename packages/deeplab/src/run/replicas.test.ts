@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { replicaWorkers } from './replicas.js';
 
 const on = (name: BackendSelection['name']): BackendSelection => ({ name, tfjsName: name, skipped: [] });
-const args = { model: { numClasses: 22 }, classWeights: null };
+const args = { model: { kind: 'deeplabv3plus' as const, config: { numClasses: 22 } }, loss: { name: 'ce' as const, classWeights: null, ignoreIndex: null } };
 
 describe('replicaWorkers', () => {
   it('defaults to one replica per core on the single-threaded backends, as far as the batch allows', async () => {
@@ -19,7 +19,7 @@ describe('replicaWorkers', () => {
   it('takes --workers N as given, building the run model in each replica on the run backend', async () => {
     const w = await replicaWorkers({ multiGPU: false, workers: 3, batchSize: 8 }, on('cpu'), args);
     expect(w).toMatchObject({ count: 3, devices: 'cpu', backends: ['cpu'], args });
-    expect(String(w?.replica)).toMatch(/msrc-replica\.mjs$/);
+    expect(String(w?.replica)).toMatch(/deeplab\/dist\/run\/segmentation-replica\.js$/);
   });
 
   it('--multiGPU refuses fewer than two GPUs, naming what it found', async () => {

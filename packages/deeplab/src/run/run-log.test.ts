@@ -1,7 +1,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { tempDirs } from '../../../test-utils/temp-dirs.js';
+import { tempDirs } from '../../../../test-utils/temp-dirs.js';
 import { RunLog } from './run-log.js';
 
 const tempDir = tempDirs('seg-run-log-');

@@ -1,12 +1,13 @@
 /**
- * The reference run's validation: at each log, `valImages` random validation
- * images (a seeded subset, different at every iteration) are scored, and one
- * of them is segmented for the snapshots. The trainer hands the report to
- * the callbacks with the evaluation.
+ * A run's validation: at each evaluation, `valImages` random validation
+ * images (a seeded subset, different at every iteration, as the MSRC
+ * reference run did) or the whole split are scored, and one of them is
+ * segmented for the snapshots. The trainer hands the report to the
+ * callbacks with the evaluation.
  */
 import { type EvaluationReport, evaluateSegmentation, SeededRng, type SegmentationDataset, type SegmentationLoss, segmentationBatches } from '@seg/core';
-import { segment } from '@seg/deeplab';
 import type { LayersModel } from '@tensorflow/tfjs-layers';
+import { segment } from '../inference/segment.js';
 
 /** The images of `dataset` at `indices`. */
 export function subset(dataset: SegmentationDataset, indices: readonly number[]): SegmentationDataset {
@@ -22,10 +23,12 @@ export function evalBatches(dataset: SegmentationDataset, seed: number) {
 export interface ValidationArgs {
   numClasses: number;
   loss: SegmentationLoss;
-  /** Images scored at each validation. */
-  valImages: number;
-  /** Classes the report's per-class table leaves out (void). */
-  exclude: number[];
+  /** Images scored at each validation, a seeded random subset. Default: the whole split. */
+  valImages?: number;
+  /** Classes the report's per-class table leaves out (MSRC's void). Default none. */
+  exclude?: number[];
+  /** Ground-truth id no score counts. Default none. */
+  ignoreIndex?: number;
   seed: number;
 }
 
@@ -40,21 +43,26 @@ export class Validation {
   /**
    * Validates at `step`: the scores the trainer monitors (`loss`,
    * `pixelAccuracy`, `meanIoU`), the confusion matrix, the boundary F1 with
-   * the `exclude`d classes' pixels removed (void, for the report's table) and
-   * the shown image with its prediction.
+   * the `exclude`d classes' pixels removed (MSRC's void, for the report's
+   * table) and the shown image with its prediction.
    */
   async run(step: number): Promise<EvaluationReport & { scores: { loss: number; pixelAccuracy: number; meanIoU: number } }> {
-    const { seed, valImages, numClasses, loss, exclude } = this.args;
+    const { seed, valImages = this.split.size, numClasses, loss, exclude = [], ignoreIndex } = this.args;
     const rng = SeededRng.derive(seed, 3, step);
     const picks = rng.permutation(this.split.size).slice(0, Math.min(valImages, this.split.size));
     const sample = await this.split.get(picks[rng.int(picks.length)]);
-    const r = await evaluateSegmentation(this.model, evalBatches(subset(this.split, picks), seed), { numClasses, loss, exclude });
+    const r = await evaluateSegmentation(this.model, evalBatches(subset(this.split, picks), seed), {
+      numClasses,
+      loss,
+      ignoreIndex,
+      ...(exclude.length > 0 ? { exclude } : {}),
+    });
     const { width, height } = sample.image;
     const { labels: prediction } = await segment(this.model, { data: sample.image.data, width, height, channels: 3 });
     return {
       scores: { pixelAccuracy: r.pixelAccuracy, meanIoU: r.meanIoU, loss: r.loss! },
       confusion: r.confusion,
-      boundaryF1: r.excluded?.boundaryF1,
+      boundaryF1: (r.excluded ?? r).boundaryF1,
       snapshots: [{ id: sample.id, image: sample.image, labels: sample.labels, prediction }],
     };
   }

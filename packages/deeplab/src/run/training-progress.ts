@@ -1,14 +1,9 @@
-import { formatDuration } from '@seg/deeplab/node';
 import cliProgress from 'cli-progress';
-
-/** Where progress goes: a terminal gets a live bar, anything else plain lines. */
-export interface ProgressSink {
-  isTTY: boolean;
-  write(text: string): void;
-}
+import { formatDuration } from '../cli/format-duration.js';
+import type { ProgressSink } from '../cli/progress.js';
 
 /** Options of {@link createProgress}. */
-export interface ProgressArgs {
+export interface TrainingProgressArgs {
   /** Step the run ends at. */
   total: number;
   /** Step the run starts from (non-zero when resumed). */
@@ -40,7 +35,7 @@ const LOSS_SMOOTHING = 0.05;
  * and ETA: a `cli-progress` bar on a terminal, a plain line at most every
  * `plainEveryMs` otherwise (logs and CI keep readable text, no control codes).
  */
-export function createProgress(args: ProgressArgs): Progress {
+export function createProgress(args: TrainingProgressArgs): Progress {
   const sink = args.sink ?? { isTTY: Boolean(process.stderr.isTTY), write: (t: string) => process.stderr.write(t) };
   const now = args.now ?? Date.now;
   const plainEveryMs = args.plainEveryMs ?? 30_000;

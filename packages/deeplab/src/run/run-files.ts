@@ -1,5 +1,5 @@
 /**
- * What a train-msrc run writes into its folder (`--out`), named once, and the
+ * What a training run writes into its folder (`--out`), named once, and the
  * record of it: `run-outputs.json` lists every path a run of this folder
  * wrote (folders with a trailing `/`), recorded before the path is written.
  * `--overwrite` removes exactly these, so a user's own files in the folder
@@ -39,7 +39,7 @@ export const RUN_FILE_PATTERNS: readonly RegExp[] = [
   new RegExp(`^${RUN_FILES.reportAssets}/test-.+-(img|gt|pred)\\.png$`),
 ];
 
-/** Whether a run of train-msrc would write `path` (relative to the run folder, `/`-separated; folders end with `/`). */
+/** Whether a training run would write `path` (relative to the run folder, `/`-separated; folders end with `/`). */
 export function isRunOutput(path: string): boolean {
   return (
     (RUN_FOLDERS as readonly string[]).some((f) => path === `${f}/`) ||
@@ -80,7 +80,7 @@ export class RunOutputs {
     }
     const paths = (json as { paths?: unknown }).paths;
     if (!Array.isArray(paths) || !paths.every((p) => typeof p === 'string' && isRunOutput(p))) {
-      throw new Error(`${file}: expected { "paths": [...] } listing outputs of train-msrc runs (e.g. "config.json", "checkpoint/"); it lists something else`);
+      throw new Error(`${file}: expected { "paths": [...] } listing outputs of training runs (e.g. "config.json", "checkpoint/"); it lists something else`);
     }
     return new RunOutputs(dir, paths as string[]);
   }
@@ -97,7 +97,7 @@ export class RunOutputs {
 
   /** Records `path` (before it is written, so a crash in between leaves no unrecorded output). */
   record(path: string): Promise<void> {
-    if (!isRunOutput(path)) throw new Error(`run-outputs: ${path} is not a path a train-msrc run writes`);
+    if (!isRunOutput(path)) throw new Error(`run-outputs: ${path} is not a path a training run writes`);
     if (this.paths.has(path)) return this.writing;
     this.paths.add(path);
     return this.save();

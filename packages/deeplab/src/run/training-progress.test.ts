@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { createProgress } from './progress.js';
+import { createProgress } from './training-progress.js';
 
 describe('progress without a TTY', () => {
   it('prints plain lines with iteration, it/s, smoothed loss and ETA, at most once per interval and at the end', () => {

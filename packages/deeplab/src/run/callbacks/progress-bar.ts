@@ -1,5 +1,5 @@
 import type { StepLogs, TrainingCallback } from '@seg/core';
-import type { Progress } from '../progress.js';
+import type { Progress } from '../training-progress.js';
 
 /** Moves the progress bar at every step and takes it down when training ends. */
 export function progressBar(progress: Progress): TrainingCallback {

@@ -7,7 +7,16 @@ export type RunLogRecord =
   | { type: 'start'; time: string; step: number; backend: string }
   | { type: 'step'; step: number; loss: number; pixelAccuracy: number; seconds: number }
   | { type: 'validation'; step: number; loss: number; pixelAccuracy: number; meanIoU: number; trainLoss: number; trainPixelAccuracy: number }
-  | { type: 'test'; step: number; pixelAccuracy: number; meanAccuracy: number; meanIoU: number; voidExcluded: { pixelAccuracy: number; meanAccuracy: number; meanIoU: number } }
+  | {
+      type: 'test';
+      step: number;
+      /** The split evaluated at the end, when it is not MSRC's test split. */
+      split?: string;
+      pixelAccuracy: number;
+      meanAccuracy: number;
+      meanIoU: number;
+      voidExcluded?: { pixelAccuracy: number; meanAccuracy: number; meanIoU: number };
+    }
   | { type: 'end'; time: string; step: number; reason: 'finished' | 'stopped early' | 'interrupted' | 'failed'; error?: string };
 
 /** Records that say where an attempt of the run started and how it ended: kept whatever their step. */

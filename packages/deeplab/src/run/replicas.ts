@@ -1,10 +1,27 @@
 import { availableParallelism } from 'node:os';
-import { BACKEND_PACKAGES, type BackendSelection, type TrainerWorkers, visibleGpus } from '@seg/core';
-import type { MsrcReplicaArgs } from './msrc-replica.mjs';
-import type { TrainMsrcOptions } from './options.js';
+import { pathToFileURL } from 'node:url';
+import { BACKEND_PACKAGES, type BackendSelection } from '@seg/core';
+import { builtEntry, type TrainerWorkers, visibleGpus } from '@seg/core/internals';
+import type { SegmentationReplicaArgs } from './segmentation-replica.js';
 
-/** The module every replica builds the run's model with. */
-const REPLICA_MODULE = new URL('./msrc-replica.mjs', import.meta.url);
+/** Where the build puts the replica module (`segmentation-replica.ts`), relative to @seg/deeplab's package.json. */
+const REPLICA_ENTRY = 'dist/run/segmentation-replica.js';
+
+/** The built module every replica builds the run's model with (see `builtEntry`). */
+export async function segmentationReplicaModule(): Promise<URL> {
+  // The CommonJS build has no import.meta; it has __filename.
+  const from = typeof __filename === 'string' ? __filename : import.meta.url;
+  return pathToFileURL(await builtEntry('@seg/deeplab', REPLICA_ENTRY, from, 'the training replica module'));
+}
+
+/** How many replicas a run asks for. */
+export interface ReplicaCountOptions {
+  /** A replica per visible GPU (at least two). */
+  multiGPU: boolean;
+  /** CPU replicas; `null`: one per core on the single-threaded backends. */
+  workers: number | null;
+  batchSize: number;
+}
 
 /**
  * The run's data-parallel replicas: with `--multiGPU` one per visible GPU;
@@ -13,12 +30,12 @@ const REPLICA_MODULE = new URL('./msrc-replica.mjs', import.meta.url);
  * would only hold memory). `undefined`: one thread trains.
  */
 export async function replicaWorkers(
-  options: Pick<TrainMsrcOptions, 'multiGPU' | 'workers' | 'batchSize'>,
+  options: ReplicaCountOptions,
   backend: BackendSelection,
-  args: MsrcReplicaArgs,
+  args: SegmentationReplicaArgs,
   warn: (line: string) => void = console.warn,
 ): Promise<TrainerWorkers | undefined> {
-  const replica = { replica: REPLICA_MODULE, args: args as unknown as TrainerWorkers['args'], backends: [backend.name] };
+  const replica = { replica: await segmentationReplicaModule(), args: args as unknown as TrainerWorkers['args'], backends: [backend.name] };
   if (options.multiGPU) {
     const { gpus, how } = await visibleGpus(backend.name);
     if (gpus.length < 2) {

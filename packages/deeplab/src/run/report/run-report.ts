@@ -1,8 +1,7 @@
 import { type BoundaryScores, ConfusionMatrix } from '@seg/core';
-import { MSRC_CLASSES } from '@seg/msrc';
+import type { ModelClass } from '../../classes/model-classes.js';
 import { RUN_FILES, type RunOutputs } from '../run-files.js';
-import type { RunConfig } from '../run-config.js';
-import { perClassTable } from '../test-split.js';
+import { perClassTable } from '../split-scores.js';
 import { type CurvePoint, confusionSpec, curveSpec, renderSvg, thin } from './charts.js';
 import { type ReportPage, reportHtml, type ScoreLine } from './html.js';
 
@@ -24,6 +23,21 @@ export interface Triptych {
   prediction: string;
 }
 
+/** What a report names: the run's title, its classes, configuration and backend. */
+export interface RunReportArgs {
+  /** The page's title. */
+  title: string;
+  /** The classes in id order, with their colours. */
+  classes: readonly ModelClass[];
+  /** Classes left out of the per-class table (MSRC's void). Default none. */
+  exclude?: readonly number[];
+  /** The run's configuration, shown as a table. */
+  config: Record<string, unknown>;
+  backend: string;
+  /** The loss's name, the loss plot's axis. Default `'loss'`. */
+  lossName?: string;
+}
+
 /** Points kept per curve: enough to see every trend, small enough for a light SVG. */
 const MAX_CURVE_POINTS = 1500;
 
@@ -37,14 +51,13 @@ export class RunReport {
   private readonly steps: { step: number; loss: number }[] = [];
   private readonly validations: ValidationPoint[] = [];
   private confusion: { source: string; matrix: ConfusionMatrix; boundary: BoundaryScores | undefined } | null = null;
-  private test: ScoreLine[] | null = null;
+  private test: ReportPage['test'] = null;
   private triptychs: Triptych[] = [];
   private queue: Promise<void> = Promise.resolve();
 
   constructor(
     private readonly outputs: RunOutputs,
-    private readonly config: RunConfig,
-    private readonly backend: string,
+    private readonly args: RunReportArgs,
   ) {}
 
   recordStep(step: number, loss: number): void {
@@ -58,9 +71,10 @@ export class RunReport {
     this.triptychs = [triptych];
   }
 
-  recordTest(scores: ScoreLine[], confusion: ConfusionMatrix, boundary: BoundaryScores | undefined, triptychs: Triptych[], images: number): void {
-    this.test = scores;
-    this.confusion = { source: `the test split (${images} images)`, matrix: copyOf(confusion), boundary };
+  /** The split evaluated at the end: its score lines (one per view), confusion matrix, boundary scores and images. */
+  recordTest(split: string, scores: ScoreLine[], confusion: ConfusionMatrix, boundary: BoundaryScores | undefined, triptychs: Triptych[], images: number): void {
+    this.test = { split, lines: scores };
+    this.confusion = { source: `the ${split} split (${images} images)`, matrix: copyOf(confusion), boundary };
     this.triptychs = triptychs;
   }
 
@@ -75,7 +89,8 @@ export class RunReport {
   }
 
   private async render(status: string): Promise<string> {
-    const names = MSRC_CLASSES.map((c) => c.name);
+    const { classes, exclude = [] } = this.args;
+    const names = classes.map((c) => c.name);
     const charts: { title: string; file: string; spec: Record<string, unknown> }[] = [];
     const v = this.validations;
     const lossPoints: CurvePoint[] = [
@@ -83,7 +98,7 @@ export class RunReport {
       ...v.map((x) => ({ step: x.step, value: x.trainLoss, series: 'training loss (mean since last validation)' })),
       ...v.map((x) => ({ step: x.step, value: x.loss, series: 'validation loss' })),
     ];
-    charts.push({ title: 'Loss', file: `${RUN_FILES.reportAssets}/loss.svg`, spec: curveSpec('Loss', 'cross-entropy', lossPoints) });
+    charts.push({ title: 'Loss', file: `${RUN_FILES.reportAssets}/loss.svg`, spec: curveSpec('Loss', this.args.lossName ?? 'loss', lossPoints) });
     const scorePoints: CurvePoint[] = [
       ...v.map((x) => ({ step: x.step, value: x.trainPixelAccuracy, series: 'training pixel accuracy' })),
       ...v.map((x) => ({ step: x.step, value: x.pixelAccuracy, series: 'validation pixel accuracy' })),
@@ -94,16 +109,18 @@ export class RunReport {
     if (this.confusion) {
       const { source, matrix, boundary } = this.confusion;
       charts.push({ title: 'Confusion matrix', file: `${RUN_FILES.reportAssets}/confusion.svg`, spec: confusionSpec(`Confusion matrix: ${source}`, names, matrix.counts) });
-      perClass = { source, rows: Object.entries(perClassTable(matrix, boundary)).map(([name, scores]) => ({ name, ...scores })) };
+      const colors = new Map(classes.map((c) => [c.name, c.color]));
+      const table = perClassTable(matrix, boundary, { classNames: names, exclude });
+      perClass = { source, excluded: exclude.map((id) => names[id]), rows: Object.entries(table).map(([name, scores]) => ({ name, color: colors.get(name), ...scores })) };
     }
     for (const c of charts) await this.outputs.write(c.file, await renderSvg(c.spec));
     const last = v.at(-1);
     const html = reportHtml({
-      title: `train-msrc run: ${this.outputs.dir}`,
+      title: this.args.title,
       status,
       updated: new Date().toISOString(),
-      backend: this.backend,
-      config: this.config,
+      backend: this.args.backend,
+      config: this.args.config,
       charts: charts.map(({ title, file }) => ({ title, file })),
       perClass,
       test: this.test,
