@@ -123,7 +123,14 @@ export async function trainMsrc(
       loss,
       metrics: run.metrics,
       groups: [
-        { name: 'trunk', match: model.getLayer(options.backbone), frozen: !options.trainTrunk, optimizer: new Adam(options.learningRateTrunk) },
+        {
+          name: 'trunk',
+          match: model.getLayer(options.backbone),
+          frozen: !options.trainTrunk,
+          // The reference run detaches a frozen trunk but keeps it in train(): its batch norms still update their statistics.
+          freezeBN: false,
+          optimizer: new Adam(options.learningRateTrunk),
+        },
         { name: 'aspp', match: model.getLayer('aspp'), weightDecay: options.weightDecay, optimizer: new Adam(options.learningRateAspp) },
         { name: 'decoder', weightDecay: options.weightDecay, optimizer: new Adam(options.learningRateDecoder) },
       ],
