@@ -38,11 +38,9 @@ import type { FitOptions, RestoreOptions, RestoreResult, TrainerOptions } from '
  * that iteration is applied or saved.
  *
  * With `workers`, BatchNorm normalises each replica's shard with its own
- * batch statistics, as PyTorch's `nn.DataParallel`.
- *
- * `model.fit()` cannot express the reference run (several optimizers with
- * their own learning rates and weight decay, a frozen trunk), hence a loop of
- * its own.
+ * batch statistics, as PyTorch's `nn.DataParallel`. `model.fit()` cannot
+ * express the reference run (several optimizers with their own learning
+ * rates and weight decay, a frozen trunk), hence a loop of its own.
  *
  * @example
  * ```ts
@@ -104,9 +102,8 @@ export class Trainer implements FitContext {
   }
 
   /**
-   * Ends the replicas of `workers` (a step waiting on them rejects) and frees
-   * the optimizers' state and restored state no `fit()` took; resolves once
-   * the replicas have exited. The model stays the caller's.
+   * Ends the replicas of `workers` (a step waiting on them rejects) and frees the optimizers' state and
+   * restored state no `fit()` took; resolves once the replicas have exited. The model stays the caller's.
    */
   async dispose(): Promise<void> {
     await this.gradientSource.dispose();
@@ -207,9 +204,8 @@ export class Trainer implements FitContext {
   }
 
   /**
-   * Writes a checkpoint of the whole run to `dir`, atomically: weights, every
-   * optimizer, the step, each stateful part's and stateful callback's
-   * section (and tensors, e.g. early stopping's best weights), the
+   * Writes a checkpoint of the whole run to `dir`, atomically: weights, every optimizer, the step, each
+   * stateful part's and stateful callback's section (and tensors, e.g. early stopping's best weights), the
    * configuration and `user` state.
    */
   async save(dir: string, user?: JsonValue): Promise<void> {
