@@ -1,6 +1,6 @@
 import { Adam, EarlyStopping, resumableBatches, segmentationBatches, selectBackend, Trainer } from '@seg/core';
 import { type DeepLabV3PlusConfig, deeplabV3Plus, loadTrunkWeights } from '@seg/deeplab';
-import { type LossSpec, lossFrom, replicaWorkers, runConfig, type ScoreLine, type SegmentationReplicaArgs, TrainingRun } from '@seg/deeplab/node';
+import { type LossSpec, lossFrom, replicaWorkers, runConfig, type ScoreLine, type SegmentationReplicaOptions, TrainingRun } from '@seg/deeplab/node';
 import { openDataset } from '@seg/datasets';
 import { MSRC_CLASSES, MSRC_VOID } from '@seg/msrc';
 import { trainingAugmentation } from './augment.js';
@@ -65,7 +65,7 @@ export async function trainMsrc(
     spatialDropout: config.spatialDropout,
     decoderDropout: config.decoderDropout,
   };
-  const replicaArgs: SegmentationReplicaArgs = { model: { kind: 'deeplabv3plus', config: modelConfig }, loss: lossSpec };
+  const replicaArgs: SegmentationReplicaOptions = { model: { kind: 'deeplabv3plus', config: modelConfig }, loss: lossSpec };
   let run: TrainingRun | null = null;
   // What the run started and must end however it ends (the replicas).
   const atEnd: Array<() => Promise<void>> = [];
@@ -156,9 +156,9 @@ export async function trainMsrc(
       steps: options.iterations,
       evaluateEvery: options.logFreq,
       checkpointEvery: options.saveFreq ?? options.logFreq,
-      ...run.fitArgs,
+      ...run.fitOptions,
       // Deciders first: the run's reporters print their decisions.
-      callbacks: [...earlyStopping, ...run.fitArgs.callbacks],
+      callbacks: [...earlyStopping, ...run.fitOptions.callbacks],
     });
     const { scores } = await run.finish(result, {
       name: 'test',

@@ -34,7 +34,7 @@ export { replaceClassifier } from './model/replace-classifier.js';
 
 // Pretrained weights: torchvision's models and trunks, the reference MSRC run.
 export { fromTorchvision } from './torchvision/from-torchvision.js';
-export type { FromTorchvisionOptions } from './torchvision/from-torchvision.js';
+export type { FromTorchvisionOptions, HeadReplacement } from './torchvision/from-torchvision.js';
 export { TORCHVISION_MODELS, TORCHVISION_NUM_CLASSES, torchvisionModel } from './torchvision/torchvision-models.js';
 export type { TorchvisionModelName, TorchvisionModelOptions } from './torchvision/torchvision-models.js';
 export { loadTrunkWeights } from './torchvision/trunk-weights.js';

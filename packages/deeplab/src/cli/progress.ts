@@ -9,7 +9,7 @@ export interface ProgressSink {
 }
 
 /** Options of {@link createBatchProgress}. */
-export interface BatchProgressArgs {
+export interface BatchProgressOptions {
   /** Where the bar or the plain lines go. Default: stderr. */
   sink?: ProgressSink;
   /** Without a terminal: at most one plain line per this many milliseconds (and one at the end). Default 30 s. */
@@ -38,7 +38,7 @@ export function formatProgress(p: BatchProgress): string {
  * terminal, a plain line at most every `plainEveryMs` otherwise (logs and CI
  * get readable text, no control codes).
  */
-export function createBatchProgress(args: BatchProgressArgs = {}): BatchProgressDisplay {
+export function createBatchProgress(args: BatchProgressOptions = {}): BatchProgressDisplay {
   const sink = args.sink ?? { isTTY: Boolean(process.stderr.isTTY), write: (t: string) => process.stderr.write(t) };
   const now = args.now ?? Date.now;
   const plainEveryMs = args.plainEveryMs ?? 30_000;

@@ -31,7 +31,7 @@ export function classifierConvs(model: tfl.LayersModel): Layer[] {
 
 /**
  * A copy of `model` predicting `numClasses` classes: its classifier convs
- * ({@link classifierConvs}) replaced by fresh ones initialised as torch's
+ * (`classifierConvs`) replaced by fresh ones initialised as torch's
  * `nn.Conv2d` (torchvision's fine-tuning recipe), every other weight copied.
  * The copy records `classes` (or no class names: the old ones no longer
  * apply); other metadata is kept. `model` is left as it was.

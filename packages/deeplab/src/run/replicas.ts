@@ -2,7 +2,7 @@ import { availableParallelism } from 'node:os';
 import { pathToFileURL } from 'node:url';
 import { BACKEND_PACKAGES, type BackendSelection } from '@seg/core';
 import { builtEntry, type TrainerWorkers, visibleGpus } from '@seg/core/internals';
-import type { SegmentationReplicaArgs } from './segmentation-replica.js';
+import type { SegmentationReplicaOptions } from './segmentation-replica.js';
 
 /** Where the build puts the replica module (`segmentation-replica.ts`), relative to @seg/deeplab's package.json. */
 const REPLICA_ENTRY = 'dist/run/segmentation-replica.js';
@@ -32,7 +32,7 @@ export interface ReplicaCountOptions {
 export async function replicaWorkers(
   options: ReplicaCountOptions,
   backend: BackendSelection,
-  args: SegmentationReplicaArgs,
+  args: SegmentationReplicaOptions,
   warn: (line: string) => void = console.warn,
 ): Promise<TrainerWorkers | undefined> {
   const replica = { replica: await segmentationReplicaModule(), args: args as unknown as TrainerWorkers['args'], backends: [backend.name] };

@@ -42,7 +42,7 @@ export type ModelSpec =
   | { kind: 'saved'; dir: string; numClasses: number };
 
 /** What every replica is built from: JSON, as `Trainer` `workers.args`. */
-export interface SegmentationReplicaArgs {
+export interface SegmentationReplicaOptions {
   model: ModelSpec;
   loss: LossSpec;
   /** The trunk's BatchNorm in inference mode (`--freezeBN`). Default false. */
@@ -100,7 +100,7 @@ export function trunkLayerName(spec: ModelSpec): string {
 
 /** A replica: the run's model (its trunk's BatchNorm frozen with `freezeBN`), its loss and pixel accuracy. */
 export const buildSegmentationReplica: ReplicaModule = async (args) => {
-  const { model: spec, loss, freezeBN = false } = args as unknown as SegmentationReplicaArgs;
+  const { model: spec, loss, freezeBN = false } = args as unknown as SegmentationReplicaOptions;
   const model = await modelFrom(spec);
   if (freezeBN) freezeBatchNorm(model.getLayer(trunkLayerName(spec)) as unknown as LayersModel);
   return { model, loss: lossFrom(loss), metrics: { pixelAccuracy: pixelAccuracyWith(loss.ignoreIndex) } };

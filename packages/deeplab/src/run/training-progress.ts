@@ -3,7 +3,7 @@ import { formatDuration } from '../cli/format-duration.js';
 import type { ProgressSink } from '../cli/progress.js';
 
 /** Options of {@link createProgress}. */
-export interface TrainingProgressArgs {
+export interface TrainingProgressOptions {
   /** Step the run ends at. */
   total: number;
   /** Step the run starts from (non-zero when resumed). */
@@ -35,7 +35,7 @@ const LOSS_SMOOTHING = 0.05;
  * and ETA: a `cli-progress` bar on a terminal, a plain line at most every
  * `plainEveryMs` otherwise (logs and CI keep readable text, no control codes).
  */
-export function createProgress(args: TrainingProgressArgs): Progress {
+export function createProgress(args: TrainingProgressOptions): Progress {
   const sink = args.sink ?? { isTTY: Boolean(process.stderr.isTTY), write: (t: string) => process.stderr.write(t) };
   const now = args.now ?? Date.now;
   const plainEveryMs = args.plainEveryMs ?? 30_000;

@@ -120,7 +120,7 @@ export interface FinishOptions<S extends SplitScores = SplitScores> {
  * A training run in a folder. Open it (which locks the folder and checks
  * that nothing is lost by starting there), pass {@link TrainingRun.bestModel}
  * to the `Trainer`, {@link TrainingRun.start} it, train with
- * {@link TrainingRun.fitArgs}, and {@link TrainingRun.finish} with the
+ * {@link TrainingRun.fitOptions}, and {@link TrainingRun.finish} with the
  * evaluated split; {@link TrainingRun.close} always.
  *
  * @example
@@ -129,7 +129,7 @@ export interface FinishOptions<S extends SplitScores = SplitScores> {
  * try {
  *   const trainer = new Trainer({ model, loss, data: batches, metrics: run.metrics, config: run.config });
  *   await run.start(trainer);
- *   const result = await trainer.fit({ steps: 2000, evaluateEvery: 200, ...run.fitArgs });
+ *   const result = await trainer.fit({ steps: 2000, evaluateEvery: 200, ...run.fitOptions });
  *   await run.finish(result);
  *   await trainer.dispose();
  * } finally {
@@ -256,7 +256,7 @@ export class TrainingRun {
   }
 
   /** `evaluate`, `checkpointDir` and `callbacks` for `Trainer.fit`. */
-  get fitArgs(): { evaluate: () => Promise<EvaluationReport>; checkpointDir: string; callbacks: TrainingCallback[] } {
+  get fitOptions(): { evaluate: () => Promise<EvaluationReport>; checkpointDir: string; callbacks: TrainingCallback[] } {
     return { evaluate: this.evaluate, checkpointDir: this.checkpointDir, callbacks: this.callbacks };
   }
 

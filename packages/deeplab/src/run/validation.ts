@@ -20,7 +20,7 @@ export function evalBatches(dataset: SegmentationDataset, seed: number) {
 }
 
 /** Options of {@link Validation}. */
-export interface ValidationArgs {
+export interface ValidationOptions {
   numClasses: number;
   loss: SegmentationLoss;
   /** Images scored at each validation, a seeded random subset. Default: the whole split. */
@@ -37,7 +37,7 @@ export class Validation {
   constructor(
     private readonly model: LayersModel,
     private readonly split: SegmentationDataset,
-    private readonly args: ValidationArgs,
+    private readonly args: ValidationOptions,
   ) {}
 
   /**

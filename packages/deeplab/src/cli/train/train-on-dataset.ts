@@ -24,7 +24,7 @@ import { openDataset } from '@seg/datasets';
 import { exportOnnx } from '../../onnx/export-onnx.js';
 import { replicaWorkers } from '../../run/replicas.js';
 import { runConfig } from '../../run/run-folder.js';
-import { type LossSpec, lossFrom, type SegmentationReplicaArgs } from '../../run/segmentation-replica.js';
+import { type LossSpec, lossFrom, type SegmentationReplicaOptions } from '../../run/segmentation-replica.js';
 import { TrainingRun } from '../../run/training-run.js';
 import type { ProgressSink } from '../progress.js';
 import { checkBeforeTraining, classPixelCounts, stepsPerEpoch } from './data-checks.js';
@@ -102,7 +102,7 @@ export async function trainOnDataset(options: TrainOptions, output: TrainOutput)
       log,
       progress: output.progress,
     });
-    const replicaArgs: SegmentationReplicaArgs = { model: built.spec, loss: lossSpec, freezeBN: options.freezeBN };
+    const replicaArgs: SegmentationReplicaOptions = { model: built.spec, loss: lossSpec, freezeBN: options.freezeBN };
     const workers = await replicaWorkers({ multiGPU: false, workers: options.workers, batchSize: options.batchSize }, backend, replicaArgs, log);
     const schedule = lrSchedule({ schedule: options.schedule, learningRate: options.lr, steps: iterations, warmup: options.warmup });
     const optimizer = () => ({
@@ -135,7 +135,7 @@ export async function trainOnDataset(options: TrainOptions, output: TrainOutput)
     await run.start(trainer);
     // A decider goes before the run's callbacks, which report its decisions.
     const earlyStopping = options.patience === null ? [] : [new EarlyStopping({ monitor: 'meanIoU', mode: 'max', patience: options.patience, restoreBestWeights: false })];
-    const result = await trainer.fit({ steps: iterations, evaluateEvery: options.evalEvery, ...run.fitArgs, callbacks: [...earlyStopping, ...run.fitArgs.callbacks] });
+    const result = await trainer.fit({ steps: iterations, evaluateEvery: options.evalEvery, ...run.fitOptions, callbacks: [...earlyStopping, ...run.fitOptions.callbacks] });
     const { scores } = await run.finish(result, { name: options.valSplit });
     log(`${options.valSplit} (${validation.size} images): mIoU ${scores.meanIoU.toFixed(4)}, pixel accuracy ${scores.pixelAccuracy.toFixed(4)}`);
     if (options.export) {

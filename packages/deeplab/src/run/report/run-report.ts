@@ -24,7 +24,7 @@ export interface Triptych {
 }
 
 /** What a report names: the run's title, its classes, configuration and backend. */
-export interface RunReportArgs {
+export interface RunReportOptions {
   /** The page's title. */
   title: string;
   /** The classes in id order, with their colours. */
@@ -57,7 +57,7 @@ export class RunReport {
 
   constructor(
     private readonly outputs: RunOutputs,
-    private readonly args: RunReportArgs,
+    private readonly args: RunReportOptions,
   ) {}
 
   recordStep(step: number, loss: number): void {
