@@ -1,7 +1,7 @@
 import type { Normalization, Pixels } from '@seg/core';
 import { normalizationCoefficients } from '@seg/core/internals';
 import * as tf from '@tensorflow/tfjs-core';
-import { type BrowserImage, checkRawImage, isRawImage } from './preprocess.js';
+import { type BrowserImage, checkPixels, hasChannels } from './preprocess.js';
 
 /**
  * An image's RGB or RGBA values as any runtime reads them, channel count
@@ -43,15 +43,15 @@ export async function readPixels(where: string, image: unknown): Promise<PixelVa
     }
     return { data: (await image.data()) as Float32Array | Int32Array, width, height, channels };
   }
-  if (isRawImage(image)) {
-    checkRawImage(where, image);
+  if (hasChannels(image)) {
+    checkPixels(where, image);
     return image;
   }
   if ('data' in image && 'width' in image && 'height' in image) {
     // ImageData (always RGBA); its fields are prototype getters, which a spread would not copy.
     const { data, width, height } = image as ImageData;
     const raw = { data, width, height, channels: 4 as const };
-    checkRawImage(where, raw);
+    checkPixels(where, raw);
     return raw;
   }
   if ('width' in image && 'height' in image) return drawnPixels(where, image as BrowserImage);

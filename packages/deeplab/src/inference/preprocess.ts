@@ -20,8 +20,13 @@ export type BrowserImage = ImageData | HTMLImageElement | HTMLCanvasElement | HT
  */
 export type ImageInput = Pixels | tf.Tensor3D | BrowserImage;
 
-/** @internal */
-export function isRawImage(image: object): image is Required<Pixels> {
+/**
+ * Whether `image` is `Pixels` with `channels` given; without it, pixels are
+ * read as `ImageData` is, RGBA.
+ *
+ * @internal
+ */
+export function hasChannels(image: object): image is Required<Pixels> {
   return 'data' in image && 'width' in image && 'height' in image && 'channels' in image;
 }
 
@@ -38,7 +43,7 @@ export function imageSize(image: ImageInput): { width: number; height: number } 
  *
  * @internal
  */
-export function checkRawImage(where: string, image: Required<Pixels>): void {
+export function checkPixels(where: string, image: Required<Pixels>): void {
   const { data, width, height, channels } = image;
   if (!Number.isInteger(width) || width <= 0 || !Number.isInteger(height) || height <= 0) {
     throw new Error(`${where}: image width ${width} and height ${height} must be positive integers`);
@@ -56,8 +61,8 @@ export function checkRawImage(where: string, image: Required<Pixels>): void {
   }
 }
 
-function rawToTensor(image: Required<Pixels>): tf.Tensor3D {
-  checkRawImage('preprocess', image);
+function pixelsToTensor(image: Required<Pixels>): tf.Tensor3D {
+  checkPixels('preprocess', image);
   const { data, width, height, channels } = image;
   return tf.tidy(() => {
     const pixels = tf.tensor3d(Int32Array.from(data), [height, width, channels], 'int32');
@@ -70,7 +75,7 @@ function browserToTensor(image: object): tf.Tensor3D {
     // ImageData (always RGBA) is read directly: the same path in Node and browsers, no canvas round
     // trip. Its fields are prototype getters, which a spread would not copy.
     const { data, width, height } = image as Pixels;
-    return rawToTensor({ data, width, height, channels: 4 });
+    return pixelsToTensor({ data, width, height, channels: 4 });
   }
   if (typeof document === 'undefined' && typeof OffscreenCanvas === 'undefined') {
     throw new Error(
@@ -115,8 +120,8 @@ export function preprocess(image: ImageInput): tf.Tensor4D {
       }
       const [h, w] = image.shape;
       pixels = image.shape[2] === 4 ? tf.slice(image, [0, 0, 0], [h, w, 3]) : image;
-    } else if (isRawImage(image)) {
-      pixels = rawToTensor(image);
+    } else if (hasChannels(image)) {
+      pixels = pixelsToTensor(image);
     } else if (image !== null && typeof image === 'object') {
       pixels = browserToTensor(image);
     } else {
