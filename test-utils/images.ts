@@ -1,5 +1,7 @@
+import type { Pixels } from '../packages/core/src/data/image.js';
+
 /** Seeded pseudo-random RGB bytes (a linear congruential generator), as a raw image. */
-export function randomRgbImage(width: number, height: number, seed: number): { data: Uint8Array; width: number; height: number; channels: 3 } {
+export function randomRgbImage(width: number, height: number, seed: number): Required<Pixels<Uint8Array>> {
   const data = new Uint8Array(width * height * 3);
   let s = seed;
   for (let i = 0; i < data.length; i++) {

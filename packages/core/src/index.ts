@@ -48,7 +48,7 @@ export {
   resumableBatches, segmentationBatches, withSeededRandom,
 } from './data/index.js';
 export type {
-  Augmentation, ColorJitterOptions, CropOptions, DataPosition, LabeledImage, Normalization,
+  Augmentation, ColorJitterOptions, CropOptions, DataPosition, LabeledImage, Normalization, Pixels,
   RandomGaussianBlurOptions, RandomHorizontalFlipOptions, RandomRotationOptions, RandomScaleOptions,
   RandomScaledCropOptions, ResumableBatches, RgbImage, SampleTransform, SegmentationBatch,
   SegmentationBatchesOptions, SegmentationBatchStream, SegmentationDataset, SegmentationSample,

@@ -43,7 +43,9 @@ export type { ReferenceMsrcFiles } from './torchvision/reference-weights.js';
 
 // Inference: segment(), segmenters, preprocessing.
 export { preprocess, normalize } from './inference/preprocess.js';
-export type { BrowserImage, ImageInput, RawImage } from './inference/preprocess.js';
+export type { BrowserImage, ImageInput } from './inference/preprocess.js';
+// Deprecated aliases of @seg/core's `Pixels`, kept for one release.
+export type { RawImage } from './inference/preprocess.js';
 export { segment } from './inference/segment.js';
 export type { Segmentation, SegmentOptions } from './inference/segment-options.js';
 export type { Segmenter } from './inference/segmenter.js';
@@ -53,7 +55,7 @@ export { tfjsSegmenter } from './inference/tfjs-segmenter.js';
 
 // Classes and colours.
 export { colorize, DEFAULT_OVERLAY_ALPHA, overlay } from './classes/colorize.js';
-export type { OverlayImage } from './classes/colorize.js';
+export type { OverlayImage } from './classes/colorize.js'; // deprecated alias of @seg/core's `Pixels`
 export { classPalette, getModelClasses, setModelClasses } from './classes/model-classes.js';
 export type { ModelClass } from './classes/model-classes.js';
 export { VOC_CLASSES, VOC_MODEL_CLASSES, VOC_PALETTE } from './classes/voc-classes.js';

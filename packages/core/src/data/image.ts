@@ -1,9 +1,34 @@
-/** An 8-bit RGB image, row-major, top row first, channels interleaved (`[r, g, b, r, g, b, ...]`). */
+/**
+ * An 8-bit RGB image, row-major, top row first, channels interleaved
+ * (`[r, g, b, r, g, b, ...]`): what training data, augmentations and the
+ * image decoders hold. One of @seg's two image shapes; the other is
+ * {@link Pixels}.
+ */
 export interface RgbImage {
   /** `width * height * 3` bytes. */
   data: Uint8Array;
   width: number;
   height: number;
+}
+
+/**
+ * Interleaved RGB or RGBA pixels, row-major, top row first: what inference
+ * (`segment()`, `preprocess()`, `overlay()`) takes and what decoders that keep
+ * alpha return. A browser `ImageData` is one (its `channels` is absent, so 4).
+ * One of @seg's two image shapes; the other is {@link RgbImage}.
+ *
+ * @typeParam Data The buffer type: 8-bit values by default; code that reads a
+ *   tensor's values may hold them as floats or ints.
+ */
+export interface Pixels<Data extends ArrayLike<number> = Uint8Array | Uint8ClampedArray> {
+  /** `width * height * channels` values in 0–255. */
+  data: Data;
+  /** Width in pixels. */
+  width: number;
+  /** Height in pixels. */
+  height: number;
+  /** 3 (RGB) or 4 (RGBA; alpha is ignored where only colour matters). Default 4, as in `ImageData`. */
+  channels?: 3 | 4;
 }
 
 /**

@@ -1,16 +1,15 @@
 import { Transformer } from '@napi-rs/image';
-import type { RgbImage } from '@seg/core';
+import type { Pixels, RgbImage } from '@seg/core';
 import { readRegularFile } from '@seg/core/internals';
 import { ImageFileError } from './image-file-error.js';
 import { imageTruncation } from './jpeg-truncation.js';
 
-/** 8-bit pixels, row-major, channels interleaved: RGB, or RGBA when the file has alpha and it was kept. */
-export interface DecodedPixels {
-  data: Uint8Array;
-  width: number;
-  height: number;
-  channels: 3 | 4;
-}
+/**
+ * 8-bit pixels with their channel count given.
+ *
+ * @deprecated Use `Pixels` from `@seg/core` (`Required<Pixels<Uint8Array>>` for this exact type). Removed in the next major release.
+ */
+export type DecodedPixels = Required<Pixels<Uint8Array>>;
 
 /** Options of {@link decodeImage} and {@link readImageFile}. */
 export interface DecodeImageOptions {
@@ -42,7 +41,7 @@ const LAYOUTS: Readonly<Record<number, { channels: 1 | 2 | 3 | 4; bytes: 1 | 2 }
 };
 
 /** 8-bit RGB(A) from decoded samples: grey is spread over R, G and B; 16-bit samples keep their high byte (native byte order, as the decoder gives them). */
-function toRgb(pixels: Uint8Array, width: number, height: number, channels: 1 | 2 | 3 | 4, bytes: 1 | 2, keepAlpha: boolean): DecodedPixels {
+function toRgb(pixels: Uint8Array, width: number, height: number, channels: 1 | 2 | 3 | 4, bytes: 1 | 2, keepAlpha: boolean): Required<Pixels<Uint8Array>> {
   const outChannels = keepAlpha && (channels === 2 || channels === 4) ? 4 : 3;
   if (bytes === 1 && channels === outChannels) return { data: pixels, width, height, channels: outChannels };
   const high = bytes === 2 ? (new Uint8Array(Uint16Array.of(1).buffer)[0] === 1 ? 1 : 0) : 0;
@@ -67,7 +66,7 @@ function toRgb(pixels: Uint8Array, width: number, height: number, channels: 1 | 
  * @throws {ImageFileError} Naming `source`, if the bytes are truncated, not a
  *   decodable image, or 16-bit under `sixteenBit: 'error'`.
  */
-export async function decodePixels(bytes: Uint8Array, source: string, options: ReadPixelsOptions = {}): Promise<DecodedPixels> {
+export async function decodePixels(bytes: Uint8Array, source: string, options: ReadPixelsOptions = {}): Promise<Required<Pixels<Uint8Array>>> {
   const truncated = imageTruncation(bytes);
   if (truncated) throw new ImageFileError(source, truncated);
   let width: number;
@@ -132,6 +131,6 @@ export async function readImageFile(path: string, options: DecodeImageOptions = 
  *
  * @throws {ImageFileError} If the file cannot be read or decoded; the message names the path.
  */
-export async function readPixels(path: string, options: ReadPixelsOptions = {}): Promise<DecodedPixels> {
+export async function readPixels(path: string, options: ReadPixelsOptions = {}): Promise<Required<Pixels<Uint8Array>>> {
   return decodePixels(await readImageBytes(path), path, options);
 }

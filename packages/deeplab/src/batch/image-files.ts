@@ -1,5 +1,5 @@
 import { ImageFileError, readPixels } from '@seg/datasets';
-import type { RawImage } from '../inference/preprocess.js';
+import type { Pixels } from '@seg/core';
 import { ImageReadError } from './errors.js';
 
 /**
@@ -10,7 +10,7 @@ import { ImageReadError } from './errors.js';
  * @throws {ImageReadError} Naming the file, if it is not a regular file, cannot
  *   be read or decoded, or is cut short.
  */
-export async function readImage(path: string): Promise<RawImage> {
+export async function readImage(path: string): Promise<Required<Pixels<Uint8Array>>> {
   try {
     return await readPixels(path, { keepAlpha: true, sixteenBit: 'high-byte' });
   } catch (e) {

@@ -1,3 +1,4 @@
+import type { Pixels } from '@seg/core';
 import type { Palette } from '@seg/datasets/classes';
 
 /**
@@ -30,17 +31,12 @@ export function colorize(
 /** Default opacity of the label colours in {@link overlay}. */
 export const DEFAULT_OVERLAY_ALPHA = 0.5;
 
-/** Pixels {@link overlay} blends over: raw RGB/RGBA bytes or an `ImageData`. */
-export interface OverlayImage {
-  /** `width * height * channels` bytes. */
-  data: Uint8Array | Uint8ClampedArray;
-  /** Width in pixels. */
-  width: number;
-  /** Height in pixels. */
-  height: number;
-  /** 3 (RGB) or 4 (RGBA). Default 4, as in `ImageData`. */
-  channels?: 3 | 4;
-}
+/**
+ * Pixels {@link overlay} blends over.
+ *
+ * @deprecated Use `Pixels` from `@seg/core`, the same shape. Removed in the next major release.
+ */
+export type OverlayImage = Pixels;
 
 /**
  * Blends the palette colour of each pixel's label over the image:
@@ -51,7 +47,7 @@ export interface OverlayImage {
  * @throws If sizes disagree, alpha is outside [0, 1] or a label has no colour.
  */
 export function overlay(
-  image: OverlayImage,
+  image: Pixels,
   labels: ArrayLike<number>,
   palette: Palette,
   alpha = DEFAULT_OVERLAY_ALPHA,

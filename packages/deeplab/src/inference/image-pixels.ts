@@ -1,19 +1,13 @@
-import type { Normalization } from '@seg/core';
+import type { Normalization, Pixels } from '@seg/core';
 import { normalizationCoefficients } from '@seg/core/internals';
 import * as tf from '@tensorflow/tfjs-core';
-import { type BrowserImage, checkRawImage, isRawImage } from './preprocess.js';
+import { type BrowserImage, checkPixels, hasChannels } from './preprocess.js';
 
-/** Interleaved RGB or RGBA values of an image, as any runtime reads them. */
-export interface Pixels {
-  /** `width * height * channels` values in 0–255 (floats from a tensor may hold anything). */
-  data: Uint8Array | Uint8ClampedArray | Float32Array | Int32Array;
-  /** Width in pixels. */
-  width: number;
-  /** Height in pixels. */
-  height: number;
-  /** 3 (RGB) or 4 (RGBA; alpha is ignored). */
-  channels: 3 | 4;
-}
+/**
+ * An image's RGB or RGBA values as any runtime reads them, channel count
+ * known; a tensor's values (floats or ints) may hold anything.
+ */
+export type PixelValues = Required<Pixels<Uint8Array | Uint8ClampedArray | Float32Array | Int32Array>>;
 
 const EXPECTED = 'expected { data, width, height, channels }, an [H, W, 3 | 4] tf.Tensor3D of 0-255 values, or a browser image (ImageData, <img>, canvas, ImageBitmap)';
 
@@ -22,7 +16,7 @@ function describe(value: unknown): string {
   return `an object with keys ${JSON.stringify(Object.keys(value))}`;
 }
 
-function drawnPixels(where: string, image: BrowserImage): Pixels {
+function drawnPixels(where: string, image: BrowserImage): PixelValues {
   const { width, height } = image as { width: number; height: number };
   if (typeof document === 'undefined' && typeof OffscreenCanvas === 'undefined') {
     throw new Error(`${where}: browser image sources (<img>, canvas, ImageBitmap) need a DOM; in Node pass { data, width, height, channels } or a tf.Tensor3D`);
@@ -40,7 +34,7 @@ function drawnPixels(where: string, image: BrowserImage): Pixels {
  *
  * @param where Prefix of error messages, e.g. `segment`.
  */
-export async function readPixels(where: string, image: unknown): Promise<Pixels> {
+export async function readPixels(where: string, image: unknown): Promise<PixelValues> {
   if (image === null || typeof image !== 'object') throw new Error(`${where}: image is ${describe(image)}; ${EXPECTED}`);
   if (image instanceof tf.Tensor) {
     const [height, width, channels] = image.shape;
@@ -49,15 +43,15 @@ export async function readPixels(where: string, image: unknown): Promise<Pixels>
     }
     return { data: (await image.data()) as Float32Array | Int32Array, width, height, channels };
   }
-  if (isRawImage(image)) {
-    checkRawImage(where, image);
+  if (hasChannels(image)) {
+    checkPixels(where, image);
     return image;
   }
   if ('data' in image && 'width' in image && 'height' in image) {
     // ImageData (always RGBA); its fields are prototype getters, which a spread would not copy.
     const { data, width, height } = image as ImageData;
     const raw = { data, width, height, channels: 4 as const };
-    checkRawImage(where, raw);
+    checkPixels(where, raw);
     return raw;
   }
   if ('width' in image && 'height' in image) return drawnPixels(where, image as BrowserImage);
@@ -70,7 +64,7 @@ export async function readPixels(where: string, image: unknown): Promise<Pixels>
  *
  * @throws If a value is NaN or infinite, naming it and its place.
  */
-export function normalizedPlanes(where: string, pixels: Pixels, norm: Normalization): Float32Array {
+export function normalizedPlanes(where: string, pixels: PixelValues, norm: Normalization): Float32Array {
   const { data, width, height, channels } = pixels;
   const plane = width * height;
   const out = new Float32Array(3 * plane);

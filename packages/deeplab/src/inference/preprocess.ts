@@ -1,32 +1,32 @@
-import { IMAGENET_MEAN, IMAGENET_STD } from '@seg/core';
+import { IMAGENET_MEAN, IMAGENET_STD, type Pixels } from '@seg/core';
 import { normalizationCoefficients } from '@seg/core/internals';
 import * as tf from '@tensorflow/tfjs-core';
 
 export { IMAGENET_MEAN, IMAGENET_STD };
 
-/** Interleaved 8-bit pixels (RGB or RGBA, row-major), as image decoders return them. */
-export interface RawImage {
-  /** `width * height * channels` bytes. */
-  data: Uint8Array | Uint8ClampedArray;
-  /** Width in pixels. */
-  width: number;
-  /** Height in pixels. */
-  height: number;
-  /** 3 for RGB, 4 for RGBA (alpha is ignored). */
-  channels: 3 | 4;
-}
+/**
+ * Interleaved 8-bit pixels with their channel count given.
+ *
+ * @deprecated Use `Pixels` from `@seg/core` (its `channels` is optional, default 4). Removed in the next major release.
+ */
+export type RawImage = Required<Pixels>;
 
 /** Browser image sources read with `tf.browser.fromPixels`. */
 export type BrowserImage = ImageData | HTMLImageElement | HTMLCanvasElement | HTMLVideoElement | ImageBitmap;
 
 /**
- * Anything {@link preprocess} accepts: raw pixels, an `[H, W, 3 | 4]` tensor of
- * 0–255 values, or a browser image source.
+ * Anything {@link preprocess} accepts: `Pixels` (RGB or RGBA bytes), an
+ * `[H, W, 3 | 4]` tensor of 0–255 values, or a browser image source.
  */
-export type ImageInput = RawImage | tf.Tensor3D | BrowserImage;
+export type ImageInput = Pixels | tf.Tensor3D | BrowserImage;
 
-/** @internal */
-export function isRawImage(image: object): image is RawImage {
+/**
+ * Whether `image` is `Pixels` with `channels` given; without it, pixels are
+ * read as `ImageData` is, RGBA.
+ *
+ * @internal
+ */
+export function hasChannels(image: object): image is Required<Pixels> {
   return 'data' in image && 'width' in image && 'height' in image && 'channels' in image;
 }
 
@@ -43,7 +43,7 @@ export function imageSize(image: ImageInput): { width: number; height: number } 
  *
  * @internal
  */
-export function checkRawImage(where: string, image: RawImage): void {
+export function checkPixels(where: string, image: Required<Pixels>): void {
   const { data, width, height, channels } = image;
   if (!Number.isInteger(width) || width <= 0 || !Number.isInteger(height) || height <= 0) {
     throw new Error(`${where}: image width ${width} and height ${height} must be positive integers`);
@@ -61,8 +61,8 @@ export function checkRawImage(where: string, image: RawImage): void {
   }
 }
 
-function rawToTensor(image: RawImage): tf.Tensor3D {
-  checkRawImage('preprocess', image);
+function pixelsToTensor(image: Required<Pixels>): tf.Tensor3D {
+  checkPixels('preprocess', image);
   const { data, width, height, channels } = image;
   return tf.tidy(() => {
     const pixels = tf.tensor3d(Int32Array.from(data), [height, width, channels], 'int32');
@@ -74,8 +74,8 @@ function browserToTensor(image: object): tf.Tensor3D {
   if ('data' in image && 'width' in image && 'height' in image) {
     // ImageData (always RGBA) is read directly: the same path in Node and browsers, no canvas round
     // trip. Its fields are prototype getters, which a spread would not copy.
-    const { data, width, height } = image as Omit<RawImage, 'channels'>;
-    return rawToTensor({ data, width, height, channels: 4 });
+    const { data, width, height } = image as Pixels;
+    return pixelsToTensor({ data, width, height, channels: 4 });
   }
   if (typeof document === 'undefined' && typeof OffscreenCanvas === 'undefined') {
     throw new Error(
@@ -120,8 +120,8 @@ export function preprocess(image: ImageInput): tf.Tensor4D {
       }
       const [h, w] = image.shape;
       pixels = image.shape[2] === 4 ? tf.slice(image, [0, 0, 0], [h, w, 3]) : image;
-    } else if (isRawImage(image)) {
-      pixels = rawToTensor(image);
+    } else if (hasChannels(image)) {
+      pixels = pixelsToTensor(image);
     } else if (image !== null && typeof image === 'object') {
       pixels = browserToTensor(image);
     } else {

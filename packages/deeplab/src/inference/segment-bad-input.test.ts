@@ -1,15 +1,15 @@
+import type { Pixels } from '@seg/core';
 import * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { expectNoTensorLeak, useBackend } from '../../../../test-utils/backends.js';
 import { deeplabV3Plus } from '../model/deeplab-v3-plus.js';
-import type { RawImage } from './preprocess.js';
 import { segment } from './segment.js';
 
 const tiny = () =>
   deeplabV3Plus({ backbone: 'resnet18', numClasses: 21, lowLevelChannels: 4, decoderChannels: 8, backboneOptions: { baseWidth: 4, blocks: [1, 1, 1, 1] } });
 
-const gray = (width: number, height: number): RawImage => ({ data: new Uint8Array(width * height * 3).fill(128), width, height, channels: 3 });
+const gray = (width: number, height: number): Pixels => ({ data: new Uint8Array(width * height * 3).fill(128), width, height, channels: 3 });
 
 describe('segment() refuses bad input, naming it (#17)', () => {
   let model: tfl.LayersModel;

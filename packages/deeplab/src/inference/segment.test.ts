@@ -1,10 +1,11 @@
+import type { Pixels } from '@seg/core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { describeEachBackend, expectNoTensorLeak } from '../../../../test-utils/backends.js';
 import { randomRgbImage } from '../../../../test-utils/images.js';
 import { deeplabV3Plus } from '../model/deeplab-v3-plus.js';
-import { IMAGENET_MEAN, IMAGENET_STD, type RawImage } from './preprocess.js';
+import { IMAGENET_MEAN, IMAGENET_STD } from './preprocess.js';
 import { segment } from './segment.js';
 
 /** A per-pixel "model" whose logits are the normalised RGB values themselves: its answer is computable by hand. */
@@ -67,7 +68,7 @@ describeEachBackend('segment', () => {
 
   it('flip TTA gives the mirrored result on a mirrored input', async () => {
     const image = randomRgbImage(41, 37, 11);
-    const mirrored: RawImage = { ...image, data: mirror(image.data, 41, 37, 3) };
+    const mirrored: Pixels = { ...image, data: mirror(image.data, 41, 37, 3) };
     const a = await segment(asymmetric, image, { flip: true, returnScores: true });
     const b = await segment(asymmetric, mirrored, { flip: true, returnScores: true });
     expect(Array.from(b.labels)).toEqual(Array.from(mirror(a.labels, 41, 37, 1)));
@@ -94,7 +95,7 @@ describeEachBackend('segment', () => {
   it('multi-scale inference returns the input size and agrees with one scale on a constant image', async () => {
     const data = new Uint8Array(50 * 40 * 3);
     for (let i = 0; i < data.length; i += 3) data.set([200, 30, 90], i);
-    const image: RawImage = { data, width: 50, height: 40, channels: 3 };
+    const image: Pixels = { data, width: 50, height: 40, channels: 3 };
     const one = await segment(identity, image, { returnScores: true });
     const many = await segment(identity, image, { scales: [1, 1.5, 0.8], flip: true, returnScores: true });
     expect(many.width).toBe(50);
@@ -147,7 +148,7 @@ describeEachBackend('segment with a DeepLabV3+ model', () => {
 
   it('leaks no tensors and flip TTA mirrors its result on a mirrored 65x77 input', async () => {
     const image = randomRgbImage(65, 77, 21);
-    const mirrored: RawImage = { ...image, data: mirror(image.data, 65, 77, 3) };
+    const mirrored: Pixels = { ...image, data: mirror(image.data, 65, 77, 3) };
     const options = { flip: true, scales: [1, 0.75], returnScores: true };
     const a = await expectNoTensorLeak(() => segment(model, image, options));
     const b = await expectNoTensorLeak(() => segment(model, mirrored, options));

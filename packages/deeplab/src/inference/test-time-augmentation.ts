@@ -6,7 +6,7 @@ import type { Normalization } from '@seg/core';
  *
  * @module
  */
-import { normalizedPlanes, type Pixels } from './image-pixels.js';
+import { normalizedPlanes, type PixelValues } from './image-pixels.js';
 import { gib, availableMemory } from './memory-limits.js';
 import { mirrorPlanes, resizePlanes, softmaxPlanes } from './planar.js';
 import { resolveSegmentOptions, type Segmentation } from './segment-options.js';
@@ -48,7 +48,7 @@ function scratchBytes(width: number, height: number, classes: number, n: number,
  * @throws If an option is invalid, the batch would not fit the runtime, a
  *   value is not finite, or the runtime returns logits of another size.
  */
-export async function segmentWithTta(where: string, pixels: Pixels, options: unknown, runner: LogitsRunner): Promise<Segmentation> {
+export async function segmentWithTta(where: string, pixels: PixelValues, options: unknown, runner: LogitsRunner): Promise<Segmentation> {
   const { width, height } = pixels;
   const { flip, scales, returnScores } = resolveSegmentOptions(where, options, width, height);
   const n = flip ? 2 : 1;

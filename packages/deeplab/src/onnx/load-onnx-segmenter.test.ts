@@ -2,6 +2,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import type { Pixels } from '@seg/core';
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
@@ -9,7 +10,6 @@ import { useBackend } from '../../../../test-utils/backends.js';
 import { randomRgbImage } from '../../../../test-utils/images.js';
 import { randomizeWeights } from '../../../../test-utils/weights.js';
 import { deeplabV3Plus } from '../model/deeplab-v3-plus.js';
-import type { RawImage } from '../inference/preprocess.js';
 import { segment } from '../inference/segment.js';
 import { exportOnnx } from './export-onnx.js';
 import { loadOnnxSegmenter } from './load-onnx-segmenter.js';
@@ -119,7 +119,7 @@ describe('loadOnnxSegmenter', () => {
 
   it('onnxruntime-web: an image larger than its 4 GiB wasm heap is refused before running, and the session still works', async () => {
     const segmenter = await loadOnnxSegmenter(bytes, { runtime: 'web', threads: 1 });
-    const huge: RawImage = { data: new Uint8Array(8000 * 6000 * 3), width: 8000, height: 6000, channels: 3 };
+    const huge: Pixels = { data: new Uint8Array(8000 * 6000 * 3), width: 8000, height: 6000, channels: 3 };
     await expect(segmenter.segment(huge)).rejects.toThrow(
       /^segment: a 8000x6000 image needs about [\d.]+ GiB at its widest point on ONNX Runtime web, more than 4\.00 GiB, ONNX Runtime Web's 4 GiB wasm heap \(32-bit wasm\); scale it down to at most about \d+x\d+/,
     );
