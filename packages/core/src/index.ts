@@ -27,7 +27,7 @@ export {
   interpolateBilinear, resizeBilinear,
 } from './layers/index.js';
 export type {
-  ASPPOptions, AtrousConv2DArgs, AtrousDepthwiseConv2DArgs, AtrousSeparableConv2DArgs, BatchNormActArgs,
+  ASPPHeadOptions, ASPPOptions, AtrousConv2DArgs, AtrousDepthwiseConv2DArgs, AtrousSeparableConv2DArgs, BatchNormActArgs,
   OutputStride, ResizeBilinearArgs,
 } from './layers/index.js';
 
