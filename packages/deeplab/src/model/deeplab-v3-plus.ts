@@ -48,19 +48,13 @@ function build(c: ResolvedDeepLabV3PlusConfig): DeepLabV3PlusModel {
   const context = aspp({
     inputChannels: backbone.outChannels[0],
     outputStride: c.outputStride,
-    rates: c.asppRates,
-    filters: c.decoderChannels,
-    separable: c.separableAspp,
-    dropout: c.dropout,
-    spatialDropout: c.spatialDropout,
-    branchDropout: c.asppBranchDropout,
-    useBias: c.asppBias,
+    ...c.aspp,
     name: 'aspp',
   }).apply(high) as tfl.SymbolicTensor;
   const logits = deeplabV3PlusDecoder(context, low, {
     numClasses: c.numClasses,
     lowLevelChannels: c.lowLevelChannels,
-    decoderChannels: c.decoderChannels,
+    filters: c.aspp.filters,
     dropout: c.decoderDropout,
   });
   // Resized to the input tensor's size, not by 4: 4·ceil(H/4) overshoots odd sizes such as 65x77.
