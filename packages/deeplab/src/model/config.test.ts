@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { BACKBONE_NAMES } from '@seg/core';
+import { deeplabV3Plus } from './deeplab-v3-plus.js';
 import { DEEPLAB_OUTPUT_STRIDES, DEPRECATED_ASPP_KEYS, type DeepLabV3PlusConfig, resolveConfig } from './config.js';
 
 describe('resolveConfig', () => {
@@ -63,6 +64,23 @@ describe('resolveConfig', () => {
     expect(Object.keys(resolveConfig(old as DeepLabV3PlusConfig)).filter((k) => k in DEPRECATED_ASPP_KEYS)).toEqual([]);
     // The same value under both names is no conflict.
     expect(resolveConfig({ numClasses: 3, asppBias: true, aspp: { useBias: true } }).aspp.useBias).toBe(true);
+  });
+
+  it("types and checks backboneOptions per backbone, naming an unknown key and the backbone's options", () => {
+    expect(() =>
+      // @ts-expect-error baseWidth is a ResNet option, not MobileNetV3's.
+      deeplabV3Plus({ numClasses: 3, backbone: 'mobilenet_v3_large', backboneOptions: { baseWidth: 8 } }),
+    ).toThrow('deeplabV3Plus: config.backboneOptions: mobilenet_v3_large has no option "baseWidth"; its options are widthMultiplier');
+    expect(() =>
+      // @ts-expect-error the default backbone is resnet101, which has no widthMultiplier.
+      deeplabV3Plus({ numClasses: 3, backboneOptions: { widthMultiplier: 0.5 } }),
+    ).toThrow('resnet101 has no option "widthMultiplier"; its options are blocks, baseWidth, widthPerGroup, dilateFirstBlock');
+    // The model sets these itself: they are no backboneOptions.
+    expect(() => resolveConfig({ numClasses: 3, backbone: 'resnet18', backboneOptions: { outputStride: 8 } as never })).toThrow(
+      'resnet18 has no option "outputStride"',
+    );
+    expect(() => resolveConfig({ numClasses: 3, backboneOptions: 'narrow' as never })).toThrow('config.backboneOptions is "narrow"; expected an object of resnet101 options');
+    expect(resolveConfig({ numClasses: 3, backbone: 'mobilenet_v3_large', backboneOptions: { widthMultiplier: 0.5 } }).backboneOptions).toEqual({ widthMultiplier: 0.5 });
   });
 
   it('rejects a missing config', () => {

@@ -1,5 +1,5 @@
-import { type ASPPHeadOptions, BACKBONE_NAMES, type BackboneName, DEFAULT_ASPP_FILTERS, DEFAULT_OUTPUT_STRIDE, OUTPUT_STRIDES, type OutputStride } from '@seg/core';
-import { checkOutputStride, resolveAsppOptions } from '@seg/core/internals';
+import { type ASPPHeadOptions, BACKBONE_NAMES, type BackboneName, type BackboneOptionsByName, DEFAULT_ASPP_FILTERS, DEFAULT_OUTPUT_STRIDE, OUTPUT_STRIDES, type OutputStride } from '@seg/core';
+import { checkBackboneOptions, checkOutputStride, resolveAsppOptions } from '@seg/core/internals';
 
 /** An output stride DeepLabV3+ is built at. */
 export type DeepLabOutputStride = Exclude<OutputStride, 32>;
@@ -23,10 +23,13 @@ export const DEFAULT_DECODER_CHANNELS = DEFAULT_ASPP_FILTERS;
 /** Smallest supported input side: 32 px still leaves 2 px of stride-16 features for the ASPP and 8 px of low-level features. */
 export const MIN_INPUT_SIZE = 32;
 
-/** Configuration of {@link deeplabV3Plus}. */
-export interface DeepLabV3PlusConfig {
+/**
+ * Configuration of {@link deeplabV3Plus}; `B` is the backbone, which types
+ * `backboneOptions` (`BackboneOptionsByName` of `@seg/core`).
+ */
+export interface DeepLabV3PlusConfig<B extends BackboneName = BackboneName> {
   /** Trunk network: any backbone of `@seg/core`'s registry (`BACKBONE_NAMES`). Default {@link DEFAULT_BACKBONE} (`'resnet101'`). */
-  backbone?: BackboneName;
+  backbone?: B;
   /** One of {@link DEEPLAB_OUTPUT_STRIDES} (8 or 16). Default `DEFAULT_OUTPUT_STRIDE` of `@seg/core` (16). */
   outputStride?: DeepLabOutputStride;
   /** Number of classes of the logits. Required. */
@@ -52,10 +55,11 @@ export interface DeepLabV3PlusConfig {
    */
   decoderDropout?: [number, number, number];
   /**
-   * Extra options handed to `@seg/core`'s backbone factory unchanged (e.g.
-   * reduced widths for tests). Default none.
+   * The backbone's own options, handed to `@seg/core`'s `getBackbone` (e.g.
+   * `{ baseWidth: 8 }` for a narrow ResNet, `{ widthMultiplier: 0.5 }` for
+   * MobileNetV3); another backbone's option is an error. Default none.
    */
-  backboneOptions?: Record<string, unknown>;
+  backboneOptions?: BackboneOptionsByName[B];
   /**
    * Seed of the initial weights: the same seed builds the same weights
    * (every initializer draws from it, see `withSeededRandom` of `@seg/core`).
@@ -119,7 +123,7 @@ function asppOptionsOf(config: DeepLabV3PlusConfig): ASPPHeadOptions {
 /** A {@link DeepLabV3PlusConfig} with every default filled in. */
 export type ResolvedDeepLabV3PlusConfig = Required<Omit<DeepLabV3PlusConfig, 'aspp' | 'backboneOptions' | 'seed' | DeprecatedAsppKey>> & {
   aspp: Required<ASPPHeadOptions>;
-  backboneOptions: Record<string, unknown>;
+  backboneOptions: BackboneOptionsByName[BackboneName];
   /** `null`: unseeded. */
   seed: number | null;
 };
@@ -174,9 +178,8 @@ export function resolveConfig(config: DeepLabV3PlusConfig): ResolvedDeepLabV3Plu
   }
   for (const [i, r] of decoderDropout.entries()) dropoutRate(`decoderDropout[${i}]`, r);
   const backboneOptions = config.backboneOptions ?? {};
-  if (backboneOptions === null || typeof backboneOptions !== 'object') {
-    throw new Error('deeplabV3Plus: config.backboneOptions must be an object of backbone factory options');
-  }
+  // Only the backbone's own options: the model sets its output stride, input shape and name.
+  checkBackboneOptions(backbone, backboneOptions, 'deeplabV3Plus: config.backboneOptions', true);
   const seed = config.seed ?? null;
   if (seed !== null && !Number.isInteger(seed)) throw new Error(`deeplabV3Plus: config.seed is ${JSON.stringify(seed)}; expected an integer`);
   return {

@@ -1,4 +1,4 @@
-import { aspp, getBackbone, resizeBilinear, withSeededRandom } from '@seg/core';
+import { aspp, type BackboneName, getBackbone, resizeBilinear, withSeededRandom } from '@seg/core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { type DeepLabV3PlusConfig, MIN_INPUT_SIZE, type ResolvedDeepLabV3PlusConfig, resolveConfig } from './config.js';
 import { DeepLabV3PlusModel } from './deeplab-model.js';
@@ -30,7 +30,7 @@ import { inputSizeGuard } from './input-size-guard.js';
  * ```
  * @throws If a config field is invalid, naming it and its valid values.
  */
-export function deeplabV3Plus(config: DeepLabV3PlusConfig): DeepLabV3PlusModel {
+export function deeplabV3Plus<B extends BackboneName = 'resnet101'>(config: DeepLabV3PlusConfig<B>): DeepLabV3PlusModel {
   const c = resolveConfig(config);
   return c.seed === null ? build(c) : withSeededRandom(c.seed, () => build(c));
 }
