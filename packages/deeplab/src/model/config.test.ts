@@ -45,6 +45,7 @@ describe('resolveConfig', () => {
     ['aspp unknown key', { aspp: { separableAspp: true } }, /config\.aspp\.separableAspp is not an ASPP option; expected one of rates, filters, separable/],
     ['deprecated asppRates', { asppRates: [6, 0, 18] }, /config\.aspp\.rates is \[6,0,18\]/],
     ['deprecated vs new', { separableAspp: true, aspp: { separable: false } }, /config\.separableAspp \(deprecated, now config\.aspp\.separable\) is true but config\.aspp\.separable is false/],
+    ['unknown key', { separableASPP: true }, /config\.separableASPP is no option; expected one of backbone, outputStride, numClasses, inputShape, aspp, .* \(ASPP options go under config\.aspp\)/],
     ['lowLevelChannels', { lowLevelChannels: -48 }, /config\.lowLevelChannels is -48/],
     ['decoderDropout', { decoderDropout: [0.5, 0.5] }, /config\.decoderDropout is \[0\.5,0\.5\]; expected three rates/],
     ['decoderDropout', { decoderDropout: [0.5, 0.5, 1] }, /config\.decoderDropout\[2\] is 1; expected a rate/],

@@ -98,6 +98,19 @@ export const DEPRECATED_ASPP_KEYS = {
 
 type DeprecatedAsppKey = keyof typeof DEPRECATED_ASPP_KEYS;
 
+/** The current keys of {@link DeepLabV3PlusConfig}. */
+const CONFIG_KEYS = [
+  'backbone',
+  'outputStride',
+  'numClasses',
+  'inputShape',
+  'aspp',
+  'lowLevelChannels',
+  'decoderDropout',
+  'backboneOptions',
+  'seed',
+] as const satisfies readonly Exclude<keyof DeepLabV3PlusConfig, DeprecatedAsppKey>[];
+
 /**
  * `config.aspp` with the deprecated flat keys moved in under their new names.
  *
@@ -150,6 +163,11 @@ function dropoutRate(field: string, value: unknown): number {
 export function resolveConfig(config: DeepLabV3PlusConfig): ResolvedDeepLabV3PlusConfig {
   if (config === null || typeof config !== 'object') {
     throw new Error('deeplabV3Plus: config must be an object such as { numClasses: 21 }');
+  }
+  // A misspelt or retired key would otherwise be dropped silently.
+  const unknown = Object.keys(config).find((k) => !(CONFIG_KEYS as readonly string[]).includes(k) && !Object.hasOwn(DEPRECATED_ASPP_KEYS, k));
+  if (unknown !== undefined) {
+    throw new Error(`deeplabV3Plus: config.${unknown} is no option; expected one of ${CONFIG_KEYS.join(', ')} (ASPP options go under config.aspp)`);
   }
   const backbone = config.backbone ?? DEFAULT_BACKBONE;
   if (!BACKBONE_NAMES.includes(backbone)) {
