@@ -41,7 +41,7 @@ const net = deeplabV3Plus({
   numClasses: 21,
   backbone: 'resnet18',
   outputStride: 16,
-  ...(tiny ? { backboneOptions: { baseWidth: 8, blocks: [1, 1, 1, 1] }, decoderChannels: 16 } : {}),
+  ...(tiny ? { backboneOptions: { baseWidth: 8, blocks: [1, 1, 1, 1] }, aspp: { filters: 16 } } : {}),
 });
 await saveModel(net, model);
 // The same model exported: its rows run on ONNX Runtime (one thread per worker process).

@@ -63,7 +63,7 @@ for (const [kind, core, coreKernels, msrc, deeplab, deeplabNode] of [
   ok(typeof coreKernels.conv2dInputGrad === 'function' && core.conv2dInputGrad === undefined, kind + ': kernels in @seg/core/kernels, not the main entry');
   ok(msrc.MSRC_CLASSES.length === 22 && msrc.MSRC_VOID === 21, kind + ': @seg/msrc classes');
   ok(msrc.labelsFromGroundTruth(new Uint8Array([128, 0, 0, 128, 0, 128]), 2, 1).join() === '0,21', kind + ': @seg/msrc ground truth (horse is void)');
-  const model = deeplab.deeplabV3Plus({ numClasses: 22, backbone: 'resnet18', backboneOptions: { baseWidth: 8 }, decoderChannels: 16 });
+  const model = deeplab.deeplabV3Plus({ numClasses: 22, backbone: 'resnet18', backboneOptions: { baseWidth: 8 }, aspp: { filters: 16 } });
   const seg = await deeplab.segment(model, { data: new Uint8Array(33 * 35 * 3).fill(100), width: 33, height: 35, channels: 3 });
   ok(seg.width === 33 && seg.height === 35 && seg.labels.length === 33 * 35, kind + ': @seg/deeplab segment() of a 33x35 image');
   const rgba = deeplab.colorize(seg.labels, 33, 35, msrc.MSRC_PALETTE);

@@ -51,7 +51,7 @@ const FINE_TUNE_STEPS = 10;
 const TIMEOUT_MS = 600_000;
 
 await tf.setBackend('cpu');
-const model = deeplabV3Plus({ numClasses: 22, backbone: 'resnet18', backboneOptions: { baseWidth: 8 }, decoderChannels: 16 });
+const model = deeplabV3Plus({ numClasses: 22, backbone: 'resnet18', backboneOptions: { baseWidth: 8 }, aspp: { filters: 16 } });
 await saveModel(model, join(dist, 'test-model'));
 writeFileSync(join(dist, 'test-model.onnx'), await exportOnnx(model));
 const data = new Uint8Array(W * H * 4);

@@ -1,4 +1,4 @@
-import type { BackboneName, SegBackendName } from '@seg/core';
+import type { BackboneName, BackboneOptionsByName, SegBackendName } from '@seg/core';
 import { type DeepLabOutputStride, MIN_INPUT_SIZE } from '@seg/deeplab';
 import { PRESETS, type PresetName } from './presets.js';
 
@@ -64,8 +64,8 @@ export interface TrainMsrcOptions {
    * (e.g. `['iterations']` to train longer); any other difference is refused.
    */
   allowConfigChange: string[];
-  /** Options handed to the backbone factory (reduced widths for smoke tests and the demo). */
-  backboneOptions?: Record<string, unknown>;
+  /** The backbone's own options (reduced widths for smoke tests and the demo), as `deeplabV3Plus`'s `backboneOptions`. */
+  backboneOptions?: BackboneOptionsByName[BackboneName];
   /** Channels of the ASPP and decoder (256 in the paper). */
   decoderChannels?: number;
 

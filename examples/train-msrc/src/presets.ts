@@ -59,11 +59,11 @@ const REFERENCE: Readonly<PresetValues> = Object.freeze<PresetValues>({
   // The architecture's values are @seg/deeplab's record of the project's models/ (REFERENCE_MSRC_ARCHITECTURE).
   backbone: ARCHITECTURE.backbone!,
   outputStride: ARCHITECTURE.outputStride!,
-  asppRates: [...ARCHITECTURE.asppRates!],
-  asppBias: ARCHITECTURE.asppBias!,
-  asppBranchDropout: ARCHITECTURE.asppBranchDropout!,
-  asppDropout: ARCHITECTURE.dropout!,
-  spatialDropout: ARCHITECTURE.spatialDropout!,
+  asppRates: [...ARCHITECTURE.aspp!.rates!],
+  asppBias: ARCHITECTURE.aspp!.useBias!,
+  asppBranchDropout: ARCHITECTURE.aspp!.branchDropout!,
+  asppDropout: ARCHITECTURE.aspp!.dropout!,
+  spatialDropout: ARCHITECTURE.aspp!.spatialDropout!,
   decoderDropout: [...ARCHITECTURE.decoderDropout!],
   augmentation: 'reference',
 });

@@ -57,12 +57,14 @@ export async function trainMsrc(
     outputStride: options.outputStride,
     numClasses: NUM_CLASSES,
     backboneOptions: options.backboneOptions,
-    ...(options.decoderChannels ? { decoderChannels: options.decoderChannels } : {}),
-    asppRates: config.asppRates,
-    asppBias: config.asppBias,
-    asppBranchDropout: config.asppBranchDropout,
-    dropout: config.asppDropout,
-    spatialDropout: config.spatialDropout,
+    aspp: {
+      ...(options.decoderChannels ? { filters: options.decoderChannels } : {}),
+      rates: config.asppRates,
+      useBias: config.asppBias,
+      branchDropout: config.asppBranchDropout,
+      dropout: config.asppDropout,
+      spatialDropout: config.spatialDropout,
+    },
     decoderDropout: config.decoderDropout,
   };
   const replicaArgs: SegmentationReplicaOptions = { model: { kind: 'deeplabv3plus', config: modelConfig }, loss: lossSpec };

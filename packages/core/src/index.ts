@@ -27,7 +27,7 @@ export {
   interpolateBilinear, resizeBilinear,
 } from './layers/index.js';
 export type {
-  ASPPOptions, AtrousConv2DArgs, AtrousDepthwiseConv2DArgs, AtrousSeparableConv2DArgs, BatchNormActArgs,
+  ASPPHeadOptions, ASPPOptions, AtrousConv2DArgs, AtrousDepthwiseConv2DArgs, AtrousSeparableConv2DArgs, BatchNormActArgs,
   OutputStride, ResizeBilinearArgs,
 } from './layers/index.js';
 
@@ -37,7 +37,7 @@ export {
   mobileNetV3Large, resnet, torchvisionWeightSpecs,
 } from './backbones/index.js';
 export type {
-  Backbone, BackboneName, BackboneOptions, BackboneSpec, MobileNetV3Options, ResNetOptions, ResNetDepth,
+  Backbone, BackboneName, BackboneOptions, BackboneOptionsByName, BackboneSpec, MobileNetV3Options, ResNetOptions, ResNetDepth,
   TorchvisionWeightSpec, TorchvisionWeightsOptions, TorchvisionWeightsReport,
 } from './backbones/index.js';
 

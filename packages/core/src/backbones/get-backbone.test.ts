@@ -54,11 +54,16 @@ describe('getBackbone [cpu]', () => {
     }
   });
 
-  it("refuses another family's options instead of ignoring them", () => {
-    expect(() => getBackbone('mobilenet_v3_large', { baseWidth: 8, blocks: [1, 1, 1, 1] })).toThrow(
-      'getBackbone: mobilenet_v3_large takes no blocks, baseWidth (options of another backbone family)',
+  it("refuses another family's options and unknown ones, naming the valid ones", () => {
+    // @ts-expect-error baseWidth is a ResNet option: a type error as well as a runtime one.
+    expect(() => getBackbone('mobilenet_v3_large', { baseWidth: 8 })).toThrow(
+      'getBackbone: mobilenet_v3_large options: mobilenet_v3_large has no option "baseWidth"; its options are outputStride, inputShape, name, widthMultiplier',
     );
-    expect(() => getBackbone('resnet50', { widthMultiplier: 0.5 })).toThrow('getBackbone: resnet50 takes no widthMultiplier');
+    // @ts-expect-error widthMultiplier is a MobileNetV3 option.
+    expect(() => getBackbone('resnet50', { widthMultiplier: 0.5 })).toThrow(
+      'getBackbone: resnet50 options: resnet50 has no option "widthMultiplier"; its options are outputStride, inputShape, name, blocks, baseWidth, widthPerGroup, dilateFirstBlock',
+    );
+    expect(() => getBackbone('resnet18', { basewidth: 8 } as never)).toThrow('resnet18 has no option "basewidth"');
   });
 
   it('MobileNetV3-Large: 960 and 24 channels at width 1, low features at stride 4', () => {

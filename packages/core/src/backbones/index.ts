@@ -52,6 +52,10 @@ export {
   type Backbone,
   type BackboneName,
   type BackboneOptions,
+  type BackboneOptionsByName,
   type BackboneSpec,
+  checkBackboneOptions,
   getBackbone,
+  type MobileNetV3BackboneOptions,
+  type ResNetBackboneOptions,
 } from './get-backbone.js';

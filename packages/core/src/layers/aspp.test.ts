@@ -189,8 +189,11 @@ describe('aspp config errors', () => {
   it('names the bad value', () => {
     expect(() => aspp({ inputChannels: 0 })).toThrow(/inputChannels must be a positive integer .* got 0/);
     expect(() => aspp({ inputChannels: 4, outputStride: 4 as 8 })).toThrow('aspp: outputStride is 4; expected one of 8, 16, 32');
-    expect(() => aspp({ inputChannels: 4, rates: [6, 12] as never })).toThrow(/rates must be three positive integers, got \[6,12\]/);
-    expect(() => aspp({ inputChannels: 4, dropout: 1 })).toThrow(/dropout must be in \[0, 1\), got 1/);
-    expect(() => aspp({ inputChannels: 4, branchDropout: -0.1 })).toThrow(/branchDropout must be in \[0, 1\), got -0.1/);
+    expect(() => aspp({ inputChannels: 4, rates: [6, 12] as never })).toThrow('aspp: rates is [6,12]; expected three positive integers');
+    expect(() => aspp({ inputChannels: 4, filters: 2.5 })).toThrow('aspp: filters is 2.5; expected a positive integer');
+    expect(() => aspp({ inputChannels: 4, separable: 'yes' as never })).toThrow('aspp: separable is "yes"; expected true or false');
+    expect(() => aspp({ inputChannels: 4, dropout: 1 })).toThrow('aspp: dropout is 1; expected a rate in [0, 1)');
+    expect(() => aspp({ inputChannels: 4, branchDropout: -0.1 })).toThrow('aspp: branchDropout is -0.1; expected a rate in [0, 1)');
+    expect(() => aspp({ inputChannels: 4, separableAspp: true } as never)).toThrow('aspp: separableAspp is not an ASPP option; expected one of rates, filters, separable');
   });
 });

@@ -120,34 +120,46 @@ function atrousBranch(x: Sym, filters: number, rate: number, separable: boolean,
   return bnRelu(conv.apply(x) as Sym, prefix, 1);
 }
 
-function validate(config: ASPPOptions): Required<ASPPOptions> {
-  const outputStride = checkOutputStride('aspp: outputStride', config.outputStride ?? DEFAULT_OUTPUT_STRIDE);
-  const full: Required<ASPPOptions> = {
-    inputChannels: config.inputChannels,
-    outputStride,
-    rates: config.rates ?? asppRatesFor(outputStride),
-    filters: config.filters ?? DEFAULT_ASPP_FILTERS,
-    separable: config.separable ?? false,
-    dropout: config.dropout ?? DEFAULT_ASPP_DROPOUT,
-    spatialDropout: config.spatialDropout ?? false,
-    branchDropout: config.branchDropout ?? 0,
-    useBias: config.useBias ?? false,
-    name: config.name ?? 'aspp',
+/** The ASPP's tunable options: everything of {@link ASPPOptions} but what the surrounding model decides (input channels, output stride, name). */
+export type ASPPHeadOptions = Omit<ASPPOptions, 'inputChannels' | 'outputStride' | 'name'>;
+
+/**
+ * Fills in the defaults of `options` at `outputStride` and checks every field:
+ * the one checker of ASPP options, shared by {@link aspp} and models that
+ * take ASPP options (deeplab's `config.aspp`).
+ *
+ * @param where Prefix of error messages naming the options, e.g. `'aspp: '` or `'deeplabV3Plus: config.aspp.'`.
+ * @throws Naming the field, its value and the valid values.
+ */
+export function resolveAsppOptions(options: ASPPHeadOptions, outputStride: OutputStride, where: string): Required<ASPPHeadOptions> {
+  if (options === null || typeof options !== 'object' || Array.isArray(options)) {
+    throw new Error(`${where.replace(/\.$/, '')} is ${JSON.stringify(options)}; expected an object of ASPP options such as { rates: [6, 12, 18] }`);
+  }
+  const known: readonly (keyof ASPPHeadOptions)[] = ['rates', 'filters', 'separable', 'dropout', 'spatialDropout', 'branchDropout', 'useBias'];
+  const unknown = Object.keys(options).find((k) => !(known as readonly string[]).includes(k));
+  if (unknown !== undefined) throw new Error(`${where}${unknown} is not an ASPP option; expected one of ${known.join(', ')}`);
+  const full: Required<ASPPHeadOptions> = {
+    rates: options.rates ?? asppRatesFor(outputStride),
+    filters: options.filters ?? DEFAULT_ASPP_FILTERS,
+    separable: options.separable ?? false,
+    dropout: options.dropout ?? DEFAULT_ASPP_DROPOUT,
+    spatialDropout: options.spatialDropout ?? false,
+    branchDropout: options.branchDropout ?? 0,
+    useBias: options.useBias ?? false,
   };
-  if (!Number.isInteger(full.inputChannels) || full.inputChannels < 1) {
-    throw new Error(`aspp: inputChannels must be a positive integer (the backbone's high-level channels), got ${full.inputChannels}`);
+  const fail = (field: string, value: unknown, expected: string): never => {
+    throw new Error(`${where}${field} is ${JSON.stringify(value)}; expected ${expected}`);
+  };
+  const positiveInt = (v: unknown) => typeof v === 'number' && Number.isInteger(v) && v >= 1;
+  const rate = (v: unknown) => typeof v === 'number' && v >= 0 && v < 1;
+  if (!Array.isArray(full.rates) || full.rates.length !== 3 || !full.rates.every(positiveInt)) fail('rates', full.rates, 'three positive integers, e.g. [6, 12, 18]');
+  if (!positiveInt(full.filters)) fail('filters', full.filters, 'a positive integer');
+  for (const flag of ['separable', 'spatialDropout', 'useBias'] as const) {
+    if (typeof full[flag] !== 'boolean') fail(flag, full[flag], 'true or false');
   }
-  if (full.rates.length !== 3 || !full.rates.every((r) => Number.isInteger(r) && r >= 1)) {
-    throw new Error(`aspp: rates must be three positive integers, got ${JSON.stringify(full.rates)}`);
-  }
-  if (!Number.isInteger(full.filters) || full.filters < 1) {
-    throw new Error(`aspp: filters must be a positive integer, got ${full.filters}`);
-  }
-  if (!(full.dropout >= 0 && full.dropout < 1)) throw new Error(`aspp: dropout must be in [0, 1), got ${full.dropout}`);
-  if (!(full.branchDropout >= 0 && full.branchDropout < 1)) {
-    throw new Error(`aspp: branchDropout must be in [0, 1), got ${full.branchDropout}`);
-  }
-  return full;
+  if (!rate(full.dropout)) fail('dropout', full.dropout, 'a rate in [0, 1)');
+  if (!rate(full.branchDropout)) fail('branchDropout', full.branchDropout, 'a rate in [0, 1)');
+  return { ...full, rates: [...full.rates] };
 }
 
 /**
@@ -163,7 +175,12 @@ function validate(config: ASPPOptions): Required<ASPPOptions> {
  * ```
  */
 export function aspp(config: ASPPOptions): tfl.LayersModel {
-  const { inputChannels, rates, filters, separable, dropout, spatialDropout, branchDropout, useBias, name } = validate(config);
+  const { inputChannels, outputStride: stride, name = 'aspp', ...head } = config;
+  const outputStride = checkOutputStride('aspp: outputStride', stride ?? DEFAULT_OUTPUT_STRIDE);
+  if (!Number.isInteger(inputChannels) || inputChannels < 1) {
+    throw new Error(`aspp: inputChannels must be a positive integer (the backbone's high-level channels), got ${inputChannels}`);
+  }
+  const { rates, filters, separable, dropout, spatialDropout, branchDropout, useBias } = resolveAsppOptions(head, outputStride, 'aspp: ');
   const input = tfl.input({ shape: [null, null, inputChannels], name: `${name}_input` });
   const branches = [maybeDropout(bnRelu(conv1x1(input, filters, 'convs.0.0', useBias), 'convs.0', 1), branchDropout, 'convs.0.dropout')];
   rates.forEach((rate, i) => {

@@ -1,5 +1,5 @@
-import { asppRatesFor, BACKBONE_NAMES, type BackboneName, DEFAULT_ASPP_DROPOUT, DEFAULT_ASPP_FILTERS, DEFAULT_OUTPUT_STRIDE, OUTPUT_STRIDES, type OutputStride } from '@seg/core';
-import { checkOutputStride } from '@seg/core/internals';
+import { type ASPPHeadOptions, BACKBONE_NAMES, type BackboneName, type BackboneOptionsByName, DEFAULT_ASPP_FILTERS, DEFAULT_OUTPUT_STRIDE, OUTPUT_STRIDES, type OutputStride } from '@seg/core';
+import { checkBackboneOptions, checkOutputStride, resolveAsppOptions } from '@seg/core/internals';
 
 /** An output stride DeepLabV3+ is built at. */
 export type DeepLabOutputStride = Exclude<OutputStride, 32>;
@@ -17,41 +17,37 @@ export const DEFAULT_BACKBONE: BackboneName = 'resnet101';
 /** Channels of the 1x1 low-level projection: 48, so the low-level features do not outweigh the ASPP's (Chen et al. 2018, Table 1). */
 export const DEFAULT_LOW_LEVEL_CHANNELS = 48;
 
-/** Channels of the ASPP output and of the decoder's two 3x3 convolutions: one width for both, the ASPP's (256 in the paper). */
+/** Channels of the ASPP output and of the decoder's two 3x3 convolutions (`config.aspp.filters`): one width for both, the ASPP's (256 in the paper). */
 export const DEFAULT_DECODER_CHANNELS = DEFAULT_ASPP_FILTERS;
 
 /** Smallest supported input side: 32 px still leaves 2 px of stride-16 features for the ASPP and 8 px of low-level features. */
 export const MIN_INPUT_SIZE = 32;
 
-/** Configuration of {@link deeplabV3Plus}. */
-export interface DeepLabV3PlusConfig {
+/**
+ * Configuration of {@link deeplabV3Plus}; `B` is the backbone, which types
+ * `backboneOptions` (`BackboneOptionsByName` of `@seg/core`).
+ */
+export interface DeepLabV3PlusConfig<B extends BackboneName = BackboneName> {
   /** Trunk network: any backbone of `@seg/core`'s registry (`BACKBONE_NAMES`). Default {@link DEFAULT_BACKBONE} (`'resnet101'`). */
-  backbone?: BackboneName;
+  backbone?: B;
   /** One of {@link DEEPLAB_OUTPUT_STRIDES} (8 or 16). Default `DEFAULT_OUTPUT_STRIDE` of `@seg/core` (16). */
   outputStride?: DeepLabOutputStride;
   /** Number of classes of the logits. Required. */
   numClasses: number;
   /** `[height | null, width | null, 3]`; `null` sides accept any size of at least 32 px. Default `[null, null, 3]`. */
   inputShape?: [number | null, number | null, 3];
-  /** Atrous rates of the ASPP's three 3x3 branches. Default: the paper's for the output stride (`asppRatesFor` of `@seg/core`: 6/12/18 at 16, 12/24/36 at 8). */
-  asppRates?: [number, number, number];
-  /** Depthwise-separable ASPP convolutions (the paper's Xception variant). Default `false`. */
-  separableAspp?: boolean;
+  /**
+   * Options of the ASPP, under the names of `aspp()` of `@seg/core`: `rates`
+   * (default: the paper's for the output stride, `asppRatesFor`: 6/12/18 at 16,
+   * 12/24/36 at 8), `filters` (channels of the ASPP output and of the decoder
+   * convolutions, default {@link DEFAULT_DECODER_CHANNELS}, 256), `separable`
+   * (default `false`), `dropout` (after the projection, default 0.5),
+   * `spatialDropout` (default `false`), `branchDropout` (default 0) and
+   * `useBias` (default `false`).
+   */
+  aspp?: ASPPHeadOptions;
   /** Channels of the low-level projection. Default {@link DEFAULT_LOW_LEVEL_CHANNELS} (48). */
   lowLevelChannels?: number;
-  /** Channels of the ASPP output and of the decoder convolutions. Default {@link DEFAULT_DECODER_CHANNELS} (256). */
-  decoderChannels?: number;
-  /** Dropout rate after the ASPP projection, in [0, 1). Default `DEFAULT_ASPP_DROPOUT` of `@seg/core` (0.5). */
-  dropout?: number;
-  /**
-   * Whether `dropout` drops whole channels (PyTorch's `Dropout2d`) rather than
-   * single activations. Default `false` (torchvision's ASPP).
-   */
-  spatialDropout?: boolean;
-  /** Spatial dropout (as `Dropout2d`) after each of the five ASPP branches, in [0, 1). Default `0`. */
-  asppBranchDropout?: number;
-  /** Bias on the ASPP convolutions (redundant before batch norm). Default `false`. */
-  asppBias?: boolean;
   /**
    * Spatial dropout rates (as `Dropout2d`) in the decoder: after the low-level
    * projection, after the first and after the second 3x3 fusion convolution.
@@ -59,21 +55,88 @@ export interface DeepLabV3PlusConfig {
    */
   decoderDropout?: [number, number, number];
   /**
-   * Extra options handed to `@seg/core`'s backbone factory unchanged (e.g.
-   * reduced widths for tests). Default none.
+   * The backbone's own options, handed to `@seg/core`'s `getBackbone` (e.g.
+   * `{ baseWidth: 8 }` for a narrow ResNet, `{ widthMultiplier: 0.5 }` for
+   * MobileNetV3); another backbone's option is an error. Default none.
    */
-  backboneOptions?: Record<string, unknown>;
+  backboneOptions?: BackboneOptionsByName[B];
   /**
    * Seed of the initial weights: the same seed builds the same weights
    * (every initializer draws from it, see `withSeededRandom` of `@seg/core`).
    * Default none: other weights at every build.
    */
   seed?: number;
+  /** @deprecated Use `aspp.rates`; accepted until the next major release. */
+  asppRates?: [number, number, number];
+  /** @deprecated Use `aspp.separable`; accepted until the next major release. */
+  separableAspp?: boolean;
+  /** @deprecated Use `aspp.filters`; accepted until the next major release. */
+  decoderChannels?: number;
+  /** @deprecated Use `aspp.dropout`; accepted until the next major release. */
+  dropout?: number;
+  /** @deprecated Use `aspp.spatialDropout`; accepted until the next major release. */
+  spatialDropout?: boolean;
+  /** @deprecated Use `aspp.branchDropout`; accepted until the next major release. */
+  asppBranchDropout?: number;
+  /** @deprecated Use `aspp.useBias`; accepted until the next major release. */
+  asppBias?: boolean;
+}
+
+/**
+ * The flat ASPP keys of {@link DeepLabV3PlusConfig} before `aspp` (deprecated)
+ * and their name under `config.aspp`: configs saved before still build.
+ */
+export const DEPRECATED_ASPP_KEYS = {
+  asppRates: 'rates',
+  separableAspp: 'separable',
+  decoderChannels: 'filters',
+  dropout: 'dropout',
+  spatialDropout: 'spatialDropout',
+  asppBranchDropout: 'branchDropout',
+  asppBias: 'useBias',
+} as const satisfies Record<string, keyof ASPPHeadOptions>;
+
+type DeprecatedAsppKey = keyof typeof DEPRECATED_ASPP_KEYS;
+
+/** The current keys of {@link DeepLabV3PlusConfig}. */
+const CONFIG_KEYS = [
+  'backbone',
+  'outputStride',
+  'numClasses',
+  'inputShape',
+  'aspp',
+  'lowLevelChannels',
+  'decoderDropout',
+  'backboneOptions',
+  'seed',
+] as const satisfies readonly Exclude<keyof DeepLabV3PlusConfig, DeprecatedAsppKey>[];
+
+/**
+ * `config.aspp` with the deprecated flat keys moved in under their new names.
+ *
+ * @throws If a deprecated key and its new name disagree.
+ */
+function asppOptionsOf(config: DeepLabV3PlusConfig): ASPPHeadOptions {
+  const aspp: Record<string, unknown> = config.aspp === undefined ? {} : (config.aspp as Record<string, unknown>);
+  if (aspp === null || typeof aspp !== 'object') return aspp; // resolveAsppOptions names the bad value
+  const merged: Record<string, unknown> = { ...aspp };
+  for (const [old, key] of Object.entries(DEPRECATED_ASPP_KEYS) as [DeprecatedAsppKey, keyof ASPPHeadOptions][]) {
+    const value = config[old];
+    if (value === undefined) continue;
+    if (merged[key] !== undefined && JSON.stringify(merged[key]) !== JSON.stringify(value)) {
+      throw new Error(
+        `deeplabV3Plus: config.${old} (deprecated, now config.aspp.${key}) is ${JSON.stringify(value)} but config.aspp.${key} is ${JSON.stringify(merged[key])}; keep only config.aspp.${key}`,
+      );
+    }
+    merged[key] = value;
+  }
+  return merged;
 }
 
 /** A {@link DeepLabV3PlusConfig} with every default filled in. */
-export type ResolvedDeepLabV3PlusConfig = Required<Omit<DeepLabV3PlusConfig, 'backboneOptions' | 'seed'>> & {
-  backboneOptions: Record<string, unknown>;
+export type ResolvedDeepLabV3PlusConfig = Required<Omit<DeepLabV3PlusConfig, 'aspp' | 'backboneOptions' | 'seed' | DeprecatedAsppKey>> & {
+  aspp: Required<ASPPHeadOptions>;
+  backboneOptions: BackboneOptionsByName[BackboneName];
   /** `null`: unseeded. */
   seed: number | null;
 };
@@ -101,6 +164,11 @@ export function resolveConfig(config: DeepLabV3PlusConfig): ResolvedDeepLabV3Plu
   if (config === null || typeof config !== 'object') {
     throw new Error('deeplabV3Plus: config must be an object such as { numClasses: 21 }');
   }
+  // A misspelt or retired key would otherwise be dropped silently.
+  const unknown = Object.keys(config).find((k) => !(CONFIG_KEYS as readonly string[]).includes(k) && !Object.hasOwn(DEPRECATED_ASPP_KEYS, k));
+  if (unknown !== undefined) {
+    throw new Error(`deeplabV3Plus: config.${unknown} is no option; expected one of ${CONFIG_KEYS.join(', ')} (ASPP options go under config.aspp)`);
+  }
   const backbone = config.backbone ?? DEFAULT_BACKBONE;
   if (!BACKBONE_NAMES.includes(backbone)) {
     throw new Error(`deeplabV3Plus: config.backbone is ${JSON.stringify(backbone)}; expected one of ${BACKBONE_NAMES.join(', ')}`);
@@ -118,21 +186,8 @@ export function resolveConfig(config: DeepLabV3PlusConfig): ResolvedDeepLabV3Plu
       `deeplabV3Plus: config.inputShape is ${JSON.stringify(inputShape)}; expected [height, width, 3] with each side null or an integer >= ${MIN_INPUT_SIZE}`,
     );
   }
-  const asppRates = config.asppRates ?? asppRatesFor(outputStride);
-  if (!Array.isArray(asppRates) || asppRates.length !== 3) {
-    throw new Error(`deeplabV3Plus: config.asppRates is ${JSON.stringify(asppRates)}; expected three positive integers, e.g. [6, 12, 18]`);
-  }
-  for (const [i, r] of asppRates.entries()) positiveInt(`asppRates[${i}]`, r);
-  const separableAspp = config.separableAspp ?? false;
-  if (typeof separableAspp !== 'boolean') throw new Error(`deeplabV3Plus: config.separableAspp is ${JSON.stringify(separableAspp)}; expected true or false`);
+  const aspp = resolveAsppOptions(asppOptionsOf(config), outputStride, 'deeplabV3Plus: config.aspp.');
   const lowLevelChannels = positiveInt('lowLevelChannels', config.lowLevelChannels ?? DEFAULT_LOW_LEVEL_CHANNELS);
-  const decoderChannels = positiveInt('decoderChannels', config.decoderChannels ?? DEFAULT_DECODER_CHANNELS);
-  const dropout = dropoutRate('dropout', config.dropout ?? DEFAULT_ASPP_DROPOUT);
-  const spatialDropout = config.spatialDropout ?? false;
-  if (typeof spatialDropout !== 'boolean') throw new Error(`deeplabV3Plus: config.spatialDropout is ${JSON.stringify(spatialDropout)}; expected true or false`);
-  const asppBias = config.asppBias ?? false;
-  if (typeof asppBias !== 'boolean') throw new Error(`deeplabV3Plus: config.asppBias is ${JSON.stringify(asppBias)}; expected true or false`);
-  const asppBranchDropout = dropoutRate('asppBranchDropout', config.asppBranchDropout ?? 0);
   const decoderDropout = config.decoderDropout ?? [0, 0, 0];
   if (!Array.isArray(decoderDropout) || decoderDropout.length !== 3) {
     throw new Error(
@@ -141,9 +196,8 @@ export function resolveConfig(config: DeepLabV3PlusConfig): ResolvedDeepLabV3Plu
   }
   for (const [i, r] of decoderDropout.entries()) dropoutRate(`decoderDropout[${i}]`, r);
   const backboneOptions = config.backboneOptions ?? {};
-  if (backboneOptions === null || typeof backboneOptions !== 'object') {
-    throw new Error('deeplabV3Plus: config.backboneOptions must be an object of backbone factory options');
-  }
+  // Only the backbone's own options: the model sets its output stride, input shape and name.
+  checkBackboneOptions(backbone, backboneOptions, 'deeplabV3Plus: config.backboneOptions', true);
   const seed = config.seed ?? null;
   if (seed !== null && !Number.isInteger(seed)) throw new Error(`deeplabV3Plus: config.seed is ${JSON.stringify(seed)}; expected an integer`);
   return {
@@ -151,14 +205,8 @@ export function resolveConfig(config: DeepLabV3PlusConfig): ResolvedDeepLabV3Plu
     outputStride,
     numClasses,
     inputShape,
-    asppRates,
-    separableAspp,
+    aspp,
     lowLevelChannels,
-    decoderChannels,
-    dropout,
-    spatialDropout,
-    asppBranchDropout,
-    asppBias,
     decoderDropout: [...decoderDropout] as [number, number, number],
     backboneOptions,
     seed,

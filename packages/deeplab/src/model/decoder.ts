@@ -8,8 +8,10 @@ export interface DecoderOptions {
   numClasses: number;
   /** Channels of the 1x1 low-level projection. Required. */
   lowLevelChannels: number;
-  /** Channels of the two 3x3 fusion convolutions. Required. */
-  decoderChannels: number;
+  /** Channels of the two 3x3 fusion convolutions: the ASPP's `filters`. Required. */
+  filters?: number;
+  /** @deprecated Use `filters`; accepted until the next major release. */
+  decoderChannels?: number;
   /**
    * Spatial dropout rates (as `Dropout2d`) after the low-level projection and
    * after each fusion convolution; 0 adds no layer. Default `[0, 0, 0]`.
@@ -51,6 +53,10 @@ function convBnRelu(x: tfl.SymbolicTensor, filters: number, kernelSize: number, 
  */
 export function deeplabV3PlusDecoder(aspp: tfl.SymbolicTensor, low: tfl.SymbolicTensor, options: DecoderOptions): tfl.SymbolicTensor {
   const name = options.name ?? 'decoder';
+  const filters = options.filters ?? options.decoderChannels;
+  if (filters === undefined || (options.decoderChannels !== undefined && options.decoderChannels !== filters)) {
+    throw new Error(`deeplabV3PlusDecoder: options.filters is ${JSON.stringify(options.filters)} (deprecated decoderChannels: ${JSON.stringify(options.decoderChannels)}); give only filters, the channels of the fusion convolutions`);
+  }
   const up = resizeBilinear({ name: `${name}.upsample` }).apply([aspp, low]) as tfl.SymbolicTensor;
   // 48 channels: fewer would lose the boundary detail, more would let low-level features outweigh the ASPP's 256 (paper, Table 1).
   const [dropLow, dropFuse1, dropFuse2] = options.dropout ?? [0, 0, 0];
@@ -58,7 +64,7 @@ export function deeplabV3PlusDecoder(aspp: tfl.SymbolicTensor, low: tfl.Symbolic
     rate > 0 ? (spatialDropout2d(rate, `${name}.${layer}`).apply(x) as tfl.SymbolicTensor) : x;
   const projected = drop(convBnRelu(low, options.lowLevelChannels, 1, `${name}.project`, 0), dropLow, 'project.dropout');
   const merged = tfl.layers.concatenate({ axis: -1, name: `${name}.concat` }).apply([up, projected]) as tfl.SymbolicTensor;
-  const fuse1 = drop(convBnRelu(merged, options.decoderChannels, 3, `${name}.fuse`, 0), dropFuse1, 'fuse.0.dropout');
-  const fused = drop(convBnRelu(fuse1, options.decoderChannels, 3, `${name}.fuse`, 3), dropFuse2, 'fuse.3.dropout');
+  const fuse1 = drop(convBnRelu(merged, filters, 3, `${name}.fuse`, 0), dropFuse1, 'fuse.0.dropout');
+  const fused = drop(convBnRelu(fuse1, filters, 3, `${name}.fuse`, 3), dropFuse2, 'fuse.3.dropout');
   return atrousConv2d({ filters: options.numClasses, kernelSize: 1, name: 'classifier' }).apply(fused) as tfl.SymbolicTensor;
 }

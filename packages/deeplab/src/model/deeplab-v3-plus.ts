@@ -1,4 +1,4 @@
-import { aspp, getBackbone, resizeBilinear, withSeededRandom } from '@seg/core';
+import { aspp, type BackboneName, getBackbone, resizeBilinear, withSeededRandom } from '@seg/core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { type DeepLabV3PlusConfig, MIN_INPUT_SIZE, type ResolvedDeepLabV3PlusConfig, resolveConfig } from './config.js';
 import { DeepLabV3PlusModel } from './deeplab-model.js';
@@ -30,7 +30,7 @@ import { inputSizeGuard } from './input-size-guard.js';
  * ```
  * @throws If a config field is invalid, naming it and its valid values.
  */
-export function deeplabV3Plus(config: DeepLabV3PlusConfig): DeepLabV3PlusModel {
+export function deeplabV3Plus<B extends BackboneName = 'resnet101'>(config: DeepLabV3PlusConfig<B>): DeepLabV3PlusModel {
   const c = resolveConfig(config);
   return c.seed === null ? build(c) : withSeededRandom(c.seed, () => build(c));
 }
@@ -48,19 +48,13 @@ function build(c: ResolvedDeepLabV3PlusConfig): DeepLabV3PlusModel {
   const context = aspp({
     inputChannels: backbone.outChannels[0],
     outputStride: c.outputStride,
-    rates: c.asppRates,
-    filters: c.decoderChannels,
-    separable: c.separableAspp,
-    dropout: c.dropout,
-    spatialDropout: c.spatialDropout,
-    branchDropout: c.asppBranchDropout,
-    useBias: c.asppBias,
+    ...c.aspp,
     name: 'aspp',
   }).apply(high) as tfl.SymbolicTensor;
   const logits = deeplabV3PlusDecoder(context, low, {
     numClasses: c.numClasses,
     lowLevelChannels: c.lowLevelChannels,
-    decoderChannels: c.decoderChannels,
+    filters: c.aspp.filters,
     dropout: c.decoderDropout,
   });
   // Resized to the input tensor's size, not by 4: 4·ceil(H/4) overshoots odd sizes such as 65x77.

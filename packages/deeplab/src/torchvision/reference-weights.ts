@@ -37,11 +37,7 @@ import type { DeepLabV3PlusConfig } from '../model/config.js';
 export const REFERENCE_MSRC_ARCHITECTURE: Readonly<Omit<DeepLabV3PlusConfig, 'numClasses'>> = Object.freeze<Omit<DeepLabV3PlusConfig, 'numClasses'>>({
   backbone: 'resnet101',
   outputStride: 8,
-  asppRates: [4, 8, 14],
-  asppBias: true,
-  asppBranchDropout: 0.5,
-  dropout: 0.5,
-  spatialDropout: true,
+  aspp: { rates: [4, 8, 14], useBias: true, branchDropout: 0.5, dropout: 0.5, spatialDropout: true },
   decoderDropout: [0.5, 0.5, 0.15],
   backboneOptions: { dilateFirstBlock: true },
 });
@@ -118,7 +114,7 @@ function checkArchitecture(model: tfl.LayersModel, trunk: string): void {
   const sub = (name: string) => model.getLayer(name) as unknown as tfl.LayersModel;
   const rates = [1, 2, 3].map((i) => dilation(sub('aspp').getLayer(`convs.${i}.0`)));
   const trunkDilations = [dilation(sub(trunk).getLayer('layer3.0.conv2')), dilation(sub(trunk).getLayer('layer4.0.conv2'))];
-  if (rates.join() !== REFERENCE_MSRC_ARCHITECTURE.asppRates?.join() || trunkDilations.join() !== '2,4') {
+  if (rates.join() !== REFERENCE_MSRC_ARCHITECTURE.aspp?.rates?.join() || trunkDilations.join() !== '2,4') {
     throw new Error(
       `loadReferenceMsrcWeights: model "${model.name}" has ASPP rates ${rates.join('/')} and first-block dilations ${trunkDilations.join('/')} ` +
         'in layer3/layer4; the reference project runs rates 4/8/14 and 2/4: build it with deeplabV3Plus({ ...REFERENCE_MSRC_ARCHITECTURE, numClasses })',

@@ -59,7 +59,7 @@ export async function buildTrainModel(options: TrainOptions, classes: readonly M
       outputStride: options.outputStride,
       numClasses,
       ...(widthMultiplier !== undefined ? { backboneOptions: { widthMultiplier } } : {}),
-      ...(decoderChannels !== undefined ? { decoderChannels } : {}),
+      ...(decoderChannels !== undefined ? { aspp: { filters: decoderChannels } } : {}),
     };
     const model = deeplabV3Plus({ ...config, seed: options.seed });
     if (weights) {
