@@ -37,7 +37,7 @@ export {
   mobileNetV3Large, resnet, torchvisionWeightSpecs,
 } from './backbones/index.js';
 export type {
-  Backbone, BackboneName, BackboneOptions, BackboneOptionsByName, BackboneSpec, MobileNetV3Options, ResNetOptions, ResNetDepth,
+  Backbone, BackboneName, BackboneOptions, BackboneOptionsByName, BackboneSpec, CommonBackboneOptions, MobileNetV3Options, ResNetOptions, ResNetDepth,
   TorchvisionWeightSpec, TorchvisionWeightsOptions, TorchvisionWeightsReport,
 } from './backbones/index.js';
 

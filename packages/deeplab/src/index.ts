@@ -16,10 +16,11 @@ export {
   DEEPLAB_OUTPUT_STRIDES,
   DEFAULT_BACKBONE,
   DEFAULT_DECODER_CHANNELS,
+  DEPRECATED_ASPP_KEYS,
   DEFAULT_LOW_LEVEL_CHANNELS,
   MIN_INPUT_SIZE,
 } from './model/config.js';
-export type { DeepLabOutputStride, DeepLabV3PlusConfig, ResolvedDeepLabV3PlusConfig } from './model/config.js';
+export type { DeepLabOutputStride, DeepLabV3PlusConfig, DeprecatedAsppKey, ResolvedDeepLabV3PlusConfig } from './model/config.js';
 export { deeplabV3Plus } from './model/deeplab-v3-plus.js';
 export { DeepLabV3PlusModel } from './model/deeplab-model.js';
 export { deeplabV3PlusDecoder } from './model/decoder.js';

@@ -14,7 +14,7 @@ import { loadTorchvisionWeights, type TorchvisionWeightsOptions } from './torchv
 export type BackboneOptions = Omit<ResNetOptions, 'depth'> & Pick<MobileNetV3Options, 'widthMultiplier'>;
 
 /** What every backbone takes from the model around it. */
-type CommonBackboneOptions = Pick<ResNetOptions, 'outputStride' | 'inputShape' | 'name'>;
+export type CommonBackboneOptions = Pick<ResNetOptions, 'outputStride' | 'inputShape' | 'name'>;
 const COMMON_OPTIONS: readonly (keyof CommonBackboneOptions)[] = ['outputStride', 'inputShape', 'name'];
 
 /** A ResNet backbone's own options (see {@link ResNetOptions}). */

@@ -53,6 +53,7 @@ export {
   type BackboneName,
   type BackboneOptions,
   type BackboneOptionsByName,
+  type CommonBackboneOptions,
   type BackboneSpec,
   checkBackboneOptions,
   getBackbone,

@@ -96,7 +96,7 @@ export const DEPRECATED_ASPP_KEYS = {
   asppBias: 'useBias',
 } as const satisfies Record<string, keyof ASPPHeadOptions>;
 
-type DeprecatedAsppKey = keyof typeof DEPRECATED_ASPP_KEYS;
+export type DeprecatedAsppKey = keyof typeof DEPRECATED_ASPP_KEYS;
 
 /** The current keys of {@link DeepLabV3PlusConfig}. */
 const CONFIG_KEYS = [
