@@ -70,8 +70,9 @@ export type {
 
 // Training: the loop, its callbacks, optimizers, run folders.
 export {
-  Adam, acquireRunLock, BestModelSaver, EarlyStopping, evaluateSegmentation, lockRunFolder, Monitor, MonitoredCallback,
-  NonFiniteTrainingError, RunLockedError, replicaDeviceEnvironment, Trainer, visibleGpus,
+  Adam, AdamW, acquireRunLock, BestModelSaver, createOptimizer, EarlyStopping, evaluateSegmentation, LR_SCHEDULES,
+  lockRunFolder, lrSchedule, Monitor, MonitoredCallback, NonFiniteTrainingError, OPTIMIZERS, RunLockedError,
+  replicaDeviceEnvironment, Trainer, visibleGpus,
 } from './train/index.js';
 export type {
   BestModelDecision, BestModelSaverOptions, BestModelSaverState, CheckpointAt, EarlyStoppingOptions,
@@ -79,6 +80,7 @@ export type {
   EvaluationScores, EvaluationSnapshot, FitContext, FitEnd, FitOptions, FitResult, MonitorBest, MonitorMode,
   MonitorOptions, MonitorState, NonFiniteKind, ParameterGroupOptions, RestoreOptions, RestoreResult, RunLock,
   RunLockHolder, StepLogs, TrainBatch, TrainerOptions, TrainerWorkers, TrainingCallback, VisibleGpus,
+  LrSchedule, LrScheduleName, LrScheduleOptions, OptimizerName, OptimizerOptions,
 } from './train/index.js';
 export { ConfigMismatchError } from './run-state/index.js';
 export type { ConfigChange, JsonObject, JsonValue, PartWeights, StatefulPart } from './run-state/index.js';
