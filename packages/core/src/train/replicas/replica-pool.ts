@@ -71,6 +71,8 @@ export class ReplicaPool implements GradientSource {
   /** Tensors each replica held after its last step, to spot leaks. */
   readonly replicaTensors: number[] = [];
 
+  /** The model's batch-norm layers, found once: each step tells the replicas which of them are frozen. */
+  private batchNorms?: ReturnType<typeof batchNormLayers>;
   constructor(
     private readonly model: LayersModel,
     private readonly variables: readonly tf.Variable[],
@@ -223,7 +225,8 @@ export class ReplicaPool implements GradientSource {
     const [imageData, labelData] = await Promise.all([images.data<'float32'>(), labels.data<'int32'>()]);
     const started = performance.now();
     const answers: Promise<FromReplica>[] = [];
-    const frozenBatchNorms = batchNormLayers(this.model).flatMap((layer, i) => (isBatchNormFrozen(layer) ? [i] : []));
+    this.batchNorms ??= batchNormLayers(this.model);
+    const frozenBatchNorms = this.batchNorms.flatMap((layer, i) => (isBatchNormFrozen(layer) ? [i] : []));
     let start = 0;
     for (const [i, n] of sizes.entries()) {
       const answer = this.reply(i);

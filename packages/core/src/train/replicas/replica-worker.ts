@@ -31,6 +31,8 @@ interface Replica {
   weightLayout: FlatLayout;
   gradLayout: FlatLayout;
   statLayout: FlatLayout;
+  /** The model's batch-norm layers, found at the first step (the trainer names the frozen ones by index). */
+  batchNorms?: ReturnType<typeof batchNormLayers>;
 }
 
 let replica: Replica | null = null;
@@ -70,7 +72,8 @@ async function step(r: Replica, msg: ReplicaStep): Promise<{ loss: number; metri
   if (msg.weights) r.weights.set(msg.weights);
   const { model, loss, metrics = {} } = r.parts;
   const frozen = new Set(msg.frozenBatchNorms);
-  for (const [i, layer] of batchNormLayers(model).entries()) freezeBatchNorm([layer], frozen.has(i));
+  r.batchNorms ??= batchNormLayers(model);
+  for (const [i, layer] of r.batchNorms.entries()) freezeBatchNorm([layer], frozen.has(i));
   // All of the trainer's weights, BatchNorm moving statistics too.
   writeFlat(model.weights, r.weightLayout, r.weights);
   const vars = r.init.gradIndices.map((i) => model.weights[i].read() as tf.Variable);
